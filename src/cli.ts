@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { BackendError } from './core/backend';
+import { CheckpointError } from './core/checkpoint';
+import { CorpusError } from './core/corpus';
+import { TrainingError } from './core/training';
+import { UsageError, parseArgs } from './cli/args';
+import { TRAIN_NUMBER_OPTIONS, evalCommand, sampleCommand, trainCommand } from './cli/commands';
+import { benchCommand } from './cli/bench';
+
+const USAGE = `CharLens: character-level LSTMs for code
+
+  charlens train <folder> [--out dir] [--layers 2] [--hidden 128] [--dropout 0] [--seq-length 50]
+                          [--batch-size 50] [--lr 0.002] [--epochs 50] [--grad-clip 5] [--val-frac 0.05]
+                          [--minutes m] [--max-steps n] [--resume] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
+                          [--seed 123] [--include glob] [--exclude glob]
+  charlens sample <model> [--temperature 1] [--prime text] [--length 2000] [--seed 123] [--top-k k] [--top-p p] [--argmax]
+  charlens eval <model> <folder|file>
+  charlens bench [train]`;
+
+const COMMON = ['backend', 'include', 'exclude'];
+const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
+  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes'], flags: ['resume'], run: trainCommand },
+  sample: { values: ['temperature', 'top-k', 'top-p', 'prime', 'seed', 'length', 'stop'], flags: ['argmax'], run: sampleCommand },
+  eval: { values: COMMON, flags: [], run: evalCommand },
+  bench: { values: ['backend', 'steps'], flags: [], run: benchCommand },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(`${USAGE}\n`);
+    return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
+  }
+  try {
+    return await command.run(parseArgs(rest, command));
+  } catch (err) {
+    const known = [UsageError, CorpusError, CheckpointError, TrainingError, BackendError].some((E) => err instanceof E);
+    process.stderr.write(`\ncharlens ${name}: ${known ? (err as Error).message : (err as Error).stack}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,137 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { BackendRequest, selectBackend } from '../core/backend';
+import { BatchStreams } from '../core/batches';
+import { loadCheckpoint } from '../core/checkpoint';
+import { readCorpus, formatCorpusReport } from '../core/corpus';
+import { bitsPerChar, evaluateLoss } from '../core/evaluate';
+import { InferenceModel } from '../core/inference';
+import { Network } from '../core/network';
+import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample } from '../core/sampling';
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab } from '../core/trainOptions';
+import { corpusInfo, train } from '../core/training';
+import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
+import { ProgressBar } from './progressBar';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+export const TRAIN_NUMBER_OPTIONS = Object.entries(DEFAULT_TRAIN_OPTIONS)
+  .filter(([, v]) => typeof v === 'number')
+  .map(([k]) => kebab(k));
+
+async function useBackend(args: ParsedArgs): Promise<string> {
+  const choice = await selectBackend((stringOption(args, 'backend') ?? 'auto') as BackendRequest);
+  if (choice.skipped.length > 0 && stringOption(args, 'backend') === undefined) {
+    process.stderr.write(`Backend: ${choice.name} (passed over ${choice.skipped.join('; ')})\n`);
+  } else {
+    process.stderr.write(`Backend: ${choice.name}\n`);
+  }
+  return choice.name;
+}
+
+export async function trainCommand(args: ParsedArgs): Promise<number> {
+  const folder = args.positional[0];
+  if (!folder) throw new UsageError('train needs a folder: charlens train <folder> [--out dir] [options]');
+  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, out: stringOption(args, 'out') ?? 'cv' };
+  for (const [key, value] of Object.entries(DEFAULT_TRAIN_OPTIONS)) {
+    if (typeof value !== 'number') continue;
+    const n = numberOption(args, kebab(key));
+    if (n !== undefined) (options as unknown as Record<string, number>)[key] = n;
+  }
+  options.resume = flag(args, 'resume');
+  const optimizer = stringOption(args, 'optimizer');
+  if (optimizer) options.optimizer = optimizer as TrainOptions['optimizer'];
+
+  const corpus = readCorpus(folder, {
+    include: listOption(args, 'include'),
+    exclude: listOption(args, 'exclude'),
+    maxFileBytes: numberOption(args, 'max-file-bytes'),
+  });
+  process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
+  await useBackend(args);
+
+  const bar = new ProgressBar();
+  const controller = new AbortController();
+  const onSigint = () => {
+    bar.println('Stopping after this step; saving a resumable checkpoint (Ctrl+C again to quit at once)...');
+    process.off('SIGINT', onSigint);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const started = Date.now();
+  try {
+    const result = await train(corpus.text, corpusInfo(corpus.text, corpus.report.files.length), options, {
+      onProgress: (p) => bar.update(p),
+      signal: controller.signal,
+    });
+    bar.done();
+    const minutes = ((Date.now() - started) / 60000).toFixed(1);
+    log(`Stopped: ${result.stopReason} after ${result.steps} steps in ${minutes} min.`);
+    if (result.bestValLoss !== undefined) {
+      log(`Best validation loss: ${result.bestValLoss.toFixed(3)} nats/char, ${bitsPerChar(result.bestValLoss).toFixed(3)} bits/char`);
+    }
+    if (result.testLoss !== undefined) log(`Test loss: ${result.testLoss.toFixed(3)} nats/char, ${bitsPerChar(result.testLoss).toFixed(3)} bits/char`);
+    if (result.stopReason === 'cancelled') log(`Resume with: charlens train ${folder} --out ${options.out} --resume`);
+    if (fs.existsSync(path.join(options.out, 'model.json'))) {
+      log(`Model saved to ${options.out}`);
+      const model = loadCheckpoint(options.out);
+      const text = sample(new InferenceModel(model.config, model.weights), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
+      log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export async function sampleCommand(args: ParsedArgs): Promise<number> {
+  const dir = args.positional[0];
+  if (!dir) throw new UsageError('sample needs a model folder: charlens sample <model> [--temperature t] [--prime text] [--length n]');
+  const model = loadCheckpoint(dir);
+  const options: SampleOptions = {
+    ...DEFAULT_SAMPLE_OPTIONS,
+    temperature: numberOption(args, 'temperature') ?? DEFAULT_SAMPLE_OPTIONS.temperature,
+    topK: numberOption(args, 'top-k') ?? DEFAULT_SAMPLE_OPTIONS.topK,
+    topP: numberOption(args, 'top-p') ?? DEFAULT_SAMPLE_OPTIONS.topP,
+    argmax: flag(args, 'argmax'),
+    prime: stringOption(args, 'prime') ?? '',
+    seed: numberOption(args, 'seed') ?? DEFAULT_SAMPLE_OPTIONS.seed,
+    length: numberOption(args, 'length') ?? DEFAULT_SAMPLE_OPTIONS.length,
+    stop: listOption(args, 'stop') ?? [],
+  };
+  const result = sample(new InferenceModel(model.config, model.weights), model.vocabulary, options);
+  if (result.unknownInPrime.length > 0) {
+    process.stderr.write(`Note: the model never saw ${result.unknownInPrime.map((c) => JSON.stringify(c)).join(' ')} in the prime; they were read as the unknown symbol.\n`);
+  }
+  process.stdout.write(options.prime + result.text + '\n');
+  return 0;
+}
+
+export async function evalCommand(args: ParsedArgs): Promise<number> {
+  const [dir, target] = args.positional;
+  if (!dir || !target) throw new UsageError('eval needs a model and a folder or file: charlens eval <model> <folder|file>');
+  const model = loadCheckpoint(dir);
+  const corpus = readTarget(target, args);
+  process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
+  const unknown = model.vocabulary.unknownIn(corpus.text);
+  if (unknown.length > 0) process.stderr.write(`Note: ${unknown.length} distinct characters are outside the model's vocabulary and count as the unknown symbol.\n`);
+  await useBackend(args);
+  const streams = BatchStreams.fit(model.vocabulary.encode(corpus.text), 32, 100);
+  if (!streams) throw new UsageError(`${target} is too short to evaluate (needs more than 100 characters)`);
+  const net = new Network(model.config, model.weights);
+  try {
+    const loss = await evaluateLoss(net, streams);
+    log(`${loss.toFixed(3)} nats/char, ${bitsPerChar(loss).toFixed(3)} bits/char (${(streams.batchesPerEpoch * streams.batchSize * streams.seqLength).toLocaleString('en-US')} characters)`);
+  } finally {
+    net.dispose();
+  }
+  return 0;
+}
+
+function readTarget(target: string, args: ParsedArgs) {
+  if (fs.existsSync(target) && fs.statSync(target).isFile()) {
+    const glob = path.basename(target).replace(/[*?{}()[\]!+@\\]/g, (c) => `\\${c}`);
+    return readCorpus(path.dirname(target), { include: [glob] });
+  }
+  return readCorpus(target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') });
+}

@@ -1,0 +1,264 @@
+// Gathers the training text from a folder. Pure Node (no 'vscode') so the CLI and tests can use it.
+import * as fs from 'fs';
+import * as path from 'path';
+import ignore from 'ignore';
+import picomatch from 'picomatch';
+
+export interface CorpusOptions {
+  include?: string[];
+  exclude?: string[];
+  maxFileBytes?: number;
+  maxTotalBytes?: number;
+}
+export interface CorpusFile { path: string; bytes: number }
+export interface SkippedFile { path: string; reason: string }
+export interface CorpusReport {
+  folder: string; include: string[]; exclude: string[];
+  files: CorpusFile[]; skipped: SkippedFile[];
+  bytes: number; chars: number; languages: string[];
+}
+export interface Corpus { text: string; report: CorpusReport }
+
+export class CorpusError extends Error {
+  constructor(message: string) { super(message); this.name = 'CorpusError'; }
+}
+
+// Extension-based only: files such as Makefile have no extension to key on.
+export const SOURCE_LANGUAGES: ReadonlyArray<{ name: string; extensions: string[] }> = [
+  { name: 'C', extensions: ['.c'] },
+  { name: 'C/C++ header', extensions: ['.h', '.hpp', '.hh'] },
+  { name: 'C++', extensions: ['.cpp', '.cc', '.cxx'] },
+  { name: 'TypeScript', extensions: ['.ts', '.tsx'] },
+  { name: 'JavaScript', extensions: ['.js', '.jsx', '.mjs', '.cjs'] },
+  { name: 'Python', extensions: ['.py', '.pyi'] },
+  { name: 'Go', extensions: ['.go'] },
+  { name: 'Rust', extensions: ['.rs'] },
+  { name: 'Java', extensions: ['.java'] },
+  { name: 'Kotlin', extensions: ['.kt', '.kts'] },
+  { name: 'C#', extensions: ['.cs'] },
+  { name: 'Ruby', extensions: ['.rb'] },
+  { name: 'PHP', extensions: ['.php'] },
+  { name: 'Swift', extensions: ['.swift'] },
+  { name: 'Shell', extensions: ['.sh', '.bash'] },
+  { name: 'Lua', extensions: ['.lua'] },
+  { name: 'Scala', extensions: ['.scala'] },
+  { name: 'Haskell', extensions: ['.hs'] },
+  { name: 'OCaml', extensions: ['.ml', '.mli'] },
+  { name: 'Zig', extensions: ['.zig'] },
+];
+
+const ALWAYS_SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+const PM_OPTIONS = { dot: false };
+const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_TOTAL_BYTES = 200 * 1024 * 1024;
+
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const errMsg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const fmt = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const globsFor = (exts: string[]): string[] => exts.map((e) => `**/*${e}`);
+
+function matcher(globs: string[]): (rel: string) => boolean {
+  // picomatch rejects an empty list; an empty list simply matches nothing.
+  return globs.length ? picomatch(globs, PM_OPTIONS) : () => false;
+}
+
+interface GitignoreRules { base: string; ig: ignore.Ignore }
+
+// Later (deeper) .gitignore files override earlier ones, as in git.
+function isGitIgnored(rules: GitignoreRules[], rel: string, dir: boolean): boolean {
+  let ignored = false;
+  for (const r of rules) {
+    const sub = (r.base ? rel.slice(r.base.length + 1) : rel) + (dir ? '/' : '');
+    const res = r.ig.test(sub);
+    if (res.ignored) ignored = true;
+    else if (res.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+function readGitignore(file: string): ignore.Ignore | undefined {
+  try { return ignore().add(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+}
+
+interface Walked { files: string[]; unreadable: SkippedFile[] }
+
+function checkFolder(folder: string): string {
+  const abs = path.resolve(folder);
+  let st: fs.Stats;
+  try { st = fs.statSync(abs); } catch { throw new CorpusError(`Folder not found: ${abs}`); }
+  if (!st.isDirectory()) throw new CorpusError(`Not a directory: ${abs}`);
+  return abs;
+}
+
+function walk(root: string, pruneDir: (rel: string) => boolean): Walked {
+  const out: Walked = { files: [], unreadable: [] };
+  const visit = (rel: string, inherited: GitignoreRules[]): void => {
+    const abs = rel ? path.join(root, rel) : root;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true });
+    } catch (e) {
+      if (!rel) throw new CorpusError(`Cannot read folder ${root}: ${errMsg(e)}`);
+      out.unreadable.push({ path: rel + '/', reason: `unreadable: ${errMsg(e)}` });
+      return;
+    }
+    const ig = readGitignore(path.join(abs, '.gitignore'));
+    const rules = ig ? [...inherited, { base: rel, ig }] : inherited;
+    for (const ent of entries) {
+      const child = rel ? `${rel}/${ent.name}` : ent.name;
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      if (ent.isSymbolicLink()) {
+        // Symlinked directories are never followed (cycles); a dangling link stays a
+        // "file" so that, if included, it is reported as unreadable rather than vanishing.
+        try { isFile = fs.statSync(path.join(abs, ent.name)).isFile(); } catch { isFile = true; }
+        isDir = false;
+      }
+      if (isDir) {
+        if (!ALWAYS_SKIPPED_DIRS.has(ent.name) && !isGitIgnored(rules, child, true) && !pruneDir(child)) {
+          visit(child, rules);
+        }
+      } else if (isFile && !isGitIgnored(rules, child, false)) {
+        out.files.push(child);
+      }
+    }
+  };
+  visit('', []);
+  out.files.sort(byCodeUnit);
+  return out;
+}
+
+function detectLanguages(files: string[]): { include: string[]; languages: string[] } {
+  const include: string[] = [];
+  const languages: string[] = [];
+  for (const lang of SOURCE_LANGUAGES) {
+    const globs = globsFor(lang.extensions);
+    const m = matcher(globs);
+    if (files.some((f) => m(f))) { include.push(...globs); languages.push(lang.name); }
+  }
+  return { include, languages };
+}
+
+export function defaultIncludeGlobs(folder: string): { include: string[]; languages: string[] } {
+  return detectLanguages(walk(checkFolder(folder), () => false).files);
+}
+
+type Decoded = { text: string } | { reason: string };
+
+function decodeFile(abs: string, maxFileBytes: number): Decoded {
+  try {
+    // Stat first so an oversized file is never read into memory.
+    const size = fs.statSync(abs).size;
+    if (size > maxFileBytes) return { reason: `larger than ${fmt(maxFileBytes)} bytes (${fmt(size)} bytes)` };
+    if (size === 0) return { reason: 'empty' };
+    const buf = fs.readFileSync(abs);
+    if (buf.indexOf(0) !== -1) return { reason: 'binary (NUL byte)' };
+    let text: string;
+    try {
+      // ignoreBOM: false (the default) makes the decoder drop a leading BOM.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      return { reason: 'not valid UTF-8' };
+    }
+    text = text.replace(/\r\n?/g, '\n');
+    if (text.length === 0) return { reason: 'empty' }; // e.g. a file holding only a BOM
+    return { text: text.endsWith('\n') ? text : text + '\n' };
+  } catch (e) {
+    return { reason: `unreadable: ${errMsg(e)}` };
+  }
+}
+
+function countCodePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) { n--; i++; }
+    }
+  }
+  return n;
+}
+
+// Groups reasons that carry per-file details (sizes, error messages) under one heading.
+function reasonKind(reason: string): string {
+  if (reason.startsWith('unreadable')) return 'unreadable';
+  return reason.replace(/ \([\d,]+ bytes\)$/, '');
+}
+
+function summariseSkipped(skipped: SkippedFile[]): string {
+  const counts = new Map<string, number>();
+  for (const s of skipped) counts.set(reasonKind(s.reason), (counts.get(reasonKind(s.reason)) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus {
+  const root = checkFolder(folder);
+  const exclude = options.exclude ?? [];
+  const isExcluded = matcher(exclude);
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+
+  const walked = walk(root, isExcluded);
+  const candidates = walked.files.filter((f) => !isExcluded(f));
+  let include = options.include ?? [];
+  let languages: string[] | undefined;
+  if (include.length === 0) {
+    ({ include, languages } = detectLanguages(candidates));
+    if (include.length === 0) {
+      throw new CorpusError(
+        `No source files found in ${root} (no file with a known source extension such as .c, .py, .ts). ` +
+          `Use --include to choose files, e.g. --include '**/*.txt'.`,
+      );
+    }
+  }
+  const isIncluded = matcher(include);
+  const selected = candidates.filter((f) => isIncluded(f));
+
+  const parts: string[] = [];
+  const files: CorpusFile[] = [];
+  const skipped: SkippedFile[] = [];
+  let bytes = 0;
+  let chars = 0;
+  for (const rel of selected) {
+    // The cap is checked before each file, so the corpus may overshoot it by at most one file.
+    if (bytes >= maxTotalBytes) { skipped.push({ path: rel, reason: 'corpus size limit reached' }); continue; }
+    const d = decodeFile(path.join(root, rel), maxFileBytes);
+    if ('reason' in d) { skipped.push({ path: rel, reason: d.reason }); continue; }
+    const fileBytes = Buffer.byteLength(d.text, 'utf8');
+    parts.push(d.text);
+    files.push({ path: rel, bytes: fileBytes });
+    bytes += fileBytes;
+    chars += countCodePoints(d.text);
+  }
+  skipped.push(...walked.unreadable);
+
+  if (files.length === 0) {
+    const what = skipped.length
+      ? `${skipped.length} file${skipped.length === 1 ? '' : 's'} skipped (${summariseSkipped(skipped)})`
+      : 'no files matched';
+    const excl = exclude.length ? ` (excluding ${exclude.join(', ')})` : '';
+    throw new CorpusError(`No usable text in ${root} matching ${include.join(', ')}${excl}: ${what}`);
+  }
+  if (!languages) {
+    languages = SOURCE_LANGUAGES.filter((l) => files.some((f) => l.extensions.some((e) => f.path.endsWith(e))))
+      .map((l) => l.name);
+  }
+  return {
+    text: parts.join(''),
+    report: { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages },
+  };
+}
+
+const MAX_LISTED_SKIPPED = 10;
+
+export function formatCorpusReport(report: CorpusReport): string {
+  const n = report.files.length;
+  const langs = report.languages.length ? ` (${report.languages.join(', ')})` : '';
+  let head = `Corpus: ${fmt(n)} file${n === 1 ? '' : 's'}, ${fmt(report.bytes)} bytes, ${fmt(report.chars)} chars${langs} from ${report.folder}`;
+  if (report.skipped.length) head += `; skipped ${fmt(report.skipped.length)}: ${summariseSkipped(report.skipped)}`;
+  const lines = [head];
+  for (const s of report.skipped.slice(0, MAX_LISTED_SKIPPED)) lines.push(`  skipped ${s.path}: ${s.reason}`);
+  if (report.skipped.length > MAX_LISTED_SKIPPED) lines.push(`  ... and ${fmt(report.skipped.length - MAX_LISTED_SKIPPED)} more skipped`);
+  return lines.join('\n');
+}

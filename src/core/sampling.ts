@@ -1,0 +1,84 @@
+import { InferenceModel, LstmState } from './inference';
+import { Random } from './random';
+import { Vocabulary } from './vocabulary';
+
+export interface SampleOptions {
+  /** Softmax temperature; lower is more conservative. Ignored with argmax. */
+  temperature: number;
+  /** Keep only the k most likely characters (0 = all). */
+  topK: number;
+  /** Keep the smallest set of characters whose probability reaches p (1 = all). */
+  topP: number;
+  /** Always take the most likely character. */
+  argmax: boolean;
+  /** Text fed to the model before sampling starts. */
+  prime: string;
+  seed: number;
+  /** Characters to generate at most. */
+  length: number;
+  /** Generation ends when the output ends with one of these; it is left out of the result. */
+  stop: string[];
+}
+
+export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = { temperature: 1, topK: 0, topP: 1, argmax: false, prime: '', seed: 123, length: 2000, stop: [] };
+
+export interface SampleResult {
+  text: string;
+  stoppedBy?: string;
+  /** Characters of the prime that the vocabulary lacks (fed as the unknown symbol). */
+  unknownInPrime: string[];
+}
+
+export function validateSampleOptions(o: SampleOptions): void {
+  if (!(o.temperature > 0)) throw new Error(`--temperature must be > 0, got ${o.temperature}`);
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw new Error(`--top-k must be a non-negative integer, got ${o.topK}`);
+  if (!(o.topP > 0 && o.topP <= 1)) throw new Error(`--top-p must be in (0, 1], got ${o.topP}`);
+  if (!Number.isInteger(o.length) || o.length < 0) throw new Error(`--length must be a non-negative integer, got ${o.length}`);
+}
+
+/** Feeds `text` through the model from `state` (in place). */
+export function feed(model: InferenceModel, vocabulary: Vocabulary, state: LstmState, text: string): LstmState {
+  for (const ch of text) model.advance(state, vocabulary.idOf(ch));
+  return state;
+}
+
+export function sample(model: InferenceModel, vocabulary: Vocabulary, options: Partial<SampleOptions> = {}): SampleResult {
+  const o = { ...DEFAULT_SAMPLE_OPTIONS, ...options };
+  validateSampleOptions(o);
+  const rng = new Random(o.seed);
+  const state = feed(model, vocabulary, model.zeroState(), o.prime);
+  let text = '';
+  for (let n = 0; n < o.length; n++) {
+    const id = pickNext(model.probabilities(state, o.argmax ? 1 : o.temperature), o, rng);
+    text += vocabulary.symbols[id];
+    const stop = o.stop.find((s) => s.length > 0 && text.endsWith(s));
+    if (stop !== undefined) return { text: text.slice(0, -stop.length), stoppedBy: stop, unknownInPrime: vocabulary.unknownIn(o.prime) };
+    model.advance(state, id);
+  }
+  return { text, unknownInPrime: vocabulary.unknownIn(o.prime) };
+}
+
+/** Draws a character id from `probs` under argmax / top-k / top-p. The unknown symbol (id 0) is never produced. */
+export function pickNext(probs: Float32Array, o: Pick<SampleOptions, 'argmax' | 'topK' | 'topP'>, rng: Random): number {
+  const order = Array.from({ length: probs.length - 1 }, (_, i) => i + 1).sort((a, b) => probs[b] - probs[a] || a - b);
+  if (o.argmax) return order[0];
+  let keep = o.topK > 0 ? Math.min(o.topK, order.length) : order.length;
+  if (o.topP < 1) {
+    let mass = 0;
+    for (let i = 0; i < keep; i++) {
+      mass += probs[order[i]];
+      if (mass >= o.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < keep; i++) total += probs[order[i]];
+  let r = rng.next() * total;
+  for (let i = 0; i < keep; i++) {
+    r -= probs[order[i]];
+    if (r <= 0) return order[i];
+  }
+  return order[keep - 1];
+}

@@ -1,0 +1,78 @@
+/**
+ * Every training option, with char-rnn's names (kebab-case on the command
+ * line) and defaults where char-rnn has one.
+ */
+export interface TrainOptions {
+  /** Model folder: the best-validation model goes here, the resume state in `<out>/resume`. */
+  out: string;
+  layers: number;
+  hidden: number;
+  embedding: number;
+  dropout: number;
+  seqLength: number;
+  batchSize: number;
+  optimizer: 'adam' | 'rmsprop';
+  lr: number;
+  /** Learning rate multiplied by this once per epoch after `lrDecayAfter` epochs. */
+  lrDecay: number;
+  lrDecayAfter: number;
+  gradClip: number;
+  epochs: number;
+  /** Stop after this many steps in all (0 = no limit). */
+  maxSteps: number;
+  /** Stop after this many minutes of training (0 = no limit). */
+  minutes: number;
+  valFrac: number;
+  testFrac: number;
+  /** Validate (and checkpoint) every this many steps; 0 = once per epoch, at most every 1000 steps. */
+  evalEvery: number;
+  /** Stop after this many validations without improvement (0 = never). */
+  patience: number;
+  /** Characters seen fewer times than this map to the unknown symbol. */
+  minCharCount: number;
+  seed: number;
+  resume: boolean;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'out'> = {
+  layers: 2,
+  hidden: 128,
+  embedding: 64,
+  dropout: 0,
+  seqLength: 50,
+  batchSize: 50,
+  optimizer: 'adam',
+  lr: 2e-3,
+  lrDecay: 0.97,
+  lrDecayAfter: 10,
+  gradClip: 5,
+  epochs: 50,
+  maxSteps: 0,
+  minutes: 0,
+  valFrac: 0.05,
+  testFrac: 0,
+  evalEvery: 0,
+  patience: 5,
+  minCharCount: 1,
+  seed: 123,
+  resume: false,
+};
+
+export function validateTrainOptions(o: TrainOptions): void {
+  const positiveInts: Array<keyof TrainOptions> = ['layers', 'hidden', 'embedding', 'seqLength', 'batchSize', 'epochs', 'minCharCount'];
+  for (const key of positiveInts) {
+    const v = o[key];
+    if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`--${kebab(key)} must be a positive integer, got ${v}`);
+  }
+  const nonNegative: Array<keyof TrainOptions> = ['maxSteps', 'minutes', 'evalEvery', 'patience', 'testFrac', 'valFrac', 'gradClip'];
+  for (const key of nonNegative) {
+    const v = o[key] as number;
+    if (!(v >= 0)) throw new Error(`--${kebab(key)} must be >= 0, got ${v}`);
+  }
+  if (!(o.lr > 0)) throw new Error(`--lr must be > 0, got ${o.lr}`);
+  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) throw new Error(`--lr-decay must be in (0, 1], got ${o.lrDecay}`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got ${o.dropout}`);
+  if (o.optimizer !== 'adam' && o.optimizer !== 'rmsprop') throw new Error(`--optimizer must be adam or rmsprop, got ${o.optimizer}`);
+}
+
+export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,0 +1,60 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { selectBackend } from '../../src/core/backend';
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../../src/core/trainOptions';
+import { Random } from '../../src/core/random';
+
+export async function useWasm(): Promise<void> {
+  await selectBackend('wasm');
+}
+
+export function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-test-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** C-like text with a lot of structure (and some randomness so it is not just memorised). */
+export function structuredText(lines: number, seed = 7): string {
+  const rng = new Random(seed);
+  const names = ['count', 'index', 'total', 'value', 'size'];
+  let out = '';
+  for (let i = 0; i < lines; i++) {
+    const a = names[Math.floor(rng.next() * names.length)];
+    const b = names[Math.floor(rng.next() * names.length)];
+    out += rng.next() < 0.5 ? `  ${a} = ${b} + 1;\n` : `  if (${a} < ${b}) {\n    ${a}++;\n  }\n`;
+  }
+  return out;
+}
+
+/** Unigram entropy of `text` in nats/char: what a model that ignores context achieves at best. */
+export function unigramEntropy(text: string): number {
+  const counts = new Map<string, number>();
+  let n = 0;
+  for (const ch of text) {
+    counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    n++;
+  }
+  let h = 0;
+  for (const c of counts.values()) h -= (c / n) * Math.log(c / n);
+  return h;
+}
+
+export function smallOptions(out: string, overrides: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    ...DEFAULT_TRAIN_OPTIONS,
+    out,
+    layers: 1,
+    hidden: 32,
+    embedding: 16,
+    seqLength: 32,
+    batchSize: 8,
+    epochs: 1000,
+    maxSteps: 20,
+    evalEvery: 10,
+    valFrac: 0.1,
+    patience: 0,
+    ...overrides,
+  };
+}

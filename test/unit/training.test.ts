@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { before, test } from 'node:test';
+import { loadCheckpoint } from '../../src/core/checkpoint';
+import { corpusInfo, resumeDir, train, TrainingError } from '../../src/core/training';
+import { smallOptions, structuredText, tempDir, unigramEntropy, useWasm } from './helpers';
+
+before(useWasm);
+
+test('training on structured text learns far more than character frequencies', async (t) => {
+  const text = structuredText(600);
+  const out = tempDir(t);
+  const result = await train(text, corpusInfo(text, 1), smallOptions(out, { hidden: 64, maxSteps: 150, evalEvery: 50, lr: 5e-3 }));
+  const entropy = unigramEntropy(text);
+  assert.ok(result.bestValLoss !== undefined);
+  assert.ok(result.bestValLoss < 0.5 * entropy, `val loss ${result.bestValLoss} should be well below the unigram entropy ${entropy}`);
+  const saved = loadCheckpoint(out);
+  assert.equal(saved.metadata.metrics?.valLoss, result.bestValLoss);
+  assert.equal(saved.metadata.corpus?.fingerprint, corpusInfo(text, 1).fingerprint);
+});
+
+test('resuming gives the same weights as training without a break', async (t) => {
+  const text = structuredText(200);
+  const info = corpusInfo(text, 1);
+  const whole = tempDir(t);
+  const parts = tempDir(t);
+  const options = { dropout: 0.1, layers: 2, maxSteps: 12, evalEvery: 6 };
+  await train(text, info, smallOptions(whole, options));
+  await train(text, info, smallOptions(parts, { ...options, maxSteps: 6 }));
+  await train(text, info, smallOptions(parts, { ...options, resume: true }));
+  const a = loadCheckpoint(resumeDir(whole));
+  const b = loadCheckpoint(resumeDir(parts));
+  assert.equal(b.metadata.metrics?.step, 12);
+  for (const [name, values] of a.weights) {
+    const other = b.weights.get(name)!;
+    const maxDiff = values.reduce((m, v, i) => Math.max(m, Math.abs(v - other[i])), 0);
+    assert.ok(maxDiff < 1e-5, `${name} differs by ${maxDiff}`);
+  }
+});
+
+test('cancelling keeps a resumable checkpoint at the last finished step', async (t) => {
+  const text = structuredText(200);
+  const out = tempDir(t);
+  const controller = new AbortController();
+  const result = await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 50 }), {
+    signal: controller.signal,
+    onProgress: (p) => p.kind === 'step' && p.step === 13 && controller.abort(),
+  });
+  assert.equal(result.stopReason, 'cancelled');
+  assert.equal(result.steps, 13);
+  assert.equal(loadCheckpoint(resumeDir(out)).metadata.metrics?.step, 13);
+  assert.equal(loadCheckpoint(out).metadata.metrics?.step, 10, 'the best-validation model from step 10 is kept');
+});
+
+test('a diverging run stops with a clear message and leaves the last checkpoint intact', async (t) => {
+  const text = structuredText(200);
+  const out = tempDir(t);
+  await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 10 }));
+  const before = fs.readFileSync(path.join(out, 'model.json'), 'utf8');
+  await assert.rejects(
+    train(text, corpusInfo(text, 1), smallOptions(out, { lr: 1e4, gradClip: 0, maxSteps: 30 })),
+    (err: Error) => err instanceof TrainingError && /diverged/.test(err.message) && /--lr/.test(err.message),
+  );
+  assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), before);
+  assert.doesNotThrow(() => loadCheckpoint(out));
+});
+
+test('text too short for one batch is refused with the numbers that matter', async (t) => {
+  await assert.rejects(
+    train('int x;\n', corpusInfo('int x;\n', 1), smallOptions(tempDir(t))),
+    /too short.*--batch-size or --seq-length/,
+  );
+});
