@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { structuredText, tempDir } from './helpers';
+
+/** Runs the bundled CLI (npm test builds dist/ first), as a user would. */
+const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+function charlens(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('train, sample and eval from the command line', (t) => {
+  const src = tempDir(t);
+  const out = path.join(tempDir(t), 'model');
+  fs.writeFileSync(path.join(src, 'loop.c'), structuredText(300));
+  fs.writeFileSync(path.join(src, 'notes.md'), 'not code\n');
+  const trained = charlens('train', src, '--out', out, '--hidden', '32', '--layers', '1', '--batch-size', '8', '--seq-length', '32', '--max-steps', '30', '--eval-every', '10', '--backend', 'wasm');
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stderr, /Corpus: 1 file/);
+  assert.match(trained.stderr, /Backend: wasm/);
+  assert.match(trained.stdout, /Best validation loss: \d+\.\d{3} nats\/char, \d+\.\d{3} bits\/char/);
+  assert.match(trained.stdout, /Sample \(temperature 0\.8\)/);
+
+  const a = charlens('sample', out, '--length', '80', '--seed', '5', '--prime', 'if (');
+  assert.equal(a.code, 0, a.stderr);
+  assert.ok(a.stdout.startsWith('if ('));
+  assert.equal(a.stdout, charlens('sample', out, '--length', '80', '--seed', '5', '--prime', 'if (').stdout);
+
+  const evaluated = charlens('eval', out, path.join(src, 'loop.c'), '--backend', 'cpu');
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, /^\d+\.\d{3} nats\/char, \d+\.\d{3} bits\/char/);
+});
+
+test('an empty folder and a folder of binaries get a message naming the globs', (t) => {
+  const empty = tempDir(t);
+  const r = charlens('train', empty, '--out', path.join(empty, 'm'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /No source files found/);
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+
+  const binary = tempDir(t);
+  fs.writeFileSync(path.join(binary, 'blob.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]));
+  const b = charlens('train', binary, '--out', path.join(binary, 'm'));
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /No usable text in .* matching \*\*\/\*\.c.*binary/);
+});
+
+test('a corrupt model and a bad option are reported, not thrown', (t) => {
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'model.json'), '{"format": "layers-mo');
+  const r = charlens('sample', dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /corrupt: model.json is not valid JSON/);
+  const bad = charlens('train', dir, '--hiden', '10');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option --hiden/);
+});
