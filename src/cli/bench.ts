@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendName, selectBackend } from '../core/backend';
 import { initialWeights } from '../core/lstmInit';
 import { ModelConfig } from '../core/modelConfig';
-import { Network } from '../core/network';
+import { LstmImplementation, Network } from '../core/network';
 import { Random } from '../core/random';
 import { trainStep } from '../core/training';
 import { ParsedArgs, numberOption } from './args';
@@ -16,11 +16,11 @@ interface Dims {
 }
 
 /** ms per training step (forward, backward, clip, Adam) on one backend, after one warm-up step. */
-async function msPerStep(backend: BackendName, d: Dims, steps: number): Promise<number> {
+async function msPerStep(backend: BackendName, impl: LstmImplementation, d: Dims, steps: number): Promise<number> {
   await selectBackend(backend);
   const config: ModelConfig = { vocabSize: d.V, embeddingSize: 64, hiddenSize: d.H, layers: d.L, dropout: 0 };
   const rng = new Random(1);
-  const net = new Network(config, initialWeights(config, rng));
+  const net = new Network(config, initialWeights(config, rng), impl);
   const varList = [...net.variables.values()];
   const optimizer = tf.train.adam(2e-3);
   const ids = () => Int32Array.from({ length: d.B * d.T }, () => Math.floor(rng.next() * d.V));
@@ -36,19 +36,28 @@ async function msPerStep(backend: BackendName, d: Dims, steps: number): Promise<
   return ms;
 }
 
-/** `charlens bench`: training speed of the same step on the wasm and cpu backends, measured in one run. */
+/**
+ * `charlens bench`: the same training step on the wasm and cpu backends, and
+ * the fused LSTM against the op-by-op reference, all measured in one run so
+ * the ratios hold on a noisy shared machine.
+ */
 export async function benchCommand(args: ParsedArgs): Promise<number> {
   const d: Dims = { B: 50, T: 50, H: 128, L: 2, V: 65 };
   const steps = numberOption(args, 'steps') ?? 3;
-  const label = `(B,T,H,L,V) = (${d.B},${d.T},${d.H},${d.L},${d.V})`;
-  process.stdout.write(`Training step ${label}, ${steps} timed steps after 1 warm-up\n`);
-  const results: Array<[BackendName, number]> = [];
-  for (const backend of ['wasm', 'cpu'] as const) {
-    const ms = await msPerStep(backend, d, steps);
-    results.push([backend, ms]);
-    process.stdout.write(`  ${backend.padEnd(5)} ${ms.toFixed(0).padStart(7)} ms/step  ${((d.B * d.T * 1000) / ms).toFixed(0).padStart(7)} chars/s\n`);
+  process.stdout.write(`Training step (forward, backward, clip, Adam) at (B,T,H,L,V) = (${d.B},${d.T},${d.H},${d.L},${d.V}); ${steps} timed steps after 1 warm-up\n`);
+  const runs: Array<[BackendName, LstmImplementation]> = [
+    ['wasm', 'fused'],
+    ['wasm', 'reference'],
+    ['cpu', 'fused'],
+  ];
+  const ms = new Map<string, number>();
+  for (const [backend, impl] of runs) {
+    const m = await msPerStep(backend, impl, d, steps);
+    ms.set(`${backend}/${impl}`, m);
+    process.stdout.write(`  ${`${backend}, ${impl} LSTM`.padEnd(22)} ${m.toFixed(0).padStart(7)} ms/step ${((d.B * d.T * 1000) / m).toFixed(0).padStart(8)} chars/s\n`);
   }
-  const [wasm, cpu] = results.map(([, ms]) => ms);
-  process.stdout.write(`  wasm is ${(cpu / wasm).toFixed(1)}x faster than cpu (same run)\n`);
+  const ratio = (a: string, b: string) => (ms.get(b)! / ms.get(a)!).toFixed(1);
+  process.stdout.write(`  wasm is ${ratio('wasm/fused', 'cpu/fused')}x faster than cpu (fused LSTM on both)\n`);
+  process.stdout.write(`  fused LSTM is ${ratio('wasm/fused', 'wasm/reference')}x faster than the op-by-op reference (wasm)\n`);
   return 0;
 }

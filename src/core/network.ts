@@ -1,5 +1,40 @@
 import * as tf from '@tensorflow/tfjs';
+import { lstmSequenceFused } from './lstmFused';
+import { matMul } from './matMul';
 import { ModelConfig, WeightArrays, weightSpecs, lstmLayerName } from './modelConfig';
+
+/**
+ * 'fused': the whole-sequence op with a hand-written gradient (lstmFused.ts);
+ * 'reference': op by op on the autograd tape, the slow and obviously
+ * correct version the fused one is checked against.
+ */
+export type LstmImplementation = 'fused' | 'reference';
+
+interface LayerOutput {
+  hs: tf.Tensor3D;
+  h: tf.Tensor2D;
+  c: tf.Tensor2D;
+}
+
+function referenceLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
+  let h = h0;
+  let c = c0;
+  const outputs: tf.Tensor2D[] = [];
+  for (const xt of tf.unstack(xProj, 1) as tf.Tensor2D[]) {
+    const z = tf.add(xt, matMul(h, recurrent));
+    const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[];
+    c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
+    h = tf.mul(tf.sigmoid(zo), tf.tanh(c));
+    outputs.push(h);
+  }
+  return { hs: tf.stack(outputs, 1) as tf.Tensor3D, h, c };
+}
+
+function fusedLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
+  const [B, , G] = xProj.shape;
+  const r = lstmSequenceFused(xProj, recurrent, h0.dataSync() as Float32Array, c0.dataSync() as Float32Array);
+  return { hs: r.hs, h: tf.tensor2d(r.hT, [B, G / 4]), c: tf.tensor2d(r.cT, [B, G / 4]) };
+}
 
 /** Per-layer LSTM state for B streams: h and c are [B, H]. */
 export interface TensorState {
@@ -15,9 +50,9 @@ interface LstmVars {
 
 /**
  * The trainable network on a tfjs backend: embedding -> L LSTM layers ->
- * dense -> softmax. The LSTM is written op by op (one recurrent matmul and
- * the gate math per step, recorded on tfjs's autograd tape); the input
- * projection of each layer is done for all T steps in one matmul.
+ * dense -> softmax. The input projection of each layer is one matmul for
+ * all T steps, as is the output projection; the recurrence runs fused or
+ * op by op (see LstmImplementation).
  */
 export class Network {
   readonly variables: Map<string, tf.Variable>;
@@ -26,7 +61,11 @@ export class Network {
   private readonly denseKernel: tf.Variable;
   private readonly denseBias: tf.Variable;
 
-  constructor(readonly config: ModelConfig, weights: WeightArrays) {
+  constructor(
+    readonly config: ModelConfig,
+    weights: WeightArrays,
+    private readonly lstm_: LstmImplementation = 'fused',
+  ) {
     this.variables = new Map();
     for (const spec of weightSpecs(config)) {
       const values = weights.get(spec.name);
@@ -61,29 +100,20 @@ export class Network {
     // Embedding lookup as one-hot x table: its gradient is a matmul, which every
     // backend has (gather's gradient needs UnsortedSegmentSum, which wasm lacks).
     const oneHot = tf.oneHot(tf.reshape(x, [B * T]), V);
-    let seq = tf.reshape(tf.matMul(oneHot, this.embedding), [B, T, this.config.embeddingSize]) as tf.Tensor3D;
+    let seq = tf.reshape(matMul(oneHot, this.embedding), [B, T, this.config.embeddingSize]) as tf.Tensor3D;
     const next: TensorState = { h: [], c: [] };
     this.lstm.forEach((layer, l) => {
       const inSize = seq.shape[2];
       // Input projection for all T steps at once: [B*T, in] x [in, 4H].
-      const xProj = tf.add(tf.matMul(tf.reshape(seq, [B * T, inSize]), layer.kernel), layer.bias);
-      const steps = tf.unstack(tf.reshape(xProj, [B, T, 4 * H]), 1) as tf.Tensor2D[];
-      let h = state.h[l];
-      let c = state.c[l];
-      const outputs: tf.Tensor2D[] = [];
-      for (const xt of steps) {
-        const z = tf.add(xt, tf.matMul(h, layer.recurrent));
-        const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[];
-        c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
-        h = tf.mul(tf.sigmoid(zo), tf.tanh(c));
-        outputs.push(h);
-      }
-      next.h.push(h);
-      next.c.push(c);
-      seq = tf.stack(outputs, 1) as tf.Tensor3D;
+      const xProj = tf.add(matMul(tf.reshape(seq, [B * T, inSize]), layer.kernel), layer.bias);
+      const run = this.lstm_ === 'fused' ? fusedLayer : referenceLayer;
+      const out = run(tf.reshape(xProj, [B, T, 4 * H]) as tf.Tensor3D, layer.recurrent as tf.Tensor2D, state.h[l], state.c[l]);
+      next.h.push(out.h);
+      next.c.push(out.c);
+      seq = out.hs;
       if (dropoutSeed !== undefined && dropout > 0) seq = tf.dropout(seq, dropout, undefined, dropoutSeed + l) as tf.Tensor3D;
     });
-    const logits = tf.add(tf.matMul(tf.reshape(seq, [B * T, H]), this.denseKernel), this.denseBias);
+    const logits = tf.add(matMul(tf.reshape(seq, [B * T, H]), this.denseKernel), this.denseBias);
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(tf.oneHot(tf.reshape(y, [B * T]), V), logProbs), 1);
     return { loss: tf.neg(tf.mean(picked)) as tf.Scalar, state: next };
