@@ -112,7 +112,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   });
 
   const rng = new Random(options.seed);
-  const net = new Network(config, resumed?.weights ?? initialWeights(config, rng));
+  const net = new Network(config, resumed?.weights ?? initialWeights(config, rng, split.train));
   const varList = [...net.variables.values()];
   const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.lr) : tf.train.rmsprop(options.lr, 0.95);
   const loop: LoopState = { step: 0, bestValLoss: Infinity, validationsWithoutGain: 0, firstLoss: NaN, trainLoss: NaN };
