@@ -1,4 +1,4 @@
-// Bundles the CLI (and, as they arrive, the extension and engine) into dist/.
+// Bundles the extension, the engine process and the CLI into dist/.
 // Optional native/GPU packages stay external: they are required at run time
 // and may be missing. The wasm backend's binaries are copied beside the bundle.
 import * as esbuild from 'esbuild';
@@ -15,7 +15,7 @@ const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/pack
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));
 
 await esbuild.build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: 'src/cli.ts', extension: 'src/extension/extension.ts', engine: 'src/engine/main.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { BACKENDS, BackendName, BackendRequest } from './backendNames';
+
+export { BACKENDS, BackendName, BackendRequest };
 
 /**
  * Picks the tfjs backend. 'auto' tries the fastest first: CUDA through
@@ -9,9 +12,6 @@ import * as tf from '@tensorflow/tfjs';
  * The optional packages are loaded with a plain require at run time, so a
  * machine without them (or where their native install failed) still runs.
  */
-export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendRequest = BackendName | 'auto';
 
 export interface BackendChoice {
   name: BackendName;

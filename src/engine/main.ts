@@ -1,0 +1,116 @@
+/**
+ * The engine process: owns the model and training, and answers the
+ * extension over JSON-RPC on the IPC channel. Training yields between steps,
+ * so completions and other queries are answered within one step's time.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
+import { BackendRequest, selectBackend } from '../core/backend';
+import { readCorpus } from '../core/corpus';
+import { DEFAULT_TRAIN_OPTIONS } from '../core/trainOptions';
+import { corpusInfo, train } from '../core/training';
+import { ModelHost } from './modelHost';
+import * as rpc from './protocol';
+
+const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+let backend = '';
+let host: ModelHost | undefined;
+let training: AbortController | undefined;
+
+/** Errors the user can act on travel as plain messages, not stacks. */
+function userError(err: unknown): ResponseError<void> {
+  return new ResponseError(1, (err as Error).message ?? String(err));
+}
+
+async function useBackend(request: BackendRequest): Promise<string[]> {
+  const choice = await selectBackend(request);
+  backend = choice.name;
+  return choice.skipped;
+}
+
+connection.onRequest(rpc.Initialize, async (p) => {
+  const backendNotes = await useBackend(p.backend);
+  const modelProblems: string[] = [];
+  for (const candidate of p.models) {
+    if (!fs.existsSync(path.join(candidate.dir, 'model.json'))) continue;
+    try {
+      host = ModelHost.load(candidate.dir, candidate.source);
+      break;
+    } catch (err) {
+      modelProblems.push((err as Error).message);
+    }
+  }
+  return { backend, backendNotes, model: host?.info, modelProblems };
+});
+
+connection.onRequest(rpc.LoadModel, (p) => {
+  try {
+    host = ModelHost.load(p.dir, p.source);
+    return host.info;
+  } catch (err) {
+    throw userError(err);
+  }
+});
+
+connection.onRequest(rpc.SetBackend, async (p) => {
+  if (training) throw userError(new Error('Stop training before changing the backend.'));
+  try {
+    const notes = await useBackend(p.backend);
+    return { backend, notes };
+  } catch (err) {
+    throw userError(err);
+  }
+});
+
+connection.onRequest(rpc.Status, () => ({ backend, model: host?.info, training: training !== undefined }));
+
+connection.onRequest(rpc.Complete, (p) => {
+  if (!host) throw userError(new Error('No model is loaded: train one or load one first.'));
+  const t0 = performance.now();
+  const text = host.complete(p);
+  return { text, model: host.info.source, ms: performance.now() - t0 };
+});
+
+connection.onRequest(rpc.Sample, (p) => {
+  if (!host) throw userError(new Error('No model is loaded: train one or load one first.'));
+  return { text: host.sample(p) };
+});
+
+connection.onNotification(rpc.ForgetDocument, (p) => host?.forget(p.documentId));
+
+connection.onRequest(rpc.StopTraining, () => {
+  training?.abort();
+  return training !== undefined;
+});
+
+connection.onRequest(rpc.StartTraining, (p) => {
+  if (training) throw userError(new Error('Training is already running; stop it first.'));
+  let corpus;
+  try {
+    corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude, maxFileBytes: p.maxFileBytes });
+  } catch (err) {
+    throw userError(err);
+  }
+  const controller = new AbortController();
+  training = controller;
+  const options = { ...DEFAULT_TRAIN_OPTIONS, ...p.options };
+  const info = corpusInfo(corpus.text, corpus.report.files.length);
+  // Runs in the background; the request answers at once with the corpus report.
+  train(corpus.text, info, options, { signal: controller.signal, onProgress: (progress) => connection.sendNotification(rpc.TrainingProgress, progress) })
+    .then((result) => {
+      let model: rpc.ModelInfo | undefined;
+      if (fs.existsSync(path.join(options.out, 'model.json'))) {
+        host = ModelHost.load(options.out, 'workspace');
+        model = host.info;
+      }
+      connection.sendNotification(rpc.TrainingFinished, { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss, model });
+    })
+    .catch((err) => connection.sendNotification(rpc.TrainingFinished, { error: (err as Error).message }))
+    .finally(() => (training = undefined));
+  return { report: corpus.report };
+});
+
+// The extension host going away must not leave an orphan training process.
+process.on('disconnect', () => process.exit(0));
+connection.listen();

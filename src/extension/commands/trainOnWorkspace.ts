@@ -1,0 +1,86 @@
+import * as vscode from 'vscode';
+import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/corpus';
+import type { TrainOptions } from '../../core/trainOptions';
+import { StartTraining, Status, TrainParams } from '../../engine/protocol';
+import { CharLens, workspaceModelDir } from '../context';
+import { readSettings } from '../settings';
+import { showTrainingProgress } from '../trainingProgress';
+
+/** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
+export interface TrainArgs {
+  include?: string[];
+  options?: Partial<TrainOptions>;
+}
+
+const LAST_TRAINING_KEY = 'charlens.lastTraining';
+let running = false;
+
+export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {}, resume = false): Promise<void> {
+  if (running) {
+    void vscode.window.showWarningMessage('CharLens is already training. Stop it first ("CharLens: Stop Training").');
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    void vscode.window.showErrorMessage('CharLens: open a folder to train on its code.');
+    return;
+  }
+  const settings = readSettings();
+  const last = charlens.extension.workspaceState.get<TrainArgs>(LAST_TRAINING_KEY);
+  const include = resume ? last?.include ?? args.include : args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages());
+  if (!include) return;
+  const params: TrainParams = {
+    folder: folder.uri.fsPath,
+    include,
+    exclude: settings.exclude,
+    options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: workspaceModelDir(charlens.extension), resume },
+  };
+  running = true;
+  try {
+    let started;
+    try {
+      started = await charlens.engine.request(StartTraining, params);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`CharLens: ${(err as Error).message}`);
+      return;
+    }
+    await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
+    charlens.output.appendLine(formatCorpusReport(started.report));
+    const kb = Math.round(started.report.bytes / 1024);
+    const finished = await showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB)`);
+    if (finished.error) {
+      void vscode.window.showErrorMessage(`CharLens: ${finished.error}`);
+    } else {
+      const bits = finished.bestValLoss !== undefined ? `; validation ${(finished.bestValLoss / Math.LN2).toFixed(3)} bits/char` : '';
+      charlens.output.appendLine(`[train] ${finished.stopReason} after ${finished.steps} steps${bits}`);
+      const stopped = finished.stopReason === 'cancelled' ? 'Training stopped; "Resume Training" continues it' : 'Training finished';
+      void vscode.window.showInformationMessage(`CharLens: ${stopped}${bits}.`);
+    }
+    if (finished.model) charlens.statusBar.setEngine((await charlens.engine.request0(Status)).backend, finished.model);
+    else charlens.statusBar.showIdle();
+  } finally {
+    running = false;
+  }
+}
+
+/** Offers the languages present in the workspace, all preselected, and returns their globs. */
+async function pickLanguages(): Promise<string[] | undefined> {
+  const counts = await Promise.all(
+    SOURCE_LANGUAGES.map(async (lang) => {
+      const glob = `**/*{${lang.extensions.join(',')}}`;
+      const files = await vscode.workspace.findFiles(glob, '**/node_modules/**', 5000);
+      return { lang, count: files.length };
+    }),
+  );
+  const present = counts.filter((c) => c.count > 0);
+  if (present.length === 0) {
+    void vscode.window.showErrorMessage(`CharLens: no source files found in this workspace (looked for ${SOURCE_LANGUAGES.map((l) => l.name).join(', ')}).`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    present.map((c) => ({ label: c.lang.name, description: `${c.count} files`, picked: true, extensions: c.lang.extensions })),
+    { canPickMany: true, title: 'CharLens: train on which files?', placeHolder: 'Languages found in this workspace' },
+  );
+  if (!picked || picked.length === 0) return undefined;
+  return picked.flatMap((p) => p.extensions.map((e) => `**/*${e}`));
+}

@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import type { BackendRequest } from '../core/backendNames';
+import type { TrainOptions } from '../core/trainOptions';
+
+/** Every CharLens setting is read here and nowhere else. */
+export interface Settings {
+  backend: BackendRequest;
+  training: Partial<TrainOptions>;
+  include: string[];
+  exclude: string[];
+  completion: { enabled: boolean; debounceMs: number; maxChars: number; temperature: number; multiline: boolean };
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('charlens');
+  return {
+    backend: c.get<BackendRequest>('backend', 'auto'),
+    training: {
+      layers: c.get<number>('model.layers', 2),
+      hidden: c.get<number>('model.hiddenSize', 128),
+      embedding: c.get<number>('model.embeddingSize', 64),
+      dropout: c.get<number>('model.dropout', 0),
+      seqLength: c.get<number>('training.seqLength', 64),
+      batchSize: c.get<number>('training.batchSize', 32),
+      lr: c.get<number>('training.learningRate', 0.004),
+      epochs: c.get<number>('training.epochs', 20),
+      maxSteps: c.get<number>('training.maxSteps', 0),
+      minutes: c.get<number>('training.maxMinutes', 0),
+      valFrac: c.get<number>('training.validationFraction', 0.05),
+      evalEvery: c.get<number>('training.evalEvery', 0),
+    },
+    include: c.get<string[]>('training.include', []),
+    exclude: c.get<string[]>('training.exclude', []),
+    completion: {
+      enabled: c.get<boolean>('completion.enabled', true),
+      debounceMs: c.get<number>('completion.debounceMs', 150),
+      maxChars: c.get<number>('completion.maxChars', 40),
+      temperature: c.get<number>('completion.temperature', 0),
+      multiline: c.get<boolean>('completion.multiline', false),
+    },
+  };
+}

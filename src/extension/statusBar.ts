@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import type { ModelInfo } from '../engine/protocol';
+
+/** One status-bar item: which model answers, on which backend, and the live loss while training. */
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('charlens.status', vscode.StatusBarAlignment.Right, 100);
+  private backend = '';
+  private model?: ModelInfo;
+
+  constructor() {
+    this.item.name = 'CharLens';
+    this.item.command = 'charlens.showOutput';
+    this.showIdle();
+    this.item.show();
+  }
+
+  setEngine(backend: string, model: ModelInfo | undefined): void {
+    this.backend = backend;
+    this.model = model;
+    this.showIdle();
+  }
+
+  showIdle(): void {
+    const m = this.model;
+    this.item.text = m ? `$(symbol-misc) CharLens: ${m.source} model` : '$(symbol-misc) CharLens: no model';
+    const loss = m?.valLoss !== undefined ? `, validation ${(m.valLoss / Math.LN2).toFixed(2)} bits/char` : '';
+    this.item.tooltip = m
+      ? `${m.layers}x${m.hiddenSize} LSTM from ${m.dir}${loss}\nBackend: ${this.backend}`
+      : `No model yet: run "CharLens: Train on Workspace".\nBackend: ${this.backend}`;
+  }
+
+  showTraining(step: number, totalSteps: number, bits: number, valBits?: number): void {
+    const val = valBits !== undefined ? ` val ${valBits.toFixed(2)}` : '';
+    this.item.text = `$(sync~spin) CharLens ${bits.toFixed(2)} bits/char${val}`;
+    this.item.tooltip = `Training: step ${step}/${totalSteps} on ${this.backend}`;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
