@@ -1,6 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineClient } from './engineClient';
+import { Notifier } from './notifier';
 import { StatusBar } from './statusBar';
 
 /** What every command needs, built once in activate(). */
@@ -9,6 +10,7 @@ export interface CharLens {
   engine: EngineClient;
   statusBar: StatusBar;
   output: vscode.OutputChannel;
+  notify: Notifier;
 }
 
 /** The workspace's own model lives in the extension's per-workspace storage. */

@@ -2,6 +2,7 @@ import { ChildProcess, fork } from 'child_process';
 import * as vscode from 'vscode';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
 import * as rpc from '../engine/protocol';
+import { Notifier } from './notifier';
 
 const MAX_RESTARTS_PER_MINUTE = 3;
 
@@ -27,6 +28,7 @@ export class EngineClient implements vscode.Disposable {
   constructor(
     private readonly enginePath: string,
     private readonly log: vscode.OutputChannel,
+    private readonly notifier: Notifier,
     private readonly onStart: (client: EngineClient) => Promise<void>,
   ) {}
 
@@ -62,11 +64,11 @@ export class EngineClient implements vscode.Disposable {
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < 60_000);
     if (this.restarts.length >= MAX_RESTARTS_PER_MINUTE) {
-      void vscode.window.showErrorMessage('CharLens: the engine keeps stopping; it will not be restarted. See the CharLens output for details.');
+      this.notifier.error('the engine keeps stopping; it will not be restarted. See the CharLens output for details.');
       return;
     }
     this.restarts.push(now);
-    void vscode.window.showWarningMessage('CharLens: the engine stopped unexpectedly. It has been restarted with the last saved model.');
+    this.notifier.warn('the engine stopped unexpectedly. It has been restarted with the last saved model.');
     this.start().catch((err) => this.log.appendLine(`[engine] restart failed: ${(err as Error).message}`));
   }
 

@@ -1,11 +1,15 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ForgetDocument, Initialize } from '../engine/protocol';
-import { loadModel, sampleToEditor, selectBackend, stopTraining } from './commands/simpleCommands';
+import { loadModel } from './commands/loadModel';
+import { sampleToEditor } from './commands/sample';
+import { selectBackend } from './commands/selectBackend';
+import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { CompletionProvider } from './completionProvider';
 import { CharLens, defaultModelDir, workspaceModelDir } from './context';
 import { EngineClient } from './engineClient';
+import { Notifier } from './notifier';
 import { readSettings } from './settings';
 import { StatusBar } from './statusBar';
 
@@ -21,7 +25,8 @@ export interface CharLensApi {
 export async function activate(extension: vscode.ExtensionContext): Promise<CharLensApi> {
   const output = vscode.window.createOutputChannel('CharLens');
   const statusBar = new StatusBar();
-  const engine = new EngineClient(path.join(extension.extensionPath, 'dist', 'engine.js'), output, async (client) => {
+  const notify = new Notifier(output);
+  const engine = new EngineClient(path.join(extension.extensionPath, 'dist', 'engine.js'), output, notify, async (client) => {
     const init = await client.request(Initialize, {
       backend: readSettings().backend,
       models: [
@@ -32,12 +37,12 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     output.appendLine(`[engine] backend ${init.backend}${init.backendNotes.length ? ` (passed over ${init.backendNotes.join('; ')})` : ''}`);
     for (const problem of init.modelProblems) {
       output.appendLine(`[engine] ${problem}`);
-      void vscode.window.showWarningMessage(`CharLens: a saved model could not be loaded: ${problem}`);
+      notify.warn(`a saved model could not be loaded: ${problem}`);
     }
     output.appendLine(init.model ? `[engine] answering with the ${init.model.source} model (${init.model.dir})` : '[engine] no model yet');
     statusBar.setEngine(init.backend, init.model);
   });
-  const charlens: CharLens = { extension, engine, statusBar, output };
+  const charlens: CharLens = { extension, engine, statusBar, output, notify };
   const completions = new CompletionProvider(engine);
 
   extension.subscriptions.push(
@@ -60,7 +65,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   try {
     await engine.start();
   } catch (err) {
-    void vscode.window.showErrorMessage(`CharLens: the engine failed to start: ${(err as Error).message}`);
+    notify.error(`the engine failed to start: ${(err as Error).message}`);
   }
   return { charlens, completions };
 }

@@ -80,3 +80,36 @@ test('bad training input is refused with a message and nothing saved is touched'
   await assert.rejects(connection.sendRequest(rpc.StartTraining, { folder: empty, options: { out: path.join(empty, 'm') } }), /binary/);
   assert.equal(fs.existsSync(path.join(empty, 'm')), false);
 });
+
+test('huge, binary and non-UTF-8 files are skipped with reasons and the rest is trained on', async (t) => {
+  const workspace = tempDir(t);
+  fs.writeFileSync(path.join(workspace, 'good.c'), structuredText(200));
+  fs.writeFileSync(path.join(workspace, 'huge.c'), Buffer.alloc(50 * 1024 * 1024, 'a'));
+  fs.writeFileSync(path.join(workspace, 'blob.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0]));
+  fs.writeFileSync(path.join(workspace, 'latin1.c'), Buffer.from('/* caf\xe9 */\n', 'latin1'));
+  const out = path.join(tempDir(t), 'model');
+  const { connection } = startEngine(t);
+  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  const finished = trainingFinished(connection);
+  const started = await connection.sendRequest(rpc.StartTraining, { folder: workspace, options: { ...tiny, out, maxSteps: 5 } });
+  const reasons = Object.fromEntries(started.report.skipped.map((s) => [s.path, s.reason]));
+  assert.deepEqual(started.report.files.map((f) => f.path), ['good.c']);
+  assert.match(reasons['huge.c'], /larger than/);
+  assert.match(reasons['blob.c'], /binary/);
+  assert.match(reasons['latin1.c'], /not valid UTF-8/);
+  assert.equal((await finished).stopReason, 'finished');
+});
+
+test('a model of another vocabulary completes text full of characters it never saw', async (t) => {
+  const workspace = tempDir(t);
+  fs.writeFileSync(path.join(workspace, 'a.c'), 'abab ab ba\n'.repeat(200));
+  const out = path.join(tempDir(t), 'model');
+  const { connection } = startEngine(t);
+  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  const finished = trainingFinished(connection);
+  await connection.sendRequest(rpc.StartTraining, { folder: workspace, options: { ...tiny, out, maxSteps: 10 } });
+  await finished;
+  const r = await connection.sendRequest(rpc.Complete, { documentId: 'x', prefix: 'ÄÖÜ → λ™ {', maxChars: 10, temperature: 0, multiline: false });
+  assert.ok(r.text.length > 0);
+  assert.match(r.text, /^[ab \n]*$/, 'only characters from its own vocabulary come out');
+});

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/corpus';
 import type { TrainOptions } from '../../core/trainOptions';
-import { StartTraining, Status, TrainParams } from '../../engine/protocol';
+import { StartTraining, Status, TrainFinished, TrainParams } from '../../engine/protocol';
+import { Notifier } from '../notifier';
 import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
 import { showTrainingProgress } from '../trainingProgress';
@@ -12,23 +13,26 @@ export interface TrainArgs {
   options?: Partial<TrainOptions>;
 }
 
+/** What the command resolves to, once training has ended (or could not start). */
+export type TrainOutcome = TrainFinished | { busy: true };
+
 const LAST_TRAINING_KEY = 'charlens.lastTraining';
 let running = false;
 
-export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {}, resume = false): Promise<void> {
+export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {}, resume = false): Promise<TrainOutcome | undefined> {
   if (running) {
-    void vscode.window.showWarningMessage('CharLens is already training. Stop it first ("CharLens: Stop Training").');
-    return;
+    charlens.notify.warn('training is already running. Stop it first ("CharLens: Stop Training").');
+    return { busy: true };
   }
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    void vscode.window.showErrorMessage('CharLens: open a folder to train on its code.');
-    return;
+    charlens.notify.error('open a folder to train on its code.');
+    return undefined;
   }
   const settings = readSettings();
   const last = charlens.extension.workspaceState.get<TrainArgs>(LAST_TRAINING_KEY);
-  const include = resume ? last?.include ?? args.include : args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages());
-  if (!include) return;
+  const include = resume ? last?.include ?? args.include : args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
+  if (!include) return undefined;
   const params: TrainParams = {
     folder: folder.uri.fsPath,
     include,
@@ -41,30 +45,31 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     try {
       started = await charlens.engine.request(StartTraining, params);
     } catch (err) {
-      void vscode.window.showErrorMessage(`CharLens: ${(err as Error).message}`);
-      return;
+      charlens.notify.error((err as Error).message);
+      return { error: (err as Error).message };
     }
     await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
     charlens.output.appendLine(formatCorpusReport(started.report));
     const kb = Math.round(started.report.bytes / 1024);
     const finished = await showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB)`);
     if (finished.error) {
-      void vscode.window.showErrorMessage(`CharLens: ${finished.error}`);
+      charlens.notify.error(finished.error);
     } else {
       const bits = finished.bestValLoss !== undefined ? `; validation ${(finished.bestValLoss / Math.LN2).toFixed(3)} bits/char` : '';
       charlens.output.appendLine(`[train] ${finished.stopReason} after ${finished.steps} steps${bits}`);
       const stopped = finished.stopReason === 'cancelled' ? 'Training stopped; "Resume Training" continues it' : 'Training finished';
-      void vscode.window.showInformationMessage(`CharLens: ${stopped}${bits}.`);
+      charlens.notify.info(`${stopped}${bits}.`);
     }
     if (finished.model) charlens.statusBar.setEngine((await charlens.engine.request0(Status)).backend, finished.model);
     else charlens.statusBar.showIdle();
+    return finished;
   } finally {
     running = false;
   }
 }
 
 /** Offers the languages present in the workspace, all preselected, and returns their globs. */
-async function pickLanguages(): Promise<string[] | undefined> {
+async function pickLanguages(notify: Notifier): Promise<string[] | undefined> {
   const counts = await Promise.all(
     SOURCE_LANGUAGES.map(async (lang) => {
       const glob = `**/*{${lang.extensions.join(',')}}`;
@@ -74,7 +79,7 @@ async function pickLanguages(): Promise<string[] | undefined> {
   );
   const present = counts.filter((c) => c.count > 0);
   if (present.length === 0) {
-    void vscode.window.showErrorMessage(`CharLens: no source files found in this workspace (looked for ${SOURCE_LANGUAGES.map((l) => l.name).join(', ')}).`);
+    notify.error(`no source files found in this workspace (looked for ${SOURCE_LANGUAGES.map((l) => l.name).join(', ')}).`);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(

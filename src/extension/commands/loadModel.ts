@@ -1,0 +1,21 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { LoadModel, ModelInfo, Status } from '../../engine/protocol';
+import { CharLens } from '../context';
+
+export async function loadModel(charlens: CharLens, dir?: string): Promise<ModelInfo | undefined> {
+  if (!dir) {
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Load CharLens model', title: 'Folder with model.json' });
+    if (!picked?.[0]) return undefined;
+    dir = picked[0].fsPath;
+  }
+  try {
+    const model = await charlens.engine.request(LoadModel, { dir, source: 'file' });
+    charlens.statusBar.setEngine((await charlens.engine.request0(Status)).backend, model);
+    charlens.notify.info(`loaded the ${model.layers}x${model.hiddenSize} model from ${path.basename(dir)}.`);
+    return model;
+  } catch (err) {
+    charlens.notify.error(`cannot load ${dir}: ${(err as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+/**
+ * Every message CharLens shows the user goes through here: it is shown,
+ * logged to the CharLens output channel, and remembered (the integration
+ * tests read `recent` to check what the user was told).
+ */
+export class Notifier {
+  readonly recent: Notice[] = [];
+
+  constructor(private readonly output: vscode.OutputChannel) {}
+
+  info(message: string): void {
+    this.record('info', message);
+    void vscode.window.showInformationMessage(`CharLens: ${message}`);
+  }
+
+  warn(message: string): void {
+    this.record('warning', message);
+    void vscode.window.showWarningMessage(`CharLens: ${message}`);
+  }
+
+  error(message: string): void {
+    this.record('error', message);
+    void vscode.window.showErrorMessage(`CharLens: ${message}`);
+  }
+
+  private record(level: Notice['level'], message: string): void {
+    this.output.appendLine(`[${level}] ${message}`);
+    this.recent.push({ level, message });
+    if (this.recent.length > 50) this.recent.shift();
+  }
+}

@@ -1,0 +1,127 @@
+/// <reference types="mocha" />
+// CharLens inside a real VS Code extension host, on the fixture workspace:
+// the shipped model answers first, Train on Workspace trains a tiny model
+// with progress, completions then come from it, Sample and Load Model work,
+// and a killed engine is restarted with the last checkpoint.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { CharLensApi } from '../../../src/extension/extension';
+import type { TrainOutcome } from '../../../src/extension/commands/trainOnWorkspace';
+import type { TrainFinished } from '../../../src/engine/protocol';
+import { workspaceModelDir } from '../../../src/extension/context';
+
+const TINY = { hidden: 16, layers: 1, embedding: 8, batchSize: 4, seqLength: 16, evalEvery: 10, valFrac: 0.1, patience: 0 };
+
+async function api(): Promise<CharLensApi> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'charlens');
+  assert.ok(ext, 'the CharLens extension is installed in the host');
+  return (await ext.activate()) as CharLensApi;
+}
+
+async function openFixture(name: string): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders![0];
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, name));
+  return vscode.window.showTextDocument(doc);
+}
+
+/** Asks the registered provider for ghost text at the end of `line`, as the editor would. */
+async function completionAt(charlens: CharLensApi, editor: vscode.TextEditor, line: number): Promise<string> {
+  const position = editor.document.lineAt(line).range.end;
+  const source = new vscode.CancellationTokenSource();
+  const items = await charlens.completions.provideInlineCompletionItems(
+    editor.document,
+    position,
+    { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined },
+    source.token,
+  );
+  const first = items?.[0]?.insertText;
+  return typeof first === 'string' ? first : '';
+}
+
+suite('CharLens in VS Code', function () {
+  this.timeout(180_000);
+
+  test('activates on a C file and the shipped model answers completions', async () => {
+    const editor = await openFixture('main.c');
+    const charlens = await api();
+    await charlens.charlens.engine.whenReady();
+    const text = await completionAt(charlens, editor, 10);
+    assert.ok(text.length > 0, 'a completion came back');
+    assert.ok(!text.includes('\n'), 'single-line by default');
+    assert.equal(charlens.completions.lastResult?.model, 'default');
+  });
+
+  test('Train on Workspace trains with progress, and completions then come from the new model', async () => {
+    const charlens = await api();
+    let steps = 0;
+    const sub = charlens.charlens.engine.onTrainingProgress((p) => p.kind === 'step' && steps++);
+    const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', {
+      include: ['**/*.c', '**/*.h'],
+      options: { ...TINY, maxSteps: 30 },
+    })) as TrainOutcome;
+    sub.dispose();
+    assert.ok(!('busy' in outcome), 'training ran');
+    assert.equal((outcome as TrainFinished).stopReason, 'finished');
+    assert.ok(steps >= 30, `progress reported ${steps} steps`);
+    const dir = workspaceModelDir(charlens.charlens.extension);
+    assert.ok(fs.existsSync(path.join(dir, 'model.json')), 'the model was saved in workspace storage');
+
+    const editor = await openFixture('stats.c');
+    const text = await completionAt(charlens, editor, 3);
+    assert.equal(charlens.completions.lastResult?.model, 'workspace');
+    assert.ok(text.length > 0);
+  });
+
+  test('training started twice is refused with a message', async () => {
+    const charlens = await api();
+    const first = vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: { ...TINY, maxSteps: 400 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: TINY })) as TrainOutcome;
+    assert.deepEqual(second, { busy: true });
+    assert.match(charlens.charlens.notify.recent.at(-1)!.message, /already running/);
+    await vscode.commands.executeCommand('charlens.stopTraining');
+    const outcome = (await first) as TrainFinished;
+    assert.equal(outcome.stopReason, 'cancelled');
+  });
+
+  test('Sample opens an untitled editor with text from the model', async () => {
+    const doc = (await vscode.commands.executeCommand('charlens.sample', { temperature: 0.8, length: 300, prime: 'int ' })) as vscode.TextDocument;
+    assert.ok(doc.isUntitled);
+    assert.ok(doc.getText().startsWith('int '));
+    assert.ok(doc.getText().length >= 300);
+  });
+
+  test('Load Model loads a model folder; a corrupt one is reported', async () => {
+    const charlens = await api();
+    const shipped = path.join(charlens.charlens.extension.extensionPath, 'models', 'default');
+    const loaded = await vscode.commands.executeCommand('charlens.loadModel', shipped);
+    assert.ok(loaded, 'the shipped model loads');
+    const broken = fs.mkdtempSync(path.join(require('os').tmpdir(), 'charlens-broken-'));
+    fs.writeFileSync(path.join(broken, 'model.json'), '{');
+    assert.equal(await vscode.commands.executeCommand('charlens.loadModel', broken), undefined);
+    assert.match(charlens.charlens.notify.recent.at(-1)!.message, /corrupt/);
+  });
+
+  test('an engine killed mid-training is restarted, the user is told, and the last checkpoint answers', async () => {
+    const charlens = await api();
+    const engine = charlens.charlens.engine;
+    let validated!: () => void;
+    const firstValidation = new Promise<void>((resolve) => (validated = resolve));
+    const sub = engine.onTrainingProgress((p) => p.kind === 'validation' && validated());
+    const training = vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: { ...TINY, maxSteps: 5000 } });
+    await firstValidation;
+    sub.dispose();
+    const pid = engine.pid!;
+    process.kill(pid, 'SIGKILL');
+    const outcome = (await training) as TrainFinished;
+    assert.match(outcome.error ?? '', /engine stopped/);
+    await engine.whenReady();
+    assert.notEqual(engine.pid, pid, 'a new engine process runs');
+    assert.ok(charlens.charlens.notify.recent.some((n) => /stopped unexpectedly/.test(n.message)));
+    const editor = await openFixture('main.c');
+    await completionAt(charlens, editor, 5);
+    assert.equal(charlens.completions.lastResult?.model, 'workspace', 'the saved workspace model was reloaded');
+  });
+});
