@@ -5,7 +5,8 @@ import { ModelConfig } from '../core/modelConfig';
 import { LstmImplementation, Network } from '../core/network';
 import { Random } from '../core/random';
 import { trainStep } from '../core/training';
-import { ParsedArgs, numberOption } from './args';
+import { ParsedArgs, UsageError, numberOption } from './args';
+import { benchCompletion, benchEventLoop } from './benchEngine';
 
 interface Dims {
   B: number;
@@ -42,6 +43,15 @@ async function msPerStep(backend: BackendName, impl: LstmImplementation, d: Dims
  * the ratios hold on a noisy shared machine.
  */
 export async function benchCommand(args: ParsedArgs): Promise<number> {
+  const which = args.positional[0] ?? 'all';
+  if (!['all', 'train', 'completion', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, event-loop or nothing (all), not '${which}'`);
+  if (which === 'all' || which === 'train') await benchTraining(args);
+  if (which === 'all' || which === 'completion') await benchCompletion();
+  if (which === 'all' || which === 'event-loop') await benchEventLoop();
+  return 0;
+}
+
+async function benchTraining(args: ParsedArgs): Promise<void> {
   const d: Dims = { B: 50, T: 50, H: 128, L: 2, V: 65 };
   const steps = numberOption(args, 'steps') ?? 3;
   process.stdout.write(`Training step (forward, backward, clip, Adam) at (B,T,H,L,V) = (${d.B},${d.T},${d.H},${d.L},${d.V}); ${steps} timed steps after 1 warm-up\n`);
@@ -59,5 +69,4 @@ export async function benchCommand(args: ParsedArgs): Promise<number> {
   const ratio = (a: string, b: string) => (ms.get(b)! / ms.get(a)!).toFixed(1);
   process.stdout.write(`  wasm is ${ratio('wasm/fused', 'cpu/fused')}x faster than cpu (fused LSTM on both)\n`);
   process.stdout.write(`  fused LSTM is ${ratio('wasm/fused', 'wasm/reference')}x faster than the op-by-op reference (wasm)\n`);
-  return 0;
 }

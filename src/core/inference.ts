@@ -1,3 +1,4 @@
+import { VectorMemory, padTo4 } from './kernels/vectorMemory';
 import { ModelConfig, WeightArrays, lstmLayerName } from './modelConfig';
 
 /** LSTM state of one stream: per layer, h and c of length H. */
@@ -16,46 +17,63 @@ export interface StepResult {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * One character at a time with plain Float32Array loops: what the editor
- * needs (completions, overlays, neurons) costs a few dozen steps, where a
- * tfjs op per gate would cost more in overhead than in arithmetic.
- * The first layer's input projection is precomputed per vocabulary entry,
- * since embedding then kernel is a fixed [V, 4H] table.
+ * One character at a time: what the editor needs (completions, overlays,
+ * neurons) costs a few dozen steps, where a tfjs op per gate would cost more
+ * in overhead than in arithmetic. The products run in a WebAssembly SIMD
+ * kernel (kernels/vectorMemory.ts). The first layer's input projection is
+ * precomputed per vocabulary entry, since embedding then kernel is a fixed
+ * [V, 4H] table.
  */
 export class InferenceModel {
+  private readonly mem: VectorMemory;
   private readonly inputTable: Float32Array; // [V, 4H] = embedding x kernel_1 + bias_1
   private readonly kernels: Float32Array[]; // layers >= 1: [H, 4H]
   private readonly recurrent: Float32Array[]; // [H, 4H]
   private readonly biases: Float32Array[]; // [4H]
-  private readonly denseKernel: Float32Array; // [H, V]
+  private readonly denseKernel: Float32Array; // [H, Vp], rows padded to a multiple of 4
   private readonly denseBias: Float32Array; // [V]
+  private readonly logits: Float32Array; // [Vp]
   private readonly z: Float32Array;
 
-  constructor(readonly config: ModelConfig, weights: WeightArrays) {
+  constructor(readonly config: ModelConfig, weights: WeightArrays, options: { simd?: boolean } = {}) {
     const { vocabSize: V, embeddingSize: E, hiddenSize: H, layers } = config;
+    const G = 4 * H;
+    const Vp = padTo4(V);
     const get = (name: string) => {
       const w = weights.get(name);
       if (!w) throw new Error(`Missing weight ${name}`);
       return w;
     };
+    const matrices = (2 * layers - 1) * H * G + E * G + H * Vp + G + Vp;
+    this.mem = new VectorMemory(matrices, Math.max(E, H), options.simd === false);
+    const copy = (values: Float32Array) => {
+      const view = this.mem.alloc(values.length);
+      view.set(values);
+      return view;
+    };
     this.kernels = [];
     this.recurrent = [];
     this.biases = [];
     for (let l = 0; l < layers; l++) {
-      this.kernels.push(get(`${lstmLayerName(l)}/kernel`));
-      this.recurrent.push(get(`${lstmLayerName(l)}/recurrent_kernel`));
+      if (l > 0) this.kernels.push(copy(get(`${lstmLayerName(l)}/kernel`)));
+      this.recurrent.push(copy(get(`${lstmLayerName(l)}/recurrent_kernel`)));
       this.biases.push(get(`${lstmLayerName(l)}/bias`));
     }
+    this.z = this.mem.alloc(G);
     const embedding = get('embedding/embeddings');
-    this.inputTable = new Float32Array(V * 4 * H);
+    const kernel0 = this.mem.alloc(E * G);
+    kernel0.set(get(`${lstmLayerName(0)}/kernel`));
+    this.inputTable = new Float32Array(V * G);
     for (let v = 0; v < V; v++) {
-      const row = this.inputTable.subarray(v * 4 * H, (v + 1) * 4 * H);
-      row.set(this.biases[0]);
-      addVecMat(row, embedding.subarray(v * E, (v + 1) * E), this.kernels[0]);
+      this.z.set(this.biases[0]);
+      this.mem.addVecMat(this.z, embedding.subarray(v * E, (v + 1) * E), kernel0, G);
+      this.inputTable.set(this.z, v * G);
     }
-    this.denseKernel = get('dense/kernel');
+    const dense = get('dense/kernel');
+    this.denseKernel = this.mem.alloc(H * Vp);
+    for (let k = 0; k < H; k++) this.denseKernel.set(dense.subarray(k * V, (k + 1) * V), k * Vp);
     this.denseBias = get('dense/bias');
-    this.z = new Float32Array(4 * H);
+    this.logits = this.mem.alloc(Vp);
   }
 
   zeroState(): LstmState {
@@ -73,15 +91,16 @@ export class InferenceModel {
   /** Advances `state` in place by character id `id` and returns the result. */
   advance(state: LstmState, id: number): LstmState {
     const H = this.config.hiddenSize;
+    const G = 4 * H;
     const z = this.z;
     for (let l = 0; l < this.config.layers; l++) {
       if (l === 0) {
-        z.set(this.inputTable.subarray(id * 4 * H, (id + 1) * 4 * H));
+        z.set(this.inputTable.subarray(id * G, (id + 1) * G));
       } else {
         z.set(this.biases[l]);
-        addVecMat(z, state.h[l - 1], this.kernels[l]);
+        this.mem.addVecMat(z, state.h[l - 1], this.kernels[l - 1], G);
       }
-      addVecMat(z, state.h[l], this.recurrent[l]);
+      this.mem.addVecMat(z, state.h[l], this.recurrent[l], G);
       const h = state.h[l];
       const c = state.c[l];
       for (let j = 0; j < H; j++) {
@@ -98,8 +117,11 @@ export class InferenceModel {
 
   /** Next-character probabilities given the state (softmax of the dense layer). */
   probabilities(state: LstmState, temperature = 1): Float32Array {
-    const logits = this.denseBias.slice();
-    addVecMat(logits, state.h[this.config.layers - 1], this.denseKernel);
+    const V = this.config.vocabSize;
+    this.logits.fill(0);
+    this.mem.addVecMat(this.logits, state.h[this.config.layers - 1], this.denseKernel, this.logits.length);
+    const logits = new Float32Array(V);
+    for (let v = 0; v < V; v++) logits[v] = this.logits[v] + this.denseBias[v];
     return softmax(logits, temperature);
   }
 
@@ -107,17 +129,6 @@ export class InferenceModel {
   step(state: LstmState, id: number): StepResult {
     this.advance(state, id);
     return { probs: this.probabilities(state), state };
-  }
-}
-
-/** out += x * W, with W row-major [x.length, out.length]. */
-function addVecMat(out: Float32Array, x: Float32Array, w: Float32Array): void {
-  const n = out.length;
-  for (let k = 0; k < x.length; k++) {
-    const xk = x[k];
-    if (xk === 0) continue;
-    const base = k * n;
-    for (let j = 0; j < n; j++) out[j] += xk * w[base + j];
   }
 }
 

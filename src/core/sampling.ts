@@ -60,8 +60,12 @@ export function sample(model: InferenceModel, vocabulary: Vocabulary, options: P
 
 /** Draws a character id from `probs` under argmax / top-k / top-p. The unknown symbol (id 0) is never produced. */
 export function pickNext(probs: Float32Array, o: Pick<SampleOptions, 'argmax' | 'topK' | 'topP'>, rng: Random): number {
+  if (o.argmax) {
+    let best = 1;
+    for (let i = 2; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
+    return best;
+  }
   const order = Array.from({ length: probs.length - 1 }, (_, i) => i + 1).sort((a, b) => probs[b] - probs[a] || a - b);
-  if (o.argmax) return order[0];
   let keep = o.topK > 0 ? Math.min(o.topK, order.length) : order.length;
   if (o.topP < 1) {
     let mass = 0;
