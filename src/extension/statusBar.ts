@@ -20,6 +20,11 @@ export class StatusBar implements vscode.Disposable {
     this.showIdle();
   }
 
+  setModel(model: ModelInfo): void {
+    this.model = model;
+    this.showIdle();
+  }
+
   showIdle(): void {
     const m = this.model;
     this.item.text = m ? `$(symbol-misc) CharLens: ${m.source} model` : '$(symbol-misc) CharLens: no model';

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { StopTraining, TrainFinished, TrainingProgressParams } from '../engine/protocol';
 import { CharLens } from './context';
+import { EngineClient } from './engineClient';
 
 const duration = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
 
@@ -10,44 +11,58 @@ export function describeProgress(p: TrainingProgressParams): string {
 }
 
 /**
- * Shows a running training job: a cancellable notification with step, loss,
- * speed and ETA, the live loss in the status bar, and a log line per
- * validation. Cancelling asks the engine to stop after the current step.
+ * Resolves when the engine reports the end of training, or dies. Subscribe
+ * before starting: the engine may finish (or fail) before its reply to the
+ * start request arrives.
  */
-export function showTrainingProgress(charlens: CharLens, title: string): Promise<TrainFinished> {
+export function trainingEnd(engine: EngineClient): { finished: Promise<TrainFinished>; cancel: () => void } {
+  let subscriptions: vscode.Disposable[] = [];
+  const cancel = () => subscriptions.forEach((s) => s.dispose());
+  const finished = new Promise<TrainFinished>((resolve) => {
+    const done = (f: TrainFinished) => {
+      cancel();
+      resolve(f);
+    };
+    subscriptions = [
+      engine.onTrainingFinished(done),
+      engine.onUnexpectedExit(() => done({ error: 'The engine stopped during training. Use "CharLens: Resume Training" to continue from the last checkpoint.' })),
+    ];
+  });
+  return { finished, cancel };
+}
+
+/**
+ * Shows a running training job until `finished` settles: a cancellable
+ * notification with step, loss, speed and ETA, the live loss in the status
+ * bar, and a log line per validation. Cancelling asks the engine to stop
+ * after the current step.
+ */
+export function showTrainingProgress(charlens: CharLens, title: string, finished: Promise<TrainFinished>): void {
   const { engine, statusBar, output } = charlens;
-  return Promise.resolve(
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-      new Promise<TrainFinished>((resolve) => {
-        let lastFraction = 0;
-        let lastVal: number | undefined;
-        const subscriptions = [
-          token.onCancellationRequested(() => {
-            progress.report({ message: 'stopping after this step…' });
-            void engine.request0(StopTraining).catch(() => undefined);
-          }),
-          engine.onTrainingProgress((p) => {
-            if (p.kind === 'info') {
-              output.appendLine(p.message ?? '');
-              return;
-            }
-            if (p.kind === 'validation') {
-              lastVal = p.valBits;
-              output.appendLine(`[train] ${describeProgress(p)}`);
-            }
-            const fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
-            progress.report({ message: describeProgress({ ...p, valBits: p.valBits ?? lastVal }), increment: (fraction - lastFraction) * 100 });
-            lastFraction = fraction;
-            statusBar.showTraining(p.step, p.totalSteps, p.trainBits, lastVal);
-          }),
-          engine.onTrainingFinished((f) => done(f)),
-          engine.onUnexpectedExit(() => done({ error: 'The engine stopped during training. Use "CharLens: Resume Training" to continue from the last checkpoint.' })),
-        ];
-        const done = (f: TrainFinished) => {
-          subscriptions.forEach((s) => s.dispose());
-          resolve(f);
-        };
+  let lastVal: number | undefined;
+  const status = engine.onTrainingProgress((p) => {
+    if (p.kind === 'info') output.appendLine(p.message ?? '');
+    if (p.kind === 'validation') {
+      lastVal = p.valBits;
+      output.appendLine(`[train] ${describeProgress(p)}`);
+    }
+    if (p.kind !== 'info') statusBar.showTraining(p.step, p.totalSteps, p.trainBits, lastVal);
+  });
+  void finished.then(() => status.dispose());
+  void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+    let lastFraction = 0;
+    const subscriptions = [
+      token.onCancellationRequested(() => {
+        progress.report({ message: 'stopping after this step…' });
+        void engine.request0(StopTraining).catch(() => undefined);
       }),
-    ),
-  );
+      engine.onTrainingProgress((p) => {
+        if (p.kind === 'info') return;
+        const fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
+        progress.report({ message: describeProgress({ ...p, valBits: p.valBits ?? lastVal }), increment: (fraction - lastFraction) * 100 });
+        lastFraction = fraction;
+      }),
+    ];
+    return finished.then(() => subscriptions.forEach((s) => s.dispose()));
+  });
 }

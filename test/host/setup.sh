@@ -19,14 +19,18 @@ APT_PACKAGES=(
 
 HOST_DIR="$PWD/.vscode-test"
 NODE_DIR="$HOST_DIR/node-v$NODE_VERSION"
+NODE_LINK="$HOST_DIR/node"              # what code-server-launcher.js runs code-server with
 CS_DIR="$HOST_DIR/code-server"
-CS_STAMP="$CS_DIR/.installed-$CODE_SERVER_VERSION-node-$NODE_VERSION"
 LOCK_DIR="$PWD/test/host/code-server"   # committed package.json + lockfile pinning the whole tree
 
 log() { printf '[host-setup] %s\n' "$*"; }
 die() { printf '[host-setup] ERROR: %s\n' "$*" >&2; exit 1; }
 SECONDS=0
 mkdir -p "$HOST_DIR"
+grep -q "\"code-server\": \"$CODE_SERVER_VERSION\"" "$LOCK_DIR/package.json" ||
+  die "$LOCK_DIR/package.json does not pin code-server $CODE_SERVER_VERSION"
+# A changed lockfile or Node means a reinstall.
+CS_STAMP="$CS_DIR/.installed-node-$NODE_VERSION-lock-$(sha256sum "$LOCK_DIR/package-lock.json" | cut -c1-16)"
 
 # --- 1. Debian packages -------------------------------------------------------
 missing=()
@@ -67,6 +71,7 @@ else
   [[ -f "$NODE_DIR/include/node/node_api.h" ]] || die "unpacked Node has no headers (needed for native builds)"
   log "node: v$NODE_VERSION in ${NODE_DIR#"$PWD/"} (${SECONDS}s)"
 fi
+ln -sfn "${NODE_DIR##*/}" "$NODE_LINK"
 
 # --- 3. code-server -----------------------------------------------------------
 if [[ -f "$CS_STAMP" ]]; then

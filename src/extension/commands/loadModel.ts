@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LoadModel, ModelInfo, Status } from '../../engine/protocol';
+import { LoadModel, ModelInfo } from '../../engine/protocol';
 import { CharLens } from '../context';
 
 export async function loadModel(charlens: CharLens, dir?: string): Promise<ModelInfo | undefined> {
@@ -11,7 +11,7 @@ export async function loadModel(charlens: CharLens, dir?: string): Promise<Model
   }
   try {
     const model = await charlens.engine.request(LoadModel, { dir, source: 'file' });
-    charlens.statusBar.setEngine((await charlens.engine.request0(Status)).backend, model);
+    charlens.statusBar.setModel(model);
     charlens.notify.info(`loaded the ${model.layers}x${model.hiddenSize} model from ${path.basename(dir)}.`);
     return model;
   } catch (err) {

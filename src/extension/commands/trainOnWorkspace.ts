@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/corpus';
 import type { TrainOptions } from '../../core/trainOptions';
-import { StartTraining, Status, TrainFinished, TrainParams } from '../../engine/protocol';
+import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol';
 import { Notifier } from '../notifier';
 import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
-import { showTrainingProgress } from '../trainingProgress';
+import { showTrainingProgress, trainingEnd } from '../trainingProgress';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
 export interface TrainArgs {
@@ -41,17 +41,20 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   };
   running = true;
   try {
+    const end = trainingEnd(charlens.engine);
     let started;
     try {
       started = await charlens.engine.request(StartTraining, params);
     } catch (err) {
+      end.cancel();
       charlens.notify.error((err as Error).message);
       return { error: (err as Error).message };
     }
     await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
     charlens.output.appendLine(formatCorpusReport(started.report));
     const kb = Math.round(started.report.bytes / 1024);
-    const finished = await showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB)`);
+    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB)`, end.finished);
+    const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
     } else {
@@ -60,7 +63,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
       const stopped = finished.stopReason === 'cancelled' ? 'Training stopped; "Resume Training" continues it' : 'Training finished';
       charlens.notify.info(`${stopped}${bits}.`);
     }
-    if (finished.model) charlens.statusBar.setEngine((await charlens.engine.request0(Status)).backend, finished.model);
+    if (finished.model) charlens.statusBar.setModel(finished.model);
     else charlens.statusBar.showIdle();
     return finished;
   } finally {
