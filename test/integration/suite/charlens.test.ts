@@ -53,6 +53,20 @@ suite('CharLens in VS Code', function () {
     assert.equal(charlens.completions.lastResult?.model, 'default');
   });
 
+  test('typing into a shown suggestion reuses it without asking the model again', async () => {
+    const charlens = await api();
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: 'int main(void) {\n  int i;\n  for (i' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const shown = await completionAt(charlens, editor, 2);
+    assert.ok(shown.length >= 2, `a suggestion of at least two characters: ${JSON.stringify(shown)}`);
+    const asked = charlens.completions.lastResult;
+    await editor.edit((b) => b.insert(doc.lineAt(2).range.end, shown[0]));
+    const rest = await completionAt(charlens, editor, 2);
+    assert.equal(rest, shown.slice(1));
+    assert.equal(charlens.completions.lastResult, asked, 'the engine was not asked again');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   test('Train on Workspace trains with progress, and completions then come from the new model', async () => {
     const charlens = await api();
     let steps = 0;
