@@ -72,3 +72,11 @@ test('text too short for one batch is refused with the numbers that matter', asy
     /too short.*--batch-size or --seq-length/,
   );
 });
+
+test('training stops early when validation stops improving', async (t) => {
+  const text = structuredText(200);
+  // A learning rate so small that the validation loss cannot move.
+  const result = await train(text, corpusInfo(text, 1), smallOptions(tempDir(t), { lr: 1e-9, maxSteps: 60, evalEvery: 2, patience: 3 }));
+  assert.equal(result.stopReason, 'early-stop');
+  assert.equal(result.steps, 8, 'the first validation sets the best; three more without gain stop it');
+});
