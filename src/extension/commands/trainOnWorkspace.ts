@@ -31,6 +31,10 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   }
   const settings = readSettings();
   const last = charlens.extension.workspaceState.get<TrainArgs>(LAST_TRAINING_KEY);
+  if (resume && !last && !args.include) {
+    charlens.notify.info('there is no training to resume in this workspace; run "CharLens: Train on Workspace" first.');
+    return undefined;
+  }
   const include = resume ? last?.include ?? args.include : args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
   if (!include) return undefined;
   const params: TrainParams = {
