@@ -193,7 +193,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
     }
     if (lastEval !== loop.step && loop.step > startStep && stopReason !== 'cancelled') await validate();
     if (stopReason === 'cancelled') await saveResume();
-    const testLoss = testStreams ? await evaluateBest(options.out, testStreams) : undefined;
+    const testLoss = testStreams && Number.isFinite(loop.bestValLoss) ? await evaluateBest(options.out, testStreams) : undefined;
     return { stopReason, steps: loop.step, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : undefined, testLoss, modelDir: options.out, config };
   } finally {
     disposeState(state);

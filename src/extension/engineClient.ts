@@ -1,6 +1,6 @@
 import { ChildProcess, fork } from 'child_process';
 import * as vscode from 'vscode';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc/node';
 import * as rpc from '../engine/protocol';
 import { Notifier } from './notifier';
 
@@ -72,17 +72,17 @@ export class EngineClient implements vscode.Disposable {
     this.start().catch((err) => this.log.appendLine(`[engine] restart failed: ${(err as Error).message}`));
   }
 
-  async request<P, R>(type: import('vscode-jsonrpc').RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
+  async request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
     if (!this.connection) throw new Error('The CharLens engine is not running.');
     return this.connection.sendRequest(type, params, token);
   }
 
-  async request0<R>(type: import('vscode-jsonrpc').RequestType0<R, void>): Promise<R> {
+  async request0<R>(type: RequestType0<R, void>): Promise<R> {
     if (!this.connection) throw new Error('The CharLens engine is not running.');
     return this.connection.sendRequest(type);
   }
 
-  notify<P>(type: import('vscode-jsonrpc').NotificationType<P>, params: P): void {
+  notify<P>(type: NotificationType<P>, params: P): void {
     void this.connection?.sendNotification(type, params);
   }
 
