@@ -11,10 +11,11 @@ before(useWasm);
 test('training on structured text learns far more than character frequencies', async (t) => {
   const text = structuredText(600);
   const out = tempDir(t);
-  const result = await train(text, corpusInfo(text, 1), smallOptions(out, { hidden: 64, maxSteps: 150, evalEvery: 50, lr: 5e-3 }));
+  const result = await train(text, corpusInfo(text, 1), smallOptions(out, { hidden: 64, maxSteps: 150, evalEvery: 50, lr: 5e-3, testFrac: 0.1 }));
   const entropy = unigramEntropy(text);
   assert.ok(result.bestValLoss !== undefined);
   assert.ok(result.bestValLoss < 0.5 * entropy, `val loss ${result.bestValLoss} should be well below the unigram entropy ${entropy}`);
+  assert.ok(result.testLoss !== undefined && result.testLoss < 0.5 * entropy, `the held-out test split is scored too: ${result.testLoss}`);
   const saved = loadCheckpoint(out);
   assert.equal(saved.metadata.metrics?.valLoss, result.bestValLoss);
   assert.equal(saved.metadata.corpus?.fingerprint, corpusInfo(text, 1).fingerprint);
