@@ -55,6 +55,7 @@ interface LstmVars {
  * op by op (see LstmImplementation).
  */
 export class Network {
+  private static instances = 0;
   readonly variables: Map<string, tf.Variable>;
   private readonly embedding: tf.Variable;
   private readonly lstm: LstmVars[];
@@ -67,10 +68,12 @@ export class Network {
     private readonly lstm_: LstmImplementation = 'fused',
   ) {
     this.variables = new Map();
+    // tfjs variable names are global: two networks (training and a scoring copy) must not clash.
+    const id = Network.instances++;
     for (const spec of weightSpecs(config)) {
       const values = weights.get(spec.name);
       if (!values) throw new Error(`Missing weight ${spec.name}`);
-      this.variables.set(spec.name, tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `charlens/${spec.name}`));
+      this.variables.set(spec.name, tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `charlens${id}/${spec.name}`));
     }
     const v = (name: string) => this.variables.get(name)!;
     this.embedding = v('embedding/embeddings');
