@@ -98,6 +98,18 @@ suite('CharLens in VS Code', function () {
     await vscode.commands.executeCommand('charlens.stopTraining');
     const outcome = (await first) as TrainFinished;
     assert.equal(outcome.stopReason, 'cancelled');
+
+    const resumed = (await vscode.commands.executeCommand('charlens.resumeTraining', { options: { maxSteps: (outcome.steps ?? 0) + 10 } })) as TrainFinished;
+    assert.equal(resumed.stopReason, 'finished', JSON.stringify({ resumed, told: charlens.charlens.notify.recent }));
+    assert.equal(resumed.steps, (outcome.steps ?? 0) + 10, 'resumed from the step where it stopped');
+  });
+
+  test('Select Backend switches backends and explains one that cannot load', async () => {
+    const charlens = await api();
+    assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'cpu'), 'cpu');
+    assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'tensorflow-gpu'), undefined);
+    assert.match(charlens.charlens.notify.recent.at(-1)!.message, /tensorflow-gpu is not available: .*tfjs-node-gpu/);
+    assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'auto'), 'wasm');
   });
 
   test('Sample opens an untitled editor with text from the model', async () => {
