@@ -5,7 +5,7 @@ import { Batch, BatchStreams, splitIds } from './batches';
 import { CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { bitsPerChar, evaluateLoss } from './evaluate';
 import { initialWeights } from './lstmInit';
-import { ModelConfig, parameterCount } from './modelConfig';
+import { ModelConfig, WeightArrays, parameterCount } from './modelConfig';
 import { Network, TensorState, disposeState } from './network';
 import { Random } from './random';
 import { TrainOptions, validateTrainOptions } from './trainOptions';
@@ -125,9 +125,9 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
     corpus,
     backend,
   });
-  const saveResume = async () => {
+  const saveResume = async (weights?: WeightArrays) => {
     const resume = await captureResumeState(optimizer, loop, state);
-    saveCheckpoint(resumeDir(options.out), config, vocabulary, await net.toArrays(), { ...metadataFor(metricsOf(loop, bpe)), resume });
+    saveCheckpoint(resumeDir(options.out), config, vocabulary, weights ?? (await net.toArrays()), { ...metadataFor(metricsOf(loop, bpe)), resume });
   };
 
   const started = Date.now();
@@ -204,15 +204,17 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   /** Evaluates, keeps the best model, saves the resume state, and says whether to stop early. */
   async function validate(): Promise<{ valLoss: number; stop: boolean }> {
     const valLoss = valStreams ? await evaluateLoss(net, valStreams) : loop.trainLoss;
+    // One read of the weights serves both checkpoints written here.
+    const weights = await net.toArrays();
     if (valLoss < loop.bestValLoss) {
       loop.bestValLoss = valLoss;
       loop.validationsWithoutGain = 0;
       const metrics = { ...metricsOf(loop, bpe), valLoss };
-      saveCheckpoint(options.out, config, vocabulary, await net.toArrays(), metadataFor(metrics));
+      saveCheckpoint(options.out, config, vocabulary, weights, metadataFor(metrics));
     } else {
       loop.validationsWithoutGain++;
     }
-    await saveResume();
+    await saveResume(weights);
     return { valLoss, stop: options.patience > 0 && loop.validationsWithoutGain >= options.patience };
   }
 }
