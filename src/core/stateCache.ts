@@ -61,7 +61,7 @@ export class DocumentStates {
   }
 }
 
-function commonPrefixLength(a: string, b: string): number {
+export function commonPrefixLength(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
@@ -69,7 +69,7 @@ function commonPrefixLength(a: string, b: string): number {
 }
 
 /** Moves an index off the low half of a surrogate pair. */
-function alignToCodePoint(text: string, index: number): number {
+export function alignToCodePoint(text: string, index: number): number {
   const code = text.charCodeAt(index);
   return index > 0 && code >= 0xdc00 && code <= 0xdfff ? index + 1 : index;
 }

@@ -1,34 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { completeFrom } from '../../src/core/completion';
-import { InferenceModel, LstmState } from '../../src/core/inference';
-import { initialWeights } from '../../src/core/lstmInit';
-import { Random } from '../../src/core/random';
-import { feed } from '../../src/core/sampling';
+import { InferenceModel } from '../../src/core/inference';
 import { DocumentStates } from '../../src/core/stateCache';
-import { Vocabulary } from '../../src/core/vocabulary';
-
-const vocabulary = Vocabulary.fromText('abcdefghijklmnopqrstuvwxyz (){};=+<>\n\t😀');
-const config = { vocabSize: vocabulary.size, embeddingSize: 8, hiddenSize: 16, layers: 2, dropout: 0 };
-const weights = initialWeights(config, new Random(2));
-for (const a of weights.values()) for (let i = 0; i < a.length; i++) a[i] *= 10;
-
-/** A model that counts how many characters it is fed. */
-function countingModel() {
-  const model = new InferenceModel(config, weights);
-  let steps = 0;
-  const advance = model.advance.bind(model);
-  model.advance = (state: LstmState, id: number) => {
-    steps++;
-    return advance(state, id);
-  };
-  return { model, steps: () => steps };
-}
-
-const exact = (text: string) => {
-  const model = new InferenceModel(config, weights);
-  return feed(model, vocabulary, model.zeroState(), text);
-};
+import { config, countingModel, exactState as exact, vocabulary, weights } from './tinyModel';
 
 test('states match a full re-read, and a keystroke costs only the characters since the last checkpoint', () => {
   const { model, steps } = countingModel();
