@@ -7,6 +7,7 @@ import { Random } from '../core/random';
 import { trainStep } from '../core/training';
 import { ParsedArgs, UsageError, numberOption } from './args';
 import { benchCompletion, benchEventLoop } from './benchEngine';
+import { benchOverlay } from './benchOverlay';
 
 interface Dims {
   B: number;
@@ -44,9 +45,10 @@ async function msPerStep(backend: BackendName, impl: LstmImplementation, d: Dims
  */
 export async function benchCommand(args: ParsedArgs): Promise<number> {
   const which = args.positional[0] ?? 'all';
-  if (!['all', 'train', 'completion', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, event-loop or nothing (all), not '${which}'`);
+  if (!['all', 'train', 'completion', 'overlay', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop or nothing (all), not '${which}'`);
   if (which === 'all' || which === 'train') await benchTraining(args);
   if (which === 'all' || which === 'completion') await benchCompletion();
+  if (which === 'all' || which === 'overlay') await benchOverlay();
   if (which === 'all' || which === 'event-loop') await benchEventLoop();
   return 0;
 }

@@ -15,17 +15,17 @@ import * as rpc from '../engine/protocol';
  * Engine benchmarks, measured the way the extension sees them: through the
  * engine process over IPC. The engine bundle sits beside this one in dist/.
  */
-function startEngine(): { connection: MessageConnection; stop: () => void } {
+export function startEngine(): { connection: MessageConnection; stop: () => void } {
   const child = fork(path.join(__dirname, 'engine.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
   connection.listen();
   return { connection, stop: () => (connection.dispose(), child.kill()) };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** The shipped corpus, repeated and cut to `lines` lines: a realistic C file. */
-function cFile(lines: number): string {
+export function cFile(lines: number): string {
   const text = readCorpus(path.join(__dirname, '..', 'models', 'corpus')).text.split('\n');
   const out: string[] = [];
   for (let i = 0; out.length < lines; i++) out.push(text[i % text.length]);

@@ -1,4 +1,5 @@
 import { InferenceModel, LstmState } from './inference';
+import { LruMap } from './lruMap';
 import { Vocabulary } from './vocabulary';
 
 /**
@@ -76,22 +77,19 @@ export function alignToCodePoint(text: string, index: number): number {
 
 /** One DocumentStates per document, least recently used dropped first. */
 export class StateCache {
-  private readonly documents = new Map<string, DocumentStates>();
+  private readonly documents: LruMap<string, DocumentStates>;
 
   constructor(
     private readonly model: InferenceModel,
     private readonly vocabulary: Vocabulary,
-    private readonly maxDocuments = 20,
+    maxDocuments = 20,
     private readonly options?: StateCacheOptions,
-  ) {}
+  ) {
+    this.documents = new LruMap(maxDocuments);
+  }
 
   stateAfter(documentId: string, prefix: string): LstmState {
-    let doc = this.documents.get(documentId);
-    if (doc) this.documents.delete(documentId);
-    else doc = new DocumentStates(this.model, this.vocabulary, this.options);
-    this.documents.set(documentId, doc);
-    if (this.documents.size > this.maxDocuments) this.documents.delete(this.documents.keys().next().value!);
-    return doc.stateAfter(prefix);
+    return this.documents.obtain(documentId, () => new DocumentStates(this.model, this.vocabulary, this.options)).stateAfter(prefix);
   }
 
   forget(documentId: string): void {

@@ -4,10 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Batch, BatchStreams, splitIds } from './batches';
 import { CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { bitsPerChar, evaluateLoss } from './evaluate';
+import { InferenceModel } from './inference';
 import { initialWeights } from './lstmInit';
 import { ModelConfig, WeightArrays, parameterCount } from './modelConfig';
 import { Network, TensorState, disposeState } from './network';
 import { Random } from './random';
+import { sample } from './sampling';
 import { TrainOptions, validateTrainOptions } from './trainOptions';
 import { Vocabulary } from './vocabulary';
 
@@ -25,6 +27,8 @@ export interface TrainProgress {
   lr: number;
   backend: string;
   message?: string;
+  /** At validations: a short sample from the current weights, to watch the model learn. */
+  sample?: string;
 }
 
 export type StopReason = 'finished' | 'early-stop' | 'time-limit' | 'cancelled';
@@ -182,8 +186,8 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
       report({ kind: 'step', ...progress });
       if (loop.step % evalEvery === 0 || loop.step === totalSteps) {
         lastEval = loop.step;
-        const { valLoss, stop } = await validate();
-        report({ kind: 'validation', ...progress, valLoss, valBits: bitsPerChar(valLoss) });
+        const { valLoss, stop, sample } = await validate();
+        report({ kind: 'validation', ...progress, valLoss, valBits: bitsPerChar(valLoss), sample });
         if (stop) {
           stopReason = 'early-stop';
           break;
@@ -202,7 +206,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   }
 
   /** Evaluates, keeps the best model, saves the resume state, and says whether to stop early. */
-  async function validate(): Promise<{ valLoss: number; stop: boolean }> {
+  async function validate(): Promise<{ valLoss: number; stop: boolean; sample: string }> {
     const valLoss = valStreams ? await evaluateLoss(net, valStreams) : loop.trainLoss;
     // One read of the weights serves both checkpoints written here.
     const weights = await net.toArrays();
@@ -215,7 +219,8 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
       loop.validationsWithoutGain++;
     }
     await saveResume(weights);
-    return { valLoss, stop: options.patience > 0 && loop.validationsWithoutGain >= options.patience };
+    const progressSample = sample(new InferenceModel(config, weights), vocabulary, { temperature: 0.8, length: 240, seed: loop.step }).text;
+    return { valLoss, stop: options.patience > 0 && loop.validationsWithoutGain >= options.patience, sample: progressSample };
   }
 }
 

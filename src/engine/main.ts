@@ -8,6 +8,8 @@ import * as path from 'path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import { BackendRequest, selectBackend } from '../core/backend';
 import { readCorpus } from '../core/corpus';
+import { explore } from '../core/explorer/explore';
+import { corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/trainOptions';
 import { corpusInfo, train } from '../core/training';
 import { ModelHost } from './modelHost';
@@ -21,6 +23,20 @@ let training: AbortController | undefined;
 /** Errors the user can act on travel as plain messages, not stacks. */
 function userError(err: unknown): ResponseError<void> {
   return new ResponseError(1, (err as Error).message ?? String(err));
+}
+
+function loaded(): ModelHost {
+  if (!host) throw userError(new Error('No model is loaded: train one or load one first.'));
+  return host;
+}
+
+/** Runs a query whose failures (a neuron out of range, say) are the user's to fix. */
+function answer<T>(query: () => T): T {
+  try {
+    return query();
+  } catch (err) {
+    throw userError(err);
+  }
 }
 
 async function useBackend(request: BackendRequest): Promise<string[]> {
@@ -44,14 +60,12 @@ connection.onRequest(rpc.Initialize, async (p) => {
   return { backend, backendNotes, model: host?.info, modelProblems };
 });
 
-connection.onRequest(rpc.LoadModel, (p) => {
-  try {
+connection.onRequest(rpc.LoadModel, (p) =>
+  answer(() => {
     host = ModelHost.load(p.dir, p.source);
     return host.info;
-  } catch (err) {
-    throw userError(err);
-  }
-});
+  }),
+);
 
 connection.onRequest(rpc.SetBackend, async (p) => {
   if (training) throw userError(new Error('Stop training before changing the backend.'));
@@ -66,15 +80,36 @@ connection.onRequest(rpc.SetBackend, async (p) => {
 connection.onRequest(rpc.Status, () => ({ backend, model: host?.info, training: training !== undefined }));
 
 connection.onRequest(rpc.Complete, (p) => {
-  if (!host) throw userError(new Error('No model is loaded: train one or load one first.'));
+  const model = loaded();
   const t0 = performance.now();
-  const text = host.complete(p);
-  return { text, model: host.info.source, ms: performance.now() - t0 };
+  const text = model.complete(p);
+  return { text, model: model.info.source, ms: performance.now() - t0 };
 });
 
-connection.onRequest(rpc.Sample, (p) => {
-  if (!host) throw userError(new Error('No model is loaded: train one or load one first.'));
-  return { text: host.sample(p) };
+connection.onRequest(rpc.Sample, (p) => ({ text: loaded().sample(p) }));
+
+connection.onRequest(rpc.Predict, (p) => {
+  const model = loaded();
+  return { guesses: model.predict(p), model: model.info.source };
+});
+
+connection.onRequest(rpc.Trace, (p) => {
+  const t0 = performance.now();
+  const result = answer(() => loaded().trace(p));
+  return { ...result, ms: performance.now() - t0 };
+});
+
+connection.onRequest(rpc.Inspect, (p) => answer(() => loaded().inspect(p)));
+
+connection.onRequest(rpc.Detail, (p) => answer(() => loaded().detail(p)));
+
+connection.onRequest(rpc.ExploreNeurons, async (p) => {
+  const model = loaded();
+  const t0 = performance.now();
+  const sample = answer(() => explorerSample(corpusFiles(readCorpus(p.folder, { include: p.include, exclude: p.exclude }))));
+  const result = await explore(model.checkpoint, sample);
+  const ranking = result.ranking;
+  return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache: result.fromCache, chars: ranking.chars, ms: performance.now() - t0 };
 });
 
 connection.onNotification(rpc.ForgetDocument, (p) => host?.forget(p.documentId));

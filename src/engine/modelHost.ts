@@ -1,17 +1,21 @@
 import { Checkpoint, loadCheckpoint } from '../core/checkpoint';
 import { completeFrom } from '../core/completion';
+import { DocumentTrace, checkNeuron, neuronValue } from '../core/documentTrace';
 import { InferenceModel } from '../core/inference';
+import { LruMap } from '../core/lruMap';
+import { cellRank, topGuesses } from '../core/modelLens';
 import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
-import { CompleteParams, ModelInfo, SampleParams } from './protocol';
+import { CompleteParams, DetailParams, DetailResult, InspectParams, InspectResult, ModelInfo, PredictParams, SampleParams, TraceParams, TraceResult } from './protocol';
 
 /** The loaded model and everything that answers queries from it. */
 export class ModelHost {
   readonly info: ModelInfo;
   private readonly model: InferenceModel;
   private readonly states: StateCache;
+  private readonly traces = new LruMap<string, DocumentTrace>(20);
 
-  constructor(private readonly checkpoint: Checkpoint, source: ModelInfo['source']) {
+  constructor(readonly checkpoint: Checkpoint, source: ModelInfo['source']) {
     this.model = new InferenceModel(checkpoint.config, checkpoint.weights);
     this.states = new StateCache(this.model, checkpoint.vocabulary);
     this.info = {
@@ -29,10 +33,14 @@ export class ModelHost {
     return new ModelHost(loadCheckpoint(dir), source);
   }
 
+  get vocabulary() {
+    return this.checkpoint.vocabulary;
+  }
+
   complete(p: CompleteParams): string {
     const state = this.states.stateAfter(p.documentId, p.prefix);
     // Seeded by position so the same request gives the same text (cache-friendly, testable).
-    return completeFrom(this.model, this.checkpoint.vocabulary, state, {
+    return completeFrom(this.model, this.vocabulary, state, {
       maxChars: p.maxChars,
       temperature: p.temperature,
       multiline: p.multiline,
@@ -40,11 +48,64 @@ export class ModelHost {
     });
   }
 
+  predict(p: PredictParams) {
+    const state = this.states.stateAfter(p.documentId, p.prefix);
+    return topGuesses(this.model.probabilities(state), this.vocabulary, p.topK);
+  }
+
+  trace(p: TraceParams): Omit<TraceResult, 'ms'> {
+    const slice = this.traceOf(p.documentId).trace(p.text, p.from, p.to, p.neuron);
+    return { from: slice.from, start: slice.start, probability: Array.from(slice.probability), activation: Array.from(slice.activation), model: this.info.source };
+  }
+
+  inspect(p: InspectParams): InspectResult {
+    checkNeuron(this.model, p.neuron);
+    const trace = this.traceOf(p.documentId);
+    const before = trace.stateBefore(p.text, p.offset);
+    const char = String.fromCodePoint(p.text.codePointAt(p.offset) ?? 0xfffd);
+    const probability = this.model.probabilities(before)[this.vocabulary.idOf(char)];
+    const state = trace.stateAfterChar(p.text, p.offset);
+    const probs = this.model.probabilities(state);
+    const nextOffset = p.offset + char.length;
+    const nextChar = nextOffset < p.text.length ? String.fromCodePoint(p.text.codePointAt(nextOffset)!) : undefined;
+    return {
+      char,
+      known: this.vocabulary.has(char),
+      probability,
+      activation: neuronValue(state, p.neuron),
+      ...cellRank(state, p.neuron),
+      guesses: topGuesses(probs, this.vocabulary, p.topK),
+      next: nextChar === undefined ? undefined : { char: nextChar, probability: probs[this.vocabulary.idOf(nextChar)] },
+      model: this.info.source,
+    };
+  }
+
+  /** Per character of [from, to): the neuron's activation and the top guesses that preceded it, for the neuron view. */
+  detail(p: DetailParams): DetailResult {
+    checkNeuron(this.model, p.neuron);
+    const state = this.traceOf(p.documentId).stateBefore(p.text, p.from);
+    const chars: DetailResult['chars'] = [];
+    let offset = p.from;
+    for (const char of p.text.slice(p.from, p.to)) {
+      const probs = this.model.probabilities(state);
+      const id = this.vocabulary.idOf(char);
+      this.model.advance(state, id);
+      chars.push({ offset, char, probability: probs[id], activation: neuronValue(state, p.neuron), guesses: topGuesses(probs, this.vocabulary, p.topK) });
+      offset += char.length;
+    }
+    return { chars, model: this.info.source };
+  }
+
   sample(p: SampleParams): string {
-    return sample(this.model, this.checkpoint.vocabulary, { ...p }).text;
+    return sample(this.model, this.vocabulary, { ...p }).text;
   }
 
   forget(documentId: string): void {
     this.states.forget(documentId);
+    this.traces.delete(documentId);
+  }
+
+  private traceOf(documentId: string): DocumentTrace {
+    return this.traces.obtain(documentId, () => new DocumentTrace(this.model, this.vocabulary));
   }
 }

@@ -6,6 +6,9 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { BackendRequest } from '../core/backendNames';
 import type { CorpusReport } from '../core/corpus';
+import type { Neuron } from '../core/documentTrace';
+import type { Guess } from '../core/modelLens';
+import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { TrainOptions } from '../core/trainOptions';
 import type { StopReason, TrainProgress } from '../core/training';
 
@@ -68,6 +71,84 @@ export interface CompleteResult {
   ms: number;
 }
 
+/** A document's text up to what is asked about, and a range of UTF-16 offsets in it. */
+export interface DocumentRange {
+  documentId: string;
+  text: string;
+  from: number;
+  to: number;
+  neuron: Neuron;
+}
+
+export type TraceParams = DocumentRange;
+
+export interface TraceResult {
+  from: number;
+  /** Per UTF-16 offset from `from`: the probability the model gave that character. */
+  probability: number[];
+  /** Per UTF-16 offset from `from`: the neuron's activation after that character. */
+  activation: number[];
+  /** Where the model started reading (0 = the file's start; otherwise a warm-up before the range). */
+  start: number;
+  model: ModelInfo['source'];
+  ms: number;
+}
+
+export interface InspectParams {
+  documentId: string;
+  text: string;
+  offset: number;
+  neuron: Neuron;
+  topK: number;
+}
+
+export interface InspectResult {
+  char: string;
+  /** False when the character is outside the model's vocabulary (read as the unknown symbol). */
+  known: boolean;
+  /** The probability the model gave this character. */
+  probability: number;
+  activation: number;
+  /** The neuron's rank among all cells of its kind by |activation| (1 = most active). */
+  rank: number;
+  cells: number;
+  /** Guesses for the character after this one. */
+  guesses: Guess[];
+  next?: { char: string; probability: number };
+  model: ModelInfo['source'];
+}
+
+export interface PredictParams {
+  documentId: string;
+  prefix: string;
+  topK: number;
+}
+
+export interface DetailParams extends DocumentRange {
+  topK: number;
+}
+
+export interface DetailResult {
+  chars: Array<{ offset: number; char: string; probability: number; activation: number; guesses: Guess[] }>;
+  model: ModelInfo['source'];
+}
+
+/** The corpus the model learnt from, whose sample the explorer reads. */
+export interface ExploreParams {
+  folder: string;
+  include?: string[];
+  exclude?: string[];
+}
+
+export interface ExploreResult {
+  /** The strongest cells, each with the feature it tracks best. */
+  cells: CellBest[];
+  features: FeatureRanking[];
+  fromCache: boolean;
+  chars: number;
+  ms: number;
+}
+
 export interface SampleParams {
   temperature: number;
   length: number;
@@ -86,6 +167,11 @@ export const LoadModel = new RequestType<{ dir: string; source: ModelInfo['sourc
 export const StartTraining = new RequestType<TrainParams, TrainStarted, void>('charlens/startTraining');
 export const StopTraining = new RequestType0<boolean, void>('charlens/stopTraining');
 export const Complete = new RequestType<CompleteParams, CompleteResult, void>('charlens/complete');
+export const Trace = new RequestType<TraceParams, TraceResult, void>('charlens/trace');
+export const Inspect = new RequestType<InspectParams, InspectResult, void>('charlens/inspect');
+export const Predict = new RequestType<PredictParams, { guesses: Guess[]; model: ModelInfo['source'] }, void>('charlens/predict');
+export const Detail = new RequestType<DetailParams, DetailResult, void>('charlens/detail');
+export const ExploreNeurons = new RequestType<ExploreParams, ExploreResult, void>('charlens/exploreNeurons');
 export const Sample = new RequestType<SampleParams, { text: string }, void>('charlens/sample');
 export const SetBackend = new RequestType<{ backend: BackendRequest }, { backend: string; notes: string[] }, void>('charlens/setBackend');
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');

@@ -1,17 +1,8 @@
 import * as vscode from 'vscode';
 import * as rpc from '../engine/protocol';
+import { contextStart } from './documentWindow';
 import { EngineClient } from './engineClient';
 import { readSettings } from './settings';
-
-/**
- * The model only needs recent context (the engine reads at most a window
- * before the cursor), so a huge document is not shipped to the engine on
- * every keystroke. The start moves in coarse steps so that consecutive
- * requests share their prefix and the engine's state cache stays warm.
- */
-const MAX_PREFIX = 100_000;
-const PREFIX_STEP = 50_000;
-const prefixStart = (offset: number) => (offset > MAX_PREFIX ? Math.floor((offset - MAX_PREFIX) / PREFIX_STEP) * PREFIX_STEP : 0);
 
 interface Shown {
   documentId: string;
@@ -41,7 +32,7 @@ export class CompletionProvider implements vscode.InlineCompletionItemProvider {
     const settings = readSettings().completion;
     if (!settings.enabled) return undefined;
     const documentId = document.uri.toString();
-    const prefix = document.getText(new vscode.Range(document.positionAt(prefixStart(document.offsetAt(position))), position));
+    const prefix = document.getText(new vscode.Range(document.positionAt(contextStart(document.offsetAt(position))), position));
     const reused = this.typedAhead(documentId, prefix);
     if (reused) return [new vscode.InlineCompletionItem(reused, new vscode.Range(position, position))];
 

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { EngineClient } from './engineClient';
 import { Notifier } from './notifier';
 import { StatusBar } from './statusBar';
+import { TrainingHistory } from './trainingHistory';
 
 /** What every command needs, built once in activate(). */
 export interface CharLens {
@@ -11,6 +12,7 @@ export interface CharLens {
   statusBar: StatusBar;
   output: vscode.OutputChannel;
   notify: Notifier;
+  history: TrainingHistory;
 }
 
 /** The workspace's own model lives in the extension's per-workspace storage. */

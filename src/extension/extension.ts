@@ -1,7 +1,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import * as protocol from '../engine/protocol';
 import { ForgetDocument, Initialize } from '../engine/protocol';
 import { loadModel } from './commands/loadModel';
+import { labelledCells, pickNeuron } from './commands/pickNeuron';
 import { sampleToEditor } from './commands/sample';
 import { selectBackend } from './commands/selectBackend';
 import { stopTraining } from './commands/stopTraining';
@@ -9,9 +11,16 @@ import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { CompletionProvider } from './completionProvider';
 import { CharLens, defaultModelDir, workspaceModelDir } from './context';
 import { EngineClient } from './engineClient';
+import { LensHoverProvider } from './lens/hoverProvider';
+import { NeuronSelection } from './lens/neuronSelection';
+import { NextCharReadout } from './lens/nextCharReadout';
+import { Overlays } from './lens/overlays';
 import { Notifier } from './notifier';
+import { DashboardPanel } from './panels/dashboardPanel';
+import { NeuronPanel } from './panels/neuronPanel';
 import { readSettings } from './settings';
 import { StatusBar } from './statusBar';
+import { TrainingHistory } from './trainingHistory';
 
 /** Languages the extension offers completions in (those the corpus reader knows). */
 export const LANGUAGES = ['c', 'cpp', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'rust', 'java', 'kotlin', 'csharp', 'ruby', 'php', 'swift', 'shellscript', 'lua', 'scala', 'haskell', 'ocaml', 'zig'];
@@ -20,6 +29,9 @@ export const LANGUAGES = ['c', 'cpp', 'typescript', 'typescriptreact', 'javascri
 export interface CharLensApi {
   charlens: CharLens;
   completions: CompletionProvider;
+  lens: { overlays: Overlays; readout: NextCharReadout; hover: LensHoverProvider; neuron: NeuronSelection };
+  /** The engine protocol's message types as this bundle made them (requests need this copy's types). */
+  protocol: typeof protocol;
 }
 
 export async function activate(extension: vscode.ExtensionContext): Promise<CharLensApi> {
@@ -42,32 +54,53 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     output.appendLine(init.model ? `[engine] answering with the ${init.model.source} model (${init.model.dir})` : '[engine] no model yet');
     statusBar.setEngine(init.backend, init.model);
   });
-  const charlens: CharLens = { extension, engine, statusBar, output, notify };
+  const history = new TrainingHistory();
+  const charlens: CharLens = { extension, engine, statusBar, output, notify, history };
   const completions = new CompletionProvider(engine);
+  const neuron = new NeuronSelection(extension.workspaceState);
+  const overlays = new Overlays(engine, neuron, notify);
+  const readout = new NextCharReadout(engine);
+  const hover = new LensHoverProvider(engine, neuron);
+  const selectors = LANGUAGES.map((language) => ({ language }));
 
   extension.subscriptions.push(
     output,
     statusBar,
     engine,
-    vscode.languages.registerInlineCompletionItemProvider(
-      LANGUAGES.map((language) => ({ language })),
-      completions,
-    ),
+    history,
+    neuron,
+    overlays,
+    readout,
+    vscode.languages.registerInlineCompletionItemProvider(selectors, completions),
+    vscode.languages.registerHoverProvider(selectors, hover),
+    engine.onTrainingProgress((p) => history.add(p)),
+    // Another model answers from now on: redraw what it shows.
+    engine.onTrainingFinished(() => void overlays.refresh()),
     vscode.workspace.onDidCloseTextDocument((doc) => engine.notify(ForgetDocument, { documentId: doc.uri.toString() })),
     vscode.commands.registerCommand('charlens.trainOnWorkspace', (args?) => trainOnWorkspace(charlens, args)),
     vscode.commands.registerCommand('charlens.resumeTraining', (args?) => trainOnWorkspace(charlens, args, true)),
     vscode.commands.registerCommand('charlens.stopTraining', () => stopTraining(charlens)),
-    vscode.commands.registerCommand('charlens.loadModel', (dir?: string) => loadModel(charlens, dir)),
+    vscode.commands.registerCommand('charlens.loadModel', async (dir?: string) => {
+      const model = await loadModel(charlens, dir);
+      await overlays.refresh();
+      return model;
+    }),
     vscode.commands.registerCommand('charlens.sample', (args?) => sampleToEditor(charlens, args)),
     vscode.commands.registerCommand('charlens.selectBackend', (backend?) => selectBackend(charlens, backend)),
     vscode.commands.registerCommand('charlens.showOutput', () => output.show()),
+    vscode.commands.registerCommand('charlens.togglePredictionOverlay', (show?: boolean) => overlays.toggle('prediction', show)),
+    vscode.commands.registerCommand('charlens.toggleNeuronOverlay', (show?: boolean) => overlays.toggle('neuron', show)),
+    vscode.commands.registerCommand('charlens.toggleNextCharReadout', (show?: boolean) => readout.toggle(show)),
+    vscode.commands.registerCommand('charlens.pickNeuron', (chosen?) => pickNeuron(charlens, neuron, chosen)),
+    vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false))),
+    vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),
   );
   try {
     await engine.start();
   } catch (err) {
     notify.error(`the engine failed to start: ${(err as Error).message}`);
   }
-  return { charlens, completions };
+  return { charlens, completions, lens: { overlays, readout, hover, neuron }, protocol };
 }
 
 export function deactivate(): void {

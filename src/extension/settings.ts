@@ -8,6 +8,8 @@ export interface Settings {
   training: Partial<TrainOptions>;
   include: string[];
   exclude: string[];
+  /** Open the training dashboard when training starts. */
+  showDashboard: boolean;
   completion: { enabled: boolean; debounceMs: number; maxChars: number; temperature: number; multiline: boolean };
 }
 
@@ -31,6 +33,7 @@ export function readSettings(): Settings {
     },
     include: c.get<string[]>('training.include', []),
     exclude: c.get<string[]>('training.exclude', []),
+    showDashboard: c.get<boolean>('training.showDashboard', true),
     completion: {
       enabled: c.get<boolean>('completion.enabled', true),
       debounceMs: c.get<number>('completion.debounceMs', 150),

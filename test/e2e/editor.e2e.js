@@ -3,7 +3,9 @@
 // Chromium, see test/host/workbench.js), driven only through the keyboard and
 // read only from the DOM, as a user would see it:
 //   1. open main.c, type inside a function body, ghost text appears, Tab accepts it;
-//   2. "CharLens: Train on Workspace" from the command palette finishes with a
+//   2. "CharLens: Toggle Prediction Overlay" and "Toggle Neuron Overlay" colour the
+//      visible text and show their legend;
+//   3. "CharLens: Train on Workspace" from the command palette finishes with a
 //      notification, and the status bar then names the workspace model.
 // The workspace is a temporary copy of test/fixtures/workspace with small
 // training settings in .vscode/settings.json, so the repo's fixture stays as it
@@ -224,6 +226,28 @@ async function ghostTextCompletion(workbench, log) {
   return { ghost, line };
 }
 
+/** Decorated spans and the overlay legend in the active editor. */
+function overlayProbe(editorSelector) {
+  const editor = document.querySelector(editorSelector);
+  if (!editor) return null;
+  const decorated = editor.querySelectorAll('.view-lines span[class*="ced-"]').length;
+  const text = editor.querySelector('.view-lines')?.textContent ?? '';
+  return { decorated, legend: text.includes('p(char):') && text.includes('tanh(c)') };
+}
+
+async function overlaysFromCommandPalette(workbench, log) {
+  for (const command of ['CharLens: Toggle Prediction Overlay', 'CharLens: Toggle Neuron Overlay']) {
+    await openQuickInput(workbench, 'F1');
+    await chooseInQuickInput(workbench, command, command);
+  }
+  const seen = await waitFor(workbench, 'both overlays and their legend in the editor', overlayProbe, ACTIVE_EDITOR, {
+    accept: (s) => s && s.legend && s.decorated > 100,
+  });
+  log(`overlays: ${seen.decorated} decorated spans, legend shown`);
+  await workbench.screenshot('e2e-overlays.png');
+  return seen;
+}
+
 async function trainFromCommandPalette(workbench, log) {
   const { page } = workbench;
   await openQuickInput(workbench, 'F1');
@@ -306,13 +330,15 @@ async function main() {
   try {
     await step('start', () => workbench.start());
     const completion = await step('ghost text', () => ghostTextCompletion(workbench, log));
+    const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
     const training = await step('training', () => trainFromCommandPalette(workbench, log));
     ok = true;
     logger.log('PASS');
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
+    logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend`);
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-training-finished.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-training-finished.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);

@@ -3,6 +3,7 @@ import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/corpus';
 import type { TrainOptions } from '../../core/trainOptions';
 import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol';
 import { Notifier } from '../notifier';
+import { DashboardPanel } from '../panels/dashboardPanel';
 import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
 import { showTrainingProgress, trainingEnd } from '../trainingProgress';
@@ -46,6 +47,8 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   running = true;
   try {
     const end = trainingEnd(charlens.engine);
+    // Before the request: progress starts arriving as soon as the engine has it.
+    if (!resume) charlens.history.reset();
     let started;
     try {
       started = await charlens.engine.request(StartTraining, params);
@@ -55,6 +58,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
       return { error: (err as Error).message };
     }
     await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
+    if (settings.showDashboard) DashboardPanel.show(charlens.extension.extensionUri, charlens.history, true);
     charlens.output.appendLine(formatCorpusReport(started.report));
     const kb = Math.round(started.report.bytes / 1024);
     showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB)`, end.finished);

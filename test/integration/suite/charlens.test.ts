@@ -11,20 +11,9 @@ import type { CharLensApi } from '../../../src/extension/extension';
 import type { TrainOutcome } from '../../../src/extension/commands/trainOnWorkspace';
 import type { TrainFinished } from '../../../src/engine/protocol';
 import { workspaceModelDir } from '../../../src/extension/context';
+import { api, openFixture } from './helpers';
 
 const TINY = { hidden: 16, layers: 1, embedding: 8, batchSize: 4, seqLength: 16, evalEvery: 10, valFrac: 0.1, patience: 0 };
-
-async function api(): Promise<CharLensApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'charlens');
-  assert.ok(ext, 'the CharLens extension is installed in the host');
-  return (await ext.activate()) as CharLensApi;
-}
-
-async function openFixture(name: string): Promise<vscode.TextEditor> {
-  const folder = vscode.workspace.workspaceFolders![0];
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, name));
-  return vscode.window.showTextDocument(doc);
-}
 
 /** Asks the registered provider for ghost text at the end of `line`, as the editor would. */
 async function completionAt(charlens: CharLensApi, editor: vscode.TextEditor, line: number): Promise<string> {
@@ -79,6 +68,8 @@ suite('CharLens in VS Code', function () {
     assert.ok(!('busy' in outcome), 'training ran');
     assert.equal((outcome as TrainFinished).stopReason, 'finished');
     assert.ok(steps >= 30, `progress reported ${steps} steps`);
+    const history = charlens.charlens.history;
+    assert.ok(history.points.length >= 30 && history.samples.length >= 3, `the dashboard's history holds the run (${history.points.length} points, ${history.samples.length} samples)`);
     const dir = workspaceModelDir(charlens.charlens.extension);
     assert.ok(fs.existsSync(path.join(dir, 'model.json')), 'the model was saved in workspace storage');
 

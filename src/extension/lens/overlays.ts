@@ -1,0 +1,174 @@
+import * as vscode from 'vscode';
+import * as rpc from '../../engine/protocol';
+import { contextStart } from '../documentWindow';
+import { EngineClient } from '../engineClient';
+import { Notifier } from '../notifier';
+import { ACTIVATION_BUCKETS, Bucket, PREDICTION_BUCKETS, activationBucket, bucketRuns, predictionBucket } from './buckets';
+import { NeuronSelection, describeNeuron } from './neuronSelection';
+
+export type OverlayKind = 'prediction' | 'neuron';
+
+/** Lines read beyond the visible ones, so that a small scroll shows colour at once. */
+const MARGIN_LINES = 5;
+/** Very long lines: the visible range is capped to this many characters. */
+const MAX_RANGE_CHARS = 40_000;
+const DEBOUNCE_MS = 15;
+
+/** What the last update drew: for the status line, tests and the benchmark. */
+export interface OverlayUpdate {
+  documentId: string;
+  version: number;
+  from: number;
+  to: number;
+  /** Decorated ranges per bucket, for each overlay that is on. */
+  prediction?: vscode.Range[][];
+  neuron?: vscode.Range[][];
+  engineMs: number;
+  totalMs: number;
+  /** Where the model started reading; > 0 means a warm-up window, not the file's start. */
+  readFrom: number;
+}
+
+function bucketTypes(buckets: Bucket[], style: (color: vscode.ThemeColor) => vscode.DecorationRenderOptions) {
+  return buckets.map((b) => vscode.window.createTextEditorDecorationType({ ...style(new vscode.ThemeColor(b.color)), rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }));
+}
+
+/**
+ * The prediction overlay (text coloured by the probability the model gave
+ * each character) and the neuron overlay (background coloured by the chosen
+ * cell's activation), over the visible range. As in Error Lens, the
+ * decoration types are made once and each update sets one batch of ranges
+ * per type.
+ */
+export class Overlays implements vscode.Disposable {
+  private readonly on = new Set<OverlayKind>();
+  private readonly predictionTypes = bucketTypes(PREDICTION_BUCKETS, (color) => ({ color, fontWeight: 'bold' }));
+  private readonly neuronTypes = bucketTypes(ACTIVATION_BUCKETS, (backgroundColor) => ({ backgroundColor }));
+  private readonly legendType = vscode.window.createTextEditorDecorationType({ after: { margin: '0 0 0 0.3em', fontStyle: 'normal' } });
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer?: NodeJS.Timeout;
+  private generation = 0;
+  private readonly updatedEmitter = new vscode.EventEmitter<OverlayUpdate>();
+  readonly onDidUpdate = this.updatedEmitter.event;
+  last?: OverlayUpdate;
+
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly neuron: NeuronSelection,
+    private readonly notify: Notifier,
+  ) {
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && this.schedule()),
+      neuron.onDidChange(() => this.schedule(0)),
+    );
+  }
+
+  isOn(kind: OverlayKind): boolean {
+    return this.on.has(kind);
+  }
+
+  async toggle(kind: OverlayKind, show = !this.on.has(kind)): Promise<void> {
+    if (show) this.on.add(kind);
+    else this.on.delete(kind);
+    await this.refresh();
+  }
+
+  /** Redraws now (e.g. after another model was loaded). */
+  refresh(): Promise<void> {
+    clearTimeout(this.timer);
+    const editor = vscode.window.activeTextEditor;
+    return editor ? this.update(editor) : Promise.resolve();
+  }
+
+  private schedule(delay = DEBOUNCE_MS): void {
+    if (this.on.size === 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), delay);
+  }
+
+  private clear(editor: vscode.TextEditor, kinds: OverlayKind[]): void {
+    for (const kind of kinds) for (const type of kind === 'prediction' ? this.predictionTypes : this.neuronTypes) editor.setDecorations(type, []);
+    if (this.on.size === 0) editor.setDecorations(this.legendType, []);
+  }
+
+  private async update(editor: vscode.TextEditor): Promise<void> {
+    const generation = ++this.generation;
+    this.clear(editor, (['prediction', 'neuron'] as const).filter((k) => !this.on.has(k)));
+    if (this.on.size === 0 || editor.visibleRanges.length === 0) return;
+    const t0 = performance.now();
+    const doc = editor.document;
+    const version = doc.version;
+    const firstLine = Math.max(0, editor.visibleRanges[0].start.line - MARGIN_LINES);
+    const lastLine = Math.min(doc.lineCount - 1, editor.visibleRanges[editor.visibleRanges.length - 1].end.line + MARGIN_LINES);
+    const from = doc.offsetAt(new vscode.Position(firstLine, 0));
+    const to = Math.min(doc.offsetAt(doc.lineAt(lastLine).rangeIncludingLineBreak.end), from + MAX_RANGE_CHARS);
+    const base = contextStart(from);
+    const neuron = this.neuron.current;
+    let result: rpc.TraceResult;
+    try {
+      const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
+      result = await this.engine.request(rpc.Trace, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron });
+    } catch (err) {
+      if (generation === this.generation) this.failed(err as Error);
+      return;
+    }
+    // A newer update (another keystroke or scroll) supersedes this one.
+    if (generation !== this.generation || doc.version !== version || editor !== vscode.window.activeTextEditor) return;
+    const start = base + result.from;
+    const toRanges = (runs: Array<Array<[number, number]>>) => runs.map((list) => list.map(([a, b]) => new vscode.Range(doc.positionAt(start + a), doc.positionAt(start + b))));
+    const update: OverlayUpdate = { documentId: doc.uri.toString(), version, from, to, engineMs: result.ms, totalMs: 0, readFrom: base + result.start };
+    if (this.on.has('prediction')) {
+      update.prediction = toRanges(bucketRuns(result.probability, predictionBucket, PREDICTION_BUCKETS.length));
+      update.prediction.forEach((ranges, b) => editor.setDecorations(this.predictionTypes[b], ranges));
+    }
+    if (this.on.has('neuron')) {
+      update.neuron = toRanges(bucketRuns(result.activation, activationBucket, ACTIVATION_BUCKETS.length));
+      update.neuron.forEach((ranges, b) => editor.setDecorations(this.neuronTypes[b], ranges));
+    }
+    this.drawLegend(editor, editor.visibleRanges[0].start.line);
+    update.totalMs = performance.now() - t0;
+    this.last = update;
+    this.updatedEmitter.fire(update);
+  }
+
+  /** The colour key, after the first visible line: what each colour means for the overlays that are on. */
+  private drawLegend(editor: vscode.TextEditor, line: number): void {
+    const end = editor.document.lineAt(line).range.end;
+    const at = new vscode.Range(end, end);
+    const chip = (contentText: string, style: Partial<vscode.ThemableDecorationAttachmentRenderOptions>): vscode.DecorationOptions => ({
+      range: at,
+      renderOptions: { after: { contentText, ...style } },
+    });
+    const muted = new vscode.ThemeColor('editorCodeLens.foreground');
+    const chips: vscode.DecorationOptions[] = [];
+    if (this.on.has('prediction')) {
+      chips.push(chip('  p(char):', { color: muted }));
+      for (const b of PREDICTION_BUCKETS) chips.push(chip(` ${b.label}`, { color: new vscode.ThemeColor(b.color), fontWeight: 'bold' }));
+    }
+    if (this.on.has('neuron')) {
+      chips.push(chip(`  ${describeNeuron(this.neuron.current)}:`, { color: muted }));
+      for (const b of ACTIVATION_BUCKETS) chips.push(chip(` ${b.label} `, { backgroundColor: new vscode.ThemeColor(b.color) }));
+    }
+    editor.setDecorations(this.legendType, chips);
+  }
+
+  private failed(err: Error): void {
+    if (/does not exist/.test(err.message)) {
+      // The chosen neuron is outside this model (another model was loaded): fall back to the first cell.
+      this.notify.warn(`${err.message} Showing layer 1 cell 0 instead; use "CharLens: Pick Neuron" to choose.`);
+      void this.neuron.set({ layer: 0, index: 0, kind: this.neuron.current.kind });
+      return;
+    }
+    this.notify.warn(`the overlays could not be drawn: ${err.message}`);
+    this.on.clear();
+    const editor = vscode.window.activeTextEditor;
+    if (editor) this.clear(editor, ['prediction', 'neuron']);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of [...this.predictionTypes, ...this.neuronTypes, this.legendType, ...this.disposables, this.updatedEmitter]) d.dispose();
+  }
+}

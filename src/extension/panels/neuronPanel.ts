@@ -1,0 +1,127 @@
+import * as vscode from 'vscode';
+import * as rpc from '../../engine/protocol';
+import { contextStart } from '../documentWindow';
+import { EngineClient } from '../engineClient';
+import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+/** Characters shown at most: the visible range, capped (each one carries five guesses). */
+const MAX_CHARS = 1500;
+
+type PageMessage =
+  | { type: 'ready' }
+  | { type: 'step'; delta: number }
+  | { type: 'choose'; neuron: ChosenNeuron }
+  | { type: 'reveal'; offset: number };
+
+/**
+ * The neuron view: the editor's visible text coloured by the chosen cell,
+ * with the model's top-5 guesses under every character shaded by
+ * probability (the char-rnn paper's figures, live). Buttons step through the
+ * cells; clicking a character reveals it in the editor.
+ */
+export class NeuronPanel implements vscode.Disposable {
+  private static current?: NeuronPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private editor?: vscode.TextEditor;
+  private shownBase = 0;
+  /** The last data posted to the page (for tests). */
+  lastShown?: { neuron: ChosenNeuron; chars: number; from: number };
+  /** Whether the page received the last data (postMessage resolves true once delivered). */
+  delivered = false;
+
+  static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>): NeuronPanel {
+    if (NeuronPanel.current) {
+      NeuronPanel.current.panel.reveal();
+      void NeuronPanel.current.refresh();
+      return NeuronPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel('charlens.neuronView', 'CharLens: Neuron View', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    NeuronPanel.current = new NeuronPanel(panel, extensionUri, engine, neuron, labelled);
+    return NeuronPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly engine: EngineClient,
+    private readonly neuron: NeuronSelection,
+    private readonly labelled: () => Promise<ChosenNeuron[]>,
+  ) {
+    this.editor = vscode.window.activeTextEditor;
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    panel.webview.html = webviewHtml(
+      panel.webview,
+      extensionUri,
+      'neuronView',
+      'CharLens: Neuron View',
+      `<header>
+  <button id="prev" title="Previous cell">◀</button>
+  <select id="cells" title="Cells the neuron explorer labelled"></select>
+  <button id="next" title="Next cell">▶</button>
+  <label><input type="checkbox" id="useH"> h instead of tanh(c)</label>
+  <span id="title"></span>
+</header>
+<p id="hint">Each character's background is the cell's activation after reading it (blue negative, red positive); below it, the model's top 5 guesses for that character, shaded by probability. Click a character to reveal it in the editor.</p>
+<div id="text"></div>`,
+    );
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: PageMessage) => void this.onMessage(m)),
+      neuron.onDidChange(() => void this.refresh()),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) {
+          this.editor = e;
+          void this.refresh();
+        }
+      }),
+    );
+  }
+
+  private async onMessage(m: PageMessage): Promise<void> {
+    if (m.type === 'ready') await this.refresh();
+    else if (m.type === 'choose') await this.neuron.set(m.neuron);
+    else if (m.type === 'step') await this.step(m.delta);
+    else if (m.type === 'reveal' && this.editor) {
+      const pos = this.editor.document.positionAt(this.shownBase + m.offset);
+      await vscode.window.showTextDocument(this.editor.document, { viewColumn: this.editor.viewColumn, selection: new vscode.Range(pos, pos) });
+    }
+  }
+
+  /** Moves to the next or previous cell, across layers. */
+  private async step(delta: number): Promise<void> {
+    const status = await this.engine.request0(rpc.Status);
+    if (!status.model) return;
+    const { layers, hiddenSize } = status.model;
+    const n = this.neuron.current;
+    const flat = (((n.layer * hiddenSize + n.index + delta) % (layers * hiddenSize)) + layers * hiddenSize) % (layers * hiddenSize);
+    await this.neuron.set({ layer: Math.floor(flat / hiddenSize), index: flat % hiddenSize, kind: n.kind });
+  }
+
+  async refresh(): Promise<void> {
+    const editor = this.editor;
+    if (!editor) return;
+    const doc = editor.document;
+    const visible = editor.visibleRanges[0] ?? new vscode.Range(0, 0, 40, 0);
+    const from = doc.offsetAt(new vscode.Position(visible.start.line, 0));
+    const to = Math.min(doc.offsetAt(doc.lineAt(Math.min(doc.lineCount - 1, visible.end.line)).rangeIncludingLineBreak.end), from + MAX_CHARS);
+    const base = contextStart(from);
+    const neuron = this.neuron.current;
+    try {
+      const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
+      const detail = await this.engine.request(rpc.Detail, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron, topK: 5 });
+      this.shownBase = base;
+      this.lastShown = { neuron, chars: detail.chars.length, from };
+      const cells = await this.labelled();
+      this.delivered = await this.panel.webview.postMessage({ type: 'show', title: `${describeNeuron(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
+    } catch (err) {
+      await this.panel.webview.postMessage({ type: 'error', message: (err as Error).message });
+    }
+  }
+
+  dispose(): void {
+    if (NeuronPanel.current === this) NeuronPanel.current = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

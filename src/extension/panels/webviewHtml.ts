@@ -1,0 +1,32 @@
+import * as crypto from 'crypto';
+import * as vscode from 'vscode';
+
+/** Webview options that let a panel load only CharLens's media/ folder. */
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
+}
+
+/**
+ * A panel's page: one script and one stylesheet from media/, under a
+ * Content-Security-Policy that allows nothing else (scripts only with this
+ * page's nonce), as the webview samples recommend.
+ */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, name: string, title: string, body: string): string {
+  const nonce = crypto.randomBytes(16).toString('base64');
+  const media = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', file));
+  const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource}`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${media(`${name}.css`)}" rel="stylesheet">
+<title>${title}</title>
+</head>
+<body>
+${body}
+<script nonce="${nonce}" src="${media(`${name}.js`)}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CharLensApi } from '../../../src/extension/extension';
+
+export async function api(): Promise<CharLensApi> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'charlens');
+  assert.ok(ext, 'the CharLens extension is installed in the host');
+  return (await ext.activate()) as CharLensApi;
+}
+
+export async function openFixture(name: string): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders![0];
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, name));
+  return vscode.window.showTextDocument(doc);
+}

@@ -1,0 +1,147 @@
+/// <reference types="mocha" />
+// Seeing inside the model in a real VS Code: the prediction and neuron
+// overlays land on the visible range in the right colour buckets, the hover
+// shows the values, the read-out follows the cursor, Pick Neuron's fallback,
+// the explorer's labelled cells, the neuron view and the dashboard.
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
+import type { OverlayUpdate } from '../../../src/extension/lens/overlays';
+import type { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
+import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
+import { api, openFixture } from './helpers';
+
+function nextUpdate(charlens: Awaited<ReturnType<typeof api>>, action: () => unknown): Promise<OverlayUpdate> {
+  return new Promise((resolve) => {
+    const sub = charlens.lens.overlays.onDidUpdate((u) => {
+      sub.dispose();
+      resolve(u);
+    });
+    void action();
+  });
+}
+
+suite('Seeing inside the model', function () {
+  this.timeout(120_000);
+
+  suiteSetup(async () => {
+    const charlens = await api();
+    await charlens.charlens.engine.whenReady();
+    const shipped = path.join(charlens.charlens.extension.extensionPath, 'models', 'default');
+    assert.ok(await vscode.commands.executeCommand('charlens.loadModel', shipped));
+    await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 1, index: 5, kind: 'c' });
+  });
+
+  test('both overlays colour every visible character, each in the bucket of its value', async () => {
+    const charlens = await api();
+    const editor = await openFixture('main.c');
+    await charlens.lens.overlays.toggle('neuron', true);
+    const update = await nextUpdate(charlens, () => charlens.lens.overlays.toggle('prediction', true));
+    const doc = editor.document;
+    const visible = editor.visibleRanges[0];
+    assert.ok(update.from <= doc.offsetAt(visible.start) && update.to >= doc.offsetAt(visible.end), 'the whole visible range is covered');
+    // Every character gets a prediction colour; ranges stay inside what was read.
+    const covered = update.prediction!.flat().reduce((n, r) => n + doc.offsetAt(r.end) - doc.offsetAt(r.start), 0);
+    assert.equal(covered, update.to - update.from);
+    for (const r of update.neuron!.flat()) assert.ok(doc.offsetAt(r.start) >= update.from && doc.offsetAt(r.end) <= update.to);
+    // The buckets agree with the engine's values for those characters.
+    const text = doc.getText(new vscode.Range(doc.positionAt(0), doc.positionAt(update.to)));
+    const values = await charlens.charlens.engine.request(charlens.protocol.Trace, { documentId: 'check', text, from: update.from, to: update.to, neuron: { layer: 1, index: 5, kind: 'c' } });
+    update.prediction!.forEach((ranges, bucket) => {
+      for (const r of ranges) {
+        const i = doc.offsetAt(r.start) - update.from;
+        assert.equal(predictionBucket(values.probability[i]), bucket, `offset ${i}`);
+      }
+    });
+    update.neuron!.forEach((ranges, bucket) => {
+      for (const r of ranges) assert.equal(activationBucket(values.activation[doc.offsetAt(r.start) - update.from]), bucket);
+    });
+    assert.ok(update.prediction!.filter((b) => b.length > 0).length >= 3, 'a trained model spreads over several buckets');
+  });
+
+  test('a one-character edit redraws the overlays for the new text', async () => {
+    const charlens = await api();
+    const fixture = await openFixture('main.c');
+    // An untitled copy, so that nothing can write the edit into the fixture.
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: fixture.document.getText() });
+    const editor = await vscode.window.showTextDocument(doc);
+    await until(() => charlens.lens.overlays.last?.documentId === doc.uri.toString());
+    const before = charlens.lens.overlays.last!;
+    const update = await nextUpdate(charlens, () => editor.edit((b) => b.insert(new vscode.Position(3, 0), 'x')));
+    assert.equal(update.version, doc.version);
+    assert.notEqual(update.version, before.version);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('the hover shows the cell, its rank, the top 5 guesses and the actual next character', async () => {
+    const charlens = await api();
+    const editor = await openFixture('main.c');
+    const line = editor.document.lineAt(3);
+    const hover = await charlens.lens.hover.provideHover(editor.document, line.range.start.translate(0, 2), new vscode.CancellationTokenSource().token);
+    assert.ok(hover);
+    const r = charlens.lens.hover.last!;
+    assert.equal(r.guesses.length, 5);
+    assert.ok(r.activation >= -1 && r.activation <= 1);
+    assert.ok(r.rank >= 1 && r.rank <= r.cells && r.cells === 256);
+    assert.equal(r.next?.char, line.text[3]);
+    const md = (hover.contents[0] as vscode.MarkdownString).value;
+    assert.match(md, /layer 2 cell 5 tanh\(c\)/);
+    assert.match(md, /rank \d+ of 256/);
+    assert.match(md, /Next character, top 5/);
+    assert.match(md, /Actual next/);
+  });
+
+  test('the next-character read-out follows the cursor', async () => {
+    const charlens = await api();
+    const editor = await openFixture('main.c');
+    editor.selection = new vscode.Selection(3, 0, 3, 0);
+    await charlens.lens.readout.toggle(true);
+    await until(() => charlens.lens.readout.lastText !== undefined);
+    assert.match(charlens.lens.readout.lastText ?? '', /^next: (\S+ \d+(\.\d)?%\s*){3}$/);
+    await charlens.lens.readout.toggle(false);
+  });
+
+  test('a neuron outside the model falls back to a valid one with a message', async () => {
+    const charlens = await api();
+    await openFixture('main.c');
+    await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 0, index: 999, kind: 'c' });
+    await until(() => charlens.charlens.notify.recent.some((n) => /cell 999 does not exist/.test(n.message)));
+    assert.deepEqual({ ...charlens.lens.neuron.current }, { layer: 0, index: 0, kind: 'c' });
+  });
+
+  test('the explorer labels cells of the shipped model, from its cache', async () => {
+    const charlens = await api();
+    const corpus = path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus');
+    const result = await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: corpus });
+    assert.ok(result.cells.length > 0);
+    assert.ok(Math.abs(result.cells[0].r) > 0.5, `strongest cell r = ${result.cells[0].r}`);
+    assert.ok(result.fromCache, 'the shipped model carries its explorer cache');
+  });
+
+  test('the neuron view shows the visible text for the chosen cell, and the dashboard draws the last run', async () => {
+    const charlens = await api();
+    await openFixture('main.c');
+    const view = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => view.lastShown !== undefined && view.delivered);
+    assert.ok(view.lastShown!.chars > 100, `${view.lastShown!.chars} characters shown`);
+    assert.equal(view.lastShown!.neuron.index, charlens.lens.neuron.current.index);
+    view.dispose();
+    const history = charlens.charlens.history;
+    assert.ok(history.points.length > 0, `the earlier training runs left a loss curve (${history.points.length} points, ${history.samples.length} samples)`);
+    const dashboard = (await vscode.commands.executeCommand('charlens.showDashboard')) as DashboardPanel;
+    await until(() => dashboard.drawnPoints > 0);
+    assert.equal(dashboard.drawnPoints, charlens.charlens.history.points.length);
+    dashboard.dispose();
+    await charlens.lens.overlays.toggle('prediction', false);
+    await charlens.lens.overlays.toggle('neuron', false);
+  });
+});
+
+async function until(condition: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
