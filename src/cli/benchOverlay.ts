@@ -79,7 +79,7 @@ export async function benchOverlay(): Promise<void> {
   const p50 = (ms: number[]) => percentile([...ms].sort((a, b) => a - b), 50);
   process.stdout.write(
     `Overlay latency, shipped 2x128 model, 5,000-line C file (${(file.length / 1000).toFixed(0)}k chars), ${VISIBLE_LINES}-line view + ${MARGIN_LINES} lines each side, through the engine:\n` +
-      summary('open (warm-up 1,000 chars)', open, 150) +
+      summary('open (warm-up 500 chars)', open, 150) +
       summary('scroll by 20 lines', scroll, 150) +
       summary('jump 1,000s of lines', jump, 150) +
       summary('one-character edit in the view', edit, 50) +

@@ -20,7 +20,7 @@ export interface TraceOptions {
   warmup: number;
 }
 
-export const DEFAULT_TRACE_OPTIONS: TraceOptions = { interval: 64, warmup: 1000 };
+export const DEFAULT_TRACE_OPTIONS: TraceOptions = { interval: 64, warmup: 500 };
 
 /** Per UTF-16 offset in [from, to): what the overlays draw. */
 export interface TraceSlice {
@@ -47,6 +47,45 @@ export function checkNeuron(model: InferenceModel, neuron: Neuron): void {
   }
 }
 
+/** States this close are the same for every value the overlays show. */
+const CONVERGED = 1e-3;
+
+/**
+ * What was read after an edit, moved to the edited text's offsets: once the
+ * reading after the edit reaches one of these checkpoints with (nearly) the
+ * same state, everything after it is known already. An LSTM forgets a
+ * one-character difference within a few dozen characters, so an edit costs
+ * about that much reading instead of all the text after it.
+ */
+interface Tail {
+  checkpoints: Checkpoint[];
+  /** Values for offsets [from, end), in the edited text's offsets. */
+  from: number;
+  end: number;
+  probability: Float32Array;
+  activation: Float32Array;
+}
+
+interface Checkpoint {
+  offset: number;
+  state: LstmState;
+}
+
+function converged(a: LstmState, b: LstmState): boolean {
+  for (let l = 0; l < a.h.length; l++) {
+    for (let i = 0; i < a.h[l].length; i++) {
+      if (Math.abs(a.h[l][i] - b.h[l][i]) > CONVERGED || Math.abs(a.c[l][i] - b.c[l][i]) > CONVERGED) return false;
+    }
+  }
+  return true;
+}
+
+function commonSuffixLength(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
+}
+
 const sameNeuron = (a?: Neuron, b?: Neuron) => a?.layer === b?.layer && a?.index === b?.index && a?.kind === b?.kind;
 
 /**
@@ -59,7 +98,8 @@ const sameNeuron = (a?: Neuron, b?: Neuron) => a?.layer === b?.layer && a?.index
 export class DocumentTrace {
   private text = '';
   private start = 0;
-  private checkpoints: Array<{ offset: number; state: LstmState }> = [];
+  private checkpoints: Checkpoint[] = [];
+  private tail?: Tail;
   /** Values are known for offsets [valuesFrom, known). */
   private valuesFrom = 0;
   private known = 0;
@@ -81,6 +121,7 @@ export class DocumentTrace {
     this.sync(text, from);
     if (!sameNeuron(neuron, this.neuron) || from < this.valuesFrom) {
       this.neuron = neuron;
+      this.tail = undefined;
       this.valuesFrom = this.known = this.checkpointBefore(from).offset;
     }
     if (this.known < to) this.readTo(to, true);
@@ -105,6 +146,7 @@ export class DocumentTrace {
   /** Drops what an edit invalidated and decides whether a new reading must start before `from`. */
   private sync(text: string, from: number): void {
     const common = commonPrefixLength(this.text, text);
+    this.tail = this.reusableTail(text, common);
     this.text = text;
     this.known = Math.min(this.known, common);
     this.valuesFrom = Math.min(this.valuesFrom, this.known);
@@ -115,7 +157,38 @@ export class DocumentTrace {
       this.start = alignToCodePoint(text, Math.max(0, from - this.options.warmup));
       this.checkpoints = [{ offset: this.start, state: this.model.zeroState() }];
       this.valuesFrom = this.known = this.start;
+      this.tail = undefined;
     }
+  }
+
+  /** After an edit: the checkpoints and values past it, at the edited text's offsets. */
+  private reusableTail(text: string, common: number): Tail | undefined {
+    const old = this.text;
+    if (common === old.length || this.known <= common || this.checkpoints.length === 0) return undefined;
+    // Old offsets >= unchanged hold the same text as new offsets >= unchanged + delta.
+    const unchanged = old.length - commonSuffixLength(old, text, Math.min(old.length, text.length) - common);
+    const delta = text.length - old.length;
+    const kept = this.checkpoints.filter((c) => c.offset > unchanged && c.offset < this.known);
+    if (kept.length === 0) return undefined;
+    const first = kept[0].offset;
+    return {
+      checkpoints: kept.map((c) => ({ offset: c.offset + delta, state: c.state })),
+      from: first + delta,
+      end: this.known + delta,
+      probability: this.probability.slice(first - this.start, this.known - this.start),
+      activation: this.activation.slice(first - this.start, this.known - this.start),
+    };
+  }
+
+  /** Takes the tail's checkpoints and values from `offset` on, where the new reading met its state. */
+  private joinTail(tail: Tail, offset: number): void {
+    this.tail = undefined;
+    this.ensureCapacity(tail.end - this.start);
+    this.probability.set(tail.probability.subarray(offset - tail.from), offset - this.start);
+    this.activation.set(tail.activation.subarray(offset - tail.from), offset - this.start);
+    this.known = tail.end;
+    while (this.lastCheckpoint().offset >= offset) this.checkpoints.pop();
+    this.checkpoints.push(...tail.checkpoints.filter((c) => c.offset >= offset));
   }
 
   private lastCheckpoint(): { offset: number; state: LstmState } {
@@ -166,6 +239,17 @@ export class DocumentTrace {
       if (++sinceCheckpoint === this.options.interval) {
         sinceCheckpoint = 0;
         if (at > this.lastCheckpoint().offset) this.checkpoints.push({ offset: at, state: this.model.cloneState(state) });
+      }
+      const tail = record ? this.tail : undefined;
+      if (tail) {
+        while (tail.checkpoints.length > 0 && tail.checkpoints[0].offset < at) tail.checkpoints.shift();
+        const next = tail.checkpoints[0];
+        if (!next) this.tail = undefined;
+        else if (next.offset === at && converged(state, next.state)) {
+          this.joinTail(tail, at);
+          if (this.known < to) this.readTo(to, record);
+          return;
+        }
       }
     }
     if (record) this.known = Math.max(this.known, at);

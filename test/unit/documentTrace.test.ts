@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import * as path from 'path';
 import { test } from 'node:test';
+import { loadCheckpoint } from '../../src/core/checkpoint';
+import { readCorpus } from '../../src/core/corpus';
 import { DocumentTrace, Neuron, neuronValue } from '../../src/core/documentTrace';
 import { InferenceModel } from '../../src/core/inference';
 import { config, countingModel, exactState, vocabulary, weights } from './tinyModel';
@@ -89,4 +92,25 @@ test('a neuron outside the model is refused with a message naming the valid rang
   const trace = new DocumentTrace(new InferenceModel(config, weights), vocabulary);
   assert.throws(() => trace.trace(text, 0, 10, { layer: 2, index: 0, kind: 'c' }), /layers 1 to 2/);
   assert.throws(() => trace.trace(text, 0, 10, { layer: 0, index: 16, kind: 'h' }), /cells 0 to 15/);
+});
+
+test('with a trained model, an edit is re-read only until the state meets the old reading again', () => {
+  const shipped = loadCheckpoint(path.join(__dirname, '..', '..', '..', 'models', 'default'));
+  const source = readCorpus(path.join(__dirname, '..', '..', '..', 'models', 'corpus')).text.slice(0, 6000);
+  const model = new InferenceModel(shipped.config, shipped.weights);
+  let steps = 0;
+  const advance = model.advance.bind(model);
+  model.advance = (state, id) => (steps++, advance(state, id));
+  const trace = new DocumentTrace(model, shipped.vocabulary, { interval: 64, warmup: 10_000 });
+  const n: Neuron = { layer: 1, index: 17, kind: 'c' };
+  trace.trace(source, 0, source.length, n);
+  const edited = source.slice(0, 3000) + 'q' + source.slice(3000);
+  steps = 0;
+  const slice = trace.trace(edited, 0, edited.length, n);
+  assert.ok(steps < 1000, `re-read ${steps} of the ${edited.length - 3000} characters after the edit`);
+  const exact = new DocumentTrace(new InferenceModel(shipped.config, shipped.weights), shipped.vocabulary, { interval: 64, warmup: 10_000 }).trace(edited, 0, edited.length, n);
+  for (let i = 0; i < edited.length; i++) {
+    assert.ok(Math.abs(slice.probability[i] - exact.probability[i]) < 1e-3, `probability at ${i}`);
+    assert.ok(Math.abs(slice.activation[i] - exact.activation[i]) < 1e-3, `activation at ${i}`);
+  }
 });
