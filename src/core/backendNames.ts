@@ -5,3 +5,5 @@
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendRequest = BackendName | 'auto';
+
+export const onGpu = (backend: string): boolean => backend === 'tensorflow-gpu' || backend === 'webgpu';

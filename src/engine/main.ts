@@ -10,6 +10,8 @@ import { BackendRequest, selectBackend } from '../core/backend';
 import { readCorpus } from '../core/corpus';
 import { explore } from '../core/explorer/explore';
 import { corpusFiles, explorerSample } from '../core/explorer/explorerSample';
+import { onGpu } from '../core/backendNames';
+import { chooseModelSize } from '../core/modelSize';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/trainOptions';
 import { corpusInfo, train } from '../core/training';
 import { ModelHost } from './modelHost';
@@ -130,6 +132,8 @@ connection.onRequest(rpc.StartTraining, (p) => {
   const controller = new AbortController();
   training = controller;
   const options = { ...DEFAULT_TRAIN_OPTIONS, ...p.options };
+  const size = chooseModelSize(corpus.text, { ...options, hidden: p.options.hidden, layers: p.options.layers, dropout: p.options.dropout }, onGpu(backend));
+  if (size) Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
   const info = corpusInfo(corpus.text, corpus.report.files.length);
   // Runs in the background; the request answers at once with the corpus report.
   train(corpus.text, info, options, { signal: controller.signal, onProgress: (progress) => connection.sendNotification(rpc.TrainingProgress, progress) })
@@ -143,7 +147,7 @@ connection.onRequest(rpc.StartTraining, (p) => {
     })
     .catch((err) => connection.sendNotification(rpc.TrainingFinished, { error: (err as Error).message }))
     .finally(() => (training = undefined));
-  return { report: corpus.report };
+  return { report: corpus.report, model: size?.reason ?? `${options.layers}x${options.hidden} LSTM as set${options.resume ? ' (resumed)' : ''}.` };
 });
 
 // The extension host going away must not leave an orphan training process.

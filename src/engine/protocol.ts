@@ -47,6 +47,8 @@ export interface TrainParams {
 
 export interface TrainStarted {
   report: CorpusReport;
+  /** The model's size and why (chosen from the corpus size unless the user set it). */
+  model: string;
 }
 
 export interface TrainFinished {

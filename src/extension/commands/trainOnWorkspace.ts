@@ -60,8 +60,9 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
     if (settings.showDashboard) DashboardPanel.show(charlens.extension.extensionUri, charlens.history, true);
     charlens.output.appendLine(formatCorpusReport(started.report));
+    charlens.output.appendLine(`[train] ${started.model}`);
     const kb = Math.round(started.report.bytes / 1024);
-    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB)`, end.finished);
+    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model.replace(/^Model size from the corpus: /, '').split(' (')[0]}`, end.finished);
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
