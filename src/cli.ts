@@ -4,7 +4,8 @@ import { CheckpointError } from './core/checkpoint';
 import { CorpusError } from './core/corpus';
 import { TrainingError } from './core/training';
 import { UsageError, parseArgs } from './cli/args';
-import { TRAIN_NUMBER_OPTIONS, evalCommand, sampleCommand, trainCommand } from './cli/commands';
+import { TRAIN_NUMBER_OPTIONS, evalCommand, exploreCommand, sampleCommand, trainCommand } from './cli/commands';
+import { ngramCommand } from './cli/ngramReport';
 import { benchCommand } from './cli/bench';
 
 const USAGE = `CharLens: character-level LSTMs for code
@@ -14,14 +15,25 @@ const USAGE = `CharLens: character-level LSTMs for code
                           [--minutes m] [--max-steps n] [--resume] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
                           [--seed 123] [--include glob] [--exclude glob]
   charlens sample <model> [--temperature 1] [--prime text] [--length 2000] [--seed 123] [--top-k k] [--top-p p] [--argmax]
-  charlens eval <model> <folder|file>
+  charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order 10]
+      LSTM loss, then a table of the LSTM, a Kneser-Ney character n-gram and their mixture, static and
+      online (learning as it reads). The n-gram counts --train; without it it starts empty and learns
+      from the target alone. Mixture weights are fitted on --val, or else on the first 10% of the
+      target, which every row of the table then leaves out.
+  charlens ngram <train folder|file> <eval folder|file> [--order 3,5,7,10,15,20]
+      Kneser-Ney n-gram per order: static and online nats/char, build time, memory, distribution() time.
+  charlens explore <model> <folder|file> [--chars 50000] [--top 10]
+      Which LSTM cells track strings, comments, bracket depth, indentation, column: cells ranked by the
+      correlation of tanh(c) with each, on lines sampled across the target's files; cached in the model folder.
   charlens bench [train]`;
 
 const COMMON = ['backend', 'include', 'exclude'];
 const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
   train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes'], flags: ['resume'], run: trainCommand },
   sample: { values: ['temperature', 'top-k', 'top-p', 'prime', 'seed', 'length', 'stop'], flags: ['argmax'], run: sampleCommand },
-  eval: { values: COMMON, flags: [], run: evalCommand },
+  eval: { values: [...COMMON, 'train', 'val', 'order'], flags: [], run: evalCommand },
+  ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },
+  explore: { values: ['include', 'exclude', 'chars', 'top'], flags: [], run: exploreCommand },
   bench: { values: ['backend', 'steps'], flags: [], run: benchCommand },
 };
 

@@ -1,17 +1,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BackendRequest, selectBackend } from '../core/backend';
+import { onGpu } from '../core/backendNames';
+import { chooseModelSize } from '../core/modelSize';
 import { BatchStreams } from '../core/batches';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus, formatCorpusReport } from '../core/corpus';
 import { bitsPerChar, evaluateLoss } from '../core/evaluate';
+import { FEATURE_LABELS } from '../core/explorer/codeFeatures';
+import { explore } from '../core/explorer/explore';
+import { EXPLORER_FILE } from '../core/explorer/explorerCache';
+import { DEFAULT_SAMPLE_CHARS, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
+import { DEFAULT_TOP, cellName, describeCell } from '../core/explorer/neuronRanking';
 import { InferenceModel } from '../core/inference';
 import { Network } from '../core/network';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample } from '../core/sampling';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab } from '../core/trainOptions';
 import { corpusInfo, train } from '../core/training';
 import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
+import { printModelComparison } from './ngramReport';
 import { ProgressBar } from './progressBar';
+import { readTextSource } from './readText';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -48,7 +57,12 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
     maxFileBytes: numberOption(args, 'max-file-bytes'),
   });
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
-  await useBackend(args);
+  const backend = await useBackend(args);
+  const size = chooseModelSize(corpus.text, { ...options, hidden: numberOption(args, 'hidden'), layers: numberOption(args, 'layers'), dropout: numberOption(args, 'dropout') }, onGpu(backend));
+  if (size) {
+    Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
+    process.stderr.write(`${size.reason}\n`);
+  }
 
   const bar = new ProgressBar();
   const controller = new AbortController();
@@ -109,9 +123,9 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
 
 export async function evalCommand(args: ParsedArgs): Promise<number> {
   const [dir, target] = args.positional;
-  if (!dir || !target) throw new UsageError('eval needs a model and a folder or file: charlens eval <model> <folder|file>');
+  if (!dir || !target) throw new UsageError('eval needs a model and a folder or file: charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order n]');
   const model = loadCheckpoint(dir);
-  const corpus = readTarget(target, args);
+  const corpus = readTextSource(target, args);
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
   const unknown = model.vocabulary.unknownIn(corpus.text);
   if (unknown.length > 0) process.stderr.write(`Note: ${unknown.length} distinct characters are outside the model's vocabulary and count as the unknown symbol.\n`);
@@ -125,13 +139,36 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
   } finally {
     net.dispose();
   }
+  printModelComparison(args, new InferenceModel(model.config, model.weights), model.vocabulary, corpus.text);
   return 0;
 }
 
-function readTarget(target: string, args: ParsedArgs) {
-  if (fs.existsSync(target) && fs.statSync(target).isFile()) {
-    const glob = path.basename(target).replace(/[*?{}()[\]!+@\\]/g, (c) => `\\${c}`);
-    return readCorpus(path.dirname(target), { include: [glob] });
+export async function exploreCommand(args: ParsedArgs): Promise<number> {
+  const [dir, target] = args.positional;
+  if (!dir || !target) throw new UsageError('explore needs a model and a folder or file: charlens explore <model> <folder|file> [--chars N] [--top K]');
+  const positiveInteger = (name: string) => {
+    const n = numberOption(args, name);
+    if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} must be a positive integer, got ${n}`);
+    return n;
+  };
+  const chars = positiveInteger('chars') ?? DEFAULT_SAMPLE_CHARS;
+  const top = positiveInteger('top') ?? DEFAULT_TOP;
+  const model = loadCheckpoint(dir);
+  const corpus = readTextSource(target, args);
+  process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
+  const sample = explorerSample(corpusFiles(corpus), chars);
+  const started = Date.now();
+  const { ranking, fromCache, cacheError } = await explore(model, sample, { top });
+  const cacheFile = path.join(dir, EXPLORER_FILE);
+  if (fromCache) process.stderr.write(`Read from ${cacheFile}, ranked earlier for these weights and this sample.\n`);
+  else process.stderr.write(`Ranked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${cacheError ? `not cached (${cacheError})` : `cached in ${cacheFile}`}.\n`);
+  const { layers, hiddenSize, activation } = ranking;
+  log(`${layers} x ${hiddenSize} cells (layers from 1, cells from 0), ${activation} over ${ranking.chars.toLocaleString('en-US')} characters`);
+  for (const { feature, top: cells } of ranking.features) {
+    log(`\n${FEATURE_LABELS[feature]}:${cells.length === 0 ? ' constant in this sample' : ''}`);
+    for (const c of cells) log(`  ${cellName(c).padEnd(18)} r = ${c.r.toFixed(2).padStart(5)}`);
   }
-  return readCorpus(target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') });
+  log('\nStrongest cells:');
+  for (const c of ranking.cells.slice(0, top)) log(`  ${describeCell(c)}`);
+  return 0;
 }

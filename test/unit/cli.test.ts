@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { structuredText, tempDir } from './helpers';
+import { charlens, structuredText, tempDir } from './helpers';
 
-/** Runs the bundled CLI (npm test builds dist/ first), as a user would. */
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-function charlens(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('train, sample and eval from the command line', (t) => {
   const src = tempDir(t);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -57,4 +58,12 @@ export function smallOptions(out: string, overrides: Partial<TrainOptions> = {})
     patience: 0,
     ...overrides,
   };
+}
+
+const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+
+/** Runs the bundled CLI (npm test builds dist/ first), as a user would. */
+export function charlens(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,125 @@
+/**
+ * Open-addressing hash table (linear probing) from a string's 64-bit hash,
+ * given as two uint32 halves, to the n-gram statistics of that string. All
+ * records live in one flat Uint32Array, so there is no object per entry, tens
+ * of millions of entries fit in a few GB, and a lookup mostly touches a single
+ * cache line.
+ *
+ * A record is RECORD_WORDS words: the key halves, then the fields below. The
+ * all-zero key marks an empty slot; a real all-zero key is stored as (0, 1),
+ * which merges it with that one other key: a 2^-64 chance per string.
+ */
+export const RECORD_WORDS = 6;
+/** The string's own count at its order (raw at the top order, else a continuation count). */
+export const COUNT = 2;
+/** As a context: the sum of its children's counts. */
+export const TOTAL = 3;
+/** As a context: children with count 1 (low 16 bits) and count 2 (high 16 bits). */
+export const ONES_TWOS = 4;
+/** As a context: children with count 3 or more. */
+export const THREE_PLUS = 5;
+
+const MAX_LOAD = 0.75;
+
+export class CountTable {
+  /** Replaced when the table grows: re-read it after every findOrInsert. */
+  records: Uint32Array;
+  /** Rises each time the table grows, which moves every record. */
+  generation = 0;
+  private mask: number;
+  private used = 0;
+
+  constructor(expectedEntries = 1024) {
+    let capacity = 1024;
+    while (capacity * MAX_LOAD < expectedEntries) capacity *= 2;
+    this.records = new Uint32Array(capacity * RECORD_WORDS);
+    this.mask = capacity - 1;
+  }
+
+  get size(): number {
+    return this.used;
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  get bytes(): number {
+    return this.records.byteLength;
+  }
+
+  /** Offset of the record for key (lo, hi) in `records`, or -1. */
+  find(lo: number, hi: number): number {
+    if ((lo | hi) === 0) hi = 1;
+    const r = this.records;
+    const end = r.length;
+    let o = (lo & this.mask) * RECORD_WORDS;
+    for (;;) {
+      const a = r[o];
+      const b = r[o + 1];
+      if (a === lo && b === hi) return o;
+      if ((a | b) === 0) return -1;
+      o += RECORD_WORDS;
+      if (o === end) o = 0;
+    }
+  }
+
+  /** Offset of the record for key (lo, hi), inserting a zeroed one if absent. */
+  findOrInsert(lo: number, hi: number): number {
+    if ((lo | hi) === 0) hi = 1;
+    let r = this.records;
+    let o = (lo & this.mask) * RECORD_WORDS;
+    for (;;) {
+      const a = r[o];
+      const b = r[o + 1];
+      if (a === lo && b === hi) return o;
+      if ((a | b) === 0) break;
+      o += RECORD_WORDS;
+      if (o === r.length) o = 0;
+    }
+    if (this.used + 1 > this.capacity * MAX_LOAD) {
+      this.grow();
+      r = this.records;
+      o = this.emptySlotFor(lo);
+    }
+    r[o] = lo;
+    r[o + 1] = hi;
+    this.used++;
+    return o;
+  }
+
+  /** Calls `visit` with the offset of every record. */
+  forEach(visit: (offset: number) => void): void {
+    const r = this.records;
+    for (let o = 0; o < r.length; o += RECORD_WORDS) if ((r[o] | r[o + 1]) !== 0) visit(o);
+  }
+
+  /** Copies a record (key and fields) from another table's records; the key must be new here. */
+  insertRecord(source: Uint32Array, offset: number): void {
+    const o = this.findOrInsert(source[offset], source[offset + 1]);
+    this.records.set(source.subarray(offset + 2, offset + RECORD_WORDS), o + 2);
+  }
+
+  private emptySlotFor(lo: number): number {
+    const r = this.records;
+    let o = (lo & this.mask) * RECORD_WORDS;
+    while ((r[o] | r[o + 1]) !== 0) {
+      o += RECORD_WORDS;
+      if (o === r.length) o = 0;
+    }
+    return o;
+  }
+
+  private grow(): void {
+    const old = this.records;
+    this.records = new Uint32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    this.generation++;
+    const r = this.records;
+    for (let s = 0; s < old.length; s += RECORD_WORDS) {
+      if ((old[s] | old[s + 1]) === 0) continue;
+      const o = this.emptySlotFor(old[s]);
+      for (let w = 0; w < RECORD_WORDS; w++) r[o + w] = old[s + w];
+    }
+  }
+}
