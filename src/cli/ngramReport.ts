@@ -36,7 +36,8 @@ function parseOrders(args: ParsedArgs, fallback: number[]): number[] {
  * scored over the same characters of the target.
  */
 export function printModelComparison(args: ParsedArgs, lstm: InferenceModel, vocabulary: Vocabulary, targetText: string): void {
-  const [order] = parseOrders(args, [DEFAULT_NGRAM_ORDER]);
+  const [order, ...more] = parseOrders(args, [DEFAULT_NGRAM_ORDER]);
+  if (more.length > 0) throw new UsageError('eval compares one n-gram order; charlens ngram compares several');
   const trainSource = stringOption(args, 'train');
   const valSource = stringOption(args, 'val');
   const trainIds = trainSource ? readIds(trainSource, args, vocabulary) : undefined;

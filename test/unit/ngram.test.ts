@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
+import { saveCheckpoint } from '../../src/core/checkpoint';
 import { InferenceModel } from '../../src/core/inference';
 import { initialWeights } from '../../src/core/lstmInit';
 import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../../src/core/mixture';
 import { NgramModel } from '../../src/core/ngram/kneserNey';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/vocabulary';
-import { structuredText, tempDir, unigramEntropy } from './helpers';
+import { charlens, structuredText, tempDir, unigramEntropy } from './helpers';
 
 const train = structuredText(400, 1);
 const heldOut = structuredText(100, 2);
@@ -127,4 +129,27 @@ test('LSTM scoring carries the state through the whole text from a zero state', 
     assert.ok(Math.abs(probs[i] - expected[ids[i]]) < 1e-7, `character ${i}`);
     expected = model.step(state, ids[i]).probs;
   }
+});
+
+test('charlens ngram prints a row per order, and charlens eval adds the comparison table', (t) => {
+  const dir = tempDir(t);
+  const trainFile = path.join(dir, 'train.c');
+  const testFile = path.join(dir, 'test.c');
+  fs.writeFileSync(trainFile, train);
+  fs.writeFileSync(testFile, heldOut);
+  const ngram = charlens('ngram', trainFile, testFile, '--order', '2,4');
+  assert.equal(ngram.code, 0, ngram.stderr);
+  assert.match(ngram.stdout, /^2 +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d{3} /m);
+  assert.match(ngram.stdout, /^4 +\d+\.\d{3} /m);
+
+  const modelDir = path.join(dir, 'model');
+  const config = { vocabSize: vocabulary.size, embeddingSize: 8, hiddenSize: 16, layers: 1, dropout: 0 };
+  saveCheckpoint(modelDir, config, vocabulary, initialWeights(config, new Random(1)));
+  const evaluated = charlens('eval', modelDir, testFile, '--train', trainFile, '--order', '5', '--backend', 'wasm');
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, /^\d+\.\d{3} nats\/char/, 'the LSTM loss line still comes first');
+  assert.match(evaluated.stdout, /first 10% of the target/);
+  assert.match(evaluated.stdout, /^LSTM +\d+\.\d{3} +\d+\.\d{3} +\(weights fixed/m);
+  assert.match(evaluated.stdout, /^n-gram order 5 +(\d+\.\d{3} +){3}\d+\.\d{3}$/m);
+  assert.match(evaluated.stdout, /^LSTM \+ n-gram mixture +(\d+\.\d{3} +){3}\d+\.\d{3}$/m);
 });
