@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import { BackendRequest, selectBackend } from '../core/backend';
+import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus } from '../core/corpus';
 import { explore } from '../core/explorer/explore';
 import { corpusFiles, explorerSample } from '../core/explorer/explorerSample';
@@ -14,6 +15,10 @@ import { onGpu } from '../core/backendNames';
 import { chooseModelSize } from '../core/modelSize';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/trainOptions';
 import { corpusInfo, train } from '../core/training';
+import { InferenceModel } from '../core/inference';
+import { buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
+import { Vocabulary } from '../core/vocabulary';
+import { InstantModel } from './instantModel';
 import { ModelHost } from './modelHost';
 import * as rpc from './protocol';
 
@@ -21,6 +26,8 @@ const connection = createMessageConnection(new IPCMessageReader(process), new IP
 let backend = '';
 let host: ModelHost | undefined;
 let training: AbortController | undefined;
+/** The workspace n-gram, answering completions from the moment training starts until the LSTM is done. */
+let instant: InstantModel | undefined;
 
 /** Errors the user can act on travel as plain messages, not stacks. */
 function userError(err: unknown): ResponseError<void> {
@@ -82,17 +89,19 @@ connection.onRequest(rpc.SetBackend, async (p) => {
 connection.onRequest(rpc.Status, () => ({ backend, model: host?.info, training: training !== undefined }));
 
 connection.onRequest(rpc.Complete, (p) => {
-  const model = loaded();
   const t0 = performance.now();
+  if (instant) return { text: instant.complete(p), model: 'workspace' as const, answering: InstantModel.label, ms: performance.now() - t0 };
+  const model = loaded();
   const text = model.complete(p);
-  return { text, model: model.info.source, ms: performance.now() - t0 };
+  return { text, model: model.info.source, answering: model.info.answering, ms: performance.now() - t0 };
 });
 
 connection.onRequest(rpc.Sample, (p) => ({ text: loaded().sample(p) }));
 
 connection.onRequest(rpc.Predict, (p) => {
+  if (instant) return { guesses: instant.predict(p), model: 'workspace' as const, answering: InstantModel.label };
   const model = loaded();
-  return { guesses: model.predict(p), model: model.info.source };
+  return { guesses: model.predict(p), model: model.info.source, answering: model.info.answering };
 });
 
 connection.onRequest(rpc.Trace, (p) => {
@@ -135,20 +144,38 @@ connection.onRequest(rpc.StartTraining, (p) => {
   const size = chooseModelSize(corpus.text, { ...options, hidden: p.options.hidden, layers: p.options.layers, dropout: p.options.dropout }, onGpu(backend));
   if (size) Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
   const info = corpusInfo(corpus.text, corpus.report.files.length);
+  const vocabulary = trainingVocabulary(corpus.text, options);
+  const ngram = buildWorkspaceNgram(corpus.text, vocabulary, options.valFrac, options.testFrac);
+  instant = new InstantModel(ngram, vocabulary);
   // Runs in the background; the request answers at once with the corpus report.
   train(corpus.text, info, options, { signal: controller.signal, onProgress: (progress) => connection.sendNotification(rpc.TrainingProgress, progress) })
     .then((result) => {
       let model: rpc.ModelInfo | undefined;
       if (fs.existsSync(path.join(options.out, 'model.json'))) {
+        const lstm = loadCheckpoint(options.out);
+        fitAndSaveMixture(options.out, new InferenceModel(lstm.config, lstm.weights), ngram, corpus.text, vocabulary, options.valFrac, options.testFrac);
         host = ModelHost.load(options.out, 'workspace');
         model = host.info;
       }
       connection.sendNotification(rpc.TrainingFinished, { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss, model });
     })
     .catch((err) => connection.sendNotification(rpc.TrainingFinished, { error: (err as Error).message }))
-    .finally(() => (training = undefined));
-  return { report: corpus.report, model: size?.reason ?? `${options.layers}x${options.hidden} LSTM as set${options.resume ? ' (resumed)' : ''}.` };
+    .finally(() => {
+      training = undefined;
+      instant = undefined;
+    });
+  return {
+    report: corpus.report,
+    model: size?.reason ?? `${options.layers}x${options.hidden} LSTM as set${options.resume ? ' (resumed)' : ''}.`,
+    instant: `Until the LSTM is trained, completions come from an order-${ngram.order} n-gram of the workspace (${ngram.entries.toLocaleString('en-US')} entries).`,
+  };
 });
+
+/** The LSTM's vocabulary for this run: the resumed model's, else the corpus's (as train() makes it). */
+function trainingVocabulary(text: string, options: { out: string; resume: boolean; minCharCount: number }): Vocabulary {
+  if (options.resume && fs.existsSync(path.join(options.out, 'model.json'))) return loadCheckpoint(options.out).vocabulary;
+  return Vocabulary.fromText(text, options.minCharCount);
+}
 
 // The extension host going away must not leave an orphan training process.
 process.on('disconnect', () => process.exit(0));

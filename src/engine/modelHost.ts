@@ -4,6 +4,9 @@ import { DocumentTrace, checkNeuron, neuronValue } from '../core/documentTrace';
 import { InferenceModel } from '../core/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/modelLens';
+import { MixtureInfo, answeringLabel, loadMixture } from '../core/ngram/workspaceNgram';
+import { NgramModel } from '../core/ngram/kneserNey';
+import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
 import { CompleteParams, DetailParams, DetailResult, InspectParams, InspectResult, ModelInfo, PredictParams, SampleParams, TraceParams, TraceResult } from './protocol';
@@ -15,7 +18,11 @@ export class ModelHost {
   private readonly states: StateCache;
   private readonly traces = new LruMap<string, DocumentTrace>(20);
 
-  constructor(readonly checkpoint: Checkpoint, source: ModelInfo['source']) {
+  constructor(
+    readonly checkpoint: Checkpoint,
+    source: ModelInfo['source'],
+    private readonly mixture?: { ngram: NgramModel; info: MixtureInfo },
+  ) {
     this.model = new InferenceModel(checkpoint.config, checkpoint.weights);
     this.states = new StateCache(this.model, checkpoint.vocabulary);
     this.info = {
@@ -26,11 +33,23 @@ export class ModelHost {
       vocabSize: checkpoint.config.vocabSize,
       valLoss: checkpoint.metadata.metrics?.valLoss ?? checkpoint.metadata.metrics?.bestValLoss,
       step: checkpoint.metadata.metrics?.step,
+      answering: answeringLabel(mixture?.info),
     };
   }
 
   static load(dir: string, source: ModelInfo['source']): ModelHost {
-    return new ModelHost(loadCheckpoint(dir), source);
+    const checkpoint = loadCheckpoint(dir);
+    const mixture = loadMixture(dir);
+    return new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined);
+  }
+
+  /** The LSTM, or its mixture with the n-gram when the validation numbers favour that. */
+  private predictorAt(documentId: string, prefix: string): Stepper {
+    const lstm = lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
+    const m = this.mixture;
+    if (!m || m.info.weightOfLstm > 0.99) return lstm;
+    const ngram = ngramStepper(m.ngram, this.vocabulary.encode(prefix.slice(-2 * m.ngram.order)));
+    return m.info.weightOfLstm < 0.01 ? ngram : mixedStepper(lstm, ngram, m.info.weightOfLstm);
   }
 
   get vocabulary() {
@@ -38,9 +57,8 @@ export class ModelHost {
   }
 
   complete(p: CompleteParams): string {
-    const state = this.states.stateAfter(p.documentId, p.prefix);
     // Seeded by position so the same request gives the same text (cache-friendly, testable).
-    return completeFrom(this.model, this.vocabulary, state, {
+    return completeFrom(this.predictorAt(p.documentId, p.prefix), this.vocabulary, {
       maxChars: p.maxChars,
       temperature: p.temperature,
       multiline: p.multiline,
@@ -49,8 +67,7 @@ export class ModelHost {
   }
 
   predict(p: PredictParams) {
-    const state = this.states.stateAfter(p.documentId, p.prefix);
-    return topGuesses(this.model.probabilities(state), this.vocabulary, p.topK);
+    return topGuesses(this.predictorAt(p.documentId, p.prefix).probabilities(), this.vocabulary, p.topK);
   }
 
   trace(p: TraceParams): Omit<TraceResult, 'ms'> {

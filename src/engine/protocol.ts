@@ -21,6 +21,8 @@ export interface ModelInfo {
   vocabSize: number;
   valLoss?: number;
   step?: number;
+  /** Which predictor answers completions: "LSTM", "n-gram" or their mixture. */
+  answering: string;
 }
 
 export interface InitializeParams {
@@ -49,6 +51,8 @@ export interface TrainStarted {
   report: CorpusReport;
   /** The model's size and why (chosen from the corpus size unless the user set it). */
   model: string;
+  /** What answers completions until the LSTM is trained. */
+  instant: string;
 }
 
 export interface TrainFinished {
@@ -70,6 +74,8 @@ export interface CompleteParams {
 export interface CompleteResult {
   text: string;
   model: ModelInfo['source'];
+  /** The predictor that wrote it (see ModelInfo.answering). */
+  answering: string;
   ms: number;
 }
 
@@ -171,7 +177,7 @@ export const StopTraining = new RequestType0<boolean, void>('charlens/stopTraini
 export const Complete = new RequestType<CompleteParams, CompleteResult, void>('charlens/complete');
 export const Trace = new RequestType<TraceParams, TraceResult, void>('charlens/trace');
 export const Inspect = new RequestType<InspectParams, InspectResult, void>('charlens/inspect');
-export const Predict = new RequestType<PredictParams, { guesses: Guess[]; model: ModelInfo['source'] }, void>('charlens/predict');
+export const Predict = new RequestType<PredictParams, { guesses: Guess[]; model: ModelInfo['source']; answering: string }, void>('charlens/predict');
 export const Detail = new RequestType<DetailParams, DetailResult, void>('charlens/detail');
 export const ExploreNeurons = new RequestType<ExploreParams, ExploreResult, void>('charlens/exploreNeurons');
 export const Sample = new RequestType<SampleParams, { text: string }, void>('charlens/sample');

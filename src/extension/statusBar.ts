@@ -30,14 +30,14 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = m ? `$(symbol-misc) CharLens: ${m.source} model` : '$(symbol-misc) CharLens: no model';
     const loss = m?.valLoss !== undefined ? `, validation ${(m.valLoss / Math.LN2).toFixed(2)} bits/char` : '';
     this.item.tooltip = m
-      ? `${m.layers}x${m.hiddenSize} LSTM from ${m.dir}${loss}\nBackend: ${this.backend}`
+      ? `${m.layers}x${m.hiddenSize} LSTM from ${m.dir}${loss}\nCompletions from: ${m.answering}\nBackend: ${this.backend}`
       : `No model yet: run "CharLens: Train on Workspace".\nBackend: ${this.backend}`;
   }
 
   showTraining(step: number, totalSteps: number, bits: number, valBits?: number): void {
     const val = valBits !== undefined ? ` val ${valBits.toFixed(2)}` : '';
     this.item.text = `$(sync~spin) CharLens ${bits.toFixed(2)} bits/char${val}`;
-    this.item.tooltip = `Training: step ${step}/${totalSteps} on ${this.backend}`;
+    this.item.tooltip = `Training: step ${step}/${totalSteps} on ${this.backend}\nCompletions from the workspace n-gram until the LSTM is trained`;
   }
 
   dispose(): void {

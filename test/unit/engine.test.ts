@@ -45,6 +45,10 @@ test('the engine trains in the background, answers completions meanwhile, and se
   await assert.rejects(connection.sendRequest(rpc.StartTraining, { folder: workspace, options: { out } }), /already running/);
   const status = await connection.sendRequest(rpc.Status);
   assert.equal(status.training, true, 'the engine answers while it trains');
+  // From the first step on, the workspace n-gram completes: it already knows the corpus's lines.
+  const instant = await connection.sendRequest(rpc.Complete, { documentId: 'doc', prefix: '  if (count < index) {\n    count', maxChars: 10, temperature: 0, multiline: false });
+  assert.match(instant.answering, /n-gram/);
+  assert.equal(instant.text, '++;');
 
   const done = await finished;
   assert.equal(done.stopReason, 'finished');
@@ -52,6 +56,11 @@ test('the engine trains in the background, answers completions meanwhile, and se
   assert.ok(progressDuringQueries > 0);
   const completion = await connection.sendRequest(rpc.Complete, { documentId: 'doc', prefix: '  if (count < ', maxChars: 20, temperature: 0, multiline: false });
   assert.equal(completion.model, 'workspace');
+  // The mixture weight was fitted on the validation split and saved with the model.
+  const mixture = JSON.parse(fs.readFileSync(path.join(out, 'mixture.json'), 'utf8'));
+  assert.ok(mixture.weightOfLstm >= 0 && mixture.weightOfLstm <= 1);
+  assert.ok(mixture.valNats.mixture <= Math.min(mixture.valNats.lstm, mixture.valNats.ngram) + 1e-6, JSON.stringify(mixture));
+  assert.equal(completion.answering, done.model?.answering);
   assert.ok(completion.text.length > 0 && !completion.text.includes('\n'), JSON.stringify(completion.text));
 });
 

@@ -61,6 +61,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     if (settings.showDashboard) DashboardPanel.show(charlens.extension.extensionUri, charlens.history, true);
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
+    charlens.output.appendLine(`[train] ${started.instant}`);
     const kb = Math.round(started.report.bytes / 1024);
     showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model.replace(/^Model size from the corpus: /, '').split(' (')[0]}`, end.finished);
     const finished = await end.finished;
