@@ -13,7 +13,9 @@ const USAGE = `CharLens: character-level LSTMs for code
   charlens train <folder> [--out dir] [--layers 2] [--hidden 128] [--dropout 0] [--seq-length 50]
                           [--batch-size 50] [--lr 0.002] [--epochs 50] [--grad-clip 5] [--val-frac 0.05]
                           [--minutes m] [--max-steps n] [--resume] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
-                          [--seed 123] [--include glob] [--exclude glob]
+                          [--seed 123] [--include glob] [--exclude glob] [--ngram-order 10]
+      --hidden left out: the size is chosen from the corpus size. After training, an n-gram of the
+      training split and the LSTM/n-gram mixture weight are fitted and saved with the model (0 = no n-gram).
   charlens sample <model> [--temperature 1] [--prime text] [--length 2000] [--seed 123] [--top-k k] [--top-p p] [--argmax]
   charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order 10]
       LSTM loss, then a table of the LSTM, a Kneser-Ney character n-gram and their mixture, static and
@@ -29,7 +31,7 @@ const USAGE = `CharLens: character-level LSTMs for code
 
 const COMMON = ['backend', 'include', 'exclude'];
 const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
-  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes'], flags: ['resume'], run: trainCommand },
+  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes', 'ngram-order'], flags: ['resume'], run: trainCommand },
   sample: { values: ['temperature', 'top-k', 'top-p', 'prime', 'seed', 'length', 'stop'], flags: ['argmax'], run: sampleCommand },
   eval: { values: [...COMMON, 'train', 'val', 'order'], flags: [], run: evalCommand },
   ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },

@@ -3,7 +3,9 @@ import * as path from 'path';
 import { BackendRequest, selectBackend } from '../core/backend';
 import { onGpu } from '../core/backendNames';
 import { chooseModelSize } from '../core/modelSize';
-import { BatchStreams } from '../core/batches';
+import { NgramModel } from '../core/ngram/kneserNey';
+import { WORKSPACE_NGRAM_ORDER, answeringLabel, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
+import { BatchStreams, splitIds } from '../core/batches';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus, formatCorpusReport } from '../core/corpus';
 import { bitsPerChar, evaluateLoss } from '../core/evaluate';
@@ -89,6 +91,14 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
     if (fs.existsSync(path.join(options.out, 'model.json'))) {
       log(`Model saved to ${options.out}`);
       const model = loadCheckpoint(options.out);
+      const order = numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER;
+      if (order > 0) {
+        // As the extension does: the n-gram of the training split, and the mixture weight fitted on validation.
+        const ngram = NgramModel.build(splitIds(model.vocabulary.encode(corpus.text), options.valFrac, options.testFrac).train, { order, vocabSize: model.vocabulary.size });
+        const m = fitAndSaveMixture(options.out, new InferenceModel(model.config, model.weights), ngram, corpus.text, model.vocabulary, options.valFrac, options.testFrac);
+        const nats = (x: number) => `${x.toFixed(3)} (${bitsPerChar(x).toFixed(3)} bits)`;
+        log(`Validation nats/char: LSTM ${nats(m.valNats.lstm)}, n-gram order ${order} ${nats(m.valNats.ngram)}, mixture ${nats(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
+      }
       const text = sample(new InferenceModel(model.config, model.weights), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
       log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);
     }
