@@ -77,7 +77,8 @@ suite('Seeing inside the model', function () {
   test('the hover shows the cell, its rank, the top 5 guesses and the actual next character', async () => {
     const charlens = await api();
     const editor = await openFixture('main.c');
-    const line = editor.document.lineAt(3);
+    const doc = editor.document;
+    const line = doc.lineAt([...Array(doc.lineCount).keys()].find((i) => doc.lineAt(i).text.length > 10)!);
     const hover = await charlens.lens.hover.provideHover(editor.document, line.range.start.translate(0, 2), new vscode.CancellationTokenSource().token);
     assert.ok(hover);
     const r = charlens.lens.hover.last!;
