@@ -230,9 +230,10 @@ async function ghostTextCompletion(workbench, log) {
 function overlayProbe(editorSelector) {
   const editor = document.querySelector(editorSelector);
   if (!editor) return null;
-  const decorated = editor.querySelectorAll('.view-lines span[class*="ced-"]').length;
-  const text = editor.querySelector('.view-lines')?.textContent ?? '';
-  return { decorated, legend: text.includes('p(char):') && text.includes('tanh(c)') };
+  const spans = [...editor.querySelectorAll('.view-lines span[class*="ced-"]')];
+  // Decoration text ("after" attachments) is CSS generated content, not DOM text.
+  const after = spans.map((el) => getComputedStyle(el, '::after').content).join(' ');
+  return { decorated: spans.length, legend: after.includes('p(char):') && after.includes('tanh(c)') };
 }
 
 async function overlaysFromCommandPalette(workbench, log) {

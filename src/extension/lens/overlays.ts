@@ -44,7 +44,13 @@ export class Overlays implements vscode.Disposable {
   private readonly on = new Set<OverlayKind>();
   private readonly predictionTypes = bucketTypes(PREDICTION_BUCKETS, (color) => ({ color, fontWeight: 'bold' }));
   private readonly neuronTypes = bucketTypes(ACTIVATION_BUCKETS, (backgroundColor) => ({ backgroundColor }));
-  private readonly legendType = vscode.window.createTextEditorDecorationType({ after: { margin: '0 0 0 0.3em', fontStyle: 'normal' } });
+  /**
+   * One type per legend chip: decorations of one type at the same position
+   * render in no fixed order, those of different types in creation order.
+   */
+  private readonly legendTypes = Array.from({ length: 2 + PREDICTION_BUCKETS.length + ACTIVATION_BUCKETS.length }, () =>
+    vscode.window.createTextEditorDecorationType({ after: { margin: '0 0 0 0.3em', fontStyle: 'normal' } }),
+  );
   private readonly disposables: vscode.Disposable[] = [];
   private timer?: NodeJS.Timeout;
   private generation = 0;
@@ -90,7 +96,7 @@ export class Overlays implements vscode.Disposable {
 
   private clear(editor: vscode.TextEditor, kinds: OverlayKind[]): void {
     for (const kind of kinds) for (const type of kind === 'prediction' ? this.predictionTypes : this.neuronTypes) editor.setDecorations(type, []);
-    if (this.on.size === 0) editor.setDecorations(this.legendType, []);
+    if (this.on.size === 0) for (const type of this.legendTypes) editor.setDecorations(type, []);
   }
 
   private async update(editor: vscode.TextEditor): Promise<void> {
@@ -151,7 +157,7 @@ export class Overlays implements vscode.Disposable {
       chips.push(chip(`  ${describeNeuron(this.neuron.current)}:`, { color: muted }));
       for (const b of ACTIVATION_BUCKETS) chips.push(chip(` ${b.label} `, { backgroundColor: new vscode.ThemeColor(b.color) }));
     }
-    editor.setDecorations(this.legendType, chips);
+    this.legendTypes.forEach((type, i) => editor.setDecorations(type, chips.slice(i, i + 1)));
   }
 
   private failed(err: Error): void {
@@ -169,6 +175,6 @@ export class Overlays implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
-    for (const d of [...this.predictionTypes, ...this.neuronTypes, this.legendType, ...this.disposables, this.updatedEmitter]) d.dispose();
+    for (const d of [...this.predictionTypes, ...this.neuronTypes, ...this.legendTypes, ...this.disposables, this.updatedEmitter]) d.dispose();
   }
 }
