@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { TrainingHistory } from '../trainingHistory';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { showPage, webviewOptions } from './webviewHtml';
 
 /**
  * The training dashboard: train and validation loss in bits/char over the
@@ -32,12 +32,10 @@ export class DashboardPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly history: TrainingHistory,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    panel.webview.html = webviewHtml(
-      panel.webview,
+    showPage(
+      panel,
       extensionUri,
       'dashboard',
-      'CharLens: Training',
       `<header><h1>Training</h1><span id="summary">Waiting for training to start…</span></header>
 <svg id="chart" role="img" aria-label="Loss in bits per character over training steps"></svg>
 <div id="legend"><span class="train">train</span><span class="val">validation</span> (bits/char)</div>

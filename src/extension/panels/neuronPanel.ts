@@ -3,7 +3,7 @@ import * as rpc from '../../engine/protocol';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { showPage, webviewOptions } from './webviewHtml';
 
 /** Characters shown at most: the visible range, capped (each one carries five guesses). */
 const MAX_CHARS = 1500;
@@ -49,12 +49,10 @@ export class NeuronPanel implements vscode.Disposable {
     private readonly labelled: () => Promise<ChosenNeuron[]>,
   ) {
     this.editor = vscode.window.activeTextEditor;
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    panel.webview.html = webviewHtml(
-      panel.webview,
+    showPage(
+      panel,
       extensionUri,
       'neuronView',
-      'CharLens: Neuron View',
       `<header>
   <button id="prev" title="Previous cell">◀</button>
   <select id="cells" title="Cells the neuron explorer labelled"></select>

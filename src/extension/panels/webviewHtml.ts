@@ -30,3 +30,9 @@ ${body}
 </body>
 </html>`;
 }
+
+/** Fills a CharLens panel: its icon, and the page of media/<name>.js and .css with `body`. */
+export function showPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, name: string, body: string): void {
+  panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+  panel.webview.html = webviewHtml(panel.webview, extensionUri, name, panel.title, body);
+}
