@@ -1,6 +1,7 @@
 import { completeFrom } from '../core/completion';
 import { topGuesses } from '../core/modelLens';
 import { NgramModel } from '../core/ngram/kneserNey';
+import { ngramProbabilities } from '../core/ngram/workspaceNgram';
 import { ngramStepper } from '../core/predictor';
 import { Vocabulary } from '../core/vocabulary';
 import { CompleteParams, PredictParams } from './protocol';
@@ -20,6 +21,11 @@ export class InstantModel {
 
   complete(p: CompleteParams): string {
     return completeFrom(this.stepper(p.prefix), this.vocabulary, { maxChars: p.maxChars, temperature: p.temperature, multiline: p.multiline, seed: p.prefix.length });
+  }
+
+  /** The prediction overlay's probabilities while the LSTM trains. */
+  probabilities(text: string, from: number, to: number): Float32Array {
+    return ngramProbabilities(this.ngram, this.vocabulary, text, from, to);
   }
 
   predict(p: PredictParams) {

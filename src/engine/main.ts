@@ -106,7 +106,12 @@ connection.onRequest(rpc.Predict, (p) => {
 
 connection.onRequest(rpc.Trace, (p) => {
   const t0 = performance.now();
-  const result = answer(() => loaded().trace(p));
+  const result = !host && instant ? instantTrace(p) : answer(() => loaded().trace(p));
+  if (instant) {
+    // While the LSTM trains, probabilities come from the workspace n-gram (activations from the loaded LSTM).
+    result.probability = Array.from(instant.probabilities(p.text, result.from, result.from + result.activation.length));
+    result.answering = InstantModel.label;
+  }
   return { ...result, ms: performance.now() - t0 };
 });
 
@@ -170,6 +175,13 @@ connection.onRequest(rpc.StartTraining, (p) => {
     instant: `Until the LSTM is trained, completions come from an order-${ngram.order} n-gram of the workspace (${ngram.entries.toLocaleString('en-US')} entries).`,
   };
 });
+
+/** The first training in a workspace without any LSTM: no activations (the n-gram fills in the probabilities). */
+function instantTrace(p: rpc.TraceParams): Omit<rpc.TraceResult, 'ms'> {
+  const to = Math.min(p.to, p.text.length);
+  const from = Math.max(0, Math.min(p.from, to));
+  return { from, start: 0, probability: [], activation: new Array(to - from).fill(0), model: 'workspace', answering: InstantModel.label };
+}
 
 /** The LSTM's vocabulary for this run: the resumed model's, else the corpus's (as train() makes it). */
 function trainingVocabulary(text: string, options: { out: string; resume: boolean; minCharCount: number }): Vocabulary {

@@ -4,7 +4,7 @@ import { DocumentTrace, checkNeuron, neuronValue } from '../core/documentTrace';
 import { InferenceModel } from '../core/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/modelLens';
-import { MixtureInfo, answeringLabel, loadMixture } from '../core/ngram/workspaceNgram';
+import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities } from '../core/ngram/workspaceNgram';
 import { NgramModel } from '../core/ngram/kneserNey';
 import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { sample } from '../core/sampling';
@@ -72,7 +72,22 @@ export class ModelHost {
 
   trace(p: TraceParams): Omit<TraceResult, 'ms'> {
     const slice = this.traceOf(p.documentId).trace(p.text, p.from, p.to, p.neuron);
-    return { from: slice.from, start: slice.start, probability: Array.from(slice.probability), activation: Array.from(slice.activation), model: this.info.source };
+    const m = this.mixture;
+    let probability = slice.probability;
+    // The prediction overlay shows what completions use: the mixture when it was fitted.
+    if (m && m.info.weightOfLstm <= 0.99) {
+      const w = m.info.weightOfLstm;
+      const pNgram = ngramProbabilities(m.ngram, this.vocabulary, p.text, slice.from, slice.from + probability.length);
+      probability = probability.map((pl, i) => w * pl + (1 - w) * pNgram[i]);
+    }
+    return {
+      from: slice.from,
+      start: slice.start,
+      probability: Array.from(probability),
+      activation: Array.from(slice.activation),
+      model: this.info.source,
+      answering: this.info.answering,
+    };
   }
 
   inspect(p: InspectParams): InspectResult {

@@ -99,6 +99,8 @@ export interface TraceResult {
   /** Where the model started reading (0 = the file's start; otherwise a warm-up before the range). */
   start: number;
   model: ModelInfo['source'];
+  /** What gave the probabilities (see ModelInfo.answering); activations always come from the LSTM. */
+  answering: string;
   ms: number;
 }
 

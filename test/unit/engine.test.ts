@@ -49,6 +49,11 @@ test('the engine trains in the background, answers completions meanwhile, and se
   const instant = await connection.sendRequest(rpc.Complete, { documentId: 'doc', prefix: '  if (count < index) {\n    count', maxChars: 10, temperature: 0, multiline: false });
   assert.match(instant.answering, /n-gram/);
   assert.equal(instant.text, '++;');
+  const text = structuredText(20);
+  const overlay = await connection.sendRequest(rpc.Trace, { documentId: 'doc', text, from: 0, to: 100, neuron: { layer: 0, index: 0, kind: 'c' } });
+  assert.match(overlay.answering, /n-gram/);
+  assert.equal(overlay.probability.length, 100);
+  assert.ok(overlay.probability.every((p) => p > 0 && p <= 1));
 
   const done = await finished;
   assert.equal(done.stopReason, 'finished');

@@ -76,3 +76,22 @@ export function answeringLabel(info?: MixtureInfo): string {
   if (info.weightOfLstm < 0.01) return 'n-gram';
   return `LSTM + n-gram (${Math.round(info.weightOfLstm * 100)}% LSTM)`;
 }
+
+/**
+ * Per UTF-16 offset in [from, to): the n-gram's probability of the character
+ * there given the text before it (its last order - 1 characters), as the
+ * prediction overlay draws it.
+ */
+export function ngramProbabilities(ngram: NgramModel, vocabulary: Vocabulary, text: string, from: number, to: number): Float32Array {
+  const out = new Float32Array(to - from);
+  const context = Array.from(vocabulary.encode(text.slice(Math.max(0, from - 4 * ngram.order), from)).slice(-ngram.order));
+  let at = from;
+  for (const ch of text.slice(from, to)) {
+    const id = vocabulary.idOf(ch);
+    out.fill(ngram.probability(context, id), at - from, at - from + ch.length);
+    context.push(id);
+    if (context.length > ngram.order) context.shift();
+    at += ch.length;
+  }
+  return out;
+}

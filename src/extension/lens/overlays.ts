@@ -25,6 +25,8 @@ export interface OverlayUpdate {
   neuron?: vscode.Range[][];
   engineMs: number;
   totalMs: number;
+  /** What gave the probabilities: the LSTM, the n-gram, or their mixture. */
+  answering: string;
   /** Where the model started reading; > 0 means a warm-up window, not the file's start. */
   readFrom: number;
 }
@@ -124,7 +126,7 @@ export class Overlays implements vscode.Disposable {
     if (generation !== this.generation || doc.version !== version || editor !== vscode.window.activeTextEditor) return;
     const start = base + result.from;
     const toRanges = (runs: Array<Array<[number, number]>>) => runs.map((list) => list.map(([a, b]) => new vscode.Range(doc.positionAt(start + a), doc.positionAt(start + b))));
-    const update: OverlayUpdate = { documentId: doc.uri.toString(), version, from, to, engineMs: result.ms, totalMs: 0, readFrom: base + result.start };
+    const update: OverlayUpdate = { documentId: doc.uri.toString(), version, from, to, engineMs: result.ms, totalMs: 0, readFrom: base + result.start, answering: result.answering };
     if (this.on.has('prediction')) {
       update.prediction = toRanges(bucketRuns(result.probability, predictionBucket, PREDICTION_BUCKETS.length));
       update.prediction.forEach((ranges, b) => editor.setDecorations(this.predictionTypes[b], ranges));
@@ -133,14 +135,14 @@ export class Overlays implements vscode.Disposable {
       update.neuron = toRanges(bucketRuns(result.activation, activationBucket, ACTIVATION_BUCKETS.length));
       update.neuron.forEach((ranges, b) => editor.setDecorations(this.neuronTypes[b], ranges));
     }
-    this.drawLegend(editor, editor.visibleRanges[0].start.line);
+    this.drawLegend(editor, editor.visibleRanges[0].start.line, result.answering);
     update.totalMs = performance.now() - t0;
     this.last = update;
     this.updatedEmitter.fire(update);
   }
 
   /** The colour key, after the first visible line: what each colour means for the overlays that are on. */
-  private drawLegend(editor: vscode.TextEditor, line: number): void {
+  private drawLegend(editor: vscode.TextEditor, line: number, answering: string): void {
     const end = editor.document.lineAt(line).range.end;
     const at = new vscode.Range(end, end);
     const chip = (contentText: string, style: Partial<vscode.ThemableDecorationAttachmentRenderOptions>): vscode.DecorationOptions => ({
@@ -150,7 +152,7 @@ export class Overlays implements vscode.Disposable {
     const muted = new vscode.ThemeColor('editorCodeLens.foreground');
     const chips: vscode.DecorationOptions[] = [];
     if (this.on.has('prediction')) {
-      chips.push(chip('  p(char):', { color: muted }));
+      chips.push(chip(`  p(char), ${answering}:`, { color: muted }));
       for (const b of PREDICTION_BUCKETS) chips.push(chip(` ${b.label}`, { color: new vscode.ThemeColor(b.color), fontWeight: 'bold' }));
     }
     if (this.on.has('neuron')) {
