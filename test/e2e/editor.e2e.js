@@ -233,7 +233,7 @@ function overlayProbe(editorSelector) {
   const spans = [...editor.querySelectorAll('.view-lines span[class*="ced-"]')];
   // Decoration text ("after" attachments) is CSS generated content, not DOM text.
   const after = spans.map((el) => getComputedStyle(el, '::after').content).join(' ');
-  return { decorated: spans.length, legend: after.includes('p(char):') && after.includes('tanh(c)') };
+  return { decorated: spans.length, legend: after.includes('p(char)') && after.includes('tanh(c)') };
 }
 
 async function overlaysFromCommandPalette(workbench, log) {
