@@ -8,7 +8,8 @@ import { readSettings } from '../settings';
 
 /** The corpus a model came from: the shipped corpus for the default model, else the workspace with its training globs. */
 function corpusOf(charlens: CharLens, model: rpc.ModelInfo): rpc.ExploreParams | undefined {
-  if (model.source === 'default') return { folder: path.join(path.dirname(defaultModelDir(charlens.extension)), 'corpus') };
+  const shipped = defaultModelDir(charlens.extension);
+  if (model.source === 'default' || path.resolve(model.dir) === path.resolve(shipped)) return { folder: path.join(path.dirname(shipped), 'corpus') };
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) return undefined;
   const settings = readSettings();

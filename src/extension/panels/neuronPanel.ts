@@ -27,6 +27,8 @@ export class NeuronPanel implements vscode.Disposable {
   private shownBase = 0;
   /** The last data posted to the page (for tests). */
   lastShown?: { neuron: ChosenNeuron; chars: number; from: number };
+  /** The labelled cells last offered in the page's dropdown (for tests). */
+  lastCells: ChosenNeuron[] = [];
   /** Whether the page received the last data (postMessage resolves true once delivered). */
   delivered = false;
 
@@ -111,6 +113,7 @@ export class NeuronPanel implements vscode.Disposable {
       this.shownBase = base;
       this.lastShown = { neuron, chars: detail.chars.length, from };
       const cells = await this.labelled();
+      this.lastCells = cells;
       this.delivered = await this.panel.webview.postMessage({ type: 'show', title: `${describeNeuron(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
     } catch (err) {
       await this.panel.webview.postMessage({ type: 'error', message: (err as Error).message });

@@ -127,6 +127,7 @@ suite('Seeing inside the model', function () {
     await until(() => view.lastShown !== undefined && view.delivered);
     assert.ok(view.lastShown!.chars > 100, `${view.lastShown!.chars} characters shown`);
     assert.equal(view.lastShown!.neuron.index, charlens.lens.neuron.current.index);
+    assert.ok(view.lastCells.length > 0 && view.lastCells[0].label?.includes('inside comment'), 'the shipped model is explored on its own corpus');
     view.dispose();
     const history = charlens.charlens.history;
     assert.ok(history.points.length > 0, `the earlier training runs left a loss curve (${history.points.length} points, ${history.samples.length} samples)`);
