@@ -1,8 +1,10 @@
 import * as path from 'path';
 import { loadCheckpoint } from '../core/checkpoint';
 import { DocumentTrace, Neuron } from '../core/documentTrace';
-import { InferenceModel, LstmState } from '../core/inference';
+import { InferenceModel } from '../core/inference';
 import { Random } from '../core/random';
+import { feed } from '../core/sampling';
+import { Vocabulary } from '../core/vocabulary';
 import * as rpc from '../engine/protocol';
 import { cFile, percentile, startEngine } from './benchEngine';
 
@@ -42,6 +44,8 @@ export async function benchOverlay(): Promise<void> {
   const jump: number[] = [];
   const edit: number[] = [];
   const exact: number[] = [];
+  const checkpoint = loadCheckpoint(modelDir);
+  const model = new InferenceModel(checkpoint.config, checkpoint.weights);
   try {
     await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir: modelDir, source: 'default' }] });
     const trace = async (documentId: string, text: string, line: number, into: number[]) => {
@@ -65,8 +69,6 @@ export async function benchOverlay(): Promise<void> {
       }
     }
     // The baseline: exact values read from the file's start, in this process.
-    const checkpoint = loadCheckpoint(modelDir);
-    const model = new InferenceModel(checkpoint.config, checkpoint.weights);
     for (let k = 0; k < 5; k++) {
       const { from, to } = viewRange(lineStarts, randomLine());
       const t0 = performance.now();
@@ -86,17 +88,14 @@ export async function benchOverlay(): Promise<void> {
       summary('baseline: exact read from file start', exact, Infinity).replace(' (target < Infinity ms)', '') +
       `  open is ${(p50(exact) / p50(open)).toFixed(1)}x faster than the exact read\n`,
   );
-  warmupAccuracy(file, lineStarts, modelDir);
+  warmupAccuracy(file, lineStarts, model, checkpoint.vocabulary);
 }
 
 /**
  * How far values from a warm-up start are from the exact ones (read from the
  * file's start), over every cell and character of 10 views.
  */
-function warmupAccuracy(file: string, lineStarts: number[], modelDir: string): void {
-  const checkpoint = loadCheckpoint(modelDir);
-  const model = new InferenceModel(checkpoint.config, checkpoint.weights);
-  const vocabulary = checkpoint.vocabulary;
+function warmupAccuracy(file: string, lineStarts: number[], model: InferenceModel, vocabulary: Vocabulary): void {
   const rng = new Random(11);
   const views = Array.from({ length: 10 }, () => viewRange(lineStarts, 1000 + Math.floor(rng.next() * 3900)));
   process.stdout.write('Warm-up accuracy against exact values (10 views, every cell and character):\n');
@@ -108,8 +107,8 @@ function warmupAccuracy(file: string, lineStarts: number[], modelDir: string): v
     let chars = 0;
     let cells = 0;
     for (const { from, to } of views) {
-      const exact = readFrom(model, vocabulary.encode(file.slice(0, from)), model.zeroState());
-      const approx = readFrom(model, vocabulary.encode(file.slice(Math.max(0, from - warmup), from)), model.zeroState());
+      const exact = feed(model, vocabulary, model.zeroState(), file.slice(0, from));
+      const approx = feed(model, vocabulary, model.zeroState(), file.slice(Math.max(0, from - warmup), from));
       for (const id of vocabulary.encode(file.slice(from, to))) {
         const pe = model.probabilities(exact)[id];
         const pa = model.probabilities(approx)[id];
@@ -132,9 +131,4 @@ function warmupAccuracy(file: string, lineStarts: number[], modelDir: string): v
       `  warm-up ${String(warmup).padStart(5)} chars: probability |diff| max ${maxP.toFixed(4)}, mean |log2 p diff| ${(sumBits / chars).toFixed(5)} bits; tanh(c) |diff| max ${maxA.toFixed(4)}, mean ${(sumA / cells).toFixed(6)}\n`,
     );
   }
-}
-
-function readFrom(model: InferenceModel, ids: Int32Array, state: LstmState): LstmState {
-  for (const id of ids) model.advance(state, id);
-  return state;
 }

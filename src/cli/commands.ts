@@ -3,8 +3,8 @@ import * as path from 'path';
 import { BackendRequest, selectBackend } from '../core/backend';
 import { onGpu } from '../core/backendNames';
 import { chooseModelSize } from '../core/modelSize';
-import { NgramModel } from '../core/ngram/kneserNey';
-import { WORKSPACE_NGRAM_ORDER, answeringLabel, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
+import { Vocabulary } from '../core/vocabulary';
+import { WORKSPACE_NGRAM_ORDER, answeringLabel, buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
 import { BatchStreams, splitIds } from '../core/batches';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus, formatCorpusReport } from '../core/corpus';
@@ -60,7 +60,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   });
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
   const backend = await useBackend(args);
-  const size = chooseModelSize(corpus.text, { ...options, hidden: numberOption(args, 'hidden'), layers: numberOption(args, 'layers'), dropout: numberOption(args, 'dropout') }, onGpu(backend));
+  const size = chooseModelSize(corpus.text, Vocabulary.fromText(corpus.text, options.minCharCount).size, { ...options, hidden: numberOption(args, 'hidden'), layers: numberOption(args, 'layers'), dropout: numberOption(args, 'dropout') }, onGpu(backend));
   if (size) {
     Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
     process.stderr.write(`${size.reason}\n`);
@@ -91,15 +91,16 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
     if (fs.existsSync(path.join(options.out, 'model.json'))) {
       log(`Model saved to ${options.out}`);
       const model = loadCheckpoint(options.out);
+      const lstm = new InferenceModel(model.config, model.weights);
       const order = numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER;
       if (order > 0) {
         // As the extension does: the n-gram of the training split, and the mixture weight fitted on validation.
-        const ngram = NgramModel.build(splitIds(model.vocabulary.encode(corpus.text), options.valFrac, options.testFrac).train, { order, vocabSize: model.vocabulary.size });
-        const m = fitAndSaveMixture(options.out, new InferenceModel(model.config, model.weights), ngram, corpus.text, model.vocabulary, options.valFrac, options.testFrac);
+        const split = splitIds(model.vocabulary.encode(corpus.text), options.valFrac, options.testFrac);
+        const m = fitAndSaveMixture(options.out, lstm, buildWorkspaceNgram(split.train, model.vocabulary.size, order), split);
         const nats = (x: number) => `${x.toFixed(3)} (${bitsPerChar(x).toFixed(3)} bits)`;
         log(`Validation nats/char: LSTM ${nats(m.valNats.lstm)}, n-gram order ${order} ${nats(m.valNats.ngram)}, mixture ${nats(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
       }
-      const text = sample(new InferenceModel(model.config, model.weights), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
+      const text = sample(lstm, model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
       log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);
     }
     return 0;

@@ -37,13 +37,16 @@ export function neuronValue(state: LstmState, neuron: Neuron): number {
   return neuron.kind === 'h' ? state.h[neuron.layer][neuron.index] : Math.tanh(state.c[neuron.layer][neuron.index]);
 }
 
+/** A neuron the model does not have (another model was loaded since it was chosen, say). */
+export class NeuronRangeError extends RangeError {}
+
 export function checkNeuron(model: InferenceModel, neuron: Neuron): void {
   const { layers, hiddenSize } = model.config;
   if (!Number.isInteger(neuron.layer) || neuron.layer < 0 || neuron.layer >= layers) {
-    throw new RangeError(`The model has layers 1 to ${layers}; layer ${neuron.layer + 1} does not exist.`);
+    throw new NeuronRangeError(`The model has layers 1 to ${layers}; layer ${neuron.layer + 1} does not exist.`);
   }
   if (!Number.isInteger(neuron.index) || neuron.index < 0 || neuron.index >= hiddenSize) {
-    throw new RangeError(`Layer ${neuron.layer + 1} has cells 0 to ${hiddenSize - 1}; cell ${neuron.index} does not exist.`);
+    throw new NeuronRangeError(`Layer ${neuron.layer + 1} has cells 0 to ${hiddenSize - 1}; cell ${neuron.index} does not exist.`);
   }
 }
 

@@ -1,5 +1,4 @@
 import { parameterCount } from './modelConfig';
-import { Vocabulary } from './vocabulary';
 
 export interface SizeChoice {
   layers: number;
@@ -22,12 +21,12 @@ export function sizeForCorpus(chars: number, vocabSize: number, embedding: numbe
   const layers = chars < 50_000 ? 1 : 2;
   const cap = onGpu ? 1024 : 256;
   const params = (hidden: number) => parameterCount({ vocabSize, embeddingSize: embedding, hiddenSize: hidden, layers, dropout: 0 });
-  let hidden = HIDDEN_SIZES[0];
-  for (const h of HIDDEN_SIZES) if (h <= cap && params(h) <= chars) hidden = h;
+  const fitting = HIDDEN_SIZES.filter((h) => params(h) <= chars);
+  const hidden = fitting.filter((h) => h <= cap).pop() ?? HIDDEN_SIZES[0];
   const parameters = params(hidden);
   // char-rnn: a model as big as its data overfits; dropout 0.25 and up keeps validation loss falling.
   const dropout = parameters > chars / 4 ? 0.25 : 0;
-  const capped = hidden === cap && params(HIDDEN_SIZES[HIDDEN_SIZES.indexOf(cap) + 1] ?? Infinity) <= chars ? `, capped at ${cap} units without a GPU` : '';
+  const capped = fitting.some((h) => h > cap) ? `, capped at ${cap} units without a GPU` : '';
   const reason =
     `${layers}x${hidden} LSTM, ${(parameters / 1e6).toFixed(2)}M parameters for ${(chars / 1e6).toFixed(2)}M training characters` +
     `${dropout ? `, dropout ${dropout}` : ''} (parameters about the corpus size${capped})`;
@@ -35,17 +34,19 @@ export function sizeForCorpus(chars: number, vocabSize: number, embedding: numbe
 }
 
 /**
- * The size options for a run on `text`: the caller's when it set a hidden
- * size, else sizeForCorpus's; with the line that tells the user which.
+ * The size options for a run on `text` with a vocabulary of `vocabSize`: the
+ * caller's when it set a hidden size, else sizeForCorpus's; with the line
+ * that tells the user which.
  */
 export function chooseModelSize(
   text: string,
-  requested: { hidden?: number; layers?: number; dropout?: number; embedding: number; minCharCount: number; valFrac: number; testFrac: number; resume?: boolean },
+  vocabSize: number,
+  requested: { hidden?: number; layers?: number; dropout?: number; embedding: number; valFrac: number; testFrac: number; resume?: boolean },
   onGpu: boolean,
 ): { hidden: number; layers: number; dropout: number; reason: string } | undefined {
   if (requested.resume || (requested.hidden ?? 0) > 0) return undefined;
   const chars = Math.round(text.length * (1 - requested.valFrac - requested.testFrac));
-  const choice = sizeForCorpus(chars, Vocabulary.fromText(text, requested.minCharCount).size, requested.embedding, onGpu);
+  const choice = sizeForCorpus(chars, vocabSize, requested.embedding, onGpu);
   return {
     hidden: choice.hidden,
     layers: (requested.layers ?? 0) > 0 ? requested.layers! : choice.layers,

@@ -1,5 +1,6 @@
 import { InferenceModel, LstmState } from './inference';
 import { NgramModel } from './ngram/kneserNey';
+import { Vocabulary } from './vocabulary';
 
 /**
  * Anything that predicts the next character and reads one: the LSTM (its
@@ -16,9 +17,9 @@ export function lstmStepper(model: InferenceModel, state: LstmState): Stepper {
   return { probabilities: () => model.probabilities(state), advance: (id) => void model.advance(state, id) };
 }
 
-/** The n-gram after `context` (the ids before the cursor; only the last order - 1 count). */
-export function ngramStepper(ngram: NgramModel, context: ArrayLike<number>): Stepper {
-  const history = Array.from(context).slice(-ngram.order);
+/** The n-gram after `prefix` (of which only the last order - 1 characters count). */
+export function ngramStepper(ngram: NgramModel, vocabulary: Vocabulary, prefix: string): Stepper {
+  const history = Array.from(vocabulary.encode(prefix.slice(-2 * ngram.order))).slice(-ngram.order);
   return {
     probabilities: () => ngram.distribution(history),
     advance: (id) => {

@@ -7,17 +7,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import { BackendRequest, selectBackend } from '../core/backend';
+import { splitIds } from '../core/batches';
+import { NeuronRangeError } from '../core/documentTrace';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus } from '../core/corpus';
-import { explore } from '../core/explorer/explore';
-import { corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { onGpu } from '../core/backendNames';
 import { chooseModelSize } from '../core/modelSize';
+import { completeFrom } from '../core/completion';
+import { topGuesses } from '../core/modelLens';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/trainOptions';
 import { corpusInfo, train } from '../core/training';
 import { InferenceModel } from '../core/inference';
 import { buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
 import { Vocabulary } from '../core/vocabulary';
+import { Answerer } from './answerer';
 import { InstantModel } from './instantModel';
 import { ModelHost } from './modelHost';
 import * as rpc from './protocol';
@@ -31,7 +34,8 @@ let instant: InstantModel | undefined;
 
 /** Errors the user can act on travel as plain messages, not stacks. */
 function userError(err: unknown): ResponseError<void> {
-  return new ResponseError(1, (err as Error).message ?? String(err));
+  const code = err instanceof NeuronRangeError ? rpc.ErrorCodes.neuronOutOfRange : rpc.ErrorCodes.userError;
+  return new ResponseError(code, (err as Error).message ?? String(err));
 }
 
 function loaded(): ModelHost {
@@ -39,10 +43,21 @@ function loaded(): ModelHost {
   return host;
 }
 
+/** Completions and the read-out come from the workspace n-gram while the LSTM trains. */
+const answerer = (): Answerer => instant ?? loaded();
+
 /** Runs a query whose failures (a neuron out of range, say) are the user's to fix. */
 function answer<T>(query: () => T): T {
   try {
     return query();
+  } catch (err) {
+    throw userError(err);
+  }
+}
+
+async function answerAsync<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
   } catch (err) {
     throw userError(err);
   }
@@ -78,40 +93,30 @@ connection.onRequest(rpc.LoadModel, (p) =>
 
 connection.onRequest(rpc.SetBackend, async (p) => {
   if (training) throw userError(new Error('Stop training before changing the backend.'));
-  try {
-    const notes = await useBackend(p.backend);
-    return { backend, notes };
-  } catch (err) {
-    throw userError(err);
-  }
+  const notes = await answerAsync(() => useBackend(p.backend));
+  return { backend, notes };
 });
 
 connection.onRequest(rpc.Status, () => ({ backend, model: host?.info, training: training !== undefined }));
 
 connection.onRequest(rpc.Complete, (p) => {
   const t0 = performance.now();
-  if (instant) return { text: instant.complete(p), model: 'workspace' as const, answering: InstantModel.label, ms: performance.now() - t0 };
-  const model = loaded();
-  const text = model.complete(p);
-  return { text, model: model.info.source, answering: model.info.answering, ms: performance.now() - t0 };
+  const model = answerer();
+  // Seeded by position so the same request gives the same text (cache-friendly, testable).
+  const text = completeFrom(model.predictorAt(p.documentId, p.prefix), model.vocabulary, { ...p, seed: p.prefix.length });
+  return { text, model: model.source, answering: model.answering, ms: performance.now() - t0 };
 });
 
 connection.onRequest(rpc.Sample, (p) => ({ text: loaded().sample(p) }));
 
 connection.onRequest(rpc.Predict, (p) => {
-  if (instant) return { guesses: instant.predict(p), model: 'workspace' as const, answering: InstantModel.label };
-  const model = loaded();
-  return { guesses: model.predict(p), model: model.info.source, answering: model.info.answering };
+  const model = answerer();
+  return { guesses: topGuesses(model.predictorAt(p.documentId, p.prefix).probabilities(), model.vocabulary, p.topK), model: model.source, answering: model.answering };
 });
 
 connection.onRequest(rpc.Trace, (p) => {
   const t0 = performance.now();
-  const result = !host && instant ? instantTrace(p) : answer(() => loaded().trace(p));
-  if (instant) {
-    // While the LSTM trains, probabilities come from the workspace n-gram (activations from the loaded LSTM).
-    result.probability = Array.from(instant.probabilities(p.text, result.from, result.from + result.activation.length));
-    result.answering = InstantModel.label;
-  }
+  const result = instant ? traceWhileTraining(p, instant) : answer(() => loaded().trace(p));
   return { ...result, ms: performance.now() - t0 };
 });
 
@@ -120,12 +125,9 @@ connection.onRequest(rpc.Inspect, (p) => answer(() => loaded().inspect(p)));
 connection.onRequest(rpc.Detail, (p) => answer(() => loaded().detail(p)));
 
 connection.onRequest(rpc.ExploreNeurons, async (p) => {
-  const model = loaded();
   const t0 = performance.now();
-  const sample = answer(() => explorerSample(corpusFiles(readCorpus(p.folder, { include: p.include, exclude: p.exclude }))));
-  const result = await explore(model.checkpoint, sample);
-  const ranking = result.ranking;
-  return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache: result.fromCache, chars: ranking.chars, ms: performance.now() - t0 };
+  const { ranking, fromCache } = await answerAsync(() => loaded().explore(p));
+  return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache, chars: ranking.chars, ms: performance.now() - t0 };
 });
 
 connection.onNotification(rpc.ForgetDocument, (p) => host?.forget(p.documentId));
@@ -146,11 +148,14 @@ connection.onRequest(rpc.StartTraining, (p) => {
   const controller = new AbortController();
   training = controller;
   const options = { ...DEFAULT_TRAIN_OPTIONS, ...p.options };
-  const size = chooseModelSize(corpus.text, { ...options, hidden: p.options.hidden, layers: p.options.layers, dropout: p.options.dropout }, onGpu(backend));
+  const vocabulary = trainingVocabulary(corpus.text, options);
+  const size = chooseModelSize(corpus.text, vocabulary.size, { ...options, hidden: p.options.hidden, layers: p.options.layers, dropout: p.options.dropout }, onGpu(backend));
   if (size) Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
   const info = corpusInfo(corpus.text, corpus.report.files.length);
-  const vocabulary = trainingVocabulary(corpus.text, options);
-  const ngram = buildWorkspaceNgram(corpus.text, vocabulary, options.valFrac, options.testFrac);
+  const split = splitIds(vocabulary.encode(corpus.text), options.valFrac, options.testFrac);
+  const ngram = buildWorkspaceNgram(split.train, vocabulary.size);
+  // Only the held-out ids are needed after training (to fit the mixture); copies free the rest.
+  const heldOut = { val: split.val.slice(), test: split.test.slice() };
   instant = new InstantModel(ngram, vocabulary);
   // Runs in the background; the request answers at once with the corpus report.
   train(corpus.text, info, options, { signal: controller.signal, onProgress: (progress) => connection.sendNotification(rpc.TrainingProgress, progress) })
@@ -158,8 +163,8 @@ connection.onRequest(rpc.StartTraining, (p) => {
       let model: rpc.ModelInfo | undefined;
       if (fs.existsSync(path.join(options.out, 'model.json'))) {
         const lstm = loadCheckpoint(options.out);
-        fitAndSaveMixture(options.out, new InferenceModel(lstm.config, lstm.weights), ngram, corpus.text, vocabulary, options.valFrac, options.testFrac);
-        host = ModelHost.load(options.out, 'workspace');
+        const mixture = fitAndSaveMixture(options.out, new InferenceModel(lstm.config, lstm.weights), ngram, heldOut);
+        host = new ModelHost(lstm, 'workspace', { ngram, info: mixture });
         model = host.info;
       }
       connection.sendNotification(rpc.TrainingFinished, { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss, model });
@@ -171,16 +176,25 @@ connection.onRequest(rpc.StartTraining, (p) => {
     });
   return {
     report: corpus.report,
+    modelSize: `${options.layers}x${options.hidden} LSTM`,
     model: size?.reason ?? `${options.layers}x${options.hidden} LSTM as set${options.resume ? ' (resumed)' : ''}.`,
     instant: `Until the LSTM is trained, completions come from an order-${ngram.order} n-gram of the workspace (${ngram.entries.toLocaleString('en-US')} entries).`,
   };
 });
 
-/** The first training in a workspace without any LSTM: no activations (the n-gram fills in the probabilities). */
-function instantTrace(p: rpc.TraceParams): Omit<rpc.TraceResult, 'ms'> {
+/** While the LSTM trains: probabilities from the workspace n-gram, activations from the loaded LSTM if any. */
+function traceWhileTraining(p: rpc.TraceParams, model: InstantModel): Omit<rpc.TraceResult, 'ms'> {
   const to = Math.min(p.to, p.text.length);
   const from = Math.max(0, Math.min(p.from, to));
-  return { from, start: 0, probability: [], activation: new Array(to - from).fill(0), model: 'workspace', answering: InstantModel.label };
+  const lstm = host && answer(() => host!.trace(p));
+  return {
+    from,
+    start: lstm?.start ?? 0,
+    activation: lstm?.activation ?? new Array(to - from).fill(0),
+    probability: Array.from(model.probabilities(p.text, from, to)),
+    model: model.source,
+    answering: model.answering,
+  };
 }
 
 /** The LSTM's vocabulary for this run: the resumed model's, else the corpus's (as train() makes it). */

@@ -1,5 +1,4 @@
 import { Checkpoint, loadCheckpoint } from '../core/checkpoint';
-import { completeFrom } from '../core/completion';
 import { DocumentTrace, checkNeuron, neuronValue } from '../core/documentTrace';
 import { InferenceModel } from '../core/inference';
 import { LruMap } from '../core/lruMap';
@@ -9,14 +8,20 @@ import { NgramModel } from '../core/ngram/kneserNey';
 import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
-import { CompleteParams, DetailParams, DetailResult, InspectParams, InspectResult, ModelInfo, PredictParams, SampleParams, TraceParams, TraceResult } from './protocol';
+import { readCorpus } from '../core/corpus';
+import { ExploreResult, explore } from '../core/explorer/explore';
+import { corpusFiles, explorerSample } from '../core/explorer/explorerSample';
+import { Answerer } from './answerer';
+import { DetailParams, DetailResult, ExploreParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult } from './protocol';
 
 /** The loaded model and everything that answers queries from it. */
-export class ModelHost {
+export class ModelHost implements Answerer {
   readonly info: ModelInfo;
   private readonly model: InferenceModel;
   private readonly states: StateCache;
   private readonly traces = new LruMap<string, DocumentTrace>(20);
+  /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
+  private readonly explored = new Map<string, Promise<ExploreResult>>();
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -43,31 +48,25 @@ export class ModelHost {
     return new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined);
   }
 
-  /** The LSTM, or its mixture with the n-gram when the validation numbers favour that. */
-  private predictorAt(documentId: string, prefix: string): Stepper {
-    const lstm = lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
-    const m = this.mixture;
-    if (!m || m.info.weightOfLstm > 0.99) return lstm;
-    const ngram = ngramStepper(m.ngram, this.vocabulary.encode(prefix.slice(-2 * m.ngram.order)));
-    return m.info.weightOfLstm < 0.01 ? ngram : mixedStepper(lstm, ngram, m.info.weightOfLstm);
-  }
-
   get vocabulary() {
     return this.checkpoint.vocabulary;
   }
 
-  complete(p: CompleteParams): string {
-    // Seeded by position so the same request gives the same text (cache-friendly, testable).
-    return completeFrom(this.predictorAt(p.documentId, p.prefix), this.vocabulary, {
-      maxChars: p.maxChars,
-      temperature: p.temperature,
-      multiline: p.multiline,
-      seed: p.prefix.length,
-    });
+  get source(): ModelInfo['source'] {
+    return this.info.source;
   }
 
-  predict(p: PredictParams) {
-    return topGuesses(this.predictorAt(p.documentId, p.prefix).probabilities(), this.vocabulary, p.topK);
+  get answering(): string {
+    return this.info.answering;
+  }
+
+  /** The LSTM, or its mixture with the n-gram when the validation numbers favour that. */
+  predictorAt(documentId: string, prefix: string): Stepper {
+    const lstm = lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
+    const m = this.mixture;
+    if (!m || m.info.weightOfLstm > 0.99) return lstm;
+    const ngram = ngramStepper(m.ngram, this.vocabulary, prefix);
+    return m.info.weightOfLstm < 0.01 ? ngram : mixedStepper(lstm, ngram, m.info.weightOfLstm);
   }
 
   trace(p: TraceParams): Omit<TraceResult, 'ms'> {
@@ -126,6 +125,19 @@ export class ModelHost {
       offset += char.length;
     }
     return { chars, model: this.info.source };
+  }
+
+  /** The neuron explorer's ranking on a sample of the corpus the model learnt from (also cached in the model folder). */
+  explore(p: ExploreParams): Promise<ExploreResult> {
+    const key = JSON.stringify([p.folder, p.include, p.exclude]);
+    let result = this.explored.get(key);
+    if (!result) {
+      const sample = explorerSample(corpusFiles(readCorpus(p.folder, { include: p.include, exclude: p.exclude })));
+      result = explore(this.checkpoint, sample);
+      this.explored.set(key, result);
+      result.catch(() => this.explored.delete(key));
+    }
+    return result;
   }
 
   sample(p: SampleParams): string {

@@ -49,6 +49,8 @@ export interface TrainParams {
 
 export interface TrainStarted {
   report: CorpusReport;
+  /** The model's size, "2x128 LSTM". */
+  modelSize: string;
   /** The model's size and why (chosen from the corpus size unless the user set it). */
   model: string;
   /** What answers completions until the LSTM is trained. */
@@ -171,6 +173,9 @@ export interface EngineStatus {
   model?: ModelInfo;
   training: boolean;
 }
+
+/** Error codes of failed requests, for the client to tell cases apart without reading messages. */
+export const ErrorCodes = { userError: 1, neuronOutOfRange: 2 } as const;
 
 export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('charlens/initialize');
 export const LoadModel = new RequestType<{ dir: string; source: ModelInfo['source'] }, ModelInfo, void>('charlens/loadModel');

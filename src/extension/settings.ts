@@ -15,14 +15,15 @@ export interface Settings {
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('charlens');
+  const hidden = c.get<number>('model.hiddenSize', 0) || undefined;
   return {
     backend: c.get<BackendRequest>('backend', 'auto'),
     training: {
       // 0 (the default) leaves the size to the engine, which scales it to the corpus.
       layers: c.get<number>('model.layers', 0) || undefined,
-      hidden: c.get<number>('model.hiddenSize', 0) || undefined,
+      hidden,
       embedding: c.get<number>('model.embeddingSize', 64),
-      dropout: c.get<number>('model.hiddenSize', 0) ? c.get<number>('model.dropout', 0) : undefined,
+      dropout: hidden ? c.get<number>('model.dropout', 0) : undefined,
       seqLength: c.get<number>('training.seqLength', 64),
       batchSize: c.get<number>('training.batchSize', 32),
       lr: c.get<number>('training.learningRate', 0.004),

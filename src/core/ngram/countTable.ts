@@ -21,6 +21,9 @@ export const THREE_PLUS = 5;
 
 const MAX_LOAD = 0.75;
 
+/** The all-zero key marks an empty slot, so a real one is stored as (0, 1). */
+const storedHi = (lo: number, hi: number): number => ((lo | hi) === 0 ? 1 : hi);
+
 export class CountTable {
   /** Replaced when the table grows: re-read it after every findOrInsert. */
   records: Uint32Array;
@@ -50,40 +53,22 @@ export class CountTable {
 
   /** Offset of the record for key (lo, hi) in `records`, or -1. */
   find(lo: number, hi: number): number {
-    if ((lo | hi) === 0) hi = 1;
-    const r = this.records;
-    const end = r.length;
-    let o = (lo & this.mask) * RECORD_WORDS;
-    for (;;) {
-      const a = r[o];
-      const b = r[o + 1];
-      if (a === lo && b === hi) return o;
-      if ((a | b) === 0) return -1;
-      o += RECORD_WORDS;
-      if (o === end) o = 0;
-    }
+    hi = storedHi(lo, hi);
+    const o = this.slotOf(lo, hi);
+    return this.records[o] === lo && this.records[o + 1] === hi ? o : -1;
   }
 
   /** Offset of the record for key (lo, hi), inserting a zeroed one if absent. */
   findOrInsert(lo: number, hi: number): number {
-    if ((lo | hi) === 0) hi = 1;
-    let r = this.records;
-    let o = (lo & this.mask) * RECORD_WORDS;
-    for (;;) {
-      const a = r[o];
-      const b = r[o + 1];
-      if (a === lo && b === hi) return o;
-      if ((a | b) === 0) break;
-      o += RECORD_WORDS;
-      if (o === r.length) o = 0;
-    }
+    hi = storedHi(lo, hi);
+    let o = this.slotOf(lo, hi);
+    if (this.records[o] === lo && this.records[o + 1] === hi) return o;
     if (this.used + 1 > this.capacity * MAX_LOAD) {
       this.grow();
-      r = this.records;
-      o = this.emptySlotFor(lo);
+      o = this.slotOf(lo, hi);
     }
-    r[o] = lo;
-    r[o + 1] = hi;
+    this.records[o] = lo;
+    this.records[o + 1] = hi;
     this.used++;
     return o;
   }
@@ -100,10 +85,11 @@ export class CountTable {
     this.records.set(source.subarray(offset + 2, offset + RECORD_WORDS), o + 2);
   }
 
-  private emptySlotFor(lo: number): number {
+  /** Linear probing: the offset of the key's record, or of the empty slot where it belongs. */
+  private slotOf(lo: number, hi: number): number {
     const r = this.records;
     let o = (lo & this.mask) * RECORD_WORDS;
-    while ((r[o] | r[o + 1]) !== 0) {
+    while (!(r[o] === lo && r[o + 1] === hi) && (r[o] | r[o + 1]) !== 0) {
       o += RECORD_WORDS;
       if (o === r.length) o = 0;
     }
@@ -118,7 +104,7 @@ export class CountTable {
     const r = this.records;
     for (let s = 0; s < old.length; s += RECORD_WORDS) {
       if ((old[s] | old[s + 1]) === 0) continue;
-      const o = this.emptySlotFor(old[s]);
+      const o = this.slotOf(old[s], old[s + 1]);
       for (let w = 0; w < RECORD_WORDS; w++) r[o + w] = old[s + w];
     }
   }

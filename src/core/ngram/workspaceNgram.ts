@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../atomicFile';
-import { splitIds } from '../batches';
+import { Split } from '../batches';
 import { InferenceModel } from '../inference';
 import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../mixture';
 import { Vocabulary } from '../vocabulary';
@@ -28,9 +28,8 @@ export interface MixtureInfo {
  * model of this workspace at once; the same split the LSTM trains on, so the
  * validation text stays unseen by both.
  */
-export function buildWorkspaceNgram(text: string, vocabulary: Vocabulary, valFrac: number, testFrac: number): NgramModel {
-  const { train } = splitIds(vocabulary.encode(text), valFrac, testFrac);
-  return NgramModel.build(train, { order: WORKSPACE_NGRAM_ORDER, vocabSize: vocabulary.size });
+export function buildWorkspaceNgram(train: ArrayLike<number>, vocabSize: number, order = WORKSPACE_NGRAM_ORDER): NgramModel {
+  return NgramModel.build(train, { order, vocabSize });
 }
 
 /**
@@ -38,9 +37,8 @@ export function buildWorkspaceNgram(text: string, vocabulary: Vocabulary, valFra
  * n-gram and the weight beside the LSTM checkpoint in `dir`. Then the n-gram
  * also reads the validation and test text, as the editor will have.
  */
-export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: NgramModel, text: string, vocabulary: Vocabulary, valFrac: number, testFrac: number): MixtureInfo {
-  const { val, test } = splitIds(vocabulary.encode(text), valFrac, testFrac);
-  const fit = val.subarray(0, MAX_FIT_CHARS);
+export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: NgramModel, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
+  const fit = split.val.subarray(0, MAX_FIT_CHARS);
   const pLstm = scoreWithLstm(lstm, fit);
   const pNgram = ngram.score(fit);
   const weightOfLstm = fit.length > 0 ? fitMixtureWeight(pLstm, pNgram) : 1;
@@ -49,8 +47,8 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     valNats: { lstm: meanNats(pLstm), ngram: meanNats(pNgram), mixture: meanNats(mixProbabilities(pLstm, pNgram, weightOfLstm)) },
     order: ngram.order,
   };
-  ngram.learnSequence(val);
-  ngram.learnSequence(test);
+  ngram.learnSequence(split.val);
+  ngram.learnSequence(split.test);
   ngram.save(path.join(dir, NGRAM_FILE));
   writeFileAtomic(path.join(dir, MIXTURE_FILE), JSON.stringify(info, null, 2));
   return info;

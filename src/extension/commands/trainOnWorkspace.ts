@@ -63,7 +63,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
     const kb = Math.round(started.report.bytes / 1024);
-    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model.replace(/^Model size from the corpus: /, '').split(' (')[0]}`, end.finished);
+    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.modelSize}`, end.finished);
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);

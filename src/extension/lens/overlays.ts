@@ -119,7 +119,7 @@ export class Overlays implements vscode.Disposable {
       const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
       result = await this.engine.request(rpc.Trace, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron });
     } catch (err) {
-      if (generation === this.generation) this.failed(err as Error);
+      if (generation === this.generation) this.failed(err as Error & { code?: number });
       return;
     }
     // A newer update (another keystroke or scroll) supersedes this one.
@@ -162,8 +162,8 @@ export class Overlays implements vscode.Disposable {
     this.legendTypes.forEach((type, i) => editor.setDecorations(type, chips.slice(i, i + 1)));
   }
 
-  private failed(err: Error): void {
-    if (/does not exist/.test(err.message)) {
+  private failed(err: Error & { code?: number }): void {
+    if (err.code === rpc.ErrorCodes.neuronOutOfRange) {
       // The chosen neuron is outside this model (another model was loaded): fall back to the first cell.
       this.notify.warn(`${err.message} Showing layer 1 cell 0 instead; use "CharLens: Pick Neuron" to choose.`);
       void this.neuron.set({ layer: 0, index: 0, kind: this.neuron.current.kind });

@@ -1,0 +1,17 @@
+import type { Stepper } from '../core/predictor';
+import type { Vocabulary } from '../core/vocabulary';
+import type { ModelInfo } from './protocol';
+
+/**
+ * What completions and the next-character read-out need of a model: the
+ * loaded LSTM (with its n-gram mixture) or, while the LSTM trains, the
+ * workspace n-gram.
+ */
+export interface Answerer {
+  readonly vocabulary: Vocabulary;
+  readonly source: ModelInfo['source'];
+  /** What the UI shows as answering (ModelInfo.answering). */
+  readonly answering: string;
+  /** A predictor positioned after `prefix`, ready to step. */
+  predictorAt(documentId: string, prefix: string): Stepper;
+}
