@@ -2,7 +2,7 @@
 import { BackendError } from './core/backend';
 import { CheckpointError } from './core/checkpoint';
 import { CorpusError } from './core/corpus';
-import { TrainingError } from './core/training';
+import { TrainingError } from './core/train/loop';
 import { UsageError, parseArgs } from './cli/args';
 import { TRAIN_NUMBER_OPTIONS, evalCommand, exploreCommand, sampleCommand, trainCommand } from './cli/commands';
 import { ngramCommand } from './cli/ngramReport';

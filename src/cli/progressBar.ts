@@ -1,4 +1,4 @@
-import { TrainProgress } from '../core/training';
+import { TrainProgress } from '../core/train/loop';
 
 const formatDuration = (s: number): string => {
   if (!Number.isFinite(s)) return '?';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchStreams } from './batches';
-import { Network, disposeState } from './network';
+import { Network, disposeState } from './train/tfjs/network';
 
 export const LN2 = Math.log(2);
 export const bitsPerChar = (nats: number): number => nats / LN2;

@@ -9,8 +9,8 @@ import type { CorpusReport } from '../core/corpus';
 import type { Neuron } from '../core/documentTrace';
 import type { Guess } from '../core/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
-import type { TrainOptions } from '../core/trainOptions';
-import type { StopReason, TrainProgress } from '../core/training';
+import type { TrainOptions } from '../core/train/options';
+import type { StopReason, TrainProgress } from '../core/train/loop';
 
 export interface ModelInfo {
   dir: string;

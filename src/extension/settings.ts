@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackendRequest } from '../core/backendNames';
-import type { TrainOptions } from '../core/trainOptions';
+import type { TrainOptions } from '../core/train/options';
 
 /** Every CharLens setting is read here and nowhere else. */
 export interface Settings {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/corpus';
-import type { TrainOptions } from '../../core/trainOptions';
+import type { TrainOptions } from '../../core/train/options';
 import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol';
 import { Notifier } from '../notifier';
 import { DashboardPanel } from '../panels/dashboardPanel';

@@ -1,17 +1,17 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { Batch, BatchStreams, splitIds } from './batches';
-import { CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { bitsPerChar, evaluateLoss } from './evaluate';
-import { InferenceModel } from './inference';
-import { initialWeights } from './lstmInit';
-import { ModelConfig, WeightArrays, parameterCount } from './modelConfig';
-import { Network, TensorState, disposeState } from './network';
-import { Random } from './random';
-import { sample } from './sampling';
-import { TrainOptions, validateTrainOptions } from './trainOptions';
-import { Vocabulary } from './vocabulary';
+import { Batch, BatchStreams, splitIds } from '../batches';
+import { CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from '../checkpoint';
+import { bitsPerChar, evaluateLoss } from '../evaluate';
+import { InferenceModel } from '../inference';
+import { initialWeights } from '../lstmInit';
+import { ModelConfig, WeightArrays, parameterCount } from '../modelConfig';
+import { Network, TensorState, disposeState } from './tfjs/network';
+import { Random } from '../random';
+import { sample } from '../sampling';
+import { TrainOptions, validateTrainOptions } from './options';
+import { Vocabulary } from '../vocabulary';
 
 export interface TrainProgress {
   kind: 'step' | 'validation' | 'info';
