@@ -1,10 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import { BackendName, selectBackend } from '../core/backend';
 import { initialWeights } from '../core/lstmInit';
 import { ModelConfig } from '../core/modelConfig';
-import { LstmImplementation, Network } from '../core/train/tfjs/network';
+import { LstmImplementation } from '../core/train/tfjs/network';
+import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Random } from '../core/random';
-import { trainStep } from '../core/train/loop';
 import { ParsedArgs, UsageError, numberOption } from './args';
 import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchOverlay } from './benchOverlay';
@@ -22,19 +21,18 @@ async function msPerStep(backend: BackendName, impl: LstmImplementation, d: Dims
   await selectBackend(backend);
   const config: ModelConfig = { vocabSize: d.V, embeddingSize: 64, hiddenSize: d.H, layers: d.L, dropout: 0 };
   const rng = new Random(1);
-  const net = new Network(config, initialWeights(config, rng), impl);
-  const varList = [...net.variables.values()];
-  const optimizer = tf.train.adam(2e-3);
+  const trainer = await createTfjsTrainer(
+    { config, batchSize: d.B, seqLength: d.T, optimizer: 'adam', gradClip: 5, weights: initialWeights(config, rng) },
+    impl,
+  );
   const ids = () => Int32Array.from({ length: d.B * d.T }, () => Math.floor(rng.next() * d.V));
-  let state = net.zeroState(d.B);
-  const step = () => trainStep(net, varList, optimizer, { batchSize: d.B, seqLength: d.T, x: ids(), y: ids() }, state, 5, undefined, (s) => (state = s));
+  let t = 0;
+  const step = () => trainer.step({ batchSize: d.B, seqLength: d.T, x: ids(), y: ids() }, { lr: 2e-3, t: ++t });
   await step();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await step();
   const ms = (performance.now() - t0) / steps;
-  net.dispose();
-  optimizer.dispose();
-  tf.dispose([...state.h, ...state.c]);
+  trainer.dispose();
   return ms;
 }
 

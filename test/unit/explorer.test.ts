@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import { loadCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
 import { LstmState } from '../../src/core/inference';
 import { Random } from '../../src/core/random';
-import { corpusInfo, train } from '../../src/core/training';
+import { corpusInfo, train } from '../../src/core/train/loop';
 import { Vocabulary } from '../../src/core/vocabulary';
 import { codeFeatures } from '../../src/core/explorer/codeFeatures';
 import { explore } from '../../src/core/explorer/explore';

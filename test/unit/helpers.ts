@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { selectBackend } from '../../src/core/backend';
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../../src/core/trainOptions';
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../../src/core/train/options';
 import { Random } from '../../src/core/random';
 
 export async function useWasm(): Promise<void> {

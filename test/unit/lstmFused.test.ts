@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initialWeights } from '../../src/core/lstmInit';
 import { ModelConfig } from '../../src/core/modelConfig';
-import { LstmImplementation, Network } from '../../src/core/network';
+import { LstmImplementation, Network } from '../../src/core/train/tfjs/network';
 import { Random } from '../../src/core/random';
 import { useWasm } from './helpers';
 

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/core/checkpoint';
-import { corpusInfo, resumeDir, train, TrainingError } from '../../src/core/training';
+import { corpusInfo, resumeDir, train, TrainingError } from '../../src/core/train/loop';
 import { smallOptions, structuredText, tempDir, unigramEntropy, useWasm } from './helpers';
 
 before(useWasm);
@@ -21,7 +21,7 @@ test('training on structured text learns far more than character frequencies', a
   assert.equal(saved.metadata.corpus?.fingerprint, corpusInfo(text, 1).fingerprint);
 });
 
-test('resuming gives the same weights as training without a break', async (t) => {
+test('resuming gives bit-identical weights to training without a break', async (t) => {
   const text = structuredText(200);
   const info = corpusInfo(text, 1);
   const whole = tempDir(t);
@@ -33,11 +33,28 @@ test('resuming gives the same weights as training without a break', async (t) =>
   const a = loadCheckpoint(resumeDir(whole));
   const b = loadCheckpoint(resumeDir(parts));
   assert.equal(b.metadata.metrics?.step, 12);
-  for (const [name, values] of a.weights) {
-    const other = b.weights.get(name)!;
-    const maxDiff = values.reduce((m, v, i) => Math.max(m, Math.abs(v - other[i])), 0);
-    assert.ok(maxDiff < 1e-5, `${name} differs by ${maxDiff}`);
+  for (const [name, values] of a.weights) assert.deepEqual(b.weights.get(name), values, `${name} differs`);
+  for (const [name, values] of a.resume!.tensors) assert.deepEqual(b.resume!.tensors.get(name), values, `resume tensor ${name} differs`);
+});
+
+test('an exploding step never reaches a checkpoint, best or resume', async (t) => {
+  const text = structuredText(200);
+  const info = corpusInfo(text, 1);
+  const out = tempDir(t);
+  await train(text, info, smallOptions(out, { maxSteps: 4, evalEvery: 2 }));
+  const model = fs.readFileSync(path.join(out, 'model.json'), 'utf8');
+  const resume = fs.readFileSync(path.join(resumeDir(out), 'model.json'), 'utf8');
+  // The first step's loss is sane; the update it makes is not, so the validation right after must catch it.
+  for (const options of [{}, { resume: true }]) {
+    await assert.rejects(
+      train(text, info, smallOptions(out, { lr: 1e9, gradClip: 0, maxSteps: 8, evalEvery: 1, ...options })),
+      (err: Error) => err instanceof TrainingError && /diverged/.test(err.message) && /intact/.test(err.message),
+    );
+    assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), model, 'the best model is untouched');
+    assert.equal(fs.readFileSync(path.join(resumeDir(out), 'model.json'), 'utf8'), resume, 'the resume state is untouched');
   }
+  const resumed = await train(text, info, smallOptions(out, { maxSteps: 6, evalEvery: 2, resume: true }));
+  assert.equal(resumed.steps, 6, 'the intact resume state still continues');
 });
 
 test('cancelling keeps a resumable checkpoint at the last finished step', async (t) => {

@@ -1,17 +1,19 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
-import { Batch, BatchStreams, splitIds } from '../batches';
+import { BatchStreams, splitIds } from '../batches';
 import { CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from '../checkpoint';
-import { bitsPerChar, evaluateLoss } from '../evaluate';
+import { bitsPerChar } from '../evaluate';
 import { InferenceModel } from '../inference';
 import { initialWeights } from '../lstmInit';
 import { ModelConfig, WeightArrays, parameterCount } from '../modelConfig';
-import { Network, TensorState, disposeState } from './tfjs/network';
 import { Random } from '../random';
 import { sample } from '../sampling';
-import { TrainOptions, validateTrainOptions } from './options';
+import { UserError } from '../userError';
 import { Vocabulary } from '../vocabulary';
+import { stepDropoutSeed } from './dropoutMask';
+import { TrainOptions, validateTrainOptions } from './options';
+import { createTfjsTrainer } from './tfjs/tfjsTrainer';
+import { CarriedState, Trainer, TrainerSpec } from './trainer';
 
 export interface TrainProgress {
   kind: 'step' | 'validation' | 'info';
@@ -42,11 +44,15 @@ export interface TrainResult {
   config: ModelConfig;
 }
 
-export class TrainingError extends Error {}
+export class TrainingError extends UserError {}
+
+export type TrainerFactory = (spec: TrainerSpec) => Promise<Trainer>;
 
 export interface TrainHooks {
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
+  /** Which trainer does the steps; by default the tfjs one on the current tfjs backend. */
+  createTrainer?: TrainerFactory;
 }
 
 export const resumeDir = (out: string): string => path.join(out, 'resume');
@@ -69,24 +75,22 @@ interface LoopState {
   trainLoss: number;
 }
 
+/** Bumped when the resume state's layout changes; older states are refused with a message. */
+const RESUME_FORMAT = 2;
+
 /**
  * The training loop, char-rnn style: B streams, T-step truncated BPTT with
  * state carried across batches, Adam or RMSProp with global-norm clipping,
  * learning-rate decay per epoch, validation and checkpointing every N steps.
- * The resume checkpoint holds weights, optimizer moments, carried state and
- * counters, so a resumed run continues exactly where the first one stopped.
+ * The arithmetic of a step is the trainer's (trainer.ts); everything about
+ * the schedule is here, once. The resume checkpoint holds weights,
+ * per-weight optimizer moments, carried state and counters, so a resumed run
+ * continues exactly where the first one stopped, on any trainer.
  */
 export async function train(text: string, corpus: CorpusInfo, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   validateTrainOptions(options);
-  const backend = tf.getBackend();
-  const report = (p: Partial<TrainProgress> & { kind: TrainProgress['kind'] }) =>
-    hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, trainLoss: NaN, trainBits: NaN, charsPerSec: 0, etaSeconds: 0, lr: options.lr, backend, ...p });
-
   const resumed = options.resume ? loadCheckpoint(resumeDir(options.out)) : undefined;
   if (resumed && !resumed.resume) throw new TrainingError(`${resumeDir(options.out)} has no training state to resume from`);
-  if (resumed && resumed.metadata.corpus?.fingerprint !== corpus.fingerprint) {
-    report({ kind: 'info', message: 'The corpus changed since the checkpoint was saved: training continues from its weights on the new text.' });
-  }
   const vocabulary = resumed?.vocabulary ?? Vocabulary.fromText(text, options.minCharCount);
   const config: ModelConfig = resumed?.config ?? {
     vocabSize: vocabulary.size,
@@ -105,6 +109,22 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   }
   const valStreams = BatchStreams.fit(split.val, B, T);
   const testStreams = BatchStreams.fit(split.test, B, T);
+
+  const rng = new Random(options.seed);
+  const trainer = await (hooks.createTrainer ?? createTfjsTrainer)({
+    config,
+    batchSize: B,
+    seqLength: T,
+    optimizer: options.optimizer,
+    gradClip: options.gradClip,
+    weights: resumed?.weights ?? initialWeights(config, rng, split.train),
+  });
+  const backend = trainer.description;
+  const report = (p: Partial<TrainProgress> & { kind: TrainProgress['kind'] }) =>
+    hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, trainLoss: NaN, trainBits: NaN, charsPerSec: 0, etaSeconds: 0, lr: options.lr, backend, ...p });
+  if (resumed && resumed.metadata.corpus?.fingerprint !== corpus.fingerprint) {
+    report({ kind: 'info', message: 'The corpus changed since the checkpoint was saved: training continues from its weights on the new text.' });
+  }
   if (!valStreams) report({ kind: 'info', message: 'Validation split too small for one batch: checkpoints follow the training loss.' });
 
   const bpe = trainStreams.batchesPerEpoch;
@@ -112,33 +132,38 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   const evalEvery = options.evalEvery > 0 ? options.evalEvery : Math.min(bpe, 1000);
   report({
     kind: 'info',
-    message: `Model ${config.layers}x${config.hiddenSize} LSTM, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}: ${parameterCount(config).toLocaleString('en-US')} parameters; ${split.train.length.toLocaleString('en-US')} training characters, ${bpe} batches per epoch.`,
+    message: `Model ${config.layers}x${config.hiddenSize} LSTM, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}: ${parameterCount(config).toLocaleString('en-US')} parameters; ${split.train.length.toLocaleString('en-US')} training characters, ${bpe} batches per epoch; training on ${backend}.`,
   });
 
-  const rng = new Random(options.seed);
-  const net = new Network(config, resumed?.weights ?? initialWeights(config, rng, split.train));
-  const varList = [...net.variables.values()];
-  const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.lr) : tf.train.rmsprop(options.lr, 0.95);
   const loop: LoopState = { step: 0, bestValLoss: Infinity, validationsWithoutGain: 0, firstLoss: NaN, trainLoss: NaN };
-  let state: TensorState = net.zeroState(B);
-  if (resumed?.resume) state = await restoreResumeState(resumed.resume, optimizer, loop, config, B);
-
   const metadataFor = (metrics: CheckpointMetrics) => ({
     training: { ...options } as unknown as Record<string, unknown>,
     metrics,
     corpus,
     backend,
   });
-  const saveResume = async (weights?: WeightArrays) => {
-    const resume = await captureResumeState(optimizer, loop, state);
-    saveCheckpoint(resumeDir(options.out), config, vocabulary, weights ?? (await net.toArrays()), { ...metadataFor(metricsOf(loop, bpe)), resume });
+  const saveResume = async (weights: WeightArrays) => {
+    const resume = await captureResumeState(trainer, options.optimizer, loop);
+    saveCheckpoint(resumeDir(options.out), config, vocabulary, weights, { ...metadataFor(metricsOf(loop, bpe)), resume });
+  };
+  /** A non-finite or exploding loss never reaches a checkpoint: it stops the run here, before any save. */
+  const guard = (loss: number, what: string) => {
+    if (Number.isFinite(loss) && !(loss > 3 * loop.firstLoss)) return;
+    throw new TrainingError(
+      `Training diverged at step ${loop.step}: ${what} ${loss.toPrecision(4)} nats/char (first training loss ${loop.firstLoss.toFixed(3)}). ` +
+        `Try a lower --lr (now ${options.lr}) or --grad-clip (now ${options.gradClip}); the last checkpoint in ${options.out} is intact.`,
+    );
   };
 
   const started = Date.now();
-  const startStep = loop.step;
+  let startStep = 0;
   let stopReason: StopReason = 'finished';
   let lastEval = -1;
   try {
+    if (resumed?.resume) {
+      await restoreResumeState(resumed.resume, trainer, options.optimizer, loop, config, B);
+      startStep = loop.step;
+    }
     while (loop.step < totalSteps) {
       if (hooks.signal?.aborted) {
         stopReason = 'cancelled';
@@ -150,25 +175,14 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
       }
       const k = loop.step % bpe;
       const epoch = Math.floor(loop.step / bpe);
-      if (k === 0 && loop.step > 0) {
-        disposeState(state);
-        state = net.zeroState(B); // each stream starts over at the top of its slice
-      }
+      if (k === 0 && loop.step > 0) trainer.resetState(); // each stream starts over at the top of its slice
       const lr = options.lr * Math.pow(options.lrDecay, Math.max(0, epoch - options.lrDecayAfter + 1));
-      // tfjs reads learningRate on every update but declares it protected.
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      // Dropout masks depend only on (seed, step), so a resumed run draws the same ones.
-      const dropoutSeed = options.dropout > 0 ? options.seed * 1_000_003 + loop.step * 7919 : undefined;
-      const lossValue = await trainStep(net, varList, optimizer, trainStreams.batch(k), state, options.gradClip, dropoutSeed, (next) => (state = next));
+      const dropoutSeed = config.dropout > 0 ? stepDropoutSeed(options.seed, loop.step) : undefined;
+      const lossValue = await trainer.step(trainStreams.batch(k), { lr, t: loop.step + 1, dropoutSeed });
       if (Number.isNaN(loop.firstLoss)) loop.firstLoss = lossValue;
-      if (!Number.isFinite(lossValue) || lossValue > 3 * loop.firstLoss) {
-        throw new TrainingError(
-          `Training diverged at step ${loop.step + 1}: loss ${lossValue.toFixed(3)} (first loss ${loop.firstLoss.toFixed(3)}). ` +
-            `Try a lower --lr (now ${options.lr}) or --grad-clip (now ${options.gradClip}); the last checkpoint in ${options.out} is intact.`,
-        );
-      }
-      loop.trainLoss = lossValue;
       loop.step++;
+      guard(lossValue, 'training loss');
+      loop.trainLoss = lossValue;
       const elapsed = (Date.now() - started) / 1000;
       const secsPerStep = elapsed / (loop.step - startStep);
       let remaining = (totalSteps - loop.step) * secsPerStep;
@@ -196,20 +210,28 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
       await new Promise((resolve) => setImmediate(resolve)); // let cancellation and queries in
     }
     if (lastEval !== loop.step && loop.step > startStep && stopReason !== 'cancelled') await validate();
-    if (stopReason === 'cancelled') await saveResume();
-    const testLoss = testStreams && Number.isFinite(loop.bestValLoss) ? await evaluateBest(options.out, testStreams) : undefined;
+    if (stopReason === 'cancelled') await saveResume(await finiteWeights());
+    const testLoss = testStreams && Number.isFinite(loop.bestValLoss) ? await evaluateBest(options.out, testStreams, trainer) : undefined;
     return { stopReason, steps: loop.step, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : undefined, testLoss, modelDir: options.out, config };
   } finally {
-    disposeState(state);
-    net.dispose();
-    optimizer.dispose();
+    trainer.dispose();
+  }
+
+  /** The current weights, refused when any is not finite (a guard that the losses alone cannot give without validation). */
+  async function finiteWeights(): Promise<WeightArrays> {
+    const weights = await trainer.readWeights();
+    for (const [name, values] of weights) {
+      if (!values.every(Number.isFinite)) guard(NaN, `weight ${name} holds non-finite values; loss`);
+    }
+    return weights;
   }
 
   /** Evaluates, keeps the best model, saves the resume state, and says whether to stop early. */
   async function validate(): Promise<{ valLoss: number; stop: boolean; sample: string }> {
-    const valLoss = valStreams ? await evaluateLoss(net, valStreams) : loop.trainLoss;
+    const valLoss = valStreams ? await trainer.evaluate(valStreams) : loop.trainLoss;
+    guard(valLoss, 'validation loss');
     // One read of the weights serves both checkpoints written here.
-    const weights = await net.toArrays();
+    const weights = await finiteWeights();
     if (valLoss < loop.bestValLoss) {
       loop.bestValLoss = valLoss;
       loop.validationsWithoutGain = 0;
@@ -224,45 +246,6 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   }
 }
 
-export async function trainStep(
-  net: Network,
-  varList: tf.Variable[],
-  optimizer: tf.Optimizer,
-  batch: Batch,
-  state: TensorState,
-  gradClip: number,
-  dropoutSeed: number | undefined,
-  setState: (s: TensorState) => void,
-): Promise<number> {
-  const { batchSize: B, seqLength: T, x, y } = batch;
-  let next: TensorState | undefined;
-  const loss = tf.tidy(() => {
-    const xs = tf.tensor2d(x, [B, T], 'int32');
-    const ys = tf.tensor2d(y, [B, T], 'int32');
-    const { value, grads } = tf.variableGrads(() => {
-      const r = net.loss(xs, ys, state, dropoutSeed);
-      next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
-      return r.loss;
-    }, varList);
-    const ordered = varList.map((v) => grads[v.name]);
-    const clipped = clipByGlobalNorm(ordered, gradClip);
-    optimizer.applyGradients(varList.map((v, i) => ({ name: v.name, tensor: clipped[i] })));
-    return value;
-  });
-  disposeState(state);
-  setState(next!);
-  const value = (await loss.data())[0];
-  loss.dispose();
-  return value;
-}
-
-export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
-  if (!(maxNorm > 0)) return grads;
-  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-  const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
-  return grads.map((g) => tf.mul(g, scale));
-}
-
 function metricsOf(loop: LoopState, bpe: number): CheckpointMetrics {
   return {
     step: loop.step,
@@ -272,24 +255,27 @@ function metricsOf(loop: LoopState, bpe: number): CheckpointMetrics {
   };
 }
 
-async function captureResumeState(optimizer: tf.Optimizer, loop: LoopState, state: TensorState): Promise<ResumeData> {
+async function captureResumeState(trainer: Trainer, optimizer: string, loop: LoopState): Promise<ResumeData> {
   const tensors = new Map<string, Float32Array>();
-  const optimizerWeights = await optimizer.getWeights();
-  optimizerWeights.forEach((w, i) => tensors.set(`optimizer/${i}`, Float32Array.from(w.tensor.dataSync())));
-  for (let l = 0; l < state.h.length; l++) {
-    tensors.set(`state/h/${l}`, (await state.h[l].data()) as Float32Array);
-    tensors.set(`state/c/${l}`, (await state.c[l].data()) as Float32Array);
-  }
-  const optimizerSpecs = optimizerWeights.map((w) => ({ name: w.name, shape: w.tensor.shape }));
-  return { tensors, state: { loop: { ...loop, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : null }, optimizer: optimizerSpecs } };
+  for (const [name, values] of await trainer.readMoments()) tensors.set(`optimizer/${name}`, values);
+  const state = await trainer.readState();
+  state.h.forEach((h, l) => tensors.set(`state/h/${l}`, h));
+  state.c.forEach((c, l) => tensors.set(`state/c/${l}`, c));
+  return { tensors, state: { format: RESUME_FORMAT, optimizer, loop: { ...loop, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : null } } };
 }
 
-async function restoreResumeState(resume: ResumeData, optimizer: tf.Optimizer, loop: LoopState, config: ModelConfig, batch: number): Promise<TensorState> {
-  const saved = resume.state as { loop: LoopState & { bestValLoss: number | null }; optimizer: Array<{ name: string; shape: number[] }> };
+async function restoreResumeState(resume: ResumeData, trainer: Trainer, optimizer: string, loop: LoopState, config: ModelConfig, batch: number): Promise<void> {
+  const saved = resume.state as { format?: number; optimizer?: string; loop: LoopState & { bestValLoss: number | null } };
+  if (saved.format !== RESUME_FORMAT) {
+    throw new TrainingError('The resume state was saved by an older CharLens and cannot be continued; start a new run (--force replaces the model).');
+  }
+  if (saved.optimizer !== optimizer) {
+    throw new TrainingError(`The resume state was trained with --optimizer ${saved.optimizer}; resume with the same optimizer.`);
+  }
   Object.assign(loop, saved.loop, { bestValLoss: saved.loop.bestValLoss ?? Infinity });
-  await optimizer.setWeights(
-    saved.optimizer.map((spec, i) => ({ name: spec.name, tensor: tf.tensor(resume.tensors.get(`optimizer/${i}`)!, spec.shape) })),
-  );
+  const moments = new Map<string, Float32Array>();
+  for (const [name, values] of resume.tensors) if (name.startsWith('optimizer/')) moments.set(name.slice('optimizer/'.length), values);
+  await trainer.writeMoments(moments);
   const H = config.hiddenSize;
   const part = (kind: 'h' | 'c') =>
     Array.from({ length: config.layers }, (_, l) => {
@@ -297,17 +283,19 @@ async function restoreResumeState(resume: ResumeData, optimizer: tf.Optimizer, l
       if (!values || values.length !== batch * H) {
         throw new TrainingError(`The resume state was saved with a different --batch-size; resume with the batch size it was trained with.`);
       }
-      return tf.tensor2d(values, [batch, H]);
+      return values;
     });
-  return { h: part('h'), c: part('c') };
+  const state: CarriedState = { h: part('h'), c: part('c') };
+  await trainer.writeState(state);
 }
 
-async function evaluateBest(out: string, streams: BatchStreams): Promise<number> {
-  const best = loadCheckpoint(out);
-  const net = new Network(best.config, best.weights);
+/** The test loss of the best checkpoint, scored by the trainer that trained it (its weights are put back after). */
+async function evaluateBest(out: string, streams: BatchStreams, trainer: Trainer): Promise<number> {
+  const current = await trainer.readWeights();
+  await trainer.writeWeights(loadCheckpoint(out).weights);
   try {
-    return await evaluateLoss(net, streams);
+    return await trainer.evaluate(streams);
   } finally {
-    net.dispose();
+    await trainer.writeWeights(current);
   }
 }

@@ -21,7 +21,11 @@ export interface Trainer {
   step(batch: Batch, params: StepParams): Promise<number>;
   /** Loss and unclipped gradients of `batch` from the carried state, changing nothing (for tests). */
   gradients(batch: Batch): Promise<{ loss: number; gradients: WeightArrays }>;
-  /** Mean loss over every batch of `streams`, forward only, no dropout, state from zero carried batch to batch. */
+  /**
+   * Mean loss over every batch of `streams`, forward only, no dropout, with
+   * its own state from zero carried batch to batch: the training's carried
+   * state is left as it was.
+   */
   evaluate(streams: BatchStreams): Promise<number>;
   readWeights(): Promise<WeightArrays>;
   writeWeights(weights: WeightArrays): Promise<void>;

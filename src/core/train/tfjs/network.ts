@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { lstmSequenceFused } from './lstmFused';
 import { matMul } from './matMul';
 import { ModelConfig, WeightArrays, weightSpecs, lstmLayerName } from '../../modelConfig';
+import { dropoutMask } from '../dropoutMask';
 
 /**
  * 'fused': the whole-sequence op with a hand-written gradient (lstmFused.ts);
@@ -95,7 +96,8 @@ export class Network {
   /**
    * Mean cross-entropy (nats/char) of predicting y from x, both [B, T], from
    * `state`. Returns the loss and the state after the last step, so the next
-   * batch can start there. `dropoutSeed` undefined means no dropout.
+   * batch can start there. `dropoutSeed` undefined means no dropout; the
+   * masks come from dropoutMask.ts, so every trainer draws the same ones.
    */
   loss(x: tf.Tensor2D, y: tf.Tensor2D, state: TensorState, dropoutSeed?: number): { loss: tf.Scalar; state: TensorState } {
     const [B, T] = x.shape;
@@ -114,7 +116,7 @@ export class Network {
       next.h.push(out.h);
       next.c.push(out.c);
       seq = out.hs;
-      if (dropoutSeed !== undefined && dropout > 0) seq = tf.dropout(seq, dropout, undefined, dropoutSeed + l) as tf.Tensor3D;
+      if (dropoutSeed !== undefined && dropout > 0) seq = tf.mul(seq, tf.tensor3d(dropoutMask(dropoutSeed, l, B * T * H, dropout), [B, T, H]));
     });
     const logits = tf.add(matMul(tf.reshape(seq, [B * T, H]), this.denseKernel), this.denseBias);
     const logProbs = tf.logSoftmax(logits);
