@@ -86,19 +86,31 @@ async function waitFor(workbench, what, probe, arg, { timeoutMs = UI_TIMEOUT_MS,
 
 /**
  * The active editor's rendered lines, top to bottom (DOM order is not line
- * order), its ghost text and the cursor position from the status bar. VS Code
- * renders spaces in lines and ghost text as no-break spaces.
+ * order), without ghost text; the ghost text and where its first part is drawn;
+ * and the cursor position from the status bar. VS Code draws inline ghost text
+ * as an injected "after" decoration inside the line's DOM, so a line's
+ * textContent already reads as if the suggestion were accepted: the ghost's
+ * text nodes are left out of `lines`. Spaces render as no-break spaces.
  */
 function editorStateProbe(editorSel) {
   const norm = (s) => (s || '').replace(/\u00a0/g, ' ');
+  const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
+  const realText = (line) => {
+    let text = '';
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) if (!node.parentElement.closest(GHOST)) text += node.data;
+    return norm(text);
+  };
   const lines = Array.from(document.querySelectorAll(`${editorSel} .view-lines .view-line`))
-    .map((e) => ({ top: parseFloat(e.style.top) || 0, text: norm(e.textContent) }))
+    .map((e) => ({ top: parseFloat(e.style.top) || 0, text: realText(e) }))
     .sort((a, b) => a.top - b.top)
     .map((l) => l.text);
-  const parts = document.querySelectorAll(`${editorSel} .ghost-text-decoration, ${editorSel} .ghost-text`);
-  const ghost = norm(Array.from(parts, (e) => e.textContent).join(''));
+  const parts = Array.from(document.querySelectorAll(`${editorSel} .ghost-text-decoration, ${editorSel} .ghost-text`));
+  const ghost = norm(parts.map((e) => e.textContent).join(''));
+  const box = parts[0]?.getBoundingClientRect();
+  const ghostAt = box ? `${Math.round(box.left)},${Math.round(box.top)}` : '';
   const cursor = norm(document.getElementById('status.editor.selection')?.textContent);
-  return { lines, ghost, cursor };
+  return { lines, ghost, ghostAt, cursor };
 }
 
 function quickInputProbe() {
@@ -207,22 +219,36 @@ async function ghostTextCompletion(workbench, log) {
   log(`ghost text after typing "${typed}": "${ghost}"`);
   await workbench.screenshot('e2e-ghost-text.png');
   const before = await page.evaluate(editorStateProbe, ACTIVE_EDITOR);
+  const expected = typed + ghost;
+  // Else the check below could pass on the frame before Tab, as it once did.
+  if (before.lines.some((l) => l.trim() === expected.trim())) throw new Error(`the probe reads the ghost text "${ghost}" as the line's text`);
 
   await page.keyboard.press('Tab');
-  const expected = typed + ghost;
-  // Checked in the same DOM snapshot that first shows the accepted text: a new
-  // suggestion can only follow after the provider's debounce.
-  const after = await waitFor(workbench, `"${expected}" in the editor`, editorStateProbe, ACTIVE_EDITOR, {
-    intervalMs: 30,
-    accept: (s) => s.lines.some((l) => l.trim() === expected.trim()),
-  });
-  if (after.ghost !== '') throw new Error(`ghost text still shown after Tab: "${after.ghost}"`);
-  const line = after.lines.find((l) => l.trim() === expected.trim());
-  // The status bar's cursor position lags the text by a render or two.
+  // Tab is handled at once, but the DOM shows it a frame or more later, and once
+  // the text is in, VS Code may rightly show the NEXT suggestion after the new
+  // cursor. So wait for the accepted line and the cursor past it (the status
+  // bar lags the text by a render or two), whatever ghost text comes next.
   const col = (s) => Number(/Col (\d+)/.exec(s.cursor)?.[1]);
-  const moved = await waitFor(workbench, `the cursor past the ${ghost.length} accepted characters (was "${before.cursor}")`,
-    editorStateProbe, ACTIVE_EDITOR, { accept: (s) => col(s) === col(before) + ghost.length });
-  log(`accepted with Tab: line is now "${line}" (${moved.cursor})`);
+  const after = await waitFor(workbench, `"${expected}" in the editor with the cursor past the ${ghost.length} accepted characters (was "${before.cursor}")`,
+    editorStateProbe, ACTIVE_EDITOR, {
+      accept: (s) => s.lines.some((l) => l.trim() === expected.trim()) && col(s) === col(before) + ghost.length,
+    });
+  // Once two polls agree, the old suggestion must not still be pending where it was.
+  let previous;
+  const settled = await waitFor(workbench, 'the ghost text to settle after Tab', editorStateProbe, ACTIVE_EDITOR, {
+    intervalMs: 250,
+    accept: (s) => {
+      const key = `${s.ghostAt}|${s.ghost}`;
+      const stable = key === previous;
+      previous = key;
+      return stable;
+    },
+  });
+  if (settled.ghost === ghost && settled.ghostAt === before.ghostAt) {
+    throw new Error(`the accepted ghost text "${ghost}" is still shown at its old position after Tab`);
+  }
+  const line = after.lines.find((l) => l.trim() === expected.trim());
+  log(`accepted with Tab: line is now "${line}" (${after.cursor})`);
   return { ghost, line };
 }
 

@@ -81,8 +81,12 @@ suite('CharLens in VS Code', function () {
 
   test('training started twice is refused with a message', async () => {
     const charlens = await api();
+    // Wait for the engine's first step, not a fixed time: Stop must reach a training that runs.
+    const stepped = new Promise<void>((resolve) => {
+      const sub = charlens.charlens.engine.onTrainingProgress((p) => p.kind === 'step' && (sub.dispose(), resolve()));
+    });
     const first = vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: { ...TINY, maxSteps: 400 } });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stepped;
     const second = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: TINY })) as TrainOutcome;
     assert.deepEqual(second, { busy: true });
     assert.match(charlens.charlens.notify.recent.at(-1)!.message, /already running/);

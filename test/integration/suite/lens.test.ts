@@ -12,9 +12,15 @@ import type { DashboardPanel } from '../../../src/extension/panels/dashboardPane
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
 import { api, openFixture } from './helpers';
 
-function nextUpdate(charlens: Awaited<ReturnType<typeof api>>, action: () => unknown): Promise<OverlayUpdate> {
+/**
+ * The first overlay update after `action` that `wanted` accepts: an update
+ * already under way for an earlier state (an editor opening, a scroll) may
+ * land first, so the test waits for the one it caused, not the next one.
+ */
+function nextUpdate(charlens: Awaited<ReturnType<typeof api>>, action: () => unknown, wanted: (u: OverlayUpdate) => boolean): Promise<OverlayUpdate> {
   return new Promise((resolve) => {
     const sub = charlens.lens.overlays.onDidUpdate((u) => {
+      if (!wanted(u)) return;
       sub.dispose();
       resolve(u);
     });
@@ -37,8 +43,8 @@ suite('Seeing inside the model', function () {
     const charlens = await api();
     const editor = await openFixture('main.c');
     await charlens.lens.overlays.toggle('neuron', true);
-    const update = await nextUpdate(charlens, () => charlens.lens.overlays.toggle('prediction', true));
     const doc = editor.document;
+    const update = await nextUpdate(charlens, () => charlens.lens.overlays.toggle('prediction', true), (u) => u.documentId === doc.uri.toString() && !!u.prediction && !!u.neuron);
     const visible = editor.visibleRanges[0];
     assert.ok(update.from <= doc.offsetAt(visible.start) && update.to >= doc.offsetAt(visible.end), 'the whole visible range is covered');
     // Every character gets a prediction colour; ranges stay inside what was read.
@@ -68,9 +74,8 @@ suite('Seeing inside the model', function () {
     const editor = await vscode.window.showTextDocument(doc);
     await until(() => charlens.lens.overlays.last?.documentId === doc.uri.toString());
     const before = charlens.lens.overlays.last!;
-    const update = await nextUpdate(charlens, () => editor.edit((b) => b.insert(new vscode.Position(3, 0), 'x')));
+    const update = await nextUpdate(charlens, () => editor.edit((b) => b.insert(new vscode.Position(3, 0), 'x')), (u) => u.documentId === doc.uri.toString() && u.version > before.version);
     assert.equal(update.version, doc.version);
-    assert.notEqual(update.version, before.version);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
@@ -108,6 +113,8 @@ suite('Seeing inside the model', function () {
     await openFixture('main.c');
     await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 0, index: 999, kind: 'c' });
     await until(() => charlens.charlens.notify.recent.some((n) => /cell 999 does not exist/.test(n.message)));
+    // The fallback is stored after the message is shown.
+    await until(() => charlens.lens.neuron.current.index !== 999);
     assert.deepEqual({ ...charlens.lens.neuron.current }, { layer: 0, index: 0, kind: 'c' });
   });
 
