@@ -2,7 +2,7 @@
 // Optional native/GPU packages stay external: they are required at run time
 // and may be missing. The wasm backend's binaries are copied beside the bundle.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -22,6 +22,32 @@ if (!existsSync(generatedPath) || readFileSync(generatedPath, 'utf8') !== genera
 mkdirSync('dist', { recursive: true });
 const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));
+
+// Dawn (the `webgpu` package) is one native addon per platform. The bundle
+// carries it in dist/dawn/ so an installed extension trains on the GPU without
+// node_modules; scripts/package.mjs sets CHARLENS_DAWN_TARGET to build each
+// platform's .vsix with only its own addon.
+const DAWN_ADDONS = {
+  'linux-x64': ['linux-x64.dawn.node'],
+  'linux-arm64': ['linux-arm64.dawn.node'],
+  'darwin-x64': ['darwin-universal.dawn.node'],
+  'darwin-arm64': ['darwin-universal.dawn.node'],
+  'win32-x64': ['win32-x64.dawn.node', 'd3dcompiler_47.dll'],
+};
+const dawnTarget = process.env.CHARLENS_DAWN_TARGET ?? `${process.platform}-${process.arch}`;
+const dawnFiles = DAWN_ADDONS[dawnTarget];
+if (!dawnFiles) throw new Error(`No Dawn addon for ${dawnTarget}; known targets: ${Object.keys(DAWN_ADDONS).join(', ')}`);
+rmSync('dist/dawn', { recursive: true, force: true });
+let dawnDir;
+try {
+  dawnDir = join(dirname(require.resolve('webgpu/package.json')), 'dist');
+} catch {
+  console.warn('webgpu (Dawn) is not installed: the bundle will train on the CPU only');
+}
+if (dawnDir) {
+  mkdirSync('dist/dawn', { recursive: true });
+  for (const f of dawnFiles) copyFileSync(join(dawnDir, f), join('dist/dawn', f));
+}
 
 await esbuild.build({
   entryPoints: { cli: 'src/cli.ts', extension: 'src/extension/extension.ts', engine: 'src/engine/main.ts' },
