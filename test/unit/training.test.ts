@@ -57,18 +57,36 @@ test('an exploding step never reaches a checkpoint, best or resume', async (t) =
   assert.equal(resumed.steps, 6, 'the intact resume state still continues');
 });
 
-test('cancelling keeps a resumable checkpoint at the last finished step', async (t) => {
+test('cancelling validates and keeps the work of every finished step', async (t) => {
   const text = structuredText(200);
   const out = tempDir(t);
   const controller = new AbortController();
+  const validations: Array<{ step: number; valLoss: number }> = [];
   const result = await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 50 }), {
     signal: controller.signal,
-    onProgress: (p) => p.kind === 'step' && p.step === 13 && controller.abort(),
+    onProgress: (p) => {
+      if (p.kind === 'step' && p.step === 13) controller.abort();
+      if (p.kind === 'validation') validations.push({ step: p.step, valLoss: p.valLoss! });
+    },
   });
   assert.equal(result.stopReason, 'cancelled');
   assert.equal(result.steps, 13);
   assert.equal(loadCheckpoint(resumeDir(out)).metadata.metrics?.step, 13);
-  assert.equal(loadCheckpoint(out).metadata.metrics?.step, 10, 'the best-validation model from step 10 is kept');
+  const best = Math.min(...validations.map((v) => v.valLoss));
+  assert.equal(result.bestValLoss, best, 'the stop itself was validated (steps 11-13 are not lost)');
+  assert.equal(loadCheckpoint(out).metadata.metrics?.valLoss, best, 'and the best model is the one saved');
+});
+
+test('the resume state is saved on a clock between validations', async (t) => {
+  const text = structuredText(200);
+  const out = tempDir(t);
+  const saved: number[] = [];
+  await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 7, evalEvery: 100 }), {
+    resumeEveryMs: 0,
+    onProgress: (p) => p.kind === 'step' && p.step > 1 && saved.push(loadCheckpoint(resumeDir(out)).metadata.metrics!.step),
+  });
+  // Each step's report sees the state saved after the step before it.
+  assert.deepEqual(saved, [1, 2, 3, 4, 5, 6]);
 });
 
 test('a diverging run stops with a clear message and leaves the last checkpoint intact', async (t) => {

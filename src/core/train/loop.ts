@@ -53,6 +53,8 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Which trainer does the steps; by default the tfjs one on the current tfjs backend. */
   createTrainer?: TrainerFactory;
+  /** Save the resume state at least this often between validations (default 2 minutes). */
+  resumeEveryMs?: number;
 }
 
 export const resumeDir = (out: string): string => path.join(out, 'resume');
@@ -77,6 +79,8 @@ interface LoopState {
 
 /** Bumped when the resume state's layout changes; older states are refused with a message. */
 const RESUME_FORMAT = 2;
+/** The resume state is also saved on a clock, so a crash between validations loses minutes, not an epoch. */
+const RESUME_EVERY_MS = 2 * 60_000;
 
 /**
  * The training loop, char-rnn style: B streams, T-step truncated BPTT with
@@ -145,6 +149,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   const saveResume = async (weights: WeightArrays) => {
     const resume = await captureResumeState(trainer, options.optimizer, loop);
     saveCheckpoint(resumeDir(options.out), config, vocabulary, weights, { ...metadataFor(metricsOf(loop, bpe)), resume });
+    lastResumeSave = Date.now();
   };
   /** A non-finite or exploding loss never reaches a checkpoint: it stops the run here, before any save. */
   const guard = (loss: number, what: string) => {
@@ -156,9 +161,11 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   };
 
   const started = Date.now();
+  let lastResumeSave = started;
   let startStep = 0;
   let stopReason: StopReason = 'finished';
   let lastEval = -1;
+  let lastProgress: Partial<TrainProgress> = {};
   try {
     if (resumed?.resume) {
       await restoreResumeState(resumed.resume, trainer, options.optimizer, loop, config, B);
@@ -198,19 +205,18 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
         lr,
       };
       report({ kind: 'step', ...progress });
+      lastProgress = progress;
+      if (Date.now() - lastResumeSave >= (hooks.resumeEveryMs ?? RESUME_EVERY_MS)) await saveResume(await finiteWeights());
       if (loop.step % evalEvery === 0 || loop.step === totalSteps) {
-        lastEval = loop.step;
-        const { valLoss, stop, sample } = await validate();
-        report({ kind: 'validation', ...progress, valLoss, valBits: bitsPerChar(valLoss), sample });
-        if (stop) {
+        if (await validate()) {
           stopReason = 'early-stop';
           break;
         }
       }
       await new Promise((resolve) => setImmediate(resolve)); // let cancellation and queries in
     }
-    if (lastEval !== loop.step && loop.step > startStep && stopReason !== 'cancelled') await validate();
-    if (stopReason === 'cancelled') await saveResume(await finiteWeights());
+    // Whatever ended the run (a Stop included), the steps since the last validation are kept.
+    if (lastEval !== loop.step && loop.step > startStep) await validate();
     const testLoss = testStreams && Number.isFinite(loop.bestValLoss) ? await evaluateBest(options.out, testStreams, trainer) : undefined;
     return { stopReason, steps: loop.step, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : undefined, testLoss, modelDir: options.out, config };
   } finally {
@@ -226,8 +232,9 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
     return weights;
   }
 
-  /** Evaluates, keeps the best model, saves the resume state, and says whether to stop early. */
-  async function validate(): Promise<{ valLoss: number; stop: boolean; sample: string }> {
+  /** Evaluates, keeps the best model, saves the resume state, reports, and says whether to stop early. */
+  async function validate(): Promise<boolean> {
+    lastEval = loop.step;
     const valLoss = valStreams ? await trainer.evaluate(valStreams) : loop.trainLoss;
     guard(valLoss, 'validation loss');
     // One read of the weights serves both checkpoints written here.
@@ -242,7 +249,8 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
     }
     await saveResume(weights);
     const progressSample = sample(new InferenceModel(config, weights), vocabulary, { temperature: 0.8, length: 240, seed: loop.step }).text;
-    return { valLoss, stop: options.patience > 0 && loop.validationsWithoutGain >= options.patience, sample: progressSample };
+    report({ kind: 'validation', ...lastProgress, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample });
+    return options.patience > 0 && loop.validationsWithoutGain >= options.patience;
   }
 }
 
