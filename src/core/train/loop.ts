@@ -162,6 +162,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
 
   const started = Date.now();
   let lastResumeSave = started;
+  let lastValidationMs = 0;
   let startStep = 0;
   let stopReason: StopReason = 'finished';
   let lastEval = -1;
@@ -176,7 +177,8 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
         stopReason = 'cancelled';
         break;
       }
-      if (options.minutes > 0 && Date.now() - started > options.minutes * 60_000) {
+      // The validation that ends the run is part of the budget, so a run ends on time, not one validation late.
+      if (options.minutes > 0 && Date.now() - started + lastValidationMs > options.minutes * 60_000) {
         stopReason = 'time-limit';
         break;
       }
@@ -235,6 +237,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
   /** Evaluates, keeps the best model, saves the resume state, reports, and says whether to stop early. */
   async function validate(): Promise<boolean> {
     lastEval = loop.step;
+    const t0 = Date.now();
     const valLoss = valStreams ? await trainer.evaluate(valStreams) : loop.trainLoss;
     guard(valLoss, 'validation loss');
     // One read of the weights serves both checkpoints written here.
@@ -249,6 +252,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
     }
     await saveResume(weights);
     const progressSample = sample(new InferenceModel(config, weights), vocabulary, { temperature: 0.8, length: 240, seed: loop.step }).text;
+    lastValidationMs = Date.now() - t0;
     report({ kind: 'validation', ...lastProgress, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample });
     return options.patience > 0 && loop.validationsWithoutGain >= options.patience;
   }
