@@ -27,9 +27,13 @@ test('resuming gives bit-identical weights to training without a break', async (
   const whole = tempDir(t);
   const parts = tempDir(t);
   const options = { dropout: 0.1, layers: 2, maxSteps: 12, evalEvery: 6 };
-  await train(text, info, smallOptions(whole, options));
+  const losses = (into: number[]) => ({ onProgress: (p: { kind: string; trainLoss: number }) => p.kind === 'step' && into.push(p.trainLoss) });
+  const uninterrupted: number[] = [];
+  const afterResume: number[] = [];
+  await train(text, info, smallOptions(whole, options), losses(uninterrupted));
   await train(text, info, smallOptions(parts, { ...options, maxSteps: 6 }));
-  await train(text, info, smallOptions(parts, { ...options, resume: true }));
+  await train(text, info, smallOptions(parts, { ...options, resume: true }), losses(afterResume));
+  assert.deepEqual(afterResume, uninterrupted.slice(6), 'the loss curve goes on as if never stopped');
   const a = loadCheckpoint(resumeDir(whole));
   const b = loadCheckpoint(resumeDir(parts));
   assert.equal(b.metadata.metrics?.step, 12);
