@@ -18,7 +18,7 @@ import { InferenceModel } from '../core/inference';
 import { Network } from '../core/train/tfjs/network';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample } from '../core/sampling';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab } from '../core/train/options';
-import { corpusInfo, train } from '../core/train/loop';
+import { prepareTraining, train } from '../core/train/loop';
 import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
 import { printModelComparison } from './ngramReport';
 import { ProgressBar } from './progressBar';
@@ -76,7 +76,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   process.on('SIGINT', onSigint);
   const started = Date.now();
   try {
-    const result = await train(corpus.text, corpusInfo(corpus.text, corpus.report.files.length), options, {
+    const result = await train(prepareTraining(corpus.text, corpus.report.files.length, options), options, {
       onProgress: (p) => bar.update(p),
       signal: controller.signal,
     });

@@ -5,14 +5,14 @@ import { before, test } from 'node:test';
 import { loadCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
 import { LstmState } from '../../src/core/inference';
 import { Random } from '../../src/core/random';
-import { corpusInfo, train } from '../../src/core/train/loop';
+
 import { Vocabulary } from '../../src/core/vocabulary';
 import { codeFeatures } from '../../src/core/explorer/codeFeatures';
 import { explore } from '../../src/core/explorer/explore';
 import { EXPLORER_FILE, readExplorerCache, weightsFingerprint, writeExplorerCache } from '../../src/core/explorer/explorerCache';
 import { explorerSample } from '../../src/core/explorer/explorerSample';
 import { CorrelationAccumulator, NeuronRanking, SteppingModel, describeCell, rankNeurons } from '../../src/core/explorer/neuronRanking';
-import { smallOptions, tempDir, useWasm } from './helpers';
+import { smallOptions, tempDir, trainText, useWasm } from './helpers';
 
 before(useWasm);
 
@@ -129,7 +129,7 @@ test('a model trained on quoted code grows a cell that the explorer ranks first 
   const seed = 1;
   const text = quotedCode(1500, seed);
   const out = tempDir(t);
-  await train(text, corpusInfo(text, 1), smallOptions(out, { seqLength: 64, batchSize: 16, maxSteps: 300, evalEvery: 300, valFrac: 0.05, lr: 0.01, seed }));
+  await trainText(text, smallOptions(out, { seqLength: 64, batchSize: 16, maxSteps: 300, evalEvery: 300, valFrac: 0.05, lr: 0.01, seed }));
   const model = loadCheckpoint(out);
   const sample = explorerSample([{ path: 'held-out.c', text: quotedCode(300, seed + 1000) }]);
 

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { selectBackend } from '../../src/core/backend';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../../src/core/train/options';
 import { Random } from '../../src/core/random';
+import { TrainHooks, TrainResult, prepareTraining, train } from '../../src/core/train/loop';
 
 export async function useWasm(): Promise<void> {
   await selectBackend('wasm');
@@ -66,4 +67,9 @@ const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 export function charlens(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Trains on `text` as one file, as the CLI and the engine do after reading a corpus. */
+export function trainText(text: string, options: TrainOptions, hooks?: TrainHooks): Promise<TrainResult> {
+  return train(prepareTraining(text, 1, options), options, hooks);
 }

@@ -3,15 +3,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/core/checkpoint';
-import { corpusInfo, resumeDir, train, TrainingError } from '../../src/core/train/loop';
-import { smallOptions, structuredText, tempDir, unigramEntropy, useWasm } from './helpers';
+import { corpusInfo, resumeDir, TrainingError } from '../../src/core/train/loop';
+import { smallOptions, structuredText, tempDir, trainText, unigramEntropy, useWasm } from './helpers';
 
 before(useWasm);
 
 test('training on structured text learns far more than character frequencies', async (t) => {
   const text = structuredText(600);
   const out = tempDir(t);
-  const result = await train(text, corpusInfo(text, 1), smallOptions(out, { hidden: 64, maxSteps: 150, evalEvery: 50, lr: 5e-3, testFrac: 0.1 }));
+  const result = await trainText(text, smallOptions(out, { hidden: 64, maxSteps: 150, evalEvery: 50, lr: 5e-3, testFrac: 0.1 }));
   const entropy = unigramEntropy(text);
   assert.ok(result.bestValLoss !== undefined);
   assert.ok(result.bestValLoss < 0.5 * entropy, `val loss ${result.bestValLoss} should be well below the unigram entropy ${entropy}`);
@@ -23,16 +23,15 @@ test('training on structured text learns far more than character frequencies', a
 
 test('resuming gives bit-identical weights to training without a break', async (t) => {
   const text = structuredText(200);
-  const info = corpusInfo(text, 1);
   const whole = tempDir(t);
   const parts = tempDir(t);
   const options = { dropout: 0.1, layers: 2, maxSteps: 12, evalEvery: 6 };
   const losses = (into: number[]) => ({ onProgress: (p: { kind: string; trainLoss: number }) => p.kind === 'step' && into.push(p.trainLoss) });
   const uninterrupted: number[] = [];
   const afterResume: number[] = [];
-  await train(text, info, smallOptions(whole, options), losses(uninterrupted));
-  await train(text, info, smallOptions(parts, { ...options, maxSteps: 6 }));
-  await train(text, info, smallOptions(parts, { ...options, resume: true }), losses(afterResume));
+  await trainText(text, smallOptions(whole, options), losses(uninterrupted));
+  await trainText(text, smallOptions(parts, { ...options, maxSteps: 6 }));
+  await trainText(text, smallOptions(parts, { ...options, resume: true }), losses(afterResume));
   assert.deepEqual(afterResume, uninterrupted.slice(6), 'the loss curve goes on as if never stopped');
   const a = loadCheckpoint(resumeDir(whole));
   const b = loadCheckpoint(resumeDir(parts));
@@ -43,21 +42,20 @@ test('resuming gives bit-identical weights to training without a break', async (
 
 test('an exploding step never reaches a checkpoint, best or resume', async (t) => {
   const text = structuredText(200);
-  const info = corpusInfo(text, 1);
   const out = tempDir(t);
-  await train(text, info, smallOptions(out, { maxSteps: 4, evalEvery: 2 }));
+  await trainText(text, smallOptions(out, { maxSteps: 4, evalEvery: 2 }));
   const model = fs.readFileSync(path.join(out, 'model.json'), 'utf8');
   const resume = fs.readFileSync(path.join(resumeDir(out), 'model.json'), 'utf8');
   // The first step's loss is sane; the update it makes is not, so the validation right after must catch it.
   for (const options of [{}, { resume: true }]) {
     await assert.rejects(
-      train(text, info, smallOptions(out, { lr: 1e9, gradClip: 0, maxSteps: 8, evalEvery: 1, ...options })),
+      trainText(text, smallOptions(out, { lr: 1e9, gradClip: 0, maxSteps: 8, evalEvery: 1, ...options })),
       (err: Error) => err instanceof TrainingError && /diverged/.test(err.message) && /intact/.test(err.message),
     );
     assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), model, 'the best model is untouched');
     assert.equal(fs.readFileSync(path.join(resumeDir(out), 'model.json'), 'utf8'), resume, 'the resume state is untouched');
   }
-  const resumed = await train(text, info, smallOptions(out, { maxSteps: 6, evalEvery: 2, resume: true }));
+  const resumed = await trainText(text, smallOptions(out, { maxSteps: 6, evalEvery: 2, resume: true }));
   assert.equal(resumed.steps, 6, 'the intact resume state still continues');
 });
 
@@ -66,7 +64,7 @@ test('cancelling validates and keeps the work of every finished step', async (t)
   const out = tempDir(t);
   const controller = new AbortController();
   const validations: Array<{ step: number; valLoss: number }> = [];
-  const result = await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 50 }), {
+  const result = await trainText(text, smallOptions(out, { maxSteps: 50 }), {
     signal: controller.signal,
     onProgress: (p) => {
       if (p.kind === 'step' && p.step === 13) controller.abort();
@@ -85,7 +83,7 @@ test('the resume state is saved on a clock between validations', async (t) => {
   const text = structuredText(200);
   const out = tempDir(t);
   const saved: number[] = [];
-  await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 7, evalEvery: 100 }), {
+  await trainText(text, smallOptions(out, { maxSteps: 7, evalEvery: 100 }), {
     resumeEveryMs: 0,
     onProgress: (p) => p.kind === 'step' && p.step > 1 && saved.push(loadCheckpoint(resumeDir(out)).metadata.metrics!.step),
   });
@@ -96,10 +94,10 @@ test('the resume state is saved on a clock between validations', async (t) => {
 test('a diverging run stops with a clear message and leaves the last checkpoint intact', async (t) => {
   const text = structuredText(200);
   const out = tempDir(t);
-  await train(text, corpusInfo(text, 1), smallOptions(out, { maxSteps: 10 }));
+  await trainText(text, smallOptions(out, { maxSteps: 10 }));
   const before = fs.readFileSync(path.join(out, 'model.json'), 'utf8');
   await assert.rejects(
-    train(text, corpusInfo(text, 1), smallOptions(out, { lr: 1e4, gradClip: 0, maxSteps: 30 })),
+    trainText(text, smallOptions(out, { lr: 1e4, gradClip: 0, maxSteps: 30 })),
     (err: Error) => err instanceof TrainingError && /diverged/.test(err.message) && /--lr/.test(err.message),
   );
   assert.equal(fs.readFileSync(path.join(out, 'model.json'), 'utf8'), before);
@@ -108,7 +106,7 @@ test('a diverging run stops with a clear message and leaves the last checkpoint 
 
 test('text too short for one batch is refused with the numbers that matter', async (t) => {
   await assert.rejects(
-    train('int x;\n', corpusInfo('int x;\n', 1), smallOptions(tempDir(t))),
+    trainText('int x;\n', smallOptions(tempDir(t))),
     /too short.*--batch-size or --seq-length/,
   );
 });
@@ -116,7 +114,7 @@ test('text too short for one batch is refused with the numbers that matter', asy
 test('training stops early when validation stops improving', async (t) => {
   const text = structuredText(200);
   // A learning rate so small that the validation loss cannot move.
-  const result = await train(text, corpusInfo(text, 1), smallOptions(tempDir(t), { lr: 1e-9, maxSteps: 60, evalEvery: 2, patience: 3 }));
+  const result = await trainText(text, smallOptions(tempDir(t), { lr: 1e-9, maxSteps: 60, evalEvery: 2, patience: 3 }));
   assert.equal(result.stopReason, 'early-stop');
   assert.equal(result.steps, 8, 'the first validation sets the best; three more without gain stop it');
 });

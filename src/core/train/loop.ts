@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
 import { BatchStreams, splitIds } from '../batches';
-import { CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from '../checkpoint';
+import { Checkpoint, CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import { bitsPerChar } from '../evaluate';
 import { InferenceModel } from '../inference';
 import { initialWeights } from '../lstmInit';
@@ -91,11 +91,26 @@ const RESUME_EVERY_MS = 2 * 60_000;
  * per-weight optimizer moments, carried state and counters, so a resumed run
  * continues exactly where the first one stopped, on any trainer.
  */
-export async function train(text: string, corpus: CorpusInfo, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  validateTrainOptions(options);
+/** A corpus ready to train on: encoded once, with the vocabulary and (when resuming) the checkpoint it continues. */
+export interface TrainInput {
+  vocabulary: Vocabulary;
+  ids: Int32Array;
+  corpus: CorpusInfo;
+  resumed?: Checkpoint;
+}
+
+/** Loads the resume checkpoint if asked, and encodes `text` with its vocabulary or a new one. */
+export function prepareTraining(text: string, files: number, options: Pick<TrainOptions, 'out' | 'resume' | 'minCharCount'>): TrainInput {
   const resumed = options.resume ? loadCheckpoint(resumeDir(options.out)) : undefined;
   if (resumed && !resumed.resume) throw new TrainingError(`${resumeDir(options.out)} has no training state to resume from`);
   const vocabulary = resumed?.vocabulary ?? Vocabulary.fromText(text, options.minCharCount);
+  return { vocabulary, ids: vocabulary.encode(text), corpus: corpusInfo(text, files), resumed };
+}
+
+export async function train(input: TrainInput, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  validateTrainOptions(options);
+  const { vocabulary, corpus, resumed } = input;
+  // A resumed run has the checkpoint's shape, whatever the options say.
   const config: ModelConfig = resumed?.config ?? {
     vocabSize: vocabulary.size,
     embeddingSize: options.embedding,
@@ -103,7 +118,7 @@ export async function train(text: string, corpus: CorpusInfo, options: TrainOpti
     layers: options.layers,
     dropout: options.dropout,
   };
-  const split = splitIds(vocabulary.encode(text), options.valFrac, options.testFrac);
+  const split = splitIds(input.ids, options.valFrac, options.testFrac);
   const { batchSize: B, seqLength: T } = options;
   const trainStreams = new BatchStreams(split.train, B, T);
   if (trainStreams.batchesPerEpoch < 1) {
