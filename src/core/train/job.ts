@@ -1,0 +1,120 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { splitIds } from '../batches';
+import { loadCheckpoint } from '../checkpoint';
+import { CorpusOptions, CorpusReport, readCorpus } from '../corpus';
+import { InferenceModel } from '../inference';
+import { sizeForCorpus } from '../modelSize';
+import { NgramModel } from '../ngram/kneserNey';
+import { MixtureInfo, buildWorkspaceNgram, fitAndSaveMixture } from '../ngram/workspaceNgram';
+import { planForBudget, probeTrainer } from './budget';
+import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
+import { TrainOptions, validateTrainOptions } from './options';
+
+/**
+ * One training job, the same for the CLI's `train` and the editor's Train on
+ * Workspace: corpus -> vocabulary and ids (once) -> model size (the
+ * checkpoint's when resuming, the user's when set, else the largest that
+ * fits the time budget, or the corpus size without one) -> the workspace
+ * n-gram -> training -> the LSTM/n-gram mixture fitted on validation and
+ * saved beside the model.
+ */
+export interface TrainingJob {
+  folder: string;
+  corpus: CorpusOptions;
+  /** Every option; `hidden` 0 means "choose". */
+  options: TrainOptions;
+  /** What the user set explicitly (the rest is chosen). */
+  requested: { layers?: number; dropout?: number };
+  /** Order of the n-gram mixed with the LSTM (0 = none). */
+  ngramOrder: number;
+  backend: JobBackend;
+}
+
+export interface JobBackend {
+  /** Where it trains, for the user: "wasm (CPU)", "webgpu (NVIDIA H100)". */
+  description: string;
+  createTrainer: TrainerFactory;
+  /** A real GPU: bigger models are worth probing. */
+  gpu: boolean;
+}
+
+/** What will happen, known before the first step. */
+export interface JobPlan {
+  report: CorpusReport;
+  options: TrainOptions;
+  /** "2x160 LSTM on wasm (CPU), about 15 min, ~3 epochs ...", or what the checkpoint or the settings fixed. */
+  line: string;
+  /** The workspace n-gram, ready to answer while the LSTM trains. */
+  ngram?: NgramModel;
+}
+
+export interface JobEvents extends Pick<TrainHooks, 'onProgress' | 'signal' | 'resumeEveryMs'> {
+  onPlan?: (plan: JobPlan) => void;
+}
+
+export interface JobResult extends TrainResult {
+  plan: JobPlan;
+  /** The mixture saved beside the model (when there is a model and an n-gram). */
+  mixture?: MixtureInfo;
+}
+
+const MAX_HIDDEN = { cpu: 512, gpu: 2048 };
+
+export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): Promise<JobResult> {
+  const corpus = readCorpus(job.folder, job.corpus);
+  const options: TrainOptions = { ...job.options };
+  const input = prepareTraining(corpus.text, corpus.report.files.length, options);
+  const split = splitIds(input.ids, options.valFrac, options.testFrac);
+  const line = await chooseShape(job, options, input, split.train.length);
+  validateTrainOptions(options);
+  const ngram = job.ngramOrder > 0 ? buildWorkspaceNgram(split.train, input.vocabulary.size, job.ngramOrder) : undefined;
+  const plan: JobPlan = { report: corpus.report, options, line, ngram };
+  events.onPlan?.(plan);
+  // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
+  const heldOut = { val: split.val.slice(), test: split.test.slice() };
+  const result = await train(input, options, { ...events, createTrainer: job.backend.createTrainer });
+  let mixture: MixtureInfo | undefined;
+  if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
+    const lstm = loadCheckpoint(options.out);
+    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), ngram, heldOut);
+  }
+  return { ...result, plan, mixture };
+}
+
+/** Sets layers, hidden and dropout in `options`, and says what was chosen and why. */
+async function chooseShape(job: TrainingJob, options: TrainOptions, input: ReturnType<typeof prepareTraining>, trainChars: number): Promise<string> {
+  const { description } = job.backend;
+  if (input.resumed) {
+    const c = input.resumed.config;
+    Object.assign(options, { layers: c.layers, hidden: c.hiddenSize, dropout: c.dropout, embedding: c.embeddingSize });
+    const step = input.resumed.metadata.metrics?.step ?? 0;
+    return `Resuming the ${describe(c.layers, c.hiddenSize, c.dropout)} of ${options.out} at step ${step.toLocaleString('en-US')} on ${description} (its size and dropout are the checkpoint's).`;
+  }
+  if (options.hidden > 0) {
+    return `${describe(options.layers, options.hidden, options.dropout)} on ${description}, as set${budgetNote(options)}.`;
+  }
+  if (options.minutes > 0) {
+    const plan = await planForBudget({
+      minutes: options.minutes,
+      trainChars,
+      vocabSize: input.vocabulary.size,
+      embedding: options.embedding,
+      batchSize: options.batchSize,
+      seqLength: options.seqLength,
+      backend: description,
+      maxHidden: job.backend.gpu ? MAX_HIDDEN.gpu : MAX_HIDDEN.cpu,
+      layers: job.requested.layers,
+      dropout: job.requested.dropout,
+      measure: (config) => probeTrainer(job.backend.createTrainer, config, options.batchSize, options.seqLength),
+    });
+    Object.assign(options, { layers: plan.layers, hidden: plan.hidden, dropout: plan.dropout });
+    return `${plan.line}.`;
+  }
+  const size = sizeForCorpus(trainChars, input.vocabulary.size, options.embedding, job.backend.gpu);
+  Object.assign(options, { layers: job.requested.layers ?? size.layers, hidden: size.hidden, dropout: job.requested.dropout ?? size.dropout });
+  return `Model size from the corpus: ${size.reason}, on ${description}${budgetNote(options)}. Set the hidden size to choose another.`;
+}
+
+const describe = (layers: number, hidden: number, dropout: number) => `${layers}x${hidden} LSTM${dropout > 0 ? ` (dropout ${dropout})` : ''}`;
+const budgetNote = (o: TrainOptions) => (o.minutes > 0 ? `, for ${o.minutes} min` : `, for ${o.epochs} epochs`);

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { before, test } from 'node:test';
+import { loadCheckpoint } from '../../src/core/checkpoint';
+import { TrainingJob, runTrainingJob } from '../../src/core/train/job';
+import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
+import { smallOptions, structuredText, tempDir, useWasm } from './helpers';
+
+before(useWasm);
+
+function job(folder: string, out: string, overrides: Partial<TrainingJob['options']> = {}): TrainingJob {
+  return {
+    folder,
+    corpus: { include: ['**/*.c'] },
+    options: { ...smallOptions(out), hidden: 0, maxSteps: 0, evalEvery: 5, ...overrides },
+    requested: {},
+    ngramOrder: 4,
+    backend: { description: 'wasm (CPU)', createTrainer: createTfjsTrainer, gpu: false },
+  };
+}
+
+test('a job states its plan before the first step, trains to its budget, and saves the mixture', async (t) => {
+  const folder = tempDir(t);
+  fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));
+  const out = path.join(tempDir(t), 'model');
+  const events: string[] = [];
+  const result = await runTrainingJob(job(folder, out, { minutes: 0.05 }), {
+    onPlan: (plan) => events.push(`plan: ${plan.line}`),
+    onProgress: (p) => p.kind === 'step' && events.length === 1 && events.push('first step'),
+  });
+  assert.match(events[0], /^plan: 1x\d+ LSTM.* on wasm \(CPU\), about 3 s, ~[0-9.]+ epochs/);
+  assert.equal(events[1], 'first step', 'the plan comes first');
+  assert.equal(result.stopReason, 'time-limit');
+  assert.ok(result.mixture && result.mixture.order === 4, 'the n-gram mixture is fitted and saved');
+  assert.ok(fs.existsSync(path.join(out, 'ngram.bin')));
+  assert.equal(loadCheckpoint(out).config.hiddenSize, result.plan.options.hidden);
+});
+
+test('resuming takes the size and dropout from the checkpoint and says so', async (t) => {
+  const folder = tempDir(t);
+  fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));
+  const out = path.join(tempDir(t), 'model');
+  await runTrainingJob(job(folder, out, { hidden: 24, dropout: 0.2, maxSteps: 5 }));
+  const resumed = await runTrainingJob(job(folder, out, { hidden: 0, dropout: 0, maxSteps: 8, resume: true }));
+  assert.match(resumed.plan.line, /^Resuming the 1x24 LSTM \(dropout 0\.2\) .* at step 5/);
+  assert.equal(resumed.plan.options.hidden, 24);
+  assert.equal(resumed.plan.options.dropout, 0.2);
+  assert.equal(resumed.steps, 8);
+  assert.equal(loadCheckpoint(out).config.hiddenSize, 24);
+});
