@@ -15,6 +15,9 @@ APT_PACKAGES=(
   # code-server's native modules (kerberos, native-keymap, @vscode/keytar) build from source:
   libkrb5-dev libxkbfile-dev libsecret-1-dev
   python3 make g++ pkg-config libx11-dev
+  # WebGPU's software adapter (Dawn's OpenGL ES backend on Mesa llvmpipe), which the
+  # WebGPU trainer's unit tests run on; Dawn opens the unversioned libEGL.so from libegl-dev:
+  libegl1 libegl-mesa0 libgl1-mesa-dri libegl-dev
 )
 
 HOST_DIR="$PWD/.vscode-test"

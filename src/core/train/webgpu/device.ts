@@ -1,0 +1,105 @@
+/// <reference types="@webgpu/types" />
+import { WebGpuError } from './webGpuError';
+
+/**
+ * Opens a WebGPU device through Dawn (the `webgpu` package): a hardware
+ * adapter (Vulkan, Metal, D3D12) first, then, where allowed, Mesa's llvmpipe
+ * through Dawn's OpenGL ES backend, the software adapter that lets the
+ * kernels be tested on CPU-only machines (../shared/notes/gpu-device.md).
+ */
+export interface GpuContext {
+  device: GPUDevice;
+  /** "NVIDIA H100 (nvidia, hopper)", "llvmpipe (mesa)". */
+  adapterName: string;
+  isSoftware: boolean;
+  /** The Dawn backend the adapter runs on: 'vulkan', 'metal', 'd3d12' or 'opengles'. */
+  backendName: string;
+}
+
+interface Dawn {
+  create(flags: string[]): GPU;
+  globals: object;
+}
+
+/** Fields of GPUAdapterInfo and the compatibility option, which this version of @webgpu/types lacks. */
+type AdapterWithInfo = GPUAdapter & { info?: { vendor?: string; architecture?: string; device?: string; description?: string } };
+type AdapterOptions = GPURequestAdapterOptions & { featureLevel?: 'core' | 'compatibility' };
+
+/** Limits the kernels need above WebGPU's defaults (compatibility defaults are lower still). */
+const WANTED_LIMITS = [
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+] as const;
+export const MIN_INVOCATIONS = 256;
+export const MIN_STORAGE_BUFFERS = 8;
+
+let dawn: Dawn | undefined;
+
+function loadDawn(): Dawn {
+  if (dawn) return dawn;
+  // The addon is required directly rather than through the package's ES module
+  // entry, which needs require(esm) (Node >= 20.19; VS Code's Electron may be older).
+  const arch = process.platform === 'darwin' ? 'universal' : process.arch;
+  const addon = ['webgpu', 'dist', `${process.platform}-${arch}.dawn.node`].join('/');
+  try {
+    dawn = require(addon) as Dawn;
+  } catch (err) {
+    throw new WebGpuError(`WebGPU is unavailable: the Dawn addon ${addon} could not be loaded (${(err as Error).message.split('\n')[0]})`, 'dawn-missing');
+  }
+  // Dawn's GPUBufferUsage, GPUMapMode, ... constants are not Node globals.
+  for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
+  return dawn;
+}
+
+export async function openGpu(options: { allowSoftware: boolean }): Promise<GpuContext> {
+  // EGL reads this when the OpenGL ES backend starts; it must be in the real process environment by then.
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  const { create } = loadDawn();
+  const tried: string[] = [];
+  const attempts: Array<{ flags: string[]; options: AdapterOptions; software: boolean }> = [
+    { flags: [], options: { powerPreference: 'high-performance' }, software: false },
+  ];
+  if (options.allowSoftware) attempts.push({ flags: ['backend=opengles'], options: { featureLevel: 'compatibility' }, software: true });
+  for (const attempt of attempts) {
+    const gpu = create(attempt.flags);
+    const adapter = (await gpu.requestAdapter(attempt.options)) as AdapterWithInfo | null;
+    if (!adapter) {
+      tried.push(attempt.software ? 'software (OpenGL ES, Mesa llvmpipe)' : 'hardware (Vulkan, Metal, D3D12)');
+      continue;
+    }
+    const device = await requestDevice(adapter);
+    const info = adapter.info ?? {};
+    const software = attempt.software || /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.description} ${info.device} ${info.architecture}`);
+    // The GPU object owns the Dawn instance; keeping it reachable from the device keeps the instance alive.
+    Object.defineProperty(device, 'charlensInstance', { value: gpu });
+    return { device, adapterName: describe(info, software), isSoftware: software, backendName: attempt.software ? 'opengles' : nativeBackend() };
+  }
+  const hint = options.allowSoftware
+    ? ' (on Linux the software adapter needs libegl1, libegl-mesa0, libgl1-mesa-dri and libEGL.so from libegl-dev)'
+    : '; allow the software adapter to use Mesa llvmpipe instead';
+  throw new WebGpuError(`No WebGPU adapter found: tried ${tried.join(', then ')}${hint}`, 'no-adapter');
+}
+
+async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  if (requiredLimits.maxComputeInvocationsPerWorkgroup < MIN_INVOCATIONS || requiredLimits.maxStorageBuffersPerShaderStage < MIN_STORAGE_BUFFERS) {
+    throw new WebGpuError(
+      `The WebGPU adapter allows ${requiredLimits.maxComputeInvocationsPerWorkgroup} invocations per workgroup and ${requiredLimits.maxStorageBuffersPerShaderStage} storage buffers per shader; CharLens needs ${MIN_INVOCATIONS} and ${MIN_STORAGE_BUFFERS}`,
+      'no-adapter',
+    );
+  }
+  return adapter.requestDevice({ requiredLimits });
+}
+
+function describe(info: NonNullable<AdapterWithInfo['info']>, software: boolean): string {
+  const name = info.description || info.device || info.architecture || (software ? 'software adapter' : 'GPU');
+  const extra = [info.vendor, info.architecture].filter((s) => s && !name.includes(s));
+  return extra.length ? `${name} (${extra.join(', ')})` : name;
+}
+
+const nativeBackend = (): string => (process.platform === 'darwin' ? 'metal' : process.platform === 'win32' ? 'd3d12' : 'vulkan');

@@ -1,0 +1,309 @@
+import { Batch, BatchStreams } from '../../batches';
+import { ModelConfig, WeightArrays, parameterCount } from '../../modelConfig';
+import { dropThreshold, layerMaskSeed } from '../dropoutMask';
+import { adamCorrection } from '../stepMath';
+import { CarriedState, MOMENTS, StepParams, Trainer, TrainerSpec, momentName } from '../trainer';
+import { GpuContext, openGpu } from './device';
+import { dropoutUniform } from './dropoutKernel';
+import { PARTIALS, gradNorm } from './gradNormKernel';
+import { Dispatch, Kernels, encodeDispatches } from './kernels';
+import { Activations, SharedBuffers, StateBuffers, activationSizes, backwardPass, carryPass, createActivations, createState, forwardPass } from './networkPasses';
+import { optimizerStep, optimizerUniform } from './optimizerKernel';
+import { ParameterLayout, packFlat, parameterLayout, unpackFlat } from './parameterLayout';
+import { WebGpuError } from './webGpuError';
+
+/**
+ * The trainer on WebGPU: weights, gradients, optimizer moments,
+ * activations and the carried state live in GPU buffers for the whole run.
+ * A training step is one command buffer (forward, backward, clipping,
+ * optimizer, state carry: 2LT + 8L + 11 dispatches) and one submit; the
+ * only read-back is the loss, mapped after the submit. Weights come back
+ * only through readWeights (checkpoints, samples).
+ */
+export interface WebGpuTrainer extends Trainer {
+  readonly gpu: GpuContext;
+  /** What the last step() recorded: dispatches in its command buffer and queue submits. */
+  readonly lastStep: { dispatches: number; submits: number };
+}
+
+/** The dispatch budget of one training step (issue 10): 2·L·T + 8·L + 16. */
+export const dispatchBudget = (layers: number, seqLength: number): number => 2 * layers * seqLength + 8 * layers + 16;
+
+/** Uses `gpu` when given (the caller destroys it), else opens one (hardware first, then software) that dispose() destroys. */
+export async function createWebGpuTrainer(spec: TrainerSpec, gpu?: GpuContext): Promise<WebGpuTrainer> {
+  const context = gpu ?? (await openGpu({ allowSoftware: true }));
+  try {
+    checkLimits(context, spec);
+    const trainer = new GpuTrainer(spec, context, !gpu);
+    await trainer.build();
+    return trainer;
+  } catch (err) {
+    if (!gpu) context.device.destroy();
+    throw err;
+  }
+}
+
+function checkLimits({ device, adapterName }: GpuContext, spec: TrainerSpec): void {
+  const { maxStorageBufferBindingSize, maxBufferSize } = device.limits;
+  const [limitName, limit] = maxStorageBufferBindingSize <= maxBufferSize ? ['maxStorageBufferBindingSize', maxStorageBufferBindingSize] : ['maxBufferSize', maxBufferSize];
+  const { config, batchSize: B, seqLength: T } = spec;
+  const sizes = [{ name: 'parameter', floats: parameterLayout(config).total }, ...activationSizes(config, B, T)];
+  for (const { name, floats } of sizes) {
+    if (floats * 4 > limit) {
+      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+      throw new WebGpuError(
+        `The model is too big for the GPU ${adapterName}: its ${name} buffer needs ${mib(floats * 4)}, over the device's ${limitName} of ${mib(limit)} ` +
+          `(${parameterCount(config).toLocaleString('en-US')} parameters; B=${B}, T=${T}, H=${config.hiddenSize}, L=${config.layers}, V=${config.vocabSize}). ` +
+          'Choose a smaller hidden size, batch size or sequence length.',
+        'too-big',
+      );
+    }
+  }
+}
+
+interface EvalPlan {
+  acts: Activations;
+  state: StateBuffers;
+  dispatches: Dispatch[];
+}
+
+class GpuTrainer implements WebGpuTrainer {
+  readonly description: string;
+  lastStep = { dispatches: 0, submits: 0 };
+  private readonly config: ModelConfig;
+  private readonly kernels: Kernels;
+  private readonly layout: ParameterLayout;
+  private readonly shared: SharedBuffers;
+  private readonly moments: GPUBuffer[];
+  private readonly optimizerParams: GPUBuffer;
+  private readonly acts: Activations;
+  private readonly state: StateBuffers;
+  private stepDispatches: Dispatch[] = [];
+  private gradientDispatches: Dispatch[] = [];
+  private readonly evalPlans = new Map<string, Promise<EvalPlan>>();
+  private lost?: WebGpuError;
+  private disposed = false;
+
+  constructor(
+    private readonly spec: TrainerSpec,
+    readonly gpu: GpuContext,
+    private readonly ownsDevice: boolean,
+  ) {
+    const { device } = gpu;
+    this.config = spec.config;
+    this.description = `webgpu (${gpu.adapterName}, ${gpu.backendName}${gpu.isSoftware ? ', software' : ''})`;
+    device.lost.then((info) => {
+      this.lost ??= new WebGpuError(`The GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); training cannot continue on WebGPU`, 'device-lost');
+    });
+    this.kernels = new Kernels(device);
+    const k = this.kernels;
+    this.layout = parameterLayout(this.config);
+    const n = this.layout.total;
+    this.shared = {
+      layout: this.layout,
+      params: k.storage('params', n),
+      grads: k.storage('grads', n),
+      dropoutUniforms: Array.from({ length: this.config.layers }, () => k.uniform('dropout', dropoutUniform(0, 0, 0, 1))),
+    };
+    this.moments = MOMENTS[spec.optimizer].map((m) => k.storage(`moment ${m}`, n));
+    this.optimizerParams = k.uniform('optimizer', optimizerUniform(n, 0, 1, 1));
+    this.acts = createActivations(k, this.config, spec.batchSize, spec.seqLength, true, this.config.dropout > 0);
+    this.state = createState(k, this.config, spec.batchSize);
+    k.write(this.shared.params, packFlat(this.layout, spec.weights));
+  }
+
+  async build(): Promise<void> {
+    const k = this.kernels;
+    const { config, shared, acts, state } = this;
+    const n = this.layout.total;
+    const forward = await forwardPass(k, config, shared, acts, state);
+    const backward = await backwardPass(k, config, shared, acts, state);
+    const scale = k.storage('clip scale', 1);
+    k.write(scale, new Float32Array([1]));
+    const clip = this.spec.gradClip > 0 ? await gradNorm(k, n, this.spec.gradClip, shared.grads, k.storage('norm partials', PARTIALS), scale) : [];
+    const optimize = await optimizerStep(k, this.spec.optimizer, n, this.optimizerParams, scale, shared.params, shared.grads, this.moments);
+    this.gradientDispatches = [...forward, ...backward];
+    this.stepDispatches = [...forward, ...backward, ...clip, optimize, ...(await carryPass(k, config, acts, state))];
+  }
+
+  async step(batch: Batch, { lr, t, dropoutSeed }: StepParams): Promise<number> {
+    this.writeBatch(this.acts, batch);
+    this.writeDropout(batch, dropoutSeed);
+    const { c1, c2 } = adamCorrection(t);
+    this.kernels.write(this.optimizerParams, optimizerUniform(this.layout.total, lr, c1, c2));
+    const [loss] = await this.run(this.stepDispatches, [this.acts.lossMean]);
+    return loss[0];
+  }
+
+  async gradients(batch: Batch): Promise<{ loss: number; gradients: WeightArrays }> {
+    this.writeBatch(this.acts, batch);
+    this.writeDropout(batch, undefined);
+    const [loss, grads] = await this.run(this.gradientDispatches, [this.acts.lossMean, this.shared.grads]);
+    return { loss: loss[0], gradients: unpackFlat(this.layout, grads) };
+  }
+
+  async evaluate(streams: BatchStreams): Promise<number> {
+    const plan = await this.evalPlan(streams.batchSize, streams.seqLength);
+    this.zeroState(plan.state, streams.batchSize);
+    const batches = streams.batchesPerEpoch;
+    const { device } = this.gpu;
+    const losses = device.createBuffer({ label: 'evaluation losses', size: Math.max(4, batches * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    try {
+      for (let b = 0; b < batches; b++) {
+        this.checkAlive();
+        this.writeBatch(plan.acts, streams.batch(b));
+        const encoder = device.createCommandEncoder();
+        encodeDispatches(encoder, plan.dispatches);
+        encoder.copyBufferToBuffer(plan.acts.lossMean, 0, losses, b * 4, 4);
+        device.queue.submit([encoder.finish()]);
+      }
+      const [values] = await this.run([], [losses]);
+      let total = 0;
+      for (let b = 0; b < batches; b++) total += values[b];
+      return total / batches;
+    } finally {
+      losses.destroy();
+    }
+  }
+
+  async readWeights(): Promise<WeightArrays> {
+    const [flat] = await this.run([], [this.shared.params]);
+    return unpackFlat(this.layout, flat);
+  }
+
+  async writeWeights(weights: WeightArrays): Promise<void> {
+    this.checkAlive();
+    this.kernels.write(this.shared.params, packFlat(this.layout, weights));
+  }
+
+  async readMoments(): Promise<WeightArrays> {
+    const flats = await this.run([], this.moments);
+    const out: WeightArrays = new Map();
+    MOMENTS[this.spec.optimizer].forEach((kind, i) => {
+      for (const [name, values] of unpackFlat(this.layout, flats[i], (w) => momentName(w, kind))) out.set(name, values);
+    });
+    return out;
+  }
+
+  async writeMoments(moments: WeightArrays): Promise<void> {
+    this.checkAlive();
+    MOMENTS[this.spec.optimizer].forEach((kind, i) => this.kernels.write(this.moments[i], packFlat(this.layout, moments, (w) => momentName(w, kind))));
+  }
+
+  async readState(): Promise<CarriedState> {
+    const L = this.config.layers;
+    const flats = await this.run([], [...this.state.h, ...this.state.c]);
+    const size = this.spec.batchSize * this.config.hiddenSize;
+    const cut = (a: Float32Array) => a.slice(0, size);
+    return { h: flats.slice(0, L).map(cut), c: flats.slice(L).map(cut) };
+  }
+
+  async writeState(state: CarriedState): Promise<void> {
+    this.checkAlive();
+    const size = this.spec.batchSize * this.config.hiddenSize;
+    for (let l = 0; l < this.config.layers; l++) {
+      for (const [arrays, buffers] of [[state.h, this.state.h], [state.c, this.state.c]] as const) {
+        if (arrays[l]?.length !== size) throw new Error(`Carried state of layer ${l + 1} must hold ${size} values (B x H)`);
+        this.kernels.write(buffers[l], arrays[l]);
+      }
+    }
+  }
+
+  resetState(): void {
+    this.zeroState(this.state, this.spec.batchSize);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.kernels.destroy();
+    if (this.ownsDevice) this.gpu.device.destroy();
+  }
+
+  private zeroState(state: StateBuffers, B: number): void {
+    if (this.lost) return;
+    const zeros = new Float32Array(B * this.config.hiddenSize);
+    for (const buffer of [...state.h, ...state.c]) this.kernels.write(buffer, zeros);
+  }
+
+  private writeBatch(acts: Activations, batch: Batch): void {
+    this.checkAlive();
+    if (batch.batchSize !== acts.B || batch.seqLength !== acts.T) {
+      throw new Error(`Batch is ${batch.batchSize}x${batch.seqLength}; this trainer was built for ${acts.B}x${acts.T}`);
+    }
+    this.kernels.write(acts.x, batch.x);
+    this.kernels.write(acts.y, batch.y);
+  }
+
+  /** This step's masks (dropoutMask.ts), or the identity (threshold 0, scale 1) when the step has none. */
+  private writeDropout(batch: Batch, dropoutSeed: number | undefined): void {
+    const rate = this.config.dropout;
+    const n = batch.x.length * this.config.hiddenSize;
+    this.shared.dropoutUniforms.forEach((uniform, l) => {
+      const on = dropoutSeed !== undefined && rate > 0;
+      this.kernels.write(uniform, dropoutUniform(n, on ? layerMaskSeed(dropoutSeed, l) : 0, on ? dropThreshold(rate) : 0, on ? 1 / (1 - rate) : 1));
+    });
+  }
+
+  /** Forward only, no dropout, from its own state (the training state is not touched). */
+  private evalPlan(B: number, T: number): Promise<EvalPlan> {
+    const key = `${B}x${T}`;
+    let plan = this.evalPlans.get(key);
+    if (!plan) {
+      plan = (async () => {
+        const k = this.kernels;
+        const shared = B === this.acts.B && T === this.acts.T ? this.acts : createActivations(k, this.config, B, T, false, false);
+        const acts = { ...shared, layers: shared.layers.map((l) => ({ ...l, dropped: undefined })) };
+        const state = createState(k, this.config, B);
+        const dispatches = [...(await forwardPass(k, this.config, this.shared, acts, state)), ...(await carryPass(k, this.config, acts, state))];
+        return { acts, state, dispatches };
+      })();
+      this.evalPlans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private checkAlive(): void {
+    if (this.lost) throw this.lost;
+    if (this.disposed) throw new Error('The WebGPU trainer was disposed');
+  }
+
+  /**
+   * Records `dispatches` and copies of `reads` into one command buffer,
+   * submits it once and maps the copies back. The map races the device's
+   * loss, so a device lost mid-step rejects instead of hanging.
+   */
+  private async run(dispatches: Dispatch[], reads: GPUBuffer[]): Promise<Float32Array[]> {
+    this.checkAlive();
+    const { device } = this.gpu;
+    const total = reads.reduce((n, b) => n + b.size, 0);
+    const staging = device.createBuffer({ label: 'read-back', size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const encoder = device.createCommandEncoder();
+      if (dispatches.length) encodeDispatches(encoder, dispatches);
+      let offset = 0;
+      for (const buffer of reads) {
+        encoder.copyBufferToBuffer(buffer, 0, staging, offset, buffer.size);
+        offset += buffer.size;
+      }
+      device.queue.submit([encoder.finish()]);
+      this.lastStep = { dispatches: dispatches.length, submits: 1 };
+      const lost = device.lost.then(() => Promise.reject(this.lost));
+      try {
+        await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
+      } catch (err) {
+        throw this.lost ?? new WebGpuError(`Reading results back from the GPU failed: ${(err as Error).message}`, 'device-lost');
+      }
+      const data = staging.getMappedRange().slice(0);
+      staging.unmap();
+      offset = 0;
+      return reads.map((buffer) => {
+        const floats = new Float32Array(data, offset, buffer.size / 4);
+        offset += buffer.size;
+        return floats;
+      });
+    } finally {
+      staging.destroy();
+    }
+  }
+}
