@@ -4,13 +4,14 @@
  * other, as vscode-eslint's client and server share one protocol module.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { BackendRequest } from '../core/backendNames';
+import { BACKENDS, type BackendRequest } from '../core/backendNames';
 import type { CorpusReport } from '../core/corpus';
 import type { Neuron } from '../core/documentTrace';
 import type { Guess } from '../core/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { TrainOptions } from '../core/train/options';
 import type { StopReason, TrainProgress } from '../core/train/loop';
+import { Schema, array, boolean, integer, number, object, oneOf, optional, string } from './schema';
 
 export interface ModelInfo {
   dir: string;
@@ -175,23 +176,140 @@ export interface EngineStatus {
 }
 
 /** Error codes of failed requests, for the client to tell cases apart without reading messages. */
-export const ErrorCodes = { userError: 1, neuronOutOfRange: 2 } as const;
+export const ErrorCodes = {
+  userError: 1,
+  neuronOutOfRange: 2,
+  /** JSON-RPC's own code for parameters that do not match the method's schema. */
+  invalidParams: -32602,
+  /** LSP's RequestCancelled: the client cancelled it, or a newer request superseded it. */
+  cancelled: -32800,
+} as const;
 
-export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('charlens/initialize');
-export const LoadModel = new RequestType<{ dir: string; source: ModelInfo['source'] }, ModelInfo, void>('charlens/loadModel');
-export const StartTraining = new RequestType<TrainParams, TrainStarted, void>('charlens/startTraining');
+// --- What each request's parameters may be, checked when they arrive. ---
+// Bounds are what the extension can send with a margin, so that no request
+// can keep the engine busy for long: the editor sends at most ~150k
+// characters of context (documentWindow.ts) and 400-character completions.
+
+/** Text sent with a request: a document's window or a sample's prime. */
+const MAX_TEXT = 1_000_000;
+/** Characters one Trace may colour (the overlays cap the visible range at 40k). */
+const MAX_TRACE_RANGE = 100_000;
+/** Characters one Detail may describe (the neuron view shows at most 1500). */
+const MAX_DETAIL_RANGE = 5_000;
+/** The `charlens.completion.maxChars` setting's maximum. */
+export const MAX_COMPLETION_CHARS = 400;
+export const MAX_SAMPLE_LENGTH = 100_000;
+const MAX_TOP_K = 100;
+const MAX_PATH = 4096;
+const MAX_GLOBS = 1000;
+
+const text = string(MAX_TEXT);
+const documentId = string(MAX_PATH);
+const path = string(MAX_PATH);
+const globs = array(string(MAX_PATH), MAX_GLOBS);
+const topK = integer(1, MAX_TOP_K);
+const source = oneOf(['workspace', 'default', 'file'] as const);
+const backend = oneOf(['auto', ...BACKENDS] as const);
+const neuron: Schema<Neuron> = object({ layer: integer(0, 63), index: integer(0, 1 << 16), kind: oneOf(['c', 'h'] as const) });
+const withinText = (p: { text: string; from: number; to: number }, maxRange: number): string | undefined =>
+  p.from <= p.to && p.to <= p.text.length && p.to - p.from <= maxRange ? undefined : `need from <= to <= text length and at most ${maxRange} characters between them (from ${p.from}, to ${p.to}, text length ${p.text.length})`;
+const documentRange = { documentId, text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT), neuron };
+
+const initializeParams: Schema<InitializeParams> = object({ backend, models: array(object({ dir: path, source }), 10) });
+const loadModelParams = object({ dir: path, source });
+/** Types and loose bounds; validateTrainOptions() says what combinations make sense. */
+const trainOptions: Schema<TrainParams['options']> = object({
+  out: path,
+  layers: optional(integer(1, 16)),
+  hidden: optional(integer(1, 4096)),
+  embedding: optional(integer(1, 4096)),
+  dropout: optional(number(0, 1)),
+  seqLength: optional(integer(1, 10_000)),
+  batchSize: optional(integer(1, 4096)),
+  optimizer: optional(oneOf(['adam', 'rmsprop'] as const)),
+  lr: optional(number(0, 1)),
+  lrDecay: optional(number(0, 1)),
+  lrDecayAfter: optional(integer(0, 1_000_000)),
+  gradClip: optional(number(0, 1e6)),
+  epochs: optional(integer(1, 1_000_000)),
+  maxSteps: optional(integer(0, 1e9)),
+  minutes: optional(number(0, 1e6)),
+  valFrac: optional(number(0, 1)),
+  testFrac: optional(number(0, 1)),
+  evalEvery: optional(integer(0, 1e9)),
+  patience: optional(integer(0, 1e9)),
+  minCharCount: optional(integer(1, 1e9)),
+  seed: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  resume: optional(boolean),
+});
+const trainParams: Schema<TrainParams> = object({
+  folder: path,
+  include: optional(globs),
+  exclude: optional(globs),
+  maxFileBytes: optional(integer(1, 2 ** 31)),
+  options: trainOptions,
+});
+const completeParams: Schema<CompleteParams> = object({
+  documentId,
+  prefix: text,
+  maxChars: integer(1, MAX_COMPLETION_CHARS),
+  temperature: number(0, 2),
+  multiline: boolean,
+});
+const traceParams: Schema<TraceParams> = object(documentRange, (p) => withinText(p, MAX_TRACE_RANGE));
+const inspectParams: Schema<InspectParams> = object({ documentId, text, offset: integer(0, MAX_TEXT), neuron, topK }, (p) =>
+  p.offset < p.text.length ? undefined : `offset ${p.offset} is not inside the text (length ${p.text.length})`,
+);
+const predictParams: Schema<PredictParams> = object({ documentId, prefix: text, topK });
+const detailParams: Schema<DetailParams> = object({ ...documentRange, topK }, (p) => withinText(p, MAX_DETAIL_RANGE));
+const exploreParams: Schema<ExploreParams> = object({ folder: path, include: optional(globs), exclude: optional(globs) });
+const sampleParams: Schema<SampleParams> = object({
+  // 0 would divide the logits by zero; argmax is what completions are for.
+  temperature: number(0.01, 5),
+  length: integer(1, MAX_SAMPLE_LENGTH),
+  prime: string(10_000),
+  seed: integer(0, Number.MAX_SAFE_INTEGER),
+});
+const setBackendParams = object({ backend });
+export const forgetDocumentParams = object({ documentId });
+
+/**
+ * A request type with the schema its parameters are checked against when
+ * they arrive; the engine serves only these (see main.ts), so no request
+ * reaches the model unchecked.
+ */
+export class CheckedRequest<P, R> extends RequestType<P, R, void> {
+  constructor(
+    method: string,
+    readonly params: Schema<P>,
+  ) {
+    super(method);
+  }
+}
+
+export const Initialize = new CheckedRequest<InitializeParams, InitializeResult>('charlens/initialize', initializeParams);
+export const LoadModel = new CheckedRequest<{ dir: string; source: ModelInfo['source'] }, ModelInfo>('charlens/loadModel', loadModelParams);
+export const StartTraining = new CheckedRequest<TrainParams, TrainStarted>('charlens/startTraining', trainParams);
 export const StopTraining = new RequestType0<boolean, void>('charlens/stopTraining');
-export const Complete = new RequestType<CompleteParams, CompleteResult, void>('charlens/complete');
-export const Trace = new RequestType<TraceParams, TraceResult, void>('charlens/trace');
-export const Inspect = new RequestType<InspectParams, InspectResult, void>('charlens/inspect');
-export const Predict = new RequestType<PredictParams, { guesses: Guess[]; model: ModelInfo['source']; answering: string }, void>('charlens/predict');
-export const Detail = new RequestType<DetailParams, DetailResult, void>('charlens/detail');
-export const ExploreNeurons = new RequestType<ExploreParams, ExploreResult, void>('charlens/exploreNeurons');
-export const Sample = new RequestType<SampleParams, { text: string }, void>('charlens/sample');
-export const SetBackend = new RequestType<{ backend: BackendRequest }, { backend: string; notes: string[] }, void>('charlens/setBackend');
+export const Complete = new CheckedRequest<CompleteParams, CompleteResult>('charlens/complete', completeParams);
+export const Trace = new CheckedRequest<TraceParams, TraceResult>('charlens/trace', traceParams);
+export const Inspect = new CheckedRequest<InspectParams, InspectResult>('charlens/inspect', inspectParams);
+export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; model: ModelInfo['source']; answering: string }>('charlens/predict', predictParams);
+export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
+export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
+export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);
+export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; notes: string[] }>('charlens/setBackend', setBackendParams);
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');
 export const ForgetDocument = new NotificationType<{ documentId: string }>('charlens/forgetDocument');
 
 export type TrainingProgressParams = TrainProgress;
 export const TrainingProgress = new NotificationType<TrainingProgressParams>('charlens/trainingProgress');
 export const TrainingFinished = new NotificationType<TrainFinished>('charlens/trainingFinished');
+
+/** An error nothing in the engine caught; the engine logged its stack and goes on. */
+export interface EngineFaultParams {
+  kind: 'uncaughtException' | 'unhandledRejection';
+  message: string;
+  stack?: string;
+}
+export const EngineFault = new NotificationType<EngineFaultParams>('charlens/engineFault');

@@ -46,6 +46,8 @@ export class EngineClient implements vscode.Disposable {
     this.connection = connection;
     connection.onNotification(rpc.TrainingProgress, (p) => this.progressEmitter.fire(p));
     connection.onNotification(rpc.TrainingFinished, (p) => this.finishedEmitter.fire(p));
+    // The engine survived an error nothing caught; its stack is in the log already (stderr).
+    connection.onNotification(rpc.EngineFault, (f) => this.notifier.error(`the engine hit an unexpected error (${f.kind}): ${f.message}. It keeps running; see "CharLens: Show Log" for details.`));
     connection.listen();
     child.on('exit', (code, signal) => {
       connection.dispose();

@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
 import * as rpc from '../../src/engine/protocol';
+import { startEngine, tiny, trainingFinished } from './engineProcess';
 import { structuredText, tempDir } from './helpers';
-
-/** The bundled engine process, driven over IPC exactly as the extension drives it. */
-const ENGINE = path.resolve(__dirname, '../../../dist/engine.js');
-
-function startEngine(t: { after: (fn: () => void) => void }): { child: ChildProcess; connection: MessageConnection } {
-  const child = fork(ENGINE, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-  connection.listen();
-  t.after(() => {
-    connection.dispose();
-    child.kill();
-  });
-  return { child, connection };
-}
-
-function trainingFinished(connection: MessageConnection): Promise<rpc.TrainFinished> {
-  return new Promise((resolve) => connection.onNotification(rpc.TrainingFinished, resolve));
-}
-
-const tiny = { hidden: 24, layers: 1, embedding: 8, batchSize: 4, seqLength: 16, evalEvery: 10, patience: 0 };
 
 test('the engine trains in the background, answers completions meanwhile, and serves the new model', async (t) => {
   const workspace = tempDir(t);
