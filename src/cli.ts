@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-import { BackendError } from './core/backend';
-import { CheckpointError } from './core/checkpoint';
-import { CorpusError } from './core/corpus';
-import { TrainingError } from './core/train/loop';
-import { UsageError, parseArgs } from './cli/args';
-import { TRAIN_NUMBER_OPTIONS, evalCommand, exploreCommand, sampleCommand, trainCommand } from './cli/commands';
+import { UserError } from './core/userError';
+import { parseArgs } from './cli/args';
+import { exploreCommand, sampleCommand, trainCommand } from './cli/commands';
+import { evalCommand } from './cli/evalCommand';
+import { TRAIN_NUMBER_OPTIONS } from './cli/trainOptions';
 import { ngramCommand } from './cli/ngramReport';
 import { benchCommand } from './cli/bench';
 
@@ -12,16 +11,17 @@ const USAGE = `CharLens: character-level LSTMs for code
 
   charlens train <folder> [--out dir] [--layers 2] [--hidden 128] [--dropout 0] [--seq-length 50]
                           [--batch-size 50] [--lr 0.002] [--epochs 50] [--grad-clip 5] [--val-frac 0.05]
-                          [--minutes m] [--max-steps n] [--resume] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
+                          [--minutes m] [--max-steps n] [--resume | --force] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
                           [--seed 123] [--include glob] [--exclude glob] [--ngram-order 10]
-      --hidden left out: the size is chosen from the corpus size. After training, an n-gram of the
+      --hidden left out or 0: the size is chosen from the corpus size. A model already in --out is
+      continued with --resume or replaced with --force; without either, train refuses to start. After training, an n-gram of the
       training split and the LSTM/n-gram mixture weight are fitted and saved with the model (0 = no n-gram).
-  charlens sample <model> [--temperature 1] [--prime text] [--length 2000] [--seed 123] [--top-k k] [--top-p p] [--argmax]
+  charlens sample <model> [--temperature 1] [--prime text] [--length 2000 (at most 1,000,000)] [--seed 123] [--top-k k] [--top-p p] [--argmax]
   charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order 10]
       LSTM loss, then a table of the LSTM, a Kneser-Ney character n-gram and their mixture, static and
-      online (learning as it reads). The n-gram counts --train; without it it starts empty and learns
-      from the target alone. Mixture weights are fitted on --val, or else on the first 10% of the
-      target, which every row of the table then leaves out.
+      online (learning as it reads), read in one pass with a progress bar. The n-gram counts --train;
+      without it it starts empty and learns from the target alone. Mixture weights are fitted on --val,
+      or else on the first 10% of the target (at most 1,000,000 chars), which every row then leaves out.
   charlens ngram <train folder|file> <eval folder|file> [--order 3,5,7,10,15,20]
       Kneser-Ney n-gram per order: static and online nats/char, build time, memory, distribution() time.
   charlens explore <model> <folder|file> [--chars 50000] [--top 10]
@@ -31,9 +31,9 @@ const USAGE = `CharLens: character-level LSTMs for code
 
 const COMMON = ['backend', 'include', 'exclude'];
 const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
-  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes', 'ngram-order'], flags: ['resume'], run: trainCommand },
+  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes', 'ngram-order'], flags: ['resume', 'force'], run: trainCommand },
   sample: { values: ['temperature', 'top-k', 'top-p', 'prime', 'seed', 'length', 'stop'], flags: ['argmax'], run: sampleCommand },
-  eval: { values: [...COMMON, 'train', 'val', 'order'], flags: [], run: evalCommand },
+  eval: { values: ['include', 'exclude', 'train', 'val', 'order'], flags: [], run: evalCommand },
   ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },
   explore: { values: ['include', 'exclude', 'chars', 'top'], flags: [], run: exploreCommand },
   bench: { values: ['backend', 'steps'], flags: [], run: benchCommand },
@@ -49,9 +49,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(parseArgs(rest, command));
   } catch (err) {
-    const known = [UsageError, CorpusError, CheckpointError, TrainingError, BackendError].some((E) => err instanceof E);
-    process.stderr.write(`\ncharlens ${name}: ${known ? (err as Error).message : (err as Error).stack}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    // The user can act on a UserError's message; anything else is a bug, and its stack is what a report needs.
+    if (err instanceof UserError) {
+      process.stderr.write(`\ncharlens ${name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`\ncharlens ${name}: ${err instanceof Error ? err.stack : String(err)}\n`);
+    return 1;
   }
 }
 

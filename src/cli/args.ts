@@ -1,3 +1,5 @@
+import { UserError } from '../core/userError';
+
 /**
  * A small argv parser: positional arguments, `--name value`, `--name=value`
  * and boolean `--flag`. Repeated options accumulate. Unknown options are an
@@ -9,7 +11,7 @@ export interface ParsedArgs {
   options: Map<string, string[]>;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends UserError {}
 
 export function parseArgs(argv: string[], known: { values: string[]; flags: string[] }): ParsedArgs {
   const positional: string[] = [];

@@ -5,30 +5,24 @@ import { onGpu } from '../core/backendNames';
 import { chooseModelSize } from '../core/modelSize';
 import { Vocabulary } from '../core/vocabulary';
 import { WORKSPACE_NGRAM_ORDER, answeringLabel, buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
-import { BatchStreams, splitIds } from '../core/batches';
+import { splitIds } from '../core/batches';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus, formatCorpusReport } from '../core/corpus';
-import { bitsPerChar, evaluateLoss } from '../core/evaluate';
+import { bitsPerChar } from '../core/evaluate';
 import { FEATURE_LABELS } from '../core/explorer/codeFeatures';
 import { explore } from '../core/explorer/explore';
 import { EXPLORER_FILE } from '../core/explorer/explorerCache';
 import { DEFAULT_SAMPLE_CHARS, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { DEFAULT_TOP, cellName, describeCell } from '../core/explorer/neuronRanking';
 import { InferenceModel } from '../core/inference';
-import { Network } from '../core/train/tfjs/network';
-import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample } from '../core/sampling';
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab } from '../core/train/options';
+import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample, validateSampleOptions } from '../core/sampling';
 import { prepareTraining, train } from '../core/train/loop';
 import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
-import { printModelComparison } from './ngramReport';
 import { ProgressBar } from './progressBar';
 import { readTextSource } from './readText';
+import { prepareOutFolder, trainRequest } from './trainOptions';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-export const TRAIN_NUMBER_OPTIONS = Object.entries(DEFAULT_TRAIN_OPTIONS)
-  .filter(([, v]) => typeof v === 'number')
-  .map(([k]) => kebab(k));
 
 async function useBackend(args: ParsedArgs): Promise<string> {
   const choice = await selectBackend((stringOption(args, 'backend') ?? 'auto') as BackendRequest);
@@ -43,16 +37,8 @@ async function useBackend(args: ParsedArgs): Promise<string> {
 export async function trainCommand(args: ParsedArgs): Promise<number> {
   const folder = args.positional[0];
   if (!folder) throw new UsageError('train needs a folder: charlens train <folder> [--out dir] [options]');
-  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, out: stringOption(args, 'out') ?? 'cv' };
-  for (const [key, value] of Object.entries(DEFAULT_TRAIN_OPTIONS)) {
-    if (typeof value !== 'number') continue;
-    const n = numberOption(args, kebab(key));
-    if (n !== undefined) (options as unknown as Record<string, number>)[key] = n;
-  }
-  options.resume = flag(args, 'resume');
-  const optimizer = stringOption(args, 'optimizer');
-  if (optimizer) options.optimizer = optimizer as TrainOptions['optimizer'];
-
+  const { options, size: requestedSize } = trainRequest(args);
+  prepareOutFolder(options.out, options.resume, flag(args, 'force'));
   const corpus = readCorpus(folder, {
     include: listOption(args, 'include'),
     exclude: listOption(args, 'exclude'),
@@ -60,7 +46,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
   });
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
   const backend = await useBackend(args);
-  const size = chooseModelSize(corpus.text, Vocabulary.fromText(corpus.text, options.minCharCount).size, { ...options, hidden: numberOption(args, 'hidden'), layers: numberOption(args, 'layers'), dropout: numberOption(args, 'dropout') }, onGpu(backend));
+  const size = chooseModelSize(corpus.text, Vocabulary.fromText(corpus.text, options.minCharCount).size, { ...options, ...requestedSize }, onGpu(backend));
   if (size) {
     Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
     process.stderr.write(`${size.reason}\n`);
@@ -91,7 +77,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
     if (fs.existsSync(path.join(options.out, 'model.json'))) {
       log(`Model saved to ${options.out}`);
       const model = loadCheckpoint(options.out);
-      const lstm = new InferenceModel(model.config, model.weights);
+      const lstm = InferenceModel.of(model);
       const order = numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER;
       if (order > 0) {
         // As the extension does: the n-gram of the training split, and the mixture weight fitted on validation.
@@ -124,33 +110,15 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
     length: numberOption(args, 'length') ?? DEFAULT_SAMPLE_OPTIONS.length,
     stop: listOption(args, 'stop') ?? [],
   };
-  const result = sample(new InferenceModel(model.config, model.weights), model.vocabulary, options);
-  if (result.unknownInPrime.length > 0) {
-    process.stderr.write(`Note: the model never saw ${result.unknownInPrime.map((c) => JSON.stringify(c)).join(' ')} in the prime; they were read as the unknown symbol.\n`);
+  validateSampleOptions(options); // before the prime is printed
+  const unknown = model.vocabulary.unknownIn(options.prime);
+  if (unknown.length > 0) {
+    process.stderr.write(`Note: the model never saw ${unknown.map((c) => JSON.stringify(c)).join(' ')} in the prime; they were read as the unknown symbol.\n`);
   }
-  process.stdout.write(options.prime + result.text + '\n');
-  return 0;
-}
-
-export async function evalCommand(args: ParsedArgs): Promise<number> {
-  const [dir, target] = args.positional;
-  if (!dir || !target) throw new UsageError('eval needs a model and a folder or file: charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order n]');
-  const model = loadCheckpoint(dir);
-  const corpus = readTextSource(target, args);
-  process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
-  const unknown = model.vocabulary.unknownIn(corpus.text);
-  if (unknown.length > 0) process.stderr.write(`Note: ${unknown.length} distinct characters are outside the model's vocabulary and count as the unknown symbol.\n`);
-  await useBackend(args);
-  const streams = BatchStreams.fit(model.vocabulary.encode(corpus.text), 32, 100);
-  if (!streams) throw new UsageError(`${target} is too short to evaluate (needs more than 100 characters)`);
-  const net = new Network(model.config, model.weights);
-  try {
-    const loss = await evaluateLoss(net, streams);
-    log(`${loss.toFixed(3)} nats/char, ${bitsPerChar(loss).toFixed(3)} bits/char (${(streams.batchesPerEpoch * streams.batchSize * streams.seqLength).toLocaleString('en-US')} characters)`);
-  } finally {
-    net.dispose();
-  }
-  printModelComparison(args, new InferenceModel(model.config, model.weights), model.vocabulary, corpus.text);
+  // Streamed as it is made: a long sample shows progress, and stdout to a pipe or file is written synchronously.
+  process.stdout.write(options.prime);
+  sample(InferenceModel.of(model), model.vocabulary, options, (piece) => process.stdout.write(piece));
+  process.stdout.write('\n');
   return 0;
 }
 

@@ -6,6 +6,8 @@ const formatDuration = (s: number): string => {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 };
 
+const fmtCount = (n: number): string => n.toLocaleString('en-US');
+
 const formatRate = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 
 /**
@@ -15,6 +17,7 @@ const formatRate = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}
 export class ProgressBar {
   private lastPrintedDecile = -1;
   private lastVal?: { loss: number; bits: number };
+  private started?: number;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
 
@@ -24,19 +27,33 @@ export class ProgressBar {
       return;
     }
     if (p.kind === 'validation' && p.valLoss !== undefined) this.lastVal = { loss: p.valLoss, bits: p.valBits! };
-    const fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
+    const val = this.lastVal ? ` val ${this.lastVal.loss.toFixed(3)} (${this.lastVal.bits.toFixed(3)} bits)` : '';
+    this.show(
+      p.totalSteps > 0 ? p.step / p.totalSteps : 0,
+      `step ${p.step}/${p.totalSteps} epoch ${p.epoch.toFixed(2)} loss ${p.trainLoss.toFixed(3)} (${p.trainBits.toFixed(3)} bits)${val} ` +
+        `${formatRate(p.charsPerSec)} chars/s ETA ${formatDuration(p.etaSeconds)} [${p.backend}]`,
+      p.kind === 'validation',
+    );
+  }
+
+  /** Progress through `total` characters of some work (eval's scoring), rate and ETA measured from the first call. */
+  chars(what: string, done: number, total: number): void {
+    this.started ??= performance.now();
+    const perSec = (done / (performance.now() - this.started)) * 1000;
+    const eta = total > done ? (total - done) / perSec : 0;
+    this.show(total > 0 ? done / total : 1, `${what} ${fmtCount(done)}/${fmtCount(total)} chars ${formatRate(perSec)} chars/s ETA ${formatDuration(eta)}`, false);
+  }
+
+  /** The bar and `detail`; on a pipe only at each new 10% (or when `always`). */
+  private show(fraction: number, detail: string, always: boolean): void {
     const width = 24;
     const filled = Math.round(fraction * width);
-    const val = this.lastVal ? ` val ${this.lastVal.loss.toFixed(3)} (${this.lastVal.bits.toFixed(3)} bits)` : '';
-    const line =
-      `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
-      `step ${p.step}/${p.totalSteps} epoch ${p.epoch.toFixed(2)} loss ${p.trainLoss.toFixed(3)} (${p.trainBits.toFixed(3)} bits)${val} ` +
-      `${formatRate(p.charsPerSec)} chars/s ETA ${formatDuration(p.etaSeconds)} [${p.backend}]`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${detail}`;
     if (this.out.isTTY) {
       this.out.write(`\r\x1b[2K${line}`);
     } else {
       const decile = Math.floor(fraction * 10);
-      if (p.kind === 'validation' || decile !== this.lastPrintedDecile) {
+      if (always || decile !== this.lastPrintedDecile) {
         this.lastPrintedDecile = decile;
         this.out.write(`${line}\n`);
       }

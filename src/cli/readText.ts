@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Corpus, readCorpus } from '../core/corpus';
+import { Corpus, CorpusError, CorpusOptions, CorpusReport, scanCorpus } from '../core/corpus';
+import { fileErrorReason } from '../core/fileErrors';
 import { ParsedArgs, listOption } from './args';
 
 /**
@@ -9,9 +10,27 @@ import { ParsedArgs, listOption } from './args';
  * corpus size cap guards folder scans, not a file the user chose.
  */
 export function readTextSource(target: string, args: ParsedArgs): Corpus {
-  if (fs.existsSync(target) && fs.statSync(target).isFile()) {
-    const glob = path.basename(target).replace(/[*?{}()[\]!+@\\]/g, (c) => `\\${c}`);
-    return readCorpus(path.dirname(target), { include: [glob], maxFileBytes: fs.statSync(target).size });
+  const parts: string[] = [];
+  const report = scanTextSource(target, args, (text) => parts.push(text));
+  return { text: parts.join(''), report };
+}
+
+/** As readTextSource, handing the text over one file at a time (see scanCorpus). */
+export function scanTextSource(target: string, args: ParsedArgs, onText: (text: string) => void): CorpusReport {
+  return scanCorpus(...sourceOf(target, args), onText);
+}
+
+function sourceOf(target: string, args: ParsedArgs): [string, CorpusOptions] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch (err) {
+    throw new CorpusError(`Cannot read ${target}: ${fileErrorReason(err) ?? (err as Error).message}`);
   }
-  return readCorpus(target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') });
+  if (stat.isFile()) {
+    const glob = path.basename(target).replace(/[*?{}()[\]!+@\\]/g, (c) => `\\${c}`);
+    return [path.dirname(target), { include: [glob], maxFileBytes: stat.size }];
+  }
+  if (!stat.isDirectory()) throw new CorpusError(`Cannot read ${target}: not a file or a folder`);
+  return [target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') }];
 }

@@ -2,24 +2,37 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, BackendRequest } from './backendNames';
+import type { TrainerFactory } from './train/loop';
+import { createTfjsTrainer } from './train/tfjs/tfjsTrainer';
+import { GpuContext, openGpu } from './train/webgpu/device';
+import { createWebGpuTrainer } from './train/webgpu/webgpuTrainer';
+import { UserError } from './userError';
 
 export { BACKENDS, BackendName, BackendRequest };
 
 /**
- * Picks the tfjs backend. 'auto' tries the fastest first: CUDA through
- * tfjs-node-gpu, WebGPU through Dawn when an adapter exists, TensorFlow's
- * CPU library through tfjs-node, then WebAssembly (SIMD), then plain JS.
- * The optional packages are loaded with a plain require at run time, so a
- * machine without them (or where their native install failed) still runs.
+ * Picks where training runs and the tfjs backend for everything else tfjs
+ * does. 'auto' tries the fastest first: CUDA through tfjs-node-gpu, our
+ * WGSL trainer on a hardware WebGPU adapter (never the software one, which
+ * is slower than wasm), TensorFlow's CPU library through tfjs-node, then
+ * WebAssembly (SIMD), then plain JS. Asked for by name, 'webgpu' takes any
+ * adapter, Mesa's llvmpipe included. The optional packages are loaded with
+ * a plain require at run time, so a machine without them (or where their
+ * native install failed) still runs.
  */
 
 export interface BackendChoice {
   name: BackendName;
   /** Why each faster backend was passed over (empty when the first choice loaded). */
   skipped: string[];
+  /** Where training runs, for the user: "wasm (CPU)", "webgpu (NVIDIA H100, vulkan)". */
+  description: string;
+  /** A hardware GPU trains: bigger models are worth it. */
+  gpu: boolean;
+  createTrainer: TrainerFactory;
 }
 
-export class BackendError extends Error {}
+export class BackendError extends UserError {}
 
 export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
   if (request !== 'auto' && !BACKENDS.includes(request)) {
@@ -29,8 +42,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   const skipped: string[] = [];
   for (const name of candidates) {
     try {
-      await activate(name);
-      return { name, skipped };
+      return { name, skipped, ...(await activate(name, request === name)) };
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -38,25 +50,36 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   throw new BackendError(`Backend ${candidates.join(', ')} could not be loaded (${skipped.join('; ')})`);
 }
 
-async function activate(name: BackendName): Promise<void> {
+type Activated = Omit<BackendChoice, 'name' | 'skipped'>;
+
+const onTfjs = (description: string, gpu = false): Activated => ({ description, gpu, createTrainer: (spec) => createTfjsTrainer(spec) });
+
+async function activate(name: BackendName, named: boolean): Promise<Activated> {
   switch (name) {
     case 'tensorflow-gpu':
       loadOptional('@tensorflow/tfjs-node-gpu', 'it needs CUDA 11.2, cuDNN 8.1 and the libtensorflow its install downloads');
-      return use('tensorflow');
+      await use('tensorflow');
+      return onTfjs('tensorflow-gpu (CUDA)', true);
     case 'tensorflow':
       loadOptional('@tensorflow/tfjs-node', 'its install downloads libtensorflow');
-      return use('tensorflow');
+      await use('tensorflow');
+      return onTfjs('tensorflow (CPU)');
     case 'webgpu':
-      return activateWebGpu();
-    case 'wasm': {
-      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-      wasm.setWasmPaths(wasmDirectory());
-      return use('wasm');
-    }
+      return activateWebGpu(named);
+    case 'wasm':
+      await useWasm();
+      return onTfjs('wasm (CPU)');
     case 'cpu':
       require('@tensorflow/tfjs-backend-cpu');
-      return use('cpu');
+      await use('cpu');
+      return onTfjs('cpu (plain JavaScript)');
   }
+}
+
+async function useWasm(): Promise<void> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(wasmDirectory());
+  await use('wasm');
 }
 
 async function use(backend: string): Promise<void> {
@@ -75,20 +98,24 @@ function loadOptional(pkg: string, why: string): void {
   }
 }
 
-async function activateWebGpu(): Promise<void> {
-  let dawn: { create: (flags: string[]) => GPU; globals: object };
-  try {
-    dawn = require('webgpu');
-  } catch (err) {
-    throw new Error(`the webgpu package (Dawn) is not available: ${(err as Error).message}`);
+/** One GPU device per process, opened on first use and kept: Dawn devices are costly to open and must not leak. */
+let openedGpu: Promise<GpuContext> | undefined;
+
+async function activateWebGpu(allowSoftware: boolean): Promise<Activated> {
+  const gpu = await (openedGpu ??= openGpu({ allowSoftware }).catch((err) => {
+    openedGpu = undefined;
+    throw err;
+  }));
+  if (gpu.isSoftware && !allowSoftware) {
+    throw new Error(`only a software adapter (${gpu.adapterName}), slower than wasm; choose webgpu by name to use it`);
   }
-  const gpu = dawn.create([]);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('no WebGPU adapter found (no supported GPU or driver)');
-  Object.assign(globalThis, dawn.globals);
-  Object.defineProperty(globalThis.navigator ?? Object.assign(globalThis, { navigator: {} }).navigator, 'gpu', { value: gpu, configurable: true });
-  loadOptional('@tensorflow/tfjs-backend-webgpu', 'it is an optional dependency');
-  return use('webgpu');
+  // The trainer is ours; what else uses tfjs (scoring, the explorer) runs on wasm.
+  await useWasm();
+  return {
+    description: `webgpu (${gpu.adapterName}, ${gpu.backendName}${gpu.isSoftware ? ', software' : ''})`,
+    gpu: !gpu.isSoftware,
+    createTrainer: (spec) => createWebGpuTrainer(spec, gpu),
+  };
 }
 
 /** The .wasm binaries sit next to the bundle (dist/) or in the package when run from source. */

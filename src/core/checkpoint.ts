@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from './atomicFile';
 import { layersTopology } from './layersTopology';
+import { UserError } from './userError';
 import { ModelConfig, WeightArrays, WeightSpec, specSize, validateModelConfig, weightSpecs } from './modelConfig';
 import { Vocabulary } from './vocabulary';
 
@@ -58,7 +59,7 @@ export interface Checkpoint {
   resume?: ResumeData;
 }
 
-export class CheckpointError extends Error {}
+export class CheckpointError extends UserError {}
 
 export interface SaveOptions {
   training?: Record<string, unknown>;

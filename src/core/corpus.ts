@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
+import { fileErrorReason } from './fileErrors';
+import { UserError } from './userError';
 
 export interface CorpusOptions {
   include?: string[];
@@ -10,7 +12,14 @@ export interface CorpusOptions {
   maxFileBytes?: number;
   maxTotalBytes?: number;
 }
-export interface CorpusFile { path: string; bytes: number }
+export interface CorpusFile {
+  path: string;
+  /** UTF-8 bytes of its text as read (line ends normalised). */
+  bytes: number;
+  /** Set when the file was UTF-16 and decoded from it; UTF-8 otherwise. */
+  encoding?: Utf16;
+}
+type Utf16 = 'utf-16le' | 'utf-16be';
 export interface SkippedFile { path: string; reason: string }
 export interface CorpusReport {
   folder: string; include: string[]; exclude: string[];
@@ -19,9 +28,7 @@ export interface CorpusReport {
 }
 export interface Corpus { text: string; report: CorpusReport }
 
-export class CorpusError extends Error {
-  constructor(message: string) { super(message); this.name = 'CorpusError'; }
-}
+export class CorpusError extends UserError {}
 
 // Extension-based only: files such as Makefile have no extension to key on.
 export const SOURCE_LANGUAGES: ReadonlyArray<{ name: string; extensions: string[] }> = [
@@ -85,7 +92,7 @@ interface Walked { files: string[]; unreadable: SkippedFile[] }
 function checkFolder(folder: string): string {
   const abs = path.resolve(folder);
   let st: fs.Stats;
-  try { st = fs.statSync(abs); } catch { throw new CorpusError(`Folder not found: ${abs}`); }
+  try { st = fs.statSync(abs); } catch (e) { throw new CorpusError(`Cannot read folder ${abs}: ${fileErrorReason(e) ?? errMsg(e)}`); }
   if (!st.isDirectory()) throw new CorpusError(`Not a directory: ${abs}`);
   return abs;
 }
@@ -143,7 +150,57 @@ export function defaultIncludeGlobs(folder: string): { include: string[]; langua
   return detectLanguages(walk(checkFolder(folder), () => false).files);
 }
 
-type Decoded = { text: string } | { reason: string };
+type Decoded = { text: string; encoding?: Utf16 } | { reason: string };
+
+/** How many leading bytes the UTF-16 guess looks at. */
+const SNIFF_BYTES = 4096;
+
+/**
+ * UTF-16 by its byte-order mark, or without one by its NUL pattern: text in
+ * the Latin range has a zero in every other byte, on the same side, where a
+ * binary's zeros fall anywhere.
+ */
+function utf16Encoding(buf: Buffer): { encoding: Utf16; bom: boolean } | undefined {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return { encoding: 'utf-16le', bom: true };
+  if (buf[0] === 0xfe && buf[1] === 0xff) return { encoding: 'utf-16be', bom: true };
+  const pairs = Math.floor(Math.min(buf.length, SNIFF_BYTES) / 2);
+  if (pairs === 0 || buf.length % 2 !== 0) return undefined;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (buf[2 * i] === 0) evenZeros++;
+    if (buf[2 * i + 1] === 0) oddZeros++;
+  }
+  if (oddZeros >= 0.9 * pairs && evenZeros === 0) return { encoding: 'utf-16le', bom: false };
+  if (evenZeros >= 0.9 * pairs && oddZeros === 0) return { encoding: 'utf-16be', bom: false };
+  return undefined;
+}
+
+/** C0 controls other than tab, line feed, vertical tab, form feed and carriage return: text has none. */
+const BINARY_CONTROL = /[\0-\x08\x0e-\x1f]/;
+
+function decodeText(buf: Buffer): Decoded {
+  const utf16 = utf16Encoding(buf);
+  // ignoreBOM: false (the default) makes the decoder drop a leading BOM.
+  if (utf16) {
+    const { encoding, bom: hasBom } = utf16;
+    let text: string | undefined;
+    try {
+      text = new TextDecoder(encoding, { fatal: true }).decode(buf);
+    } catch {
+      if (hasBom) return { reason: `not valid ${encoding.toUpperCase()}` };
+    }
+    // Without a BOM the zeros were only a guess: a binary decodes to control characters.
+    if (text !== undefined && (hasBom ? !text.includes('\0') : !BINARY_CONTROL.test(text))) return { text, encoding };
+    if (hasBom) return { reason: 'binary (NUL character in UTF-16)' };
+  }
+  if (buf.indexOf(0) !== -1) return { reason: 'binary (NUL byte)' };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
+  } catch {
+    return { reason: 'not valid UTF-8' };
+  }
+}
 
 function decodeFile(abs: string, maxFileBytes: number): Decoded {
   try {
@@ -151,18 +208,11 @@ function decodeFile(abs: string, maxFileBytes: number): Decoded {
     const size = fs.statSync(abs).size;
     if (size > maxFileBytes) return { reason: `larger than ${fmt(maxFileBytes)} bytes (${fmt(size)} bytes)` };
     if (size === 0) return { reason: 'empty' };
-    const buf = fs.readFileSync(abs);
-    if (buf.indexOf(0) !== -1) return { reason: 'binary (NUL byte)' };
-    let text: string;
-    try {
-      // ignoreBOM: false (the default) makes the decoder drop a leading BOM.
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    } catch {
-      return { reason: 'not valid UTF-8' };
-    }
-    text = text.replace(/\r\n?/g, '\n');
+    const decoded = decodeText(fs.readFileSync(abs));
+    if ('reason' in decoded) return decoded;
+    const text = decoded.text.replace(/\r\n?/g, '\n');
     if (text.length === 0) return { reason: 'empty' }; // e.g. a file holding only a BOM
-    return { text: text.endsWith('\n') ? text : text + '\n' };
+    return { text: text.endsWith('\n') ? text : text + '\n', encoding: decoded.encoding };
   } catch (e) {
     return { reason: `unreadable: ${errMsg(e)}` };
   }
@@ -193,6 +243,17 @@ function summariseSkipped(skipped: SkippedFile[]): string {
 }
 
 export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus {
+  const parts: string[] = [];
+  const report = scanCorpus(folder, options, (text) => parts.push(text));
+  return { text: parts.join(''), report };
+}
+
+/**
+ * Reads the corpus one file at a time and hands each file's text to
+ * `onText`, in corpus order; nothing is joined, so a caller that streams
+ * holds one file at a time, not the corpus.
+ */
+export function scanCorpus(folder: string, options: CorpusOptions, onText: (text: string) => void): CorpusReport {
   const root = checkFolder(folder);
   const exclude = options.exclude ?? [];
   const isExcluded = matcher(exclude);
@@ -215,7 +276,6 @@ export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus 
   const isIncluded = matcher(include);
   const selected = candidates.filter((f) => isIncluded(f));
 
-  const parts: string[] = [];
   const files: CorpusFile[] = [];
   const skipped: SkippedFile[] = [];
   let bytes = 0;
@@ -226,8 +286,8 @@ export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus 
     const d = decodeFile(path.join(root, rel), maxFileBytes);
     if ('reason' in d) { skipped.push({ path: rel, reason: d.reason }); continue; }
     const fileBytes = Buffer.byteLength(d.text, 'utf8');
-    parts.push(d.text);
-    files.push({ path: rel, bytes: fileBytes });
+    onText(d.text);
+    files.push(d.encoding ? { path: rel, bytes: fileBytes, encoding: d.encoding } : { path: rel, bytes: fileBytes });
     bytes += fileBytes;
     chars += countCodePoints(d.text);
   }
@@ -244,10 +304,7 @@ export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus 
     languages = SOURCE_LANGUAGES.filter((l) => files.some((f) => l.extensions.some((e) => f.path.endsWith(e))))
       .map((l) => l.name);
   }
-  return {
-    text: parts.join(''),
-    report: { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages },
-  };
+  return { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages };
 }
 
 const MAX_LISTED_SKIPPED = 10;
@@ -256,6 +313,8 @@ export function formatCorpusReport(report: CorpusReport): string {
   const n = report.files.length;
   const langs = report.languages.length ? ` (${report.languages.join(', ')})` : '';
   let head = `Corpus: ${fmt(n)} file${n === 1 ? '' : 's'}, ${fmt(report.bytes)} bytes, ${fmt(report.chars)} chars${langs} from ${report.folder}`;
+  const utf16 = report.files.filter((f) => f.encoding).length;
+  if (utf16) head += `; ${fmt(utf16)} decoded from UTF-16`;
   if (report.skipped.length) head += `; skipped ${fmt(report.skipped.length)}: ${summariseSkipped(report.skipped)}`;
   const lines = [head];
   for (const s of report.skipped.slice(0, MAX_LISTED_SKIPPED)) lines.push(`  skipped ${s.path}: ${s.reason}`);

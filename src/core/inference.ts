@@ -1,5 +1,7 @@
 import { VectorMemory, padTo4 } from './kernels/vectorMemory';
+import type { Checkpoint } from './checkpoint';
 import { ModelConfig, WeightArrays, lstmLayerName } from './modelConfig';
+import { UserError } from './userError';
 
 /** LSTM state of one stream: per layer, h and c of length H. */
 export interface LstmState {
@@ -15,6 +17,17 @@ export interface StepResult {
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * Weights can be finite and still overflow float32 arithmetic (3e38 loads;
+ * its products do not): such a model predicts nothing, and says so rather
+ * than answering NaN.
+ */
+export class ModelOutputError extends UserError {
+  constructor(model: string) {
+    super(`Model ${model} gives non-finite probabilities (its weights overflow float32 arithmetic): retrain it or use another checkpoint`, 'non-finite-output');
+  }
+}
 
 /**
  * One character at a time: what the editor needs (completions, overlays,
@@ -35,7 +48,11 @@ export class InferenceModel {
   private readonly logits: Float32Array; // [Vp]
   private readonly z: Float32Array;
 
-  constructor(readonly config: ModelConfig, weights: WeightArrays, options: { simd?: boolean } = {}) {
+  private readonly name: string;
+
+  /** `name` (e.g. the checkpoint's folder) is what errors call the model. */
+  constructor(readonly config: ModelConfig, weights: WeightArrays, options: { simd?: boolean; name?: string } = {}) {
+    this.name = options.name ?? 'in memory';
     const { vocabSize: V, embeddingSize: E, hiddenSize: H, layers } = config;
     const G = 4 * H;
     const Vp = padTo4(V);
@@ -74,6 +91,11 @@ export class InferenceModel {
     for (let k = 0; k < H; k++) this.denseKernel.set(dense.subarray(k * V, (k + 1) * V), k * Vp);
     this.denseBias = get('dense/bias');
     this.logits = this.mem.alloc(Vp);
+  }
+
+  /** The model of a loaded checkpoint, named by its folder. */
+  static of(checkpoint: Pick<Checkpoint, 'dir' | 'config' | 'weights'>): InferenceModel {
+    return new InferenceModel(checkpoint.config, checkpoint.weights, { name: checkpoint.dir });
   }
 
   zeroState(): LstmState {
@@ -122,7 +144,10 @@ export class InferenceModel {
     this.mem.addVecMat(this.logits, state.h[this.config.layers - 1], this.denseKernel, this.logits.length);
     const logits = new Float32Array(V);
     for (let v = 0; v < V; v++) logits[v] = this.logits[v] + this.denseBias[v];
-    return softmax(logits, temperature);
+    const probs = softmax(logits, temperature);
+    // softmax subtracts the largest logit, so its output is finite everywhere exactly when that logit is: one look tells.
+    if (!Number.isFinite(probs[0])) throw new ModelOutputError(this.name);
+    return probs;
   }
 
   /** The step API: feed one character, get probabilities and every layer's h and c. */

@@ -1,4 +1,4 @@
-import { InferenceModel } from './inference';
+import { InferenceModel, LstmState } from './inference';
 
 /**
  * Linear mixture of two predictors, compared and fitted through the
@@ -50,16 +50,14 @@ export function fitMixtureWeight(a: ArrayLike<number>, b: ArrayLike<number>, ite
 /**
  * P(ids[i] | ids[0..i)) under the LSTM, reading the text in one pass from a
  * zero state and carrying the state through to the end, as an editor
- * reading a file would (no batches, no state resets).
+ * reading a file would (no batches, no state resets). A text read in pieces
+ * passes each piece the state the one before left (it is advanced in place).
  */
-export function scoreWithLstm(model: InferenceModel, ids: ArrayLike<number>, onProgress?: (done: number, total: number) => void): Float32Array {
+export function scoreWithLstm(model: InferenceModel, ids: ArrayLike<number>, state: LstmState = model.zeroState()): Float32Array {
   const out = new Float32Array(ids.length);
-  const state = model.zeroState();
   for (let i = 0; i < ids.length; i++) {
     out[i] = model.probabilities(state)[ids[i]];
     model.advance(state, ids[i]);
-    if (onProgress && (i + 1) % 8192 === 0) onProgress(i + 1, ids.length);
   }
-  onProgress?.(ids.length, ids.length);
   return out;
 }

@@ -1,3 +1,5 @@
+import { UserError } from './userError';
+
 /** The shape of a CharLens network, stored with every checkpoint. */
 export interface ModelConfig {
   vocabSize: number;
@@ -44,9 +46,9 @@ export function validateModelConfig(config: ModelConfig): void {
   const ints: Array<keyof ModelConfig> = ['vocabSize', 'embeddingSize', 'hiddenSize', 'layers'];
   for (const key of ints) {
     const v = config[key];
-    if (!Number.isInteger(v) || v < 1) throw new Error(`Model ${key} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`Model ${key} must be a positive integer, got ${v}`);
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${config.dropout}`);
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${config.dropout}`);
 }
 
 /** Weights as plain arrays, keyed by WeightSpec name. */

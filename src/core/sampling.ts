@@ -1,5 +1,6 @@
 import { InferenceModel, LstmState } from './inference';
 import { Random } from './random';
+import { UserError } from './userError';
 import { Vocabulary } from './vocabulary';
 
 export interface SampleOptions {
@@ -29,12 +30,22 @@ export interface SampleResult {
   unknownInPrime: string[];
 }
 
+/** A bound on one sample: at a few thousand characters a second on a CPU, this is already minutes of output. */
+export const MAX_SAMPLE_LENGTH = 1_000_000;
+
+/** Streamed text arrives in pieces of about this many characters. */
+const STREAM_CHUNK = 256;
+
 export function validateSampleOptions(o: SampleOptions): void {
-  if (!(o.temperature > 0)) throw new Error(`--temperature must be > 0, got ${o.temperature}`);
-  if (!Number.isInteger(o.topK) || o.topK < 0) throw new Error(`--top-k must be a non-negative integer, got ${o.topK}`);
-  if (!(o.topP > 0 && o.topP <= 1)) throw new Error(`--top-p must be in (0, 1], got ${o.topP}`);
-  if (!Number.isInteger(o.length) || o.length < 0) throw new Error(`--length must be a non-negative integer, got ${o.length}`);
+  if (!(o.temperature > 0)) throw new UserError(`--temperature must be > 0, got ${o.temperature}`);
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw new UserError(`--top-k must be a non-negative integer, got ${o.topK}`);
+  if (!(o.topP > 0 && o.topP <= 1)) throw new UserError(`--top-p must be in (0, 1], got ${o.topP}`);
+  if (!Number.isInteger(o.length) || o.length < 0 || o.length > MAX_SAMPLE_LENGTH) {
+    throw new UserError(`--length must be a whole number from 0 to ${MAX_SAMPLE_LENGTH.toLocaleString('en-US')}, got ${o.length}`);
+  }
 }
+
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
 
 /** Feeds `text` through the model from `state` (in place). */
 export function feed(model: InferenceModel, vocabulary: Vocabulary, state: LstmState, text: string): LstmState {
@@ -42,24 +53,49 @@ export function feed(model: InferenceModel, vocabulary: Vocabulary, state: LstmS
   return state;
 }
 
-export function sample(model: InferenceModel, vocabulary: Vocabulary, options: Partial<SampleOptions> = {}): SampleResult {
+/**
+ * Generates up to `length` characters after the prime. `onText`, if given,
+ * receives the result in pieces as it is made (a long sample shows at once),
+ * less the last characters that could still turn out to start a stop string.
+ */
+export function sample(model: InferenceModel, vocabulary: Vocabulary, options: Partial<SampleOptions> = {}, onText?: (piece: string) => void): SampleResult {
   const o = { ...DEFAULT_SAMPLE_OPTIONS, ...options };
   validateSampleOptions(o);
   const rng = new Random(o.seed);
   const state = feed(model, vocabulary, model.zeroState(), o.prime);
+  const heldBack = Math.max(0, ...o.stop.map((s) => s.length - 1));
   let text = '';
+  let sent = 0;
+  const send = (upTo: number) => {
+    if (upTo < text.length && isHighSurrogate(text.charCodeAt(upTo - 1))) upTo--; // never split a pair
+    if (onText && upTo > sent) onText(text.slice(sent, upTo));
+    sent = Math.max(sent, upTo);
+  };
   for (let n = 0; n < o.length; n++) {
     const id = pickNext(model.probabilities(state, o.argmax ? 1 : o.temperature), o, rng);
     text += vocabulary.symbols[id];
     const stop = o.stop.find((s) => s.length > 0 && text.endsWith(s));
-    if (stop !== undefined) return { text: text.slice(0, -stop.length), stoppedBy: stop, unknownInPrime: vocabulary.unknownIn(o.prime) };
+    if (stop !== undefined) {
+      text = text.slice(0, -stop.length);
+      send(text.length);
+      return { text, stoppedBy: stop, unknownInPrime: vocabulary.unknownIn(o.prime) };
+    }
+    if (text.length - heldBack - sent >= STREAM_CHUNK) send(text.length - heldBack);
     model.advance(state, id);
   }
+  send(text.length);
   return { text, unknownInPrime: vocabulary.unknownIn(o.prime) };
 }
 
-/** Draws a character id from `probs` under argmax / top-k / top-p. The unknown symbol (id 0) is never produced. */
+/**
+ * Draws a character id from `probs` under argmax / top-k / top-p. The unknown
+ * symbol (id 0) is never produced. NaN compares false with everything, so
+ * non-finite input would otherwise come out as the last symbol: it is refused.
+ */
 export function pickNext(probs: Float32Array, o: Pick<SampleOptions, 'argmax' | 'topK' | 'topP'>, rng: Random): number {
+  let sum = 0;
+  for (let i = 0; i < probs.length; i++) sum += probs[i];
+  if (!(Number.isFinite(sum) && sum > 0)) throw new RangeError(`pickNext needs finite, non-negative probabilities with a positive sum; they sum to ${sum}`);
   if (o.argmax) {
     let best = 1;
     for (let i = 2; i < probs.length; i++) if (probs[i] > probs[best]) best = i;

@@ -145,7 +145,7 @@ test('charlens ngram prints a row per order, and charlens eval adds the comparis
   const modelDir = path.join(dir, 'model');
   const config = { vocabSize: vocabulary.size, embeddingSize: 8, hiddenSize: 16, layers: 1, dropout: 0 };
   saveCheckpoint(modelDir, config, vocabulary, initialWeights(config, new Random(1)));
-  const evaluated = charlens('eval', modelDir, testFile, '--train', trainFile, '--order', '5', '--backend', 'wasm');
+  const evaluated = charlens('eval', modelDir, testFile, '--train', trainFile, '--order', '5');
   assert.equal(evaluated.code, 0, evaluated.stderr);
   assert.match(evaluated.stdout, /^\d+\.\d{3} nats\/char/, 'the LSTM loss line still comes first');
   assert.match(evaluated.stdout, /first 10% of the target/);

@@ -124,14 +124,17 @@ export class NgramModel {
   /**
    * Probability of each ids[i] given ids[0..i), as a Float32Array. Online, the
    * model counts each symbol right after predicting it (and keeps what it learned).
+   * With `from`, only ids[from..] are scored, the ones before being their
+   * context: a text read in pieces scores as one text.
    */
-  score(ids: ArrayLike<number>, options: { online?: boolean } = {}): Float32Array {
+  score(ids: ArrayLike<number>, options: { online?: boolean; from?: number } = {}): Float32Array {
     this.checkSymbols(ids);
-    const out = new Float32Array(ids.length);
-    this.computeContextKeys(ids, 0);
-    for (let i = 0; i < ids.length; i++) {
+    const from = options.from ?? 0;
+    const out = new Float32Array(ids.length - from);
+    this.computeContextKeys(ids, from);
+    for (let i = from; i < ids.length; i++) {
       this.computeGramKeys(ids, i, ids[i]);
-      out[i] = this.probabilityOfKeys();
+      out[i - from] = this.probabilityOfKeys();
       if (options.online) this.learnKeys();
       this.shiftContext();
     }

@@ -1,3 +1,5 @@
+import { UserError } from '../userError';
+
 /**
  * Every training option, with char-rnn's names (kebab-case on the command
  * line) and defaults where char-rnn has one.
@@ -62,17 +64,18 @@ export function validateTrainOptions(o: TrainOptions): void {
   const positiveInts: Array<keyof TrainOptions> = ['layers', 'hidden', 'embedding', 'seqLength', 'batchSize', 'epochs', 'minCharCount'];
   for (const key of positiveInts) {
     const v = o[key];
-    if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`--${kebab(key)} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || (v as number) < 1) throw new UserError(`--${kebab(key)} must be a positive integer, got ${v}`);
   }
   const nonNegative: Array<keyof TrainOptions> = ['maxSteps', 'minutes', 'evalEvery', 'patience', 'testFrac', 'valFrac', 'gradClip'];
   for (const key of nonNegative) {
     const v = o[key] as number;
-    if (!(v >= 0)) throw new Error(`--${kebab(key)} must be >= 0, got ${v}`);
+    if (!(v >= 0)) throw new UserError(`--${kebab(key)} must be >= 0, got ${v}`);
   }
-  if (!(o.lr > 0)) throw new Error(`--lr must be > 0, got ${o.lr}`);
-  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) throw new Error(`--lr-decay must be in (0, 1], got ${o.lrDecay}`);
-  if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`--dropout must be in [0, 1), got ${o.dropout}`);
-  if (o.optimizer !== 'adam' && o.optimizer !== 'rmsprop') throw new Error(`--optimizer must be adam or rmsprop, got ${o.optimizer}`);
+  if (!(o.valFrac + o.testFrac < 1)) throw new UserError(`--val-frac (${o.valFrac}) and --test-frac (${o.testFrac}) must add up to less than 1, leaving text to train on`);
+  if (!(o.lr > 0)) throw new UserError(`--lr must be > 0, got ${o.lr}`);
+  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) throw new UserError(`--lr-decay must be in (0, 1], got ${o.lrDecay}`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) throw new UserError(`--dropout must be in [0, 1), got ${o.dropout}`);
+  if (o.optimizer !== 'adam' && o.optimizer !== 'rmsprop') throw new UserError(`--optimizer must be adam or rmsprop, got ${o.optimizer}`);
 }
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
