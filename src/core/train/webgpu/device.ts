@@ -96,10 +96,11 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   return adapter.requestDevice({ requiredLimits });
 }
 
+/** "llvmpipe-llvm-15-0-6-256-bits (OpenGL version OpenGL ES 3.2 Mesa 22.3.6)", "NVIDIA H100 80GB HBM3 (nvidia, hopper)". */
 function describe(info: NonNullable<AdapterWithInfo['info']>, software: boolean): string {
-  const name = info.description || info.device || info.architecture || (software ? 'software adapter' : 'GPU');
-  const extra = [info.vendor, info.architecture].filter((s) => s && !name.includes(s));
-  return extra.length ? `${name} (${extra.join(', ')})` : name;
+  const name = (info.device || info.description || info.architecture || (software ? 'software adapter' : 'GPU')).replace(/-+$/, '');
+  const extra = [info.vendor, info.architecture, info.description].filter((s): s is string => !!s && !name.includes(s));
+  return extra.length ? `${name} (${[...new Set(extra)].join(', ')})` : name;
 }
 
 const nativeBackend = (): string => (process.platform === 'darwin' ? 'metal' : process.platform === 'win32' ? 'd3d12' : 'vulkan');
