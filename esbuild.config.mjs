@@ -50,7 +50,7 @@ if (dawnDir) {
 }
 
 await esbuild.build({
-  entryPoints: { cli: 'src/cli.ts', extension: 'src/extension/extension.ts', engine: 'src/engine/main.ts' },
+  entryPoints: { cli: 'src/cli.ts', extension: 'src/extension/extension.ts', engine: 'src/engine/main.ts', trainingWorker: 'src/engine/trainingWorker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

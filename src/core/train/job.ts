@@ -9,6 +9,7 @@ import { NgramModel } from '../ngram/kneserNey';
 import { MixtureInfo, buildWorkspaceNgram, fitAndSaveMixture } from '../ngram/workspaceNgram';
 import { planForBudget, probeTrainer } from './budget';
 import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
+import { Vocabulary } from '../vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
 
 /**
@@ -45,6 +46,7 @@ export interface JobPlan {
   options: TrainOptions;
   /** "2x160 LSTM on wasm (CPU), about 15 min, ~3 epochs ...", or what the checkpoint or the settings fixed. */
   line: string;
+  vocabulary: Vocabulary;
   /** The workspace n-gram, ready to answer while the LSTM trains. */
   ngram?: NgramModel;
 }
@@ -69,7 +71,7 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   const line = await chooseShape(job, options, input, split.train.length);
   validateTrainOptions(options);
   const ngram = job.ngramOrder > 0 ? buildWorkspaceNgram(split.train, input.vocabulary.size, job.ngramOrder) : undefined;
-  const plan: JobPlan = { report: corpus.report, options, line, ngram };
+  const plan: JobPlan = { report: corpus.report, options, line, vocabulary: input.vocabulary, ngram };
   events.onPlan?.(plan);
   // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
   const heldOut = { val: split.val.slice(), test: split.test.slice() };

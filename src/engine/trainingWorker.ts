@@ -1,0 +1,32 @@
+import { parentPort, workerData } from 'worker_threads';
+import { selectBackend } from '../core/backend';
+import { runTrainingJob } from '../core/train/job';
+import { UserError } from '../core/userError';
+import type { EngineMessage, ThreadJob, WorkerMessage } from './trainingThread';
+
+/** The training thread's entry (see trainingThread.ts): one job, then exit. */
+const port = parentPort!;
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+const controller = new AbortController();
+port.on('message', (m: EngineMessage) => m.type === 'stop' && controller.abort());
+
+async function run(job: ThreadJob): Promise<void> {
+  const backend = await selectBackend(job.backend);
+  // The plan went out before the first step; the rest is the result.
+  const { plan: _sent, ...result } = await runTrainingJob(
+    { ...job, backend },
+    {
+      signal: controller.signal,
+      onPlan: (p) => {
+        const ngram = p.ngram?.toBuffer();
+        post({ type: 'plan', report: p.report, options: p.options, line: p.line, symbols: [...p.vocabulary.symbols], ngram }, ngram ? [ngram.buffer as ArrayBuffer] : []);
+      },
+      onProgress: (progress) => post({ type: 'progress', progress }),
+    },
+  );
+  post({ type: 'done', result });
+}
+
+run(workerData as ThreadJob).catch((err: Error) =>
+  post({ type: 'error', message: err.message, user: err instanceof UserError, code: (err as UserError).code, stack: err.stack }),
+);
