@@ -23,7 +23,7 @@ interface Dawn {
 
 /** Fields of GPUAdapterInfo and the compatibility option, which this version of @webgpu/types lacks. */
 type AdapterWithInfo = GPUAdapter & { info?: { vendor?: string; architecture?: string; device?: string; description?: string } };
-type AdapterOptions = GPURequestAdapterOptions & { featureLevel?: 'core' | 'compatibility' };
+export type AdapterOptions = GPURequestAdapterOptions & { featureLevel?: 'core' | 'compatibility' };
 
 /** Limits the kernels need above WebGPU's defaults (compatibility defaults are lower still). */
 const WANTED_LIMITS = [
@@ -34,8 +34,8 @@ const WANTED_LIMITS = [
   'maxStorageBufferBindingSize',
   'maxBufferSize',
 ] as const;
-export const MIN_INVOCATIONS = 256;
-export const MIN_STORAGE_BUFFERS = 8;
+const MIN_INVOCATIONS = 256;
+const MIN_STORAGE_BUFFERS = 8;
 
 let dawn: Dawn | undefined;
 
@@ -55,17 +55,25 @@ function loadDawn(): Dawn {
   return dawn;
 }
 
-export async function openGpu(options: { allowSoftware: boolean }): Promise<GpuContext> {
+/**
+ * A Dawn instance: the native backends (Vulkan, Metal, D3D12), or OpenGL ES
+ * for the software adapter, whose adapters must then be requested with
+ * featureLevel 'compatibility' (softwareAdapterOptions).
+ */
+export function createDawnGpu(software: boolean): GPU {
   // EGL reads this when the OpenGL ES backend starts; it must be in the real process environment by then.
   process.env.EGL_PLATFORM ??= 'surfaceless';
-  const { create } = loadDawn();
+  return loadDawn().create(software ? ['backend=opengles'] : []);
+}
+
+export const softwareAdapterOptions: AdapterOptions = { featureLevel: 'compatibility' };
+
+export async function openGpu(options: { allowSoftware: boolean }): Promise<GpuContext> {
   const tried: string[] = [];
-  const attempts: Array<{ flags: string[]; options: AdapterOptions; software: boolean }> = [
-    { flags: [], options: { powerPreference: 'high-performance' }, software: false },
-  ];
-  if (options.allowSoftware) attempts.push({ flags: ['backend=opengles'], options: { featureLevel: 'compatibility' }, software: true });
+  const attempts: Array<{ options: AdapterOptions; software: boolean }> = [{ options: { powerPreference: 'high-performance' }, software: false }];
+  if (options.allowSoftware) attempts.push({ options: softwareAdapterOptions, software: true });
   for (const attempt of attempts) {
-    const gpu = create(attempt.flags);
+    const gpu = createDawnGpu(attempt.software);
     const adapter = (await gpu.requestAdapter(attempt.options)) as AdapterWithInfo | null;
     if (!adapter) {
       tried.push(attempt.software ? 'software (OpenGL ES, Mesa llvmpipe)' : 'hardware (Vulkan, Metal, D3D12)');

@@ -9,11 +9,9 @@ import { Dispatch, Kernels, strideGroups } from './kernels';
  * from the hash, never stored. seed, threshold and scale live in a uniform
  * buffer the trainer rewrites every step (threshold 0, scale 1 = off).
  */
-export const DROPOUT_UNIFORM_BYTES = 16;
-
 /** The uniform of one layer's mask: [n, seed, threshold] as u32, scale as f32. */
 export function dropoutUniform(n: number, seed: number, threshold: number, scale: number): ArrayBuffer {
-  const data = new ArrayBuffer(DROPOUT_UNIFORM_BYTES);
+  const data = new ArrayBuffer(16);
   new Uint32Array(data, 0, 3).set([n, seed >>> 0, threshold >>> 0]);
   new Float32Array(data, 12, 1)[0] = scale;
   return data;
@@ -23,7 +21,7 @@ export function dropout(kernels: Kernels, n: number, uniform: GPUBuffer, input: 
   return kernels.dispatch('dropout', DROPOUT_WGSL, [uniform, input, output], [strideGroups(n, 256)]);
 }
 
-export const WGSL_PCG_HASH = /* wgsl */ `
+const WGSL_PCG_HASH = /* wgsl */ `
 fn pcgHash(x: u32) -> u32 {
   let state = x * 747796405u + 2891336453u;
   let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;

@@ -2,7 +2,6 @@ import { WgslCompileError } from './webGpuError';
 
 /** One recorded compute dispatch: built once (pipeline, bind group, grid), replayed every step. */
 export interface Dispatch {
-  label: string;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number];
@@ -52,7 +51,7 @@ export class Kernels {
   }
 
   /** A buffer this object destroys with the rest; sizes are rounded up to 256 bytes so any vec4 view of it is whole. */
-  buffer(label: string, bytes: number, usage: number): GPUBuffer {
+  private buffer(label: string, bytes: number, usage: number): GPUBuffer {
     const buffer = this.device.createBuffer({ label, size: Math.max(256, Math.ceil(bytes / 256) * 256), usage });
     this.owned.push(buffer);
     return buffer;
@@ -82,7 +81,7 @@ export class Kernels {
       layout: pipeline.getBindGroupLayout(0),
       entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return { label: name, pipeline, bindGroup, workgroups: [workgroups[0], workgroups[1] ?? 1] };
+    return { pipeline, bindGroup, workgroups: [workgroups[0], workgroups[1] ?? 1] };
   }
 
   destroy(): void {

@@ -68,7 +68,7 @@ function load4(array: string, vec: boolean, i: string, inRange: (j: number) => s
   return `vec4<f32>(${parts.join(', ')})`;
 }
 
-export function matmulWgsl(v: Variant): string {
+function matmulWgsl(v: Variant): string {
   // A tile: As[k * 16 + m / 4][m % 4] = op(A)[row0 + m][k0 + k]; B tile: Bs[k * 16 + n / 4][n % 4] = op(B)[k0 + k][col0 + n].
   const loadA = v.transA
     ? // A stored [K, M]: a vec4 runs along m, which is already the tile's vec4 direction.

@@ -1,4 +1,5 @@
 import { ADAM_BETA1, ADAM_BETA2, OPTIMIZER_EPSILON, RMSPROP_DECAY } from '../stepMath';
+import { OptimizerName } from '../trainer';
 import { Dispatch, Kernels, strideGroups } from './kernels';
 
 /**
@@ -10,12 +11,10 @@ import { Dispatch, Kernels, strideGroups } from './kernels';
  * scale [1]. lr, c1 = 1 - b1^t and c2 = 1 - b2^t come from the trainer each
  * step (computed in float64 from t, so a resumed run matches).
  */
-export type OptimizerKind = 'adam' | 'rmsprop';
-export const OPTIMIZER_UNIFORM_BYTES = 16;
 
 /** [n/4] as u32, then lr, c1, c2 as f32. */
 export function optimizerUniform(n: number, lr: number, c1: number, c2: number): ArrayBuffer {
-  const data = new ArrayBuffer(OPTIMIZER_UNIFORM_BYTES);
+  const data = new ArrayBuffer(16);
   new Uint32Array(data, 0, 1)[0] = n / 4;
   new Float32Array(data, 4, 3).set([lr, c1, c2]);
   return data;
@@ -23,7 +22,7 @@ export function optimizerUniform(n: number, lr: number, c1: number, c2: number):
 
 export function optimizerStep(
   kernels: Kernels,
-  kind: OptimizerKind,
+  kind: OptimizerName,
   n: number,
   uniform: GPUBuffer,
   scale: GPUBuffer,

@@ -6,7 +6,7 @@ import { Dispatch, Kernels, strideGroups, uniformWords } from './kernels';
  *   dlogits[r,v] = (softmax(logits[r])[v] - [v = y[r]]) / N
  * then lossMean = sum_r loss[r] / N (the batch's nats/char).
  * Shapes: logits [N, V] (overwritten by dlogits), y [N] (i32), loss [N],
- * lossMean: one float at index `slot` (evaluation keeps one per batch).
+ * lossMean [1].
  * One workgroup per row (grid-stride over rows), reductions over V in
  * workgroup memory.
  */
@@ -23,8 +23,8 @@ export function softmaxCrossEntropy(kernels: Kernels, a: SoftmaxCrossEntropyArgs
   return kernels.dispatch('softmax cross-entropy', SOFTMAX_CE_WGSL, [uniform, a.y, a.logits, a.loss], [strideGroups(a.N, 1)]);
 }
 
-export function lossMean(kernels: Kernels, N: number, loss: GPUBuffer, lossMean: GPUBuffer, slot = 0): Promise<Dispatch> {
-  const uniform = kernels.uniform('loss mean', uniformWords([N, slot], [1 / N]));
+export function lossMean(kernels: Kernels, N: number, loss: GPUBuffer, lossMean: GPUBuffer): Promise<Dispatch> {
+  const uniform = kernels.uniform('loss mean', uniformWords([N], [1 / N]));
   return kernels.dispatch('loss mean', LOSS_MEAN_WGSL, [uniform, loss, lossMean], [1]);
 }
 
@@ -72,7 +72,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
 `;
 
 const LOSS_MEAN_WGSL = /* wgsl */ `
-struct P { N: u32, slot: u32, invN: f32 }
+struct P { N: u32, invN: f32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> loss: array<f32>;
 @group(0) @binding(2) var<storage, read_write> lossMean: array<f32>;
@@ -89,6 +89,6 @@ fn main(@builtin(local_invocation_index) li: u32) {
     if (li < k) { red[li] += red[li + k]; }
     workgroupBarrier();
   }
-  if (li == 0u) { lossMean[p.slot] = red[0] * p.invN; }
+  if (li == 0u) { lossMean[0] = red[0] * p.invN; }
 }
 `;

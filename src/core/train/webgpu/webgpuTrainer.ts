@@ -43,7 +43,23 @@ export async function createWebGpuTrainer(spec: TrainerSpec, gpu?: GpuContext): 
   }
 }
 
-function checkLimits({ device, adapterName }: GpuContext, spec: TrainerSpec): void {
+/**
+ * llvmpipe silently ends an invocation after 65,535 loop iterations, which
+ * would give wrong numbers, not an error. The longest loops are the weight
+ * gradients' (about 1.5 iterations per row of B*T) and the embedding
+ * gradient's (B*T per 64 embedding columns).
+ */
+const SOFTWARE_LOOP_LIMIT = 60_000;
+const longestLoop = ({ config, batchSize, seqLength }: TrainerSpec): number => batchSize * seqLength * Math.max(1.5, Math.ceil(config.embeddingSize / 64));
+
+function checkLimits({ device, adapterName, isSoftware }: GpuContext, spec: TrainerSpec): void {
+  if (isSoftware && longestLoop(spec) > SOFTWARE_LOOP_LIMIT) {
+    throw new WebGpuError(
+      `Batch ${spec.batchSize} x ${spec.seqLength} is too big for the software adapter ${adapterName}: its shader loops stop after 65,535 iterations, ` +
+        `which B x T = ${spec.batchSize * spec.seqLength} would exceed. Use a smaller batch or sequence length, or a GPU.`,
+      'too-big',
+    );
+  }
   const { maxStorageBufferBindingSize, maxBufferSize } = device.limits;
   const [limitName, limit] = maxStorageBufferBindingSize <= maxBufferSize ? ['maxStorageBufferBindingSize', maxStorageBufferBindingSize] : ['maxBufferSize', maxBufferSize];
   const { config, batchSize: B, seqLength: T } = spec;
@@ -70,6 +86,8 @@ interface EvalPlan {
 class GpuTrainer implements WebGpuTrainer {
   readonly description: string;
   lastStep = { dispatches: 0, submits: 0 };
+  /** Everything recorded and submitted so far: step() reports its share as lastStep. */
+  private readonly recorded = { dispatches: 0, submits: 0 };
   private readonly config: ModelConfig;
   private readonly kernels: Kernels;
   private readonly layout: ParameterLayout;
@@ -131,7 +149,9 @@ class GpuTrainer implements WebGpuTrainer {
     this.writeDropout(batch, dropoutSeed);
     const { c1, c2 } = adamCorrection(t);
     this.kernels.write(this.optimizerParams, optimizerUniform(this.layout.total, lr, c1, c2));
+    const before = { ...this.recorded };
     const [loss] = await this.run(this.stepDispatches, [this.acts.lossMean]);
+    this.lastStep = { dispatches: this.recorded.dispatches - before.dispatches, submits: this.recorded.submits - before.submits };
     return loss[0];
   }
 
@@ -155,7 +175,7 @@ class GpuTrainer implements WebGpuTrainer {
         const encoder = device.createCommandEncoder();
         encodeDispatches(encoder, plan.dispatches);
         encoder.copyBufferToBuffer(plan.acts.lossMean, 0, losses, b * 4, 4);
-        device.queue.submit([encoder.finish()]);
+        this.submit(encoder, plan.dispatches.length);
       }
       const [values] = await this.run([], [losses]);
       let total = 0;
@@ -263,6 +283,12 @@ class GpuTrainer implements WebGpuTrainer {
     return plan;
   }
 
+  private submit(encoder: GPUCommandEncoder, dispatches: number): void {
+    this.gpu.device.queue.submit([encoder.finish()]);
+    this.recorded.dispatches += dispatches;
+    this.recorded.submits++;
+  }
+
   private checkAlive(): void {
     if (this.lost) throw this.lost;
     if (this.disposed) throw new Error('The WebGPU trainer was disposed');
@@ -286,8 +312,7 @@ class GpuTrainer implements WebGpuTrainer {
         encoder.copyBufferToBuffer(buffer, 0, staging, offset, buffer.size);
         offset += buffer.size;
       }
-      device.queue.submit([encoder.finish()]);
-      this.lastStep = { dispatches: dispatches.length, submits: 1 };
+      this.submit(encoder, dispatches.length);
       const lost = device.lost.then(() => Promise.reject(this.lost));
       try {
         await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
