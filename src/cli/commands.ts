@@ -1,13 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BackendRequest, selectBackend } from '../core/backend';
-import { onGpu } from '../core/backendNames';
-import { chooseModelSize } from '../core/modelSize';
-import { Vocabulary } from '../core/vocabulary';
-import { WORKSPACE_NGRAM_ORDER, answeringLabel, buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
-import { splitIds } from '../core/batches';
+import { BackendChoice, BackendRequest, selectBackend } from '../core/backend';
+import { WORKSPACE_NGRAM_ORDER, answeringLabel } from '../core/ngram/workspaceNgram';
 import { loadCheckpoint } from '../core/checkpoint';
-import { readCorpus, formatCorpusReport } from '../core/corpus';
+import { formatCorpusReport } from '../core/corpus';
 import { bitsPerChar } from '../core/evaluate';
 import { FEATURE_LABELS } from '../core/explorer/codeFeatures';
 import { explore } from '../core/explorer/explore';
@@ -16,7 +12,7 @@ import { DEFAULT_SAMPLE_CHARS, corpusFiles, explorerSample } from '../core/explo
 import { DEFAULT_TOP, cellName, describeCell } from '../core/explorer/neuronRanking';
 import { InferenceModel } from '../core/inference';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample, validateSampleOptions } from '../core/sampling';
-import { prepareTraining, train } from '../core/train/loop';
+import { runTrainingJob } from '../core/train/job';
 import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
 import { ProgressBar } from './progressBar';
 import { readTextSource } from './readText';
@@ -24,74 +20,70 @@ import { prepareOutFolder, trainRequest } from './trainOptions';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function useBackend(args: ParsedArgs): Promise<string> {
+async function useBackend(args: ParsedArgs): Promise<BackendChoice> {
   const choice = await selectBackend((stringOption(args, 'backend') ?? 'auto') as BackendRequest);
-  if (choice.skipped.length > 0 && stringOption(args, 'backend') === undefined) {
-    process.stderr.write(`Backend: ${choice.name} (passed over ${choice.skipped.join('; ')})\n`);
-  } else {
-    process.stderr.write(`Backend: ${choice.name}\n`);
-  }
-  return choice.name;
+  const passedOver = choice.skipped.length > 0 && stringOption(args, 'backend') === undefined ? ` (passed over ${choice.skipped.join('; ')})` : '';
+  process.stderr.write(`Backend: ${choice.description}${passedOver}\n`);
+  return choice;
 }
 
 export async function trainCommand(args: ParsedArgs): Promise<number> {
   const folder = args.positional[0];
   if (!folder) throw new UsageError('train needs a folder: charlens train <folder> [--out dir] [options]');
-  const { options, size: requestedSize } = trainRequest(args);
+  const { options, size } = trainRequest(args);
   prepareOutFolder(options.out, options.resume, flag(args, 'force'));
-  const corpus = readCorpus(folder, {
-    include: listOption(args, 'include'),
-    exclude: listOption(args, 'exclude'),
-    maxFileBytes: numberOption(args, 'max-file-bytes'),
-  });
-  process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
+  options.hidden = size.hidden ?? 0; // 0: the job chooses (from the budget or the corpus size)
   const backend = await useBackend(args);
-  const size = chooseModelSize(corpus.text, Vocabulary.fromText(corpus.text, options.minCharCount).size, { ...options, ...requestedSize }, onGpu(backend));
-  if (size) {
-    Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
-    process.stderr.write(`${size.reason}\n`);
-  }
-
   const bar = new ProgressBar();
   const controller = new AbortController();
-  const onSigint = () => {
-    bar.println('Stopping after this step; saving a resumable checkpoint (Ctrl+C again to quit at once)...');
-    process.off('SIGINT', onSigint);
+  const onSignal = (signal: NodeJS.Signals) => {
+    bar.println(`${signal}: stopping after this step, validating and saving a resumable checkpoint (Ctrl+C again to quit at once)...`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = Date.now();
   try {
-    const result = await train(prepareTraining(corpus.text, corpus.report.files.length, options), options, {
-      onProgress: (p) => bar.update(p),
-      signal: controller.signal,
-    });
+    const result = await runTrainingJob(
+      {
+        folder,
+        corpus: { include: listOption(args, 'include'), exclude: listOption(args, 'exclude'), maxFileBytes: numberOption(args, 'max-file-bytes') },
+        options,
+        requested: { layers: size.layers, dropout: size.dropout },
+        ngramOrder: numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER,
+        backend,
+      },
+      {
+        signal: controller.signal,
+        onPlan: (plan) => process.stderr.write(`${formatCorpusReport(plan.report)}\n${plan.line}\n`),
+        onProgress: (p) => bar.update(p),
+      },
+    );
     bar.done();
+    const out = result.plan.options.out;
     const minutes = ((Date.now() - started) / 60000).toFixed(1);
     log(`Stopped: ${result.stopReason} after ${result.steps} steps in ${minutes} min.`);
-    if (result.bestValLoss !== undefined) {
-      log(`Best validation loss: ${result.bestValLoss.toFixed(3)} nats/char, ${bitsPerChar(result.bestValLoss).toFixed(3)} bits/char`);
-    }
-    if (result.testLoss !== undefined) log(`Test loss: ${result.testLoss.toFixed(3)} nats/char, ${bitsPerChar(result.testLoss).toFixed(3)} bits/char`);
-    if (result.stopReason === 'cancelled') log(`Resume with: charlens train ${folder} --out ${options.out} --resume`);
-    if (fs.existsSync(path.join(options.out, 'model.json'))) {
-      log(`Model saved to ${options.out}`);
-      const model = loadCheckpoint(options.out);
-      const lstm = InferenceModel.of(model);
-      const order = numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER;
-      if (order > 0) {
-        // As the extension does: the n-gram of the training split, and the mixture weight fitted on validation.
-        const split = splitIds(model.vocabulary.encode(corpus.text), options.valFrac, options.testFrac);
-        const m = fitAndSaveMixture(options.out, lstm, buildWorkspaceNgram(split.train, model.vocabulary.size, order), split);
-        const nats = (x: number) => `${x.toFixed(3)} (${bitsPerChar(x).toFixed(3)} bits)`;
-        log(`Validation nats/char: LSTM ${nats(m.valNats.lstm)}, n-gram order ${order} ${nats(m.valNats.ngram)}, mixture ${nats(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
+    const nats = (x: number) => `${x.toFixed(3)} nats/char, ${bitsPerChar(x).toFixed(3)} bits/char`;
+    if (result.bestValLoss !== undefined) log(`Best validation loss: ${nats(result.bestValLoss)}`);
+    if (result.testLoss !== undefined) log(`Test loss: ${nats(result.testLoss)}`);
+    if (result.stopReason === 'cancelled') log(`Resume with: charlens train ${folder} --out ${out} --resume`);
+    if (fs.existsSync(path.join(out, 'model.json'))) {
+      log(`Model saved to ${out}`);
+      const m = result.mixture;
+      if (m) {
+        const both = (x: number) => `${x.toFixed(3)} (${bitsPerChar(x).toFixed(3)} bits)`;
+        log(`Validation nats/char: LSTM ${both(m.valNats.lstm)}, n-gram order ${m.order} ${both(m.valNats.ngram)}, mixture ${both(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
       }
-      const text = sample(lstm, model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
+      const model = loadCheckpoint(out);
+      const text = sample(InferenceModel.of(model), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
       log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

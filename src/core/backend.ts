@@ -52,7 +52,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
 
 type Activated = Omit<BackendChoice, 'name' | 'skipped'>;
 
-const onTfjs = (description: string, gpu = false): Activated => ({ description, gpu, createTrainer: (spec) => createTfjsTrainer(spec) });
+const onTfjs = (description: string, gpu = false): Activated => ({ description, gpu, createTrainer: (spec) => createTfjsTrainer(spec, 'fused', description) });
 
 async function activate(name: BackendName, named: boolean): Promise<Activated> {
   switch (name) {

@@ -64,6 +64,8 @@ export interface JobResult extends TrainResult {
 const MAX_HIDDEN = { cpu: 512, gpu: 2048 };
 
 export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): Promise<JobResult> {
+  // The budget covers the whole job: reading, probing and the final validation, not only the steps.
+  const startedAt = Date.now();
   const corpus = readCorpus(job.folder, job.corpus);
   const options: TrainOptions = { ...job.options };
   const input = prepareTraining(corpus.text, corpus.report.files.length, options);
@@ -75,7 +77,7 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   events.onPlan?.(plan);
   // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
   const heldOut = { val: split.val.slice(), test: split.test.slice() };
-  const result = await train(input, options, { ...events, createTrainer: job.backend.createTrainer });
+  const result = await train(input, options, { ...events, startedAt, createTrainer: job.backend.createTrainer });
   let mixture: MixtureInfo | undefined;
   if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
     const lstm = loadCheckpoint(options.out);

@@ -25,7 +25,12 @@ export interface TrainProgress {
   valLoss?: number;
   valBits?: number;
   charsPerSec: number;
+  /** Since the run (or the job that started it) began. */
+  elapsedSeconds: number;
+  /** Until the run ends, by whichever comes first: the time budget or the step count. */
   etaSeconds: number;
+  /** Which of the two ends the run at the current speed. */
+  endsBy: 'budget' | 'steps';
   lr: number;
   backend: string;
   message?: string;
@@ -55,6 +60,8 @@ export interface TrainHooks {
   createTrainer?: TrainerFactory;
   /** Save the resume state at least this often between validations (default 2 minutes). */
   resumeEveryMs?: number;
+  /** When the time budget (options.minutes) began, if before this call (the job's setup counts). */
+  startedAt?: number;
 }
 
 export const resumeDir = (out: string): string => path.join(out, 'resume');
@@ -140,7 +147,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   });
   const backend = trainer.description;
   const report = (p: Partial<TrainProgress> & { kind: TrainProgress['kind'] }) =>
-    hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, trainLoss: NaN, trainBits: NaN, charsPerSec: 0, etaSeconds: 0, lr: options.lr, backend, ...p });
+    hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, trainLoss: NaN, trainBits: NaN, charsPerSec: 0, elapsedSeconds: 0, etaSeconds: 0, endsBy: 'steps', lr: options.lr, backend, ...p });
   if (resumed && resumed.metadata.corpus?.fingerprint !== corpus.fingerprint) {
     report({ kind: 'info', message: 'The corpus changed since the checkpoint was saved: training continues from its weights on the new text.' });
   }
@@ -175,8 +182,9 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     );
   };
 
-  const started = Date.now();
-  let lastResumeSave = started;
+  const started = hooks.startedAt ?? Date.now();
+  const stepsStarted = Date.now();
+  let lastResumeSave = stepsStarted;
   let lastValidationMs = 0;
   let startStep = 0;
   let stopReason: StopReason = 'finished';
@@ -208,17 +216,19 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
       guard(lossValue, 'training loss');
       loop.trainLoss = lossValue;
       const elapsed = (Date.now() - started) / 1000;
-      const secsPerStep = elapsed / (loop.step - startStep);
-      let remaining = (totalSteps - loop.step) * secsPerStep;
-      if (options.minutes > 0) remaining = Math.min(remaining, Math.max(0, options.minutes * 60 - elapsed));
+      const secsPerStep = (Date.now() - stepsStarted) / 1000 / (loop.step - startStep);
+      const bySteps = (totalSteps - loop.step) * secsPerStep;
+      const byBudget = options.minutes > 0 ? Math.max(0, options.minutes * 60 - elapsed) : Infinity;
       const progress = {
+        elapsedSeconds: elapsed,
+        etaSeconds: Math.min(bySteps, byBudget),
+        endsBy: byBudget < bySteps ? ('budget' as const) : ('steps' as const),
         step: loop.step,
         totalSteps,
         epoch: loop.step / bpe,
         trainLoss: lossValue,
         trainBits: bitsPerChar(lossValue),
         charsPerSec: (B * T) / secsPerStep,
-        etaSeconds: remaining,
         lr,
       };
       report({ kind: 'step', ...progress });

@@ -13,12 +13,11 @@ import { LstmImplementation, Network, TensorState, disposeState } from './networ
  * tf.train's, whose Adam accumulates beta^t in float32 and so drifts on
  * resume).
  */
-export async function createTfjsTrainer(spec: TrainerSpec, lstm: LstmImplementation = 'fused'): Promise<Trainer> {
-  return new TfjsTrainer(spec, lstm);
+export async function createTfjsTrainer(spec: TrainerSpec, lstm: LstmImplementation = 'fused', description = `${tf.getBackend()} (tfjs)`): Promise<Trainer> {
+  return new TfjsTrainer(spec, lstm, description);
 }
 
 class TfjsTrainer implements Trainer {
-  readonly description: string;
   private readonly net: Network;
   private readonly names: string[];
   private readonly vars: tf.Variable[];
@@ -29,8 +28,8 @@ class TfjsTrainer implements Trainer {
   constructor(
     private readonly spec: TrainerSpec,
     lstm: LstmImplementation,
+    readonly description: string,
   ) {
-    this.description = `${tf.getBackend()} (tfjs${lstm === 'reference' ? ', op-by-op LSTM' : ''})`;
     this.net = new Network(spec.config, spec.weights, lstm);
     this.names = [...this.net.variables.keys()];
     this.vars = [...this.net.variables.values()];
