@@ -16,7 +16,8 @@ import { WebGpuError } from './webGpuError';
  * The trainer on WebGPU: weights, gradients, optimizer moments,
  * activations and the carried state live in GPU buffers for the whole run.
  * A training step is one command buffer (forward, backward, clipping,
- * optimizer, state carry: 2LT + 8L + 11 dispatches) and one submit; the
+ * optimizer, state carry: 2LT + 8L + 11 dispatches, 2L fewer without
+ * dropout, 2 fewer without clipping) and one submit; the
  * only read-back is the loss, mapped after the submit. Weights come back
  * only through readWeights (checkpoints, samples).
  */
