@@ -1,10 +1,12 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from './atomicFile';
+import { ensureWritableFolder, removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 import { layersTopology } from './layersTopology';
+import { fileErrorReason } from './fileErrors';
 import { UserError } from './userError';
-import { ModelConfig, WeightArrays, WeightSpec, specSize, validateModelConfig, weightSpecs } from './modelConfig';
+import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from './modelConfig';
+import { CheckpointError, FORMAT_VERSION, parseModelJson } from './modelJson';
 import { Vocabulary } from './vocabulary';
 
 /**
@@ -15,7 +17,6 @@ import { Vocabulary } from './vocabulary';
  * leaves either the old checkpoint or the new one, whole.
  */
 export const MODEL_FILE = 'model.json';
-const FORMAT_VERSION = 1;
 
 export interface CheckpointMetrics {
   step: number;
@@ -59,7 +60,7 @@ export interface Checkpoint {
   resume?: ResumeData;
 }
 
-export class CheckpointError extends UserError {}
+export { CheckpointError };
 
 export interface SaveOptions {
   training?: Record<string, unknown>;
@@ -70,7 +71,18 @@ export interface SaveOptions {
 }
 
 export function saveCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabulary, weights: WeightArrays, options: SaveOptions = {}): void {
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    ensureWritableFolder(dir);
+    removeStaleTempFiles(dir);
+    writeCheckpoint(dir, config, vocabulary, weights, options);
+  } catch (err) {
+    // model.json is renamed into place last, so whatever failed left the checkpoint before this one as it was.
+    if (err instanceof UserError) throw new CheckpointError(`${err.message}; the previous checkpoint is intact`, err.code);
+    throw err;
+  }
+}
+
+function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabulary, weights: WeightArrays, options: SaveOptions): void {
   const specs = weightSpecs(config);
   const weightsFile = writeBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)));
   const metadata: CharLensMetadata = {
@@ -103,25 +115,21 @@ export function saveCheckpoint(dir: string, config: ModelConfig, vocabulary: Voc
 export function loadCheckpoint(dir: string): Checkpoint {
   const file = path.join(dir, MODEL_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`No CharLens model at ${dir}: ${MODEL_FILE} not found`);
-  let json: any;
+  removeStaleTempFiles(dir);
+  let text: string;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CheckpointError(`Cannot read ${file}: ${fileErrorReason(err) ?? (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
   } catch (err) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${MODEL_FILE} is not valid JSON (${(err as Error).message})`);
   }
-  const metadata: CharLensMetadata | undefined = json?.userDefinedMetadata?.charlens;
-  if (json?.format !== 'layers-model' || !metadata) {
-    throw new CheckpointError(`${file} is not a CharLens model (no CharLens metadata in a tfjs layers-model)`);
-  }
-  if (metadata.version !== FORMAT_VERSION) {
-    throw new CheckpointError(`${file} has CharLens format version ${metadata.version}; this CharLens reads version ${FORMAT_VERSION}`);
-  }
+  const { metadata, weightsFile, weights: got } = parseModelJson(file, json);
   const config = metadata.config;
-  try {
-    validateModelConfig(config);
-  } catch (err) {
-    throw new CheckpointError(`Checkpoint ${dir} has an invalid model config: ${(err as Error).message}`);
-  }
   let vocabulary: Vocabulary;
   try {
     vocabulary = new Vocabulary(metadata.vocabulary);
@@ -131,9 +139,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
   if (vocabulary.size !== config.vocabSize) {
     throw new CheckpointError(`Checkpoint ${dir} is inconsistent: vocabulary has ${vocabulary.size} symbols but the model expects ${config.vocabSize}`);
   }
-  const manifest = json.weightsManifest?.[0];
   const expected = weightSpecs(config);
-  const got: WeightSpec[] = manifest?.weights ?? [];
   for (const spec of expected) {
     const found = got.find((w) => w.name === spec.name);
     if (!found) throw new CheckpointError(`Checkpoint ${dir} lacks weight ${spec.name}`);
@@ -141,7 +147,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
       throw new CheckpointError(`Checkpoint ${dir}: weight ${spec.name} has shape [${found.shape}] but the model config needs [${spec.shape}]`);
     }
   }
-  const blob = readBlob(dir, manifest.paths?.[0], got);
+  const blob = readBlob(dir, weightsFile, got);
   const weights = split(blob, got);
   for (const [name, values] of weights) {
     if (!values.every(Number.isFinite)) throw new CheckpointError(`Checkpoint ${dir} is corrupt: weight ${name} contains NaN or infinity`);
@@ -162,8 +168,8 @@ function writeBlob(dir: string, prefix: string, data: Float32Array): string {
   return name;
 }
 
-function readBlob(dir: string, name: string | undefined, specs: WeightSpec[]): Float32Array {
-  if (typeof name !== 'string' || name.includes('/') || name.includes('\\')) {
+function readBlob(dir: string, name: string, specs: WeightSpec[]): Float32Array {
+  if (name.includes('/') || name.includes('\\')) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: bad weight file name ${JSON.stringify(name)}`);
   }
   const file = path.join(dir, name);
