@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CancellationToken, createMessageConnection, IPCMessageWriter, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
-import { BackendRequest, selectBackend } from '../core/backend';
+import { BackendName, BackendRequest, selectBackend } from '../core/backend';
 import { NeuronRangeError } from '../core/documentTrace';
 import { completeFrom } from '../core/completion';
 import { topGuesses } from '../core/modelLens';
@@ -27,7 +27,7 @@ const connection = createMessageConnection(new ObservingReader(process, (m) => c
   cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: cancelled('cancelled').toJson() }),
 });
 reportFaults(connection);
-let backend = '';
+let backend: BackendName = 'wasm';
 let host: ModelHost | undefined;
 const training = new Training();
 
@@ -180,6 +180,10 @@ function traceWhileTraining(p: rpc.TraceParams, model: InstantModel): Omit<rpc.T
   };
 }
 
-// The extension host going away must not leave an orphan training process.
-process.on('disconnect', () => process.exit(0));
+// The extension host going away (or a kill) must neither leave an orphan process nor lose the steps
+// since the last validation: the run stops, validates and saves, then the engine exits.
+const shutDown = () => void training.stopAndWait().finally(() => process.exit(0));
+process.on('disconnect', shutDown);
+process.on('SIGTERM', shutDown);
+process.on('SIGINT', shutDown);
 connection.listen();

@@ -1,28 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { onGpu } from '../core/backendNames';
-import { Split, splitIds } from '../core/batches';
-import { CorpusInfo, loadCheckpoint } from '../core/checkpoint';
-import { readCorpus } from '../core/corpus';
-import { InferenceModel } from '../core/inference';
-import { NgramModel } from '../core/ngram/kneserNey';
-import { chooseModelSize } from '../core/modelSize';
-import { buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
-import { corpusInfo, prepareTraining, train, TrainProgress } from '../core/train/loop';
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from '../core/train/options';
+import type { BackendRequest } from '../core/backendNames';
+import { MODEL_FILE } from '../core/checkpoint';
+import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
+import type { TrainProgress } from '../core/train/loop';
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
 import { UserError } from '../core/userError';
-import { Vocabulary } from '../core/vocabulary';
 import { InstantModel } from './instantModel';
 import { ModelHost } from './modelHost';
 import type { TrainFinished, TrainParams, TrainStarted } from './protocol';
-
-/** What a run needs of its setup: the corpus, and the n-gram and held-out ids to fit the mixture with afterwards. */
-interface RunData {
-  text: string;
-  info: CorpusInfo;
-  ngram: NgramModel;
-  heldOut: Pick<Split, 'val' | 'test'>;
-}
+import { TrainingThread, startTrainingThread } from './trainingThread';
 
 export interface TrainingEvents {
   progress(p: TrainProgress): void;
@@ -32,89 +19,93 @@ export interface TrainingEvents {
 }
 
 /**
- * The engine's one training run. It is marked running from the moment a
- * start is accepted and cleared however the run ends: a setup that throws
- * (a corrupt model to resume, fractions that leave no text) as much as a
- * run that finishes, fails or is stopped. Otherwise the engine would refuse
- * new training and backend changes forever, and Stop would do nothing.
+ * The engine's one training run, on its own thread (trainingThread.ts), so
+ * this thread keeps answering the editor. It is marked running from the
+ * moment a start is accepted and cleared however the run ends: a setup that
+ * fails (a corrupt model to resume, fractions that leave no text) as much as
+ * a run that finishes, fails or is stopped. Otherwise the engine would
+ * refuse new training and backend changes forever, and Stop would do nothing.
  */
 export class Training {
-  private controller?: AbortController;
+  private thread?: TrainingThread;
   /** The workspace n-gram, answering completions from the moment training starts until the LSTM is done. */
   instant?: InstantModel;
 
   get running(): boolean {
-    return this.controller !== undefined;
+    return this.thread !== undefined;
   }
 
-  /** Asks the run to stop after its current step; false when none runs. */
+  /** Asks the run to stop after its current step (it validates and saves first); false when none runs. */
   stop(): boolean {
-    this.controller?.abort();
+    this.thread?.stop();
     return this.running;
   }
 
-  /** Starts training in the background and answers at once with the corpus report. */
-  start(p: TrainParams, backend: string, events: TrainingEvents): TrainStarted {
-    if (this.controller) throw new UserError('Training is already running; stop it first.');
-    const controller = new AbortController();
-    this.controller = controller;
-    let running: Promise<void> | undefined;
-    try {
-      const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude, maxFileBytes: p.maxFileBytes });
-      const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...p.options };
-      const vocabulary = trainingVocabulary(corpus.text, options);
-      const size = chooseModelSize(corpus.text, vocabulary.size, { ...options, hidden: p.options.hidden, layers: p.options.layers, dropout: p.options.dropout }, onGpu(backend));
-      if (size) Object.assign(options, { hidden: size.hidden, layers: size.layers, dropout: size.dropout });
-      // Here rather than only in train(): a bad combination is this request's error, not a failed run.
-      validateTrainOptions(options);
-      const split = splitIds(vocabulary.encode(corpus.text), options.valFrac, options.testFrac);
-      const ngram = buildWorkspaceNgram(split.train, vocabulary.size);
-      // Only the held-out ids are needed after training (to fit the mixture); copies free the rest.
-      const heldOut = { val: split.val.slice(), test: split.test.slice() };
-      this.instant = new InstantModel(ngram, vocabulary);
-      running = this.run(controller, { text: corpus.text, info: corpusInfo(corpus.text, corpus.report.files.length), ngram, heldOut }, options, events);
-      return {
-        report: corpus.report,
-        modelSize: `${options.layers}x${options.hidden} LSTM`,
-        model: size?.reason ?? `${options.layers}x${options.hidden} LSTM as set${options.resume ? ' (resumed)' : ''}.`,
-        instant: `Until the LSTM is trained, completions come from an order-${ngram.order} n-gram of the workspace (${ngram.entries.toLocaleString('en-US')} entries).`,
-      };
-    } finally {
-      // A setup that threw started nothing that would clear the state later.
-      if (!running) this.clear(controller);
-    }
+  /** Stops the run and waits until its work is saved (the engine is going away). */
+  async stopAndWait(): Promise<void> {
+    const thread = this.thread;
+    if (!thread) return;
+    thread.stop();
+    await thread.done.catch(() => undefined);
   }
 
-  private async run(controller: AbortController, data: RunData, options: TrainOptions, events: TrainingEvents): Promise<void> {
-    let finished: TrainFinished;
-    try {
-      const result = await train(prepareTraining(data.text, data.info.files, options), options, { signal: controller.signal, onProgress: events.progress });
-      finished = { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss };
-      if (fs.existsSync(path.join(options.out, 'model.json'))) {
-        const lstm = loadCheckpoint(options.out);
-        const mixture = fitAndSaveMixture(options.out, new InferenceModel(lstm.config, lstm.weights), data.ngram, data.heldOut);
-        const trained = new ModelHost(lstm, 'workspace', { ngram: data.ngram, info: mixture });
-        events.trained(trained);
-        finished.model = trained.info;
-      }
-    } catch (err) {
-      finished = { error: (err as Error).message };
-    } finally {
-      this.clear(controller);
-    }
-    // After clearing: the client may start the next run as soon as it hears of this one's end.
-    events.finished(finished);
+  /**
+   * Starts training and answers with the plan (corpus report, model, budget)
+   * once the training thread has read the corpus and chosen the model, before
+   * its first step; a setup that fails is this request's error.
+   */
+  start(p: TrainParams, backend: BackendRequest, events: TrainingEvents): Promise<TrainStarted> {
+    if (this.thread) throw new UserError('Training is already running; stop it first.');
+    // hidden 0: the job chooses the size (from the time budget, or the corpus size without one).
+    const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...p.options, hidden: p.options.hidden ?? 0 };
+    let planned: ((s: TrainStarted) => void) | undefined;
+    const started = new Promise<TrainStarted>((resolve) => (planned = resolve));
+    const thread = startTrainingThread(
+      {
+        folder: p.folder,
+        corpus: { include: p.include, exclude: p.exclude, maxFileBytes: p.maxFileBytes },
+        options,
+        requested: { layers: p.options.layers, dropout: p.options.dropout },
+        ngramOrder: WORKSPACE_NGRAM_ORDER,
+        backend,
+      },
+      {
+        plan: (plan) => {
+          if (plan.ngram) this.instant = new InstantModel(plan.ngram, plan.vocabulary);
+          planned?.({
+            report: plan.report,
+            modelSize: `${plan.options.layers}x${plan.options.hidden} LSTM`,
+            model: plan.line,
+            instant: plan.ngram
+              ? `Until the LSTM is trained, completions come from an order-${plan.ngram.order} n-gram of the workspace (${plan.ngram.entries.toLocaleString('en-US')} entries).`
+              : 'Until the LSTM is trained, completions come from the model loaded before.',
+          });
+          planned = undefined;
+        },
+        progress: events.progress,
+      },
+    );
+    this.thread = thread;
+    const finish = thread.done.then(
+      (result): TrainFinished => {
+        const finished: TrainFinished = { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss };
+        if (fs.existsSync(path.join(result.modelDir, MODEL_FILE))) {
+          // The thread saved the model and its mixture; this thread answers from them now.
+          const trained = ModelHost.load(result.modelDir, 'workspace');
+          events.trained(trained);
+          finished.model = trained.info;
+        }
+        return finished;
+      },
+      (err: Error): TrainFinished => ({ error: err.message }),
+    );
+    void finish.then((finished) => {
+      this.thread = undefined;
+      this.instant = undefined;
+      // Once cleared: the client may start the next run as soon as it hears of this one's end.
+      if (!planned) events.finished(finished);
+    });
+    // A setup that fails before the plan answers the request with its error instead.
+    return Promise.race([started, thread.done.then(() => started, (err) => Promise.reject(err instanceof Error ? err : new Error(String(err))))]);
   }
-
-  private clear(controller: AbortController): void {
-    if (this.controller !== controller) return;
-    this.controller = undefined;
-    this.instant = undefined;
-  }
-}
-
-/** The LSTM's vocabulary for this run: the resumed model's, else the corpus's (as train() makes it). */
-function trainingVocabulary(text: string, options: TrainOptions): Vocabulary {
-  if (options.resume && fs.existsSync(path.join(options.out, 'model.json'))) return loadCheckpoint(options.out).vocabulary;
-  return Vocabulary.fromText(text, options.minCharCount);
 }
