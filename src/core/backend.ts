@@ -101,6 +101,13 @@ function loadOptional(pkg: string, why: string): void {
 /** One GPU device per process, opened on first use and kept: Dawn devices are costly to open and must not leak. */
 let openedGpu: Promise<GpuContext> | undefined;
 
+/** Destroys the process's GPU device, if one was opened: an open Dawn device keeps a process from exiting. */
+export async function releaseGpu(): Promise<void> {
+  const gpu = openedGpu;
+  openedGpu = undefined;
+  (await gpu?.catch(() => undefined))?.device.destroy();
+}
+
 async function activateWebGpu(allowSoftware: boolean): Promise<Activated> {
   const gpu = await (openedGpu ??= openGpu({ allowSoftware }).catch((err) => {
     openedGpu = undefined;

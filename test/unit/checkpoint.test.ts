@@ -9,7 +9,7 @@ import { initialWeights } from '../../src/core/lstmInit';
 import { ModelConfig } from '../../src/core/modelConfig';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/vocabulary';
-import { tempDir, useWasm } from './helpers';
+import { folderHandler, stepProbabilities, tempDir, useWasm } from './helpers';
 
 before(useWasm);
 
@@ -24,28 +24,6 @@ const weights = () => {
   w.get('dense/bias')!.forEach((_, i, a) => (a[i] = rng.uniform(-3, 3)));
   return w;
 };
-
-function stepProbabilities(model: InferenceModel, ids: Int32Array): Float32Array[] {
-  const state = model.zeroState();
-  return Array.from(ids, (id) => model.step(state, id).probs.slice());
-}
-
-/** Reads a model folder from disk the way tf.loadLayersModel's file loaders do. */
-function folderHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-      const manifest = json.weightsManifest[0];
-      const data = fs.readFileSync(path.join(dir, manifest.paths[0]));
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs: manifest.weights,
-        weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
-        userDefinedMetadata: json.userDefinedMetadata,
-      };
-    },
-  };
-}
 
 test('a saved model loads back with identical probabilities', (t) => {
   const dir = tempDir(t);

@@ -2,7 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend';
+import { InferenceModel } from '../../src/core/inference';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../../src/core/train/options';
 import { Random } from '../../src/core/random';
 import { TrainHooks, TrainResult, prepareTraining, train } from '../../src/core/train/loop';
@@ -72,4 +74,27 @@ export function charlens(...args: string[]) {
 /** Trains on `text` as one file, as the CLI and the engine do after reading a corpus. */
 export function trainText(text: string, options: TrainOptions, hooks?: TrainHooks): Promise<TrainResult> {
   return train(prepareTraining(text, 1, options), options, hooks);
+}
+
+/** The model's probabilities after each of `ids`, from a zero state. */
+export function stepProbabilities(model: InferenceModel, ids: Int32Array): Float32Array[] {
+  const state = model.zeroState();
+  return Array.from(ids, (id) => model.step(state, id).probs.slice());
+}
+
+/** Reads a model folder from disk the way tf.loadLayersModel's file loaders do. */
+export function folderHandler(dir: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      const manifest = json.weightsManifest[0];
+      const data = fs.readFileSync(path.join(dir, manifest.paths[0]));
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs: manifest.weights,
+        weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+        userDefinedMetadata: json.userDefinedMetadata,
+      };
+    },
+  };
 }

@@ -1,4 +1,6 @@
 /// <reference types="@webgpu/types" />
+import * as fs from 'fs';
+import * as path from 'path';
 import { WebGpuError } from './webGpuError';
 
 /**
@@ -43,13 +45,22 @@ function loadDawn(): Dawn {
   if (dawn) return dawn;
   // The addon is required directly rather than through the package's ES module
   // entry, which needs require(esm) (Node >= 20.19; VS Code's Electron may be older).
+  // An installed extension carries it beside the bundle (dist/dawn, see
+  // esbuild.config.mjs); from source it is in the package.
   const arch = process.platform === 'darwin' ? 'universal' : process.arch;
-  const addon = ['webgpu', 'dist', `${process.platform}-${arch}.dawn.node`].join('/');
-  try {
-    dawn = require(addon) as Dawn;
-  } catch (err) {
-    throw new WebGpuError(`WebGPU is unavailable: the Dawn addon ${addon} could not be loaded (${(err as Error).message.split('\n')[0]})`, 'dawn-missing');
+  const file = `${process.platform}-${arch}.dawn.node`;
+  const candidates = [path.join(__dirname, 'dawn', file), ['webgpu', 'dist', file].join('/')];
+  const failures: string[] = [];
+  for (const addon of candidates) {
+    if (path.isAbsolute(addon) && !fs.existsSync(addon)) continue;
+    try {
+      dawn = require(addon) as Dawn;
+      break;
+    } catch (err) {
+      failures.push(`${addon}: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
+  if (!dawn) throw new WebGpuError(`WebGPU is unavailable: the Dawn addon ${file} could not be loaded (${failures.join('; ')})`, 'dawn-missing');
   // Dawn's GPUBufferUsage, GPUMapMode, ... constants are not Node globals.
   for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
   return dawn;
