@@ -17,7 +17,7 @@ const formatRate = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}
 export class ProgressBar {
   private lastPrintedDecile = -1;
   private lastVal?: { loss: number; bits: number };
-  private started?: number;
+  private readonly created = performance.now();
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
 
@@ -36,10 +36,9 @@ export class ProgressBar {
     );
   }
 
-  /** Progress through `total` characters of some work (eval's scoring), rate and ETA measured from the first call. */
+  /** Progress through `total` characters of some work (eval's scoring) that began when this bar was made. */
   chars(what: string, done: number, total: number): void {
-    this.started ??= performance.now();
-    const perSec = (done / (performance.now() - this.started)) * 1000;
+    const perSec = (done / (performance.now() - this.created)) * 1000;
     const eta = total > done ? (total - done) / perSec : 0;
     this.show(total > 0 ? done / total : 1, `${what} ${fmtCount(done)}/${fmtCount(total)} chars ${formatRate(perSec)} chars/s ETA ${formatDuration(eta)}`, false);
   }

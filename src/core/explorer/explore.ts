@@ -16,7 +16,7 @@ export async function explore(checkpoint: Checkpoint, sample: ExplorerSample, op
   const key: ExplorerCacheKey = { weights: weightsFingerprint(checkpoint.weights), sample: sample.fingerprint, top: options.top ?? DEFAULT_TOP };
   const cached = readExplorerCache(checkpoint.dir, key);
   if (cached) return { ranking: cached, fromCache: true };
-  const model = new InferenceModel(checkpoint.config, checkpoint.weights);
+  const model = InferenceModel.of(checkpoint);
   const ranking = await rankNeurons(model, checkpoint.vocabulary, sample.text, sample.features, { ...options, top: key.top });
   try {
     writeExplorerCache(checkpoint.dir, key, ranking);
