@@ -73,9 +73,11 @@ type Infer<F> = F extends Schema<infer T> ? T : F extends Optional<infer T> ? T 
 export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in Exclude<keyof S, RequiredKeys<S>>]?: Infer<S[K]> };
 
 /**
- * An object with exactly these fields: an unknown one is refused, since it is
- * a client sending something the engine would silently ignore. `rule` checks
- * what spans fields (from <= to) and returns what is wrong, if anything.
+ * An object with these fields. Other fields are left out of the result
+ * rather than refused (as zod's objects do): a client may send a richer
+ * object than the request needs, such as a chosen neuron with its label, and
+ * only what the schema checked reaches the handler. `rule` checks what spans
+ * fields (from <= to) and returns what is wrong, if anything.
  */
 export function object<S extends Shape>(shape: S, rule?: (value: ObjectOf<S>) => string | undefined): Schema<ObjectOf<S>> {
   return {
@@ -83,8 +85,6 @@ export function object<S extends Shape>(shape: S, rule?: (value: ObjectOf<S>) =>
     check(value, path) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UserError(`${path} must be an object, got ${shown(value)}`, INVALID_PARAMS);
       const input = value as Record<string, unknown>;
-      const unknown = Object.keys(input).filter((k) => !Object.hasOwn(shape, k));
-      if (unknown.length > 0) throw new UserError(`${path} has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, INVALID_PARAMS);
       const out: Record<string, unknown> = {};
       for (const [key, field] of Object.entries(shape)) {
         const at = `${path}.${key}`;
