@@ -3,6 +3,7 @@ import * as rpc from '../engine/protocol';
 import { contextStart } from './documentWindow';
 import { EngineClient } from './engineClient';
 import { readSettings } from './settings';
+import { replacedSuffix } from './suffixOverlap';
 
 interface Shown {
   documentId: string;
@@ -34,7 +35,7 @@ export class CompletionProvider implements vscode.InlineCompletionItemProvider {
     const documentId = document.uri.toString();
     const prefix = document.getText(new vscode.Range(document.positionAt(contextStart(document.offsetAt(position))), position));
     const reused = this.typedAhead(documentId, prefix);
-    if (reused) return [new vscode.InlineCompletionItem(reused, new vscode.Range(position, position))];
+    if (reused) return [item(reused, document, position)];
 
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && settings.debounceMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, settings.debounceMs));
@@ -54,7 +55,7 @@ export class CompletionProvider implements vscode.InlineCompletionItemProvider {
     if (token.isCancellationRequested || result.text.length === 0) return undefined;
     this.lastResult = result;
     this.shown = { documentId, prefix, text: result.text };
-    return [new vscode.InlineCompletionItem(result.text, new vscode.Range(position, position))];
+    return [item(result.text, document, position)];
   }
 
   private typedAhead(documentId: string, prefix: string): string | undefined {
@@ -64,4 +65,10 @@ export class CompletionProvider implements vscode.InlineCompletionItemProvider {
     if (typed.length === 0 || !s.text.startsWith(typed) || typed.length === s.text.length) return undefined;
     return s.text.slice(typed.length);
   }
+}
+
+/** The ghost text at the cursor, replacing what of the rest of the line it writes itself (an auto-closed bracket). */
+function item(text: string, document: vscode.TextDocument, position: vscode.Position): vscode.InlineCompletionItem {
+  const rest = document.lineAt(position.line).text.slice(position.character);
+  return new vscode.InlineCompletionItem(text, new vscode.Range(position, position.translate(0, replacedSuffix(text, rest))));
 }

@@ -56,6 +56,25 @@ suite('CharLens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  test('a completion that writes the auto-closed bracket right of the cursor replaces it', async () => {
+    const charlens = await api();
+    // As VS Code leaves it after typing `for (i = 0; i < `: the paren it closed is right of the cursor.
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: 'int main(void) {\n  int i;\n  for (i = 0; i < )' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const line = doc.lineAt(2).text;
+    const cursor = new vscode.Position(2, line.length - 1);
+    const items = await charlens.completions.provideInlineCompletionItems(doc, cursor, { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined }, new vscode.CancellationTokenSource().token);
+    const item = items?.[0];
+    assert.ok(item && typeof item.insertText === 'string');
+    const text = item.insertText;
+    assert.ok(text.includes(')'), `the shipped model closes the paren itself: ${JSON.stringify(text)}`);
+    assert.deepEqual([item.range?.start, item.range?.end], [cursor, cursor.translate(0, 1)], 'the item replaces the ")"');
+    // Accepting applies the item's range: the paren is not left behind the completion.
+    await editor.edit((b) => b.replace(item.range!, text));
+    assert.equal(doc.lineAt(2).text, `  for (i = 0; i < ${text}`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   test('Train on Workspace trains with progress, and completions then come from the new model', async () => {
     const charlens = await api();
     let steps = 0;
