@@ -8,12 +8,20 @@
   let neuron = { layer: 0, index: 0, kind: 'c' };
 
   const shown = (ch) => (ch === ' ' ? '·' : ch === '\n' ? '⏎' : ch === '\t' ? '→' : ch);
-  /** Diverging scale: blue for negative, red for positive, transparent at zero. */
-  const activationColor = (a) => {
-    const v = Math.max(-1, Math.min(1, a));
-    const cssVar = v < 0 ? '--vscode-charlens-neuron-negative4' : '--vscode-charlens-neuron-positive4';
-    return `color-mix(in srgb, var(${cssVar}) ${Math.round(Math.abs(v) * 100)}%, transparent)`;
-  };
+  /**
+   * A theme colour that package.json contributes, as a CSS value. In webviews
+   * VS Code names a colour's variable by turning only the FIRST dot of its id
+   * into a dash (charlens.neuron.positive4 -> --vscode-charlens-neuron.positive4),
+   * unlike the workbench, which turns every dot; take the name this VS Code
+   * defines, escaped, since a dot is not allowed unescaped in var().
+   */
+  function themeColor(id) {
+    const style = getComputedStyle(document.documentElement);
+    const names = [`--vscode-${id.replace('.', '-')}`, `--vscode-${id.replace(/\./g, '-')}`];
+    const name = names.find((n) => style.getPropertyValue(n).trim() !== '') ?? names[0];
+    return `var(${CSS.escape(name)})`;
+  }
+  const mix = (color, fraction) => `color-mix(in srgb, ${color} ${Math.round(fraction * 100)}%, transparent)`;
 
   function render(message) {
     neuron = message.neuron;
@@ -30,6 +38,12 @@
       option.textContent = `layer ${c.layer + 1} cell ${c.index}: ${c.label}`;
       cells.appendChild(option);
     }
+    // Looked up per message: the theme (and with it the variables) may have changed.
+    const negative = themeColor('charlens.neuron.negative4');
+    const positive = themeColor('charlens.neuron.positive4');
+    const expected = themeColor('charlens.prediction.expected');
+    /** Diverging scale: blue for negative, red for positive, transparent at zero. */
+    const activationColor = (a) => mix(a < 0 ? negative : positive, Math.min(1, Math.abs(a)));
     text.textContent = '';
     let line = document.createElement('div');
     line.className = 'line';
@@ -47,7 +61,7 @@
         const guess = document.createElement('div');
         guess.className = g.char === c.char ? 'guess hit' : 'guess';
         guess.textContent = shown(g.char);
-        guess.style.background = `color-mix(in srgb, var(--vscode-charlens-prediction-expected) ${Math.round(g.probability * 100)}%, transparent)`;
+        guess.style.background = mix(expected, g.probability);
         cell.appendChild(guess);
       }
       cell.addEventListener('click', () => vscode.postMessage({ type: 'reveal', offset: c.offset }));

@@ -57,7 +57,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const history = new TrainingHistory();
   const charlens: CharLens = { extension, engine, statusBar, output, notify, history };
   const completions = new CompletionProvider(engine);
-  const neuron = new NeuronSelection(extension.workspaceState);
+  const neuron = new NeuronSelection(extension.workspaceState, async () => (await labelledCells(charlens, false))[0]);
   const overlays = new Overlays(engine, neuron, notify);
   const readout = new NextCharReadout(engine);
   const hover = new LensHoverProvider(engine, neuron);
@@ -74,14 +74,18 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.languages.registerInlineCompletionItemProvider(selectors, completions),
     vscode.languages.registerHoverProvider(selectors, hover),
     engine.onTrainingProgress((p) => history.add(p)),
-    // Another model answers from now on: redraw what it shows.
-    engine.onTrainingFinished(() => void overlays.refresh()),
+    // Another model answers from now on: redraw what it shows, starting from its own best cell.
+    engine.onTrainingFinished(() => {
+      neuron.modelChanged();
+      void overlays.refresh();
+    }),
     vscode.workspace.onDidCloseTextDocument((doc) => engine.notify(ForgetDocument, { documentId: doc.uri.toString() })),
     vscode.commands.registerCommand('charlens.trainOnWorkspace', (args?) => trainOnWorkspace(charlens, args)),
     vscode.commands.registerCommand('charlens.resumeTraining', (args?) => trainOnWorkspace(charlens, args, true)),
     vscode.commands.registerCommand('charlens.stopTraining', () => stopTraining(charlens)),
     vscode.commands.registerCommand('charlens.loadModel', async (dir?: string) => {
       const model = await loadModel(charlens, dir);
+      neuron.modelChanged();
       await overlays.refresh();
       return model;
     }),

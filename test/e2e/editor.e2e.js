@@ -64,14 +64,19 @@ const USER_SETTINGS = {
 };
 
 const ACTIVE_EDITOR = '.editor-group-container.active .monaco-editor';
+/** main.c's editor in the first group, also while the neuron view beside it has the focus. */
+const FIRST_EDITOR = '.editor-group-container .monaco-editor';
 
-/** Polls `probe` (run in the page) until `accept(value)`; rejects after `timeoutMs` or when the workbench fails. */
-async function waitFor(workbench, what, probe, arg, { timeoutMs = UI_TIMEOUT_MS, intervalMs = 100, accept = Boolean } = {}) {
+/**
+ * Polls `probe` (run in the page, or in `frame`) until `accept(value)`;
+ * rejects after `timeoutMs` or when the workbench fails.
+ */
+async function waitFor(workbench, what, probe, arg, { timeoutMs = UI_TIMEOUT_MS, intervalMs = 100, accept = Boolean, frame = workbench.page } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
   const poll = (async () => {
     for (;;) {
-      last = await workbench.page.evaluate(probe, arg);
+      last = await frame.evaluate(probe, arg);
       if (accept(last)) return last;
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (last seen: ${JSON.stringify(last)})`);
@@ -259,7 +264,9 @@ function overlayProbe(editorSelector) {
   const spans = [...editor.querySelectorAll('.view-lines span[class*="ced-"]')];
   // Decoration text ("after" attachments) is CSS generated content, not DOM text.
   const after = spans.map((el) => getComputedStyle(el, '::after').content).join(' ');
-  return { decorated: spans.length, legend: after.includes('p(char)') && after.includes('tanh(c)') };
+  // The neuron overlay's legend names its cell: "layer 2 cell 5 tanh(c) (inside comment, r = 0.93):".
+  const cell = /layer \d+ cell \d+ tanh\(c\)( \([^)]*\))?/.exec(after.replace(/\\/g, ''))?.[0] ?? '';
+  return { decorated: spans.length, legend: after.includes('p(char)') && after.includes('tanh(c)'), cell };
 }
 
 async function overlaysFromCommandPalette(workbench, log) {
@@ -270,9 +277,75 @@ async function overlaysFromCommandPalette(workbench, log) {
   const seen = await waitFor(workbench, 'both overlays and their legend in the editor', overlayProbe, ACTIVE_EDITOR, {
     accept: (s) => s && s.legend && s.decorated > 100,
   });
-  log(`overlays: ${seen.decorated} decorated spans, legend shown`);
+  log(`overlays: ${seen.decorated} decorated spans, legend shown, neuron overlay on ${seen.cell}`);
+  // With no cell chosen yet (a fresh profile), the overlay starts on one the explorer labelled.
+  if (!/\(.+\)$/.test(seen.cell)) throw new Error(`the neuron overlay started on an unlabelled cell: "${seen.cell}"`);
   await workbench.screenshot('e2e-overlays.png');
   return seen;
+}
+
+/** In the neuron view's page: its title and how many characters and guesses have a visible background. */
+function neuronViewProbe() {
+  const alpha = (c) => {
+    if (c === 'transparent') return 0;
+    const m = /\/\s*([\d.]+)\s*\)$/.exec(c) || /^rgba\((?:[^,]+,){3}\s*([\d.]+)\)$/.exec(c);
+    return m ? Number(m[1]) : 1;
+  };
+  const count = (sel) => Array.from(document.querySelectorAll(sel)).filter((e) => alpha(getComputedStyle(e).backgroundColor) > 0.05).length;
+  const glyphs = document.querySelectorAll('#text .glyph');
+  const coloured = Array.from(glyphs).find((e) => alpha(getComputedStyle(e).backgroundColor) > 0.05);
+  return {
+    title: document.getElementById('title')?.textContent ?? '',
+    glyphs: glyphs.length,
+    colouredGlyphs: count('#text .glyph'),
+    colouredGuesses: count('#text .guess'),
+    sample: coloured ? getComputedStyle(coloured).backgroundColor : '',
+  };
+}
+
+/** The frame that holds the neuron view's page (webviews are nested iframes). */
+async function neuronViewFrame(workbench) {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  for (;;) {
+    for (const frame of workbench.page.frames()) {
+      const found = await frame.evaluate(() => !!document.getElementById('cells') && !!document.getElementById('next')).catch(() => false);
+      if (found) return frame;
+    }
+    if (Date.now() > deadline) throw new Error('the neuron view page did not appear');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The neuron view colours its characters with the theme's CharLens colours
+ * (read back as computed styles), and its next-cell button moves the editor's
+ * neuron overlay with it: both show one cell.
+ */
+async function neuronView(workbench, log, overlayCell) {
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'CharLens: Show Neuron View', 'CharLens: Show Neuron View');
+  const frame = await neuronViewFrame(workbench);
+  const shown = await waitFor(workbench, 'the neuron view to colour its characters', neuronViewProbe, undefined, {
+    frame,
+    accept: (s) => s.glyphs > 100 && s.colouredGlyphs > s.glyphs / 4 && s.colouredGuesses > 0,
+  });
+  log(`neuron view: ${shown.colouredGlyphs} of ${shown.glyphs} characters coloured (e.g. ${shown.sample}), ${shown.colouredGuesses} guesses; "${shown.title}"`);
+  const viewCell = (title) => /layer \d+ cell \d+ tanh\(c\)/.exec(title)?.[0] ?? '';
+  const startCell = viewCell(shown.title);
+  if (!overlayCell.startsWith(startCell)) throw new Error(`the neuron view shows "${startCell}" but the overlay "${overlayCell}"`);
+  await workbench.screenshot('e2e-neuron-view.png');
+
+  await frame.click('#next');
+  const moved = await waitFor(workbench, `the neuron view to move on from ${startCell}`, neuronViewProbe, undefined, {
+    frame,
+    accept: (s) => viewCell(s.title) !== '' && viewCell(s.title) !== startCell,
+  });
+  const next = viewCell(moved.title);
+  const overlay = await waitFor(workbench, `the editor's neuron overlay to follow the view to ${next}`, overlayProbe, FIRST_EDITOR, {
+    accept: (s) => s && s.cell.startsWith(next),
+  });
+  log(`next cell: the view and the overlay both show ${overlay.cell}`);
+  return { from: startCell, to: next };
 }
 
 async function trainFromCommandPalette(workbench, log) {
@@ -358,14 +431,16 @@ async function main() {
     await step('start', () => workbench.start());
     const completion = await step('ghost text', () => ghostTextCompletion(workbench, log));
     const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
+    const view = await step('neuron view', () => neuronView(workbench, log, overlays.cell));
     const training = await step('training', () => trainFromCommandPalette(workbench, log));
     ok = true;
     logger.log('PASS');
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
-    logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend`);
+    logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend, starting on ${overlays.cell}`);
+    logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-training-finished.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-training-finished.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);

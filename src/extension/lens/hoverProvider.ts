@@ -39,7 +39,7 @@ export class LensHoverProvider implements vscode.HoverProvider {
     const base = contextStart(offset);
     // The character and the one after it (two code units each at most).
     const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(offset + 4)));
-    const neuron = this.neuron.current;
+    const neuron = await this.neuron.resolve();
     let result: rpc.InspectResult;
     try {
       result = await this.engine.request(rpc.Inspect, { documentId: doc.uri.toString(), text, offset: offset - base, neuron, topK: 5 }, token);

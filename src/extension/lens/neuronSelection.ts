@@ -7,25 +7,61 @@ export interface ChosenNeuron extends Neuron {
 }
 
 const KEY = 'charlens.neuron';
+const FIRST: ChosenNeuron = { layer: 0, index: 0, kind: 'c' };
 
 /** Layer and cell numbers as the user reads them: both from 1 for layers, cells from 0 (as the explorer prints them). */
 export const describeNeuron = (n: ChosenNeuron): string =>
   `layer ${n.layer + 1} cell ${n.index} ${n.kind === 'c' ? 'tanh(c)' : 'h'}${n.label ? ` (${n.label})` : ''}`;
 
-/** The neuron the overlays, hover and neuron view show; remembered per workspace. */
+/**
+ * The one cell that the overlays, the hover and the neuron view all show:
+ * the user's choice (remembered per workspace), else the neuron explorer's
+ * best labelled cell of the loaded model (a cell that tracks something is a
+ * better first sight than layer 1 cell 0, which usually tracks nothing).
+ */
 export class NeuronSelection implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ChosenNeuron>();
   readonly onDidChange = this.emitter.event;
+  private best?: Promise<ChosenNeuron | undefined>;
+  private bestKnown?: ChosenNeuron;
 
-  constructor(private readonly memento: vscode.Memento) {}
+  constructor(
+    private readonly memento: vscode.Memento,
+    private readonly bestCell: () => Promise<ChosenNeuron | undefined>,
+  ) {}
 
+  /** The cell shown now, without waiting for the explorer (see resolve). */
   get current(): ChosenNeuron {
-    return this.memento.get<ChosenNeuron>(KEY) ?? { layer: 0, index: 0, kind: 'c' };
+    return this.memento.get<ChosenNeuron>(KEY) ?? this.bestKnown ?? FIRST;
+  }
+
+  /** The cell to show, asking the explorer first when the user has chosen none. */
+  async resolve(): Promise<ChosenNeuron> {
+    const chosen = this.memento.get<ChosenNeuron>(KEY);
+    if (chosen) return chosen;
+    this.best ??= this.bestCell().catch(() => undefined);
+    this.bestKnown = await this.best;
+    return this.current;
   }
 
   async set(neuron: ChosenNeuron): Promise<void> {
     await this.memento.update(KEY, neuron);
     this.emitter.fire(neuron);
+  }
+
+  /** Another model answers: its best cell is another one. */
+  modelChanged(): void {
+    this.best = undefined;
+    this.bestKnown = undefined;
+  }
+
+  /** The chosen cell is not in the loaded model: drop the choice and show the model's best cell. */
+  async fallBack(): Promise<ChosenNeuron> {
+    await this.memento.update(KEY, undefined);
+    this.modelChanged();
+    const neuron = await this.resolve();
+    this.emitter.fire(neuron);
+    return neuron;
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@ import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { Notifier } from '../notifier';
 import { ACTIVATION_BUCKETS, Bucket, PREDICTION_BUCKETS, activationBucket, bucketRuns, predictionBucket } from './buckets';
-import { NeuronSelection, describeNeuron } from './neuronSelection';
+import { ChosenNeuron, NeuronSelection, describeNeuron } from './neuronSelection';
 
 export type OverlayKind = 'prediction' | 'neuron';
 
@@ -29,6 +29,8 @@ export interface OverlayUpdate {
   answering: string;
   /** Where the model started reading; > 0 means a warm-up window, not the file's start. */
   readFrom: number;
+  /** The cell the neuron overlay shows (the neuron view shows the same one). */
+  cell: ChosenNeuron;
 }
 
 function bucketTypes(buckets: Bucket[], style: (color: vscode.ThemeColor) => vscode.DecorationRenderOptions) {
@@ -55,6 +57,12 @@ export class Overlays implements vscode.Disposable {
   );
   private readonly disposables: vscode.Disposable[] = [];
   private timer?: NodeJS.Timeout;
+  /**
+   * The text editor the overlays are on: the active one, kept while a
+   * webview such as the neuron view has the focus (there is no active text
+   * editor then, and the neuron view's buttons must still redraw it).
+   */
+  private editor = vscode.window.activeTextEditor;
   private generation = 0;
   private readonly updatedEmitter = new vscode.EventEmitter<OverlayUpdate>();
   readonly onDidUpdate = this.updatedEmitter.event;
@@ -66,9 +74,13 @@ export class Overlays implements vscode.Disposable {
     private readonly notify: Notifier,
   ) {
     this.disposables.push(
-      vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
-      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && this.schedule()),
-      vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && this.schedule()),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (!e) return;
+        this.editor = e;
+        this.schedule(0);
+      }),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === this.editor && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument((e) => e.document === this.editor?.document && this.schedule()),
       neuron.onDidChange(() => this.schedule(0)),
     );
   }
@@ -86,8 +98,13 @@ export class Overlays implements vscode.Disposable {
   /** Redraws now (e.g. after another model was loaded). */
   refresh(): Promise<void> {
     clearTimeout(this.timer);
-    const editor = vscode.window.activeTextEditor;
+    const editor = this.shownEditor();
     return editor ? this.update(editor) : Promise.resolve();
+  }
+
+  private shownEditor(): vscode.TextEditor | undefined {
+    this.editor = vscode.window.activeTextEditor ?? this.editor;
+    return this.editor && vscode.window.visibleTextEditors.includes(this.editor) ? this.editor : undefined;
   }
 
   private schedule(delay = DEBOUNCE_MS): void {
@@ -113,7 +130,8 @@ export class Overlays implements vscode.Disposable {
     const from = doc.offsetAt(new vscode.Position(firstLine, 0));
     const to = Math.min(doc.offsetAt(doc.lineAt(lastLine).rangeIncludingLineBreak.end), from + MAX_RANGE_CHARS);
     const base = contextStart(from);
-    const neuron = this.neuron.current;
+    // Only the neuron overlay needs the cell, which may mean asking the explorer for its best one first.
+    const neuron = this.on.has('neuron') ? await this.neuron.resolve() : this.neuron.current;
     let result: rpc.TraceResult;
     try {
       const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
@@ -123,10 +141,10 @@ export class Overlays implements vscode.Disposable {
       return;
     }
     // A newer update (another keystroke or scroll) supersedes this one.
-    if (generation !== this.generation || doc.version !== version || editor !== vscode.window.activeTextEditor) return;
+    if (generation !== this.generation || doc.version !== version || editor !== this.editor) return;
     const start = base + result.from;
     const toRanges = (runs: Array<Array<[number, number]>>) => runs.map((list) => list.map(([a, b]) => new vscode.Range(doc.positionAt(start + a), doc.positionAt(start + b))));
-    const update: OverlayUpdate = { documentId: doc.uri.toString(), version, from, to, engineMs: result.ms, totalMs: 0, readFrom: base + result.start, answering: result.answering };
+    const update: OverlayUpdate = { documentId: doc.uri.toString(), version, from, to, engineMs: result.ms, totalMs: 0, readFrom: base + result.start, answering: result.answering, cell: neuron };
     if (this.on.has('prediction')) {
       update.prediction = toRanges(bucketRuns(result.probability, predictionBucket, PREDICTION_BUCKETS.length));
       update.prediction.forEach((ranges, b) => editor.setDecorations(this.predictionTypes[b], ranges));
@@ -135,14 +153,14 @@ export class Overlays implements vscode.Disposable {
       update.neuron = toRanges(bucketRuns(result.activation, activationBucket, ACTIVATION_BUCKETS.length));
       update.neuron.forEach((ranges, b) => editor.setDecorations(this.neuronTypes[b], ranges));
     }
-    this.drawLegend(editor, editor.visibleRanges[0].start.line, result.answering);
+    this.drawLegend(editor, editor.visibleRanges[0].start.line, result.answering, neuron);
     update.totalMs = performance.now() - t0;
     this.last = update;
     this.updatedEmitter.fire(update);
   }
 
   /** The colour key, after the first visible line: what each colour means for the overlays that are on. */
-  private drawLegend(editor: vscode.TextEditor, line: number, answering: string): void {
+  private drawLegend(editor: vscode.TextEditor, line: number, answering: string, neuron: ChosenNeuron): void {
     const end = editor.document.lineAt(line).range.end;
     const at = new vscode.Range(end, end);
     const chip = (contentText: string, style: Partial<vscode.ThemableDecorationAttachmentRenderOptions>): vscode.DecorationOptions => ({
@@ -156,7 +174,7 @@ export class Overlays implements vscode.Disposable {
       for (const b of PREDICTION_BUCKETS) chips.push(chip(` ${b.label}`, { color: new vscode.ThemeColor(b.color), fontWeight: 'bold' }));
     }
     if (this.on.has('neuron')) {
-      chips.push(chip(`  ${describeNeuron(this.neuron.current)}:`, { color: muted }));
+      chips.push(chip(`  ${describeNeuron(neuron)}:`, { color: muted }));
       for (const b of ACTIVATION_BUCKETS) chips.push(chip(` ${b.label} `, { backgroundColor: new vscode.ThemeColor(b.color) }));
     }
     this.legendTypes.forEach((type, i) => editor.setDecorations(type, chips.slice(i, i + 1)));
@@ -164,14 +182,13 @@ export class Overlays implements vscode.Disposable {
 
   private failed(err: Error & { code?: number }): void {
     if (err.code === rpc.ErrorCodes.neuronOutOfRange) {
-      // The chosen neuron is outside this model (another model was loaded): fall back to the first cell.
-      this.notify.warn(`${err.message} Showing layer 1 cell 0 instead; use "CharLens: Pick Neuron" to choose.`);
-      void this.neuron.set({ layer: 0, index: 0, kind: this.neuron.current.kind });
+      // The chosen neuron is outside this model (another model was loaded): fall back to the model's best cell.
+      void this.neuron.fallBack().then((n) => this.notify.warn(`${err.message} Showing ${describeNeuron(n)} instead; use "CharLens: Pick Neuron" to choose.`));
       return;
     }
     this.notify.warn(`the overlays could not be drawn: ${err.message}`);
     this.on.clear();
-    const editor = vscode.window.activeTextEditor;
+    const editor = this.shownEditor();
     if (editor) this.clear(editor, ['prediction', 'neuron']);
   }
 

@@ -88,12 +88,12 @@ export class NeuronPanel implements vscode.Disposable {
     }
   }
 
-  /** Moves to the next or previous cell, across layers. */
-  private async step(delta: number): Promise<void> {
+  /** Moves to the next or previous cell, across layers (the page's ◀ and ▶). */
+  async step(delta: number): Promise<void> {
     const status = await this.engine.request0(rpc.Status);
     if (!status.model) return;
     const { layers, hiddenSize } = status.model;
-    const n = this.neuron.current;
+    const n = await this.neuron.resolve();
     const flat = (((n.layer * hiddenSize + n.index + delta) % (layers * hiddenSize)) + layers * hiddenSize) % (layers * hiddenSize);
     await this.neuron.set({ layer: Math.floor(flat / hiddenSize), index: flat % hiddenSize, kind: n.kind });
   }
@@ -106,7 +106,7 @@ export class NeuronPanel implements vscode.Disposable {
     const from = doc.offsetAt(new vscode.Position(visible.start.line, 0));
     const to = Math.min(doc.offsetAt(doc.lineAt(Math.min(doc.lineCount - 1, visible.end.line)).rangeIncludingLineBreak.end), from + MAX_CHARS);
     const base = contextStart(from);
-    const neuron = this.neuron.current;
+    const neuron = await this.neuron.resolve();
     try {
       const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
       const detail = await this.engine.request(rpc.Detail, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron, topK: 5 });

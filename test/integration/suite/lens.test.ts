@@ -108,14 +108,15 @@ suite('Seeing inside the model', function () {
     await charlens.lens.readout.toggle(false);
   });
 
-  test('a neuron outside the model falls back to a valid one with a message', async () => {
+  test('a neuron outside the model falls back to the best labelled cell with a message', async () => {
     const charlens = await api();
     await openFixture('main.c');
     await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 0, index: 999, kind: 'c' });
     await until(() => charlens.charlens.notify.recent.some((n) => /cell 999 does not exist/.test(n.message)));
-    // The fallback is stored after the message is shown.
-    await until(() => charlens.lens.neuron.current.index !== 999);
-    assert.deepEqual({ ...charlens.lens.neuron.current }, { layer: 0, index: 0, kind: 'c' });
+    // It falls back to the explorer's best labelled cell of the model, as when nothing was chosen.
+    const best = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus') })).cells[0];
+    assert.deepEqual([charlens.lens.neuron.current.layer, charlens.lens.neuron.current.index], [best.layer, best.cell]);
+    assert.match(charlens.lens.neuron.current.label ?? '', /r = /);
   });
 
   test('the explorer labels cells of the shipped model, from its cache', async () => {
@@ -135,6 +136,15 @@ suite('Seeing inside the model', function () {
     assert.ok(view.lastShown!.chars > 100, `${view.lastShown!.chars} characters shown`);
     assert.equal(view.lastShown!.neuron.index, charlens.lens.neuron.current.index);
     assert.ok(view.lastCells.length > 0 && view.lastCells[0].label?.includes('inside comment'), 'the shipped model is explored on its own corpus');
+    // The view's next-cell button, with the view focused (so no text editor is active): the editor's overlay follows.
+    await charlens.lens.overlays.toggle('neuron', true);
+    const before = view.lastShown!.neuron;
+    const moved = nextUpdate(charlens, () => view.step(1), (u) => u.cell.index !== before.index || u.cell.layer !== before.layer);
+    assert.equal(vscode.window.activeTextEditor, undefined, 'the neuron view has the focus');
+    const update = await moved;
+    await until(() => view.lastShown!.neuron.index !== before.index || view.lastShown!.neuron.layer !== before.layer);
+    assert.deepEqual({ ...update.cell }, { ...view.lastShown!.neuron }, 'the overlay and the view show the same cell');
+    assert.deepEqual({ ...charlens.lens.neuron.current }, { ...update.cell });
     view.dispose();
     const history = charlens.charlens.history;
     assert.ok(history.points.length > 0, `the earlier training runs left a loss curve (${history.points.length} points, ${history.samples.length} samples)`);
