@@ -1,0 +1,242 @@
+import { ModelConfig, WeightArrays, lstmLayerName, weightSpecs } from '../../modelConfig';
+
+/**
+ * Where everything of a training step lives in the one shared wasm memory:
+ * the control block the threads synchronise on, the flat parameter buffer
+ * (and, at the same offsets, gradients and optimizer moments), and the
+ * activations of a [B, T] batch.
+ *
+ * Internally E, H and V are padded to multiples of 8 (Ep, Hp, Vp: the
+ * kernels work on 4 x 8 blocks); every padded weight, moment and state entry
+ * is zero and stays zero: a padded hidden unit sees z = 0, so c = h = 0 and
+ * it gets no gradient, and padded vocabulary columns are masked out of the
+ * softmax. Activations are batch-major, row b*T + t, like the batch and the
+ * dropout masks, so a thread that owns batch rows [b0, b1) owns one
+ * contiguous block of rows in every buffer.
+ */
+export const PAD = 8;
+export const padded = (n: number): number => Math.ceil(n / PAD) * PAD;
+
+export interface Dims {
+  B: number;
+  T: number;
+  L: number;
+  V: number;
+  E: number;
+  H: number;
+  Vp: number;
+  Ep: number;
+  Hp: number;
+  /** 4 Hp: the gates i, f, g, o of a row, each Hp wide. */
+  G: number;
+}
+
+/**
+ * One weight in the flat buffers: Keras shape [rows, blocks * width] stored
+ * as [paddedRows, blocks * paddedWidth], so LSTM gate blocks pad separately.
+ */
+export interface PlacedWeight {
+  name: string;
+  /** In floats from the start of a flat buffer. */
+  offset: number;
+  rows: number;
+  paddedRows: number;
+  blocks: number;
+  width: number;
+  paddedWidth: number;
+  /** paddedRows * blocks * paddedWidth */
+  size: number;
+}
+
+export interface LayerBuffers {
+  /** [B*T, 4Hp] the input projection, then the activated gates, then their gradients. */
+  z: number;
+  /** [B*T, Hp] h_t, c_t, tanh(c_t) */
+  hs: number;
+  cs: number;
+  tanhC: number;
+  /** [B*T, Hp] h_{t-1} of each row (the carried state at t = 0), for dWh = hPrev^T dz. */
+  hPrev: number;
+  /** [B*T, Hp] dropout multipliers and the dropped output (0 when the model has no dropout). */
+  mask: number;
+  dropped: number;
+}
+
+export interface StateBuffers {
+  /** Per layer [B, Hp]. */
+  h: number[];
+  c: number[];
+}
+
+export interface TrainingLayout {
+  dims: Dims;
+  weights: PlacedWeight[];
+  byName: Map<string, PlacedWeight>;
+  /** Floats in each flat buffer (a multiple of 4). */
+  flatFloats: number;
+  /** Byte offsets of the flat buffers. */
+  params: number;
+  grads: number;
+  /** One flat buffer per optimizer moment (MOMENTS order). */
+  moments: number[];
+  /** Per kernel (lstm_l/kernel, lstm_l/recurrent_kernel, dense/kernel): its transpose [blocks * paddedWidth, paddedRows]. */
+  transposed: Map<string, number>;
+  /** [B*T] i32 inputs and targets. */
+  xIds: number;
+  yIds: number;
+  /** [B*T, 2] f32 softmax sums and target logits (softmaxCrossEntropy.wat). */
+  stats: number;
+  /** [B*T, Ep] the looked-up embeddings and their gradients. */
+  embedded: number;
+  dEmbedded: number;
+  layers: LayerBuffers[];
+  /** [B*T, Hp] gradient of the current layer's output, then of its h (the backward pass's dh). */
+  dH: number;
+  /** [B*T, Vp] logits, then their gradient. */
+  logits: number;
+  /** [B, Hp] the backward pass's dc. */
+  dc: number;
+  train: StateBuffers;
+  evaluation: StateBuffers;
+  /** [normChunks] f64 sums of squares of the gradient, per NORM_CHUNK floats. */
+  normParts: number;
+  normChunks: number;
+  bytes: number;
+}
+
+/** Bytes of the control block at the start of the memory (workerControl.ts); no buffer starts at 0. */
+export const CONTROL_BYTES = 256;
+/** Floats per partial sum of the gradient norm: fixed, so the sum's order does not depend on the thread count. */
+export const NORM_CHUNK = 16384;
+
+export function trainingLayout(config: ModelConfig, batchSize: number, seqLength: number, momentCount: number): TrainingLayout {
+  const { vocabSize: V, embeddingSize: E, hiddenSize: H, layers: L } = config;
+  const dims: Dims = { B: batchSize, T: seqLength, L, V, E, H, Vp: padded(V), Ep: padded(E), Hp: padded(H), G: 4 * padded(H) };
+  const { B, T, Vp, Ep, Hp, G } = dims;
+  const N = B * T;
+
+  let flat = 0;
+  const weights = weightSpecs(config).map((spec): PlacedWeight => {
+    const [rows, cols] = spec.shape.length === 1 ? [1, spec.shape[0]] : spec.shape;
+    const gates = spec.name.startsWith('lstm_') ? 4 : 1;
+    const width = cols / gates;
+    // Rows index E or H (padded) except the embedding's, which ids index.
+    const paddedRows = rows === 1 || spec.name === 'embedding/embeddings' ? rows : padded(rows);
+    const paddedWidth = padded(width);
+    const size = paddedRows * gates * paddedWidth;
+    const placed = { name: spec.name, offset: flat, rows, paddedRows, blocks: gates, width, paddedWidth, size };
+    flat += size;
+    return placed;
+  });
+
+  let top = CONTROL_BYTES;
+  const alloc = (floats: number): number => {
+    const at = top;
+    top += Math.ceil(floats / 16) * 64; // 64-byte (cache line) aligned
+    return at;
+  };
+  const params = alloc(flat);
+  const grads = alloc(flat);
+  const moments = Array.from({ length: momentCount }, () => alloc(flat));
+  const transposed = new Map(weights.filter((w) => w.name.endsWith('kernel')).map((w) => [w.name, alloc(w.size)]));
+  const state = (): StateBuffers => ({ h: Array.from({ length: L }, () => alloc(B * Hp)), c: Array.from({ length: L }, () => alloc(B * Hp)) });
+  const normChunks = Math.ceil(flat / NORM_CHUNK);
+  const layout: TrainingLayout = {
+    dims,
+    weights,
+    byName: new Map(weights.map((w) => [w.name, w])),
+    flatFloats: flat,
+    params,
+    grads,
+    moments,
+    transposed,
+    xIds: alloc(N),
+    yIds: alloc(N),
+    stats: alloc(2 * N),
+    embedded: alloc(N * Ep),
+    dEmbedded: alloc(N * Ep),
+    layers: Array.from({ length: L }, () => ({
+      z: alloc(N * G),
+      hs: alloc(N * Hp),
+      cs: alloc(N * Hp),
+      tanhC: alloc(N * Hp),
+      hPrev: alloc(N * Hp),
+      mask: config.dropout > 0 ? alloc(N * Hp) : 0,
+      dropped: config.dropout > 0 ? alloc(N * Hp) : 0,
+    })),
+    dH: alloc(N * Hp),
+    logits: alloc(N * Vp),
+    dc: alloc(B * Hp),
+    train: state(),
+    evaluation: state(),
+    normParts: alloc(2 * normChunks),
+    normChunks,
+    bytes: 0,
+  };
+  layout.bytes = top;
+  return layout;
+}
+
+export const weightNames = (layer: number) => {
+  const name = lstmLayerName(layer);
+  return { kernel: `${name}/kernel`, recurrent: `${name}/recurrent_kernel`, bias: `${name}/bias` };
+};
+
+/** Byte offset of weight `name` in the flat buffer starting at byte `base`. */
+export function weightAt(layout: TrainingLayout, base: number, name: string): number {
+  const w = layout.byName.get(name);
+  if (!w) throw new Error(`No weight ${name}`);
+  return base + w.offset * 4;
+}
+
+/** Writes Keras-layout `values` of `w` into the flat buffer `flat` (a view of the memory from byte `base`), padding zeroed. */
+export function packWeight(w: PlacedWeight, values: Float32Array, flat: Float32Array, base: number): void {
+  if (values.length !== w.rows * w.blocks * w.width) {
+    throw new Error(`${w.name} has ${values.length} values, expected ${w.rows * w.blocks * w.width}`);
+  }
+  const start = base / 4 + w.offset;
+  flat.fill(0, start, start + w.size);
+  for (let i = 0; i < w.rows; i++) {
+    for (let q = 0; q < w.blocks; q++) {
+      const from = (i * w.blocks + q) * w.width;
+      flat.set(values.subarray(from, from + w.width), start + (i * w.blocks + q) * w.paddedWidth);
+    }
+  }
+}
+
+/** The Keras-layout values of `w` from the flat buffer at byte `base` (a copy). */
+export function unpackWeight(w: PlacedWeight, flat: Float32Array, base: number): Float32Array {
+  const out = new Float32Array(w.rows * w.blocks * w.width);
+  const start = base / 4 + w.offset;
+  for (let i = 0; i < w.rows; i++) {
+    for (let q = 0; q < w.blocks; q++) {
+      const from = start + (i * w.blocks + q) * w.paddedWidth;
+      out.set(flat.subarray(from, from + w.width), (i * w.blocks + q) * w.width);
+    }
+  }
+  return out;
+}
+
+export function packWeights(layout: TrainingLayout, arrays: WeightArrays, flat: Float32Array, base: number, key: (name: string) => string = (n) => n): void {
+  for (const w of layout.weights) {
+    const values = arrays.get(key(w.name));
+    if (!values) throw new Error(`Missing ${key(w.name)}`);
+    packWeight(w, values, flat, base);
+  }
+}
+
+export function unpackWeights(layout: TrainingLayout, flat: Float32Array, base: number, key: (name: string) => string = (n) => n): WeightArrays {
+  return new Map(layout.weights.map((w) => [key(w.name), unpackWeight(w, flat, base)]));
+}
+
+/** A carried state [B, H] as it sits padded in a [B, Hp] buffer (pack and unpack it with offset `at` as base). */
+export const stateMatrix = (dims: Dims): PlacedWeight => ({
+  name: 'carried state',
+  offset: 0,
+  rows: dims.B,
+  paddedRows: dims.B,
+  blocks: 1,
+  width: dims.H,
+  paddedWidth: dims.Hp,
+  size: dims.B * dims.Hp,
+});

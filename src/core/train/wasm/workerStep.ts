@@ -1,0 +1,231 @@
+import { dropThreshold, layerMaskSeed } from '../dropoutMask';
+import { clipScale } from '../stepMath';
+import { INIT_BIAS, INIT_ZERO, Kernels } from './kernelModules';
+import { F64Slot, JobKind, Slot, WorkerInit, barrier, share } from './workerControl';
+import { NORM_CHUNK, StateBuffers, TrainingLayout, weightAt, weightNames } from './trainingLayout';
+
+/**
+ * One worker's share of a job. The batch rows are split between workers
+ * (worker w owns rows [b0, b1) of every stream, a contiguous block of
+ * batch-major rows), which makes the whole forward and backward pass,
+ * recurrence included, independent per worker: no barrier per time step.
+ * Only what sums over all rows is split another way, by output columns or
+ * rows: the weight gradients, the norm and the update. Every sum then runs
+ * in an order that does not depend on the number of workers, so 1 and N
+ * threads give bitwise the same numbers.
+ *
+ *   Step:      transposes | forward rows ‖ backward rows, carry state ‖ weight gradients ‖ norm parts ‖ clip + update
+ *   Gradients: transposes | forward rows ‖ backward rows ‖ weight gradients
+ *   Evaluate:  forward rows, carry state                         (‖ = barrier)
+ */
+export class WorkerStep {
+  private readonly f32: Float32Array;
+  private readonly f64: Float64Array;
+  private readonly control: Int32Array;
+  private readonly layout: TrainingLayout;
+
+  constructor(
+    private readonly k: Kernels,
+    private readonly init: WorkerInit,
+  ) {
+    const buffer = init.memory.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.control = new Int32Array(buffer);
+    this.layout = init.layout;
+  }
+
+  run(kind: JobKind): void {
+    const B = this.control[Slot.Batch];
+    const T = this.control[Slot.Seq];
+    const dropoutSeed = this.control[Slot.DropoutOn] ? this.control[Slot.DropoutSeed] >>> 0 : undefined;
+    const rows = share(B, this.init.index, this.init.count);
+    const backward = kind !== JobKind.Evaluate;
+    const state = kind === JobKind.Evaluate ? this.layout.evaluation : this.layout.train;
+    if (backward) this.transposeWeights();
+    this.forward(B, T, rows, state, dropoutSeed, backward);
+    if (backward) {
+      this.sync();
+      this.backward(T, rows, state, dropoutSeed);
+    }
+    if (kind !== JobKind.Gradients) this.carryState(T, rows, state);
+    if (!backward) return;
+    this.sync();
+    this.weightGradients(B * T, dropoutSeed);
+    if (kind === JobKind.Gradients) return;
+    this.sync();
+    this.sumSquareParts();
+    this.sync();
+    this.update();
+  }
+
+  private sync(): void {
+    barrier(this.control, this.init.count);
+  }
+
+  private w(name: string): number {
+    return weightAt(this.layout, this.layout.params, name);
+  }
+
+  private transposed(name: string): number {
+    return this.layout.transposed.get(name)!;
+  }
+
+  /** The input of layer l + 1 (or of the output projection): layer l's output, dropped out when training with dropout. */
+  private output(l: number, dropoutSeed: number | undefined): number {
+    const layer = this.layout.layers[l];
+    return dropoutSeed !== undefined && this.init.dropout > 0 ? layer.dropped : layer.hs;
+  }
+
+  private transposeWeights(): void {
+    const { index, count } = this.init;
+    for (const [name, to] of this.layout.transposed) {
+      const w = this.layout.byName.get(name)!;
+      const cols = w.blocks * w.paddedWidth;
+      const [r0, r1] = share(w.paddedRows, index, count);
+      this.k.transpose(to, this.w(name), w.paddedRows, cols, r0, r1);
+    }
+  }
+
+  private forward(B: number, T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined, backward: boolean): void {
+    const { k, layout } = this;
+    const { L, V, H, Vp, Ep, Hp, G } = layout.dims;
+    const rows = b1 - b0;
+    if (rows === 0) return;
+    const r0 = b0 * T;
+    const n = rows * T;
+    k.embeddingLookup(layout.embedded + r0 * Ep * 4, this.w('embedding/embeddings'), layout.xIds + r0 * 4, n, Ep);
+    for (let l = 0; l < L; l++) {
+      const layer = layout.layers[l];
+      const names = weightNames(l);
+      const inWidth = l === 0 ? Ep : Hp;
+      const input = l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed);
+      // x Wx + b for all T steps of these rows at once
+      k.matmul(layer.z + r0 * G * 4, input + r0 * inWidth * 4, this.w(names.kernel), n, inWidth, G, inWidth * 4, G * 4, INIT_BIAS, this.w(names.bias));
+      for (let t = 0; t < T; t++) {
+        const row = r0 + t; // batch row b0 at step t; the others follow T rows apart
+        const first = t === 0;
+        k.lstmStepForward(
+          layer.z + row * G * 4, T * G * 4,
+          first ? state.h[l] + b0 * Hp * 4 : layer.hs + (row - 1) * Hp * 4,
+          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * Hp * 4,
+          first ? Hp * 4 : T * Hp * 4,
+          layer.hs + row * Hp * 4, layer.cs + row * Hp * 4, layer.tanhC + row * Hp * 4, T * Hp * 4,
+          this.w(names.recurrent), rows, Hp,
+        );
+      }
+      if (backward) this.gatherPreviousH(T, [b0, b1], l, state);
+      if (dropoutSeed !== undefined && this.init.dropout > 0) {
+        const keep = 1 / (1 - this.init.dropout);
+        k.dropoutMask(layer.mask + r0 * Hp * 4, layerMaskSeed(dropoutSeed, l), dropThreshold(this.init.dropout), keep, r0, n, H, Hp);
+        k.applyMask(layer.dropped + r0 * Hp * 4, layer.hs + r0 * Hp * 4, layer.mask + r0 * Hp * 4, n * Hp);
+      }
+    }
+    k.matmul(layout.logits + r0 * Vp * 4, this.output(L - 1, dropoutSeed) + r0 * Hp * 4, this.w('dense/kernel'), n, Hp, Vp, Hp * 4, Vp * 4, INIT_BIAS, this.w('dense/bias'));
+    k.softmaxCrossEntropy(layout.logits + r0 * Vp * 4, layout.yIds + r0 * 4, layout.stats + r0 * 8, n, V, Vp, 1 / (B * T), backward ? 1 : 0);
+  }
+
+  /** hPrev rows: the carried h for t = 0, h_{t-1} after; what dWh = hPrev^T dz needs as one [B*T, Hp] matrix. */
+  private gatherPreviousH(T: number, [b0, b1]: [number, number], l: number, state: StateBuffers): void {
+    const Hp = this.layout.dims.Hp;
+    const { hs, hPrev } = this.layout.layers[l];
+    for (let b = b0; b < b1; b++) {
+      const to = hPrev / 4 + b * T * Hp;
+      this.f32.copyWithin(to, state.h[l] / 4 + b * Hp, state.h[l] / 4 + (b + 1) * Hp);
+      this.f32.copyWithin(to + Hp, hs / 4 + b * T * Hp, hs / 4 + ((b + 1) * T - 1) * Hp);
+    }
+  }
+
+  private backward(T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined): void {
+    const { k, layout } = this;
+    const { L, Vp, Ep, Hp, G } = layout.dims;
+    const rows = b1 - b0;
+    if (rows === 0) return;
+    const r0 = b0 * T;
+    const n = rows * T;
+    k.matmul(layout.dH + r0 * Hp * 4, layout.logits + r0 * Vp * 4, this.transposed('dense/kernel'), n, Vp, Hp, Vp * 4, Hp * 4, INIT_ZERO, 0);
+    for (let l = L - 1; l >= 0; l--) {
+      const layer = layout.layers[l];
+      const names = weightNames(l);
+      if (dropoutSeed !== undefined && this.init.dropout > 0) k.applyMask(layout.dH + r0 * Hp * 4, layout.dH + r0 * Hp * 4, layer.mask + r0 * Hp * 4, n * Hp);
+      const dc = layout.dc + b0 * Hp * 4;
+      this.f32.fill(0, dc / 4, dc / 4 + rows * Hp);
+      for (let t = T - 1; t >= 0; t--) {
+        const row = r0 + t;
+        const first = t === 0;
+        k.lstmStepBackward(
+          layer.z + row * G * 4, T * G * 4, layout.dH + row * Hp * 4, layer.tanhC + row * Hp * 4, T * Hp * 4,
+          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * Hp * 4,
+          first ? Hp * 4 : T * Hp * 4,
+          dc, this.transposed(names.recurrent), first ? 0 : layout.dH + (row - 1) * Hp * 4, rows, Hp,
+        );
+      }
+      // dz Wx^T: the gradient of this layer's input (the layer below's output, or the embeddings)
+      const inWidth = l === 0 ? Ep : Hp;
+      const dInput = l === 0 ? layout.dEmbedded : layout.dH;
+      k.matmul(dInput + r0 * inWidth * 4, layer.z + r0 * G * 4, this.transposed(names.kernel), n, G, inWidth, G * 4, inWidth * 4, INIT_ZERO, 0);
+    }
+  }
+
+  /** The state after each stream's last step becomes the next batch's initial state. */
+  private carryState(T: number, [b0, b1]: [number, number], state: StateBuffers): void {
+    const Hp = this.layout.dims.Hp;
+    this.layout.layers.forEach((layer, l) => {
+      for (let b = b0; b < b1; b++) {
+        const last = ((b + 1) * T - 1) * Hp;
+        this.f32.copyWithin(state.h[l] / 4 + b * Hp, layer.hs / 4 + last, layer.hs / 4 + last + Hp);
+        this.f32.copyWithin(state.c[l] / 4 + b * Hp, layer.cs / 4 + last, layer.cs / 4 + last + Hp);
+      }
+    });
+  }
+
+  private weightGradients(N: number, dropoutSeed: number | undefined): void {
+    const { k, layout } = this;
+    const { index, count } = this.init;
+    const { L, V, Vp, Ep, Hp, G } = layout.dims;
+    const g = (name: string) => weightAt(layout, layout.grads, name);
+    const split4 = (units: number): [number, number] => share(units / 4, index, count).map((u) => u * 4) as [number, number];
+    let [a, b] = split4(Ep);
+    k.embeddingGradient(g('embedding/embeddings'), layout.dEmbedded, layout.xIds, N, V, Ep, a, b);
+    for (let l = 0; l < L; l++) {
+      const layer = layout.layers[l];
+      const names = weightNames(l);
+      const inWidth = l === 0 ? Ep : Hp;
+      const input = l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed);
+      [a, b] = split4(inWidth);
+      k.matmulTransA(g(names.kernel), input, layer.z, N, a, b, G, inWidth * 4, G * 4);
+      [a, b] = split4(Hp);
+      k.matmulTransA(g(names.recurrent), layer.hPrev, layer.z, N, a, b, G, Hp * 4, G * 4);
+      [a, b] = split4(G);
+      k.columnSum(g(names.bias), layer.z, N, G * 4, a, b);
+    }
+    [a, b] = split4(Hp);
+    k.matmulTransA(g('dense/kernel'), this.output(L - 1, dropoutSeed), layout.logits, N, a, b, Vp, Hp * 4, Vp * 4);
+    [a, b] = split4(Vp);
+    k.columnSum(g('dense/bias'), layout.logits, N, Vp * 4, a, b);
+  }
+
+  private sumSquareParts(): void {
+    const { layout } = this;
+    for (let c = this.init.index; c < layout.normChunks; c += this.init.count) {
+      const n = Math.min(NORM_CHUNK, layout.flatFloats - c * NORM_CHUNK);
+      this.f64[layout.normParts / 8 + c] = this.k.sumSquares(layout.grads + c * NORM_CHUNK * 4, n);
+    }
+  }
+
+  private update(): void {
+    const { k, layout, init } = this;
+    let sum = 0;
+    for (let c = 0; c < layout.normChunks; c++) sum += this.f64[layout.normParts / 8 + c];
+    const scale = clipScale(Math.sqrt(sum), init.gradClip);
+    const [u0, u1] = share(layout.flatFloats / 4, init.index, init.count);
+    const at = (base: number) => base + u0 * 16;
+    const n = (u1 - u0) * 4;
+    const lr = this.f64[F64Slot.LearningRate];
+    if (init.optimizer === 'adam') {
+      k.adamUpdate(at(layout.params), at(layout.grads), at(layout.moments[0]), at(layout.moments[1]), n, lr, this.f64[F64Slot.C1], this.f64[F64Slot.C2], scale);
+    } else {
+      k.rmspropUpdate(at(layout.params), at(layout.grads), at(layout.moments[0]), n, lr, scale);
+    }
+  }
+}
