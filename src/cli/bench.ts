@@ -7,6 +7,7 @@ import { Random } from '../core/random';
 import { ParsedArgs, UsageError, numberOption } from './args';
 import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchOverlay } from './benchOverlay';
+import { benchTrainWebGpu } from './benchTrainWebGpu';
 
 interface Dims {
   B: number;
@@ -69,4 +70,14 @@ async function benchTraining(args: ParsedArgs): Promise<void> {
   const ratio = (a: string, b: string) => (ms.get(b)! / ms.get(a)!).toFixed(1);
   process.stdout.write(`  wasm is ${ratio('wasm/fused', 'cpu/fused')}x faster than cpu (fused LSTM on both)\n`);
   process.stdout.write(`  fused LSTM is ${ratio('wasm/fused', 'wasm/reference')}x faster than the op-by-op reference (wasm)\n`);
+
+  process.stdout.write('WebGPU (WGSL trainer, and tfjs ops on tfjs-backend-webgpu), same step:\n');
+  const gpuRows = await benchTrainWebGpu(steps);
+  const small = (path: string) => gpuRows.find((r) => r.path === path && r.shape.H === d.H && r.shape.B === d.B);
+  const wgsl = small('webgpu');
+  if (wgsl) process.stdout.write(`  WGSL trainer: ${(ms.get('wasm/fused')! / wgsl.msPerStep).toFixed(2)}x the wasm fused path at (${d.B},${d.T},${d.H},${d.L},${d.V}) [${wgsl.adapter}]\n`);
+  for (const row of gpuRows.filter((r) => r.path === 'webgpu')) {
+    const tfjs = gpuRows.find((r) => r.path === 'tfjs-webgpu' && r.shape === row.shape);
+    if (tfjs) process.stdout.write(`  WGSL trainer: ${(tfjs.msPerStep / row.msPerStep).toFixed(1)}x tfjs op by op on the same adapter at H=${row.shape.H}, B=${row.shape.B}\n`);
+  }
 }
