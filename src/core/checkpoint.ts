@@ -116,12 +116,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
   const file = path.join(dir, MODEL_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`No CharLens model at ${dir}: ${MODEL_FILE} not found`);
   removeStaleTempFiles(dir);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CheckpointError(`Cannot read ${file}: ${fileErrorReason(err) ?? (err as Error).message}`);
-  }
+  const text = readModelFile(file).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -168,13 +163,21 @@ function writeBlob(dir: string, prefix: string, data: Float32Array): string {
   return name;
 }
 
+function readModelFile(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new CheckpointError(`Cannot read ${file}: ${fileErrorReason(err) ?? (err as Error).message}`);
+  }
+}
+
 function readBlob(dir: string, name: string, specs: WeightSpec[]): Float32Array {
   if (name.includes('/') || name.includes('\\')) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: bad weight file name ${JSON.stringify(name)}`);
   }
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`);
-  const bytes = fs.readFileSync(file);
+  const bytes = readModelFile(file);
   const needed = specs.reduce((n, s) => n + specSize(s), 0) * 4;
   if (bytes.length !== needed) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} is ${bytes.length} bytes but its manifest needs ${needed}`);

@@ -137,6 +137,12 @@ test('a model.json missing a field is a CheckpointError naming the file and the 
   }
 });
 
+test('a model file that cannot be read says why', (t) => {
+  const dir = tempDir(t);
+  fs.mkdirSync(path.join(dir, 'model.json'));
+  assert.throws(() => loadCheckpoint(dir), (e: unknown) => e instanceof CheckpointError && e.message === `Cannot read ${path.join(dir, 'model.json')}: a folder, not a file`);
+});
+
 test('every bad train option is a UserError, val + test fractions included', () => {
   const bad: Array<Partial<typeof DEFAULT_TRAIN_OPTIONS>> = [
     { layers: 0 }, { hidden: -5 }, { lr: 0 }, { dropout: 1 }, { valFrac: 1 }, { valFrac: 0.5, testFrac: 0.5 },
