@@ -14,8 +14,9 @@ const USAGE = `CharLens: character-level LSTMs for code
                           [--minutes m] [--max-steps n] [--resume | --force] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
                           [--seed 123] [--include glob] [--exclude glob] [--ngram-order 10]
       --hidden left out or 0: the size is chosen from the corpus size. A model already in --out is
-      continued with --resume or replaced with --force; without either, train refuses to start. After training, an n-gram of the
-      training split and the LSTM/n-gram mixture weight are fitted and saved with the model (0 = no n-gram).
+      continued with --resume or replaced with --force; without either, train refuses to start.
+      After training, an n-gram of the training split and the LSTM/n-gram mixture weight are fitted
+      and saved with the model (--ngram-order 0 = no n-gram).
   charlens sample <model> [--temperature 1] [--prime text] [--length 2000 (at most 1,000,000)] [--seed 123] [--top-k k] [--top-p p] [--argmax]
   charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order 10]
       LSTM loss, then a table of the LSTM, a Kneser-Ney character n-gram and their mixture, static and
