@@ -4,7 +4,7 @@ import { ModelConfig } from '../core/modelConfig';
 import { LstmImplementation } from '../core/train/tfjs/network';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Random } from '../core/random';
-import { ParsedArgs, UsageError, numberOption } from './args';
+import { ParsedArgs, UsageError, flag, numberOption } from './args';
 import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchOverlay } from './benchOverlay';
 import { benchTrainWebGpu } from './benchTrainWebGpu';
@@ -46,7 +46,7 @@ export async function benchCommand(args: ParsedArgs): Promise<number> {
   const which = args.positional[0] ?? 'all';
   if (!['all', 'train', 'completion', 'overlay', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop or nothing (all), not '${which}'`);
   if (which === 'all' || which === 'train') await benchTraining(args);
-  if (which === 'all' || which === 'completion') await benchCompletion();
+  if (which === 'all' || which === 'completion') await benchCompletion(flag(args, 'while-training'));
   if (which === 'all' || which === 'overlay') await benchOverlay();
   if (which === 'all' || which === 'event-loop') await benchEventLoop();
   return 0;
