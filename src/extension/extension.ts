@@ -41,6 +41,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const engine = new EngineClient(path.join(extension.extensionPath, 'dist', 'engine.js'), output, notify, async (client) => {
     const init = await client.request(Initialize, {
       backend: readSettings().backend,
+      // Also in Restricted Mode: the workspace model lives in CharLens's own storage, not in the workspace's files.
       models: [
         { dir: workspaceModelDir(extension), source: 'workspace' },
         { dir: defaultModelDir(extension), source: 'default' },

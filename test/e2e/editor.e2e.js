@@ -63,6 +63,9 @@ const USER_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
+// The second run: a folder not trusted opens in Restricted Mode without asking.
+const RESTRICTED_SETTINGS = { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' };
+
 const ACTIVE_EDITOR = '.editor-group-container.active .monaco-editor';
 /** main.c's editor in the first group, also while the neuron view beside it has the focus. */
 const FIRST_EDITOR = '.editor-group-container .monaco-editor';
@@ -382,6 +385,26 @@ async function trainFromCommandPalette(workbench, log) {
   return { notification, status };
 }
 
+/**
+ * In Restricted Mode CharLens still completes with the shipped model, and
+ * Train on Workspace says that it needs trust instead of training.
+ */
+async function restrictedMode(workbench, log) {
+  const { page } = workbench;
+  await waitFor(workbench, 'the Restricted Mode banner', () => document.querySelector('.part.banner')?.textContent.includes('Restricted Mode'));
+  const completion = await ghostTextCompletion(workbench, log);
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'CharLens: Train on Workspace', 'CharLens: Train on Workspace');
+  await page.click('[id="status.notifications"]');
+  const items = await waitFor(workbench, 'the notice that training needs trust', notificationsProbe, undefined, {
+    accept: (list) => list?.some((n) => n.text.includes('needs a trusted workspace')),
+  });
+  const notice = items.find((n) => n.text.includes('needs a trusted workspace')).text;
+  log(`restricted: "${notice}"`);
+  await workbench.screenshot('e2e-restricted.png');
+  return { completion, notice };
+}
+
 async function main() {
   const logger = createLogger({ name: 'e2e', logPath: path.join(RESULTS_DIR, 'e2e.log') });
   const started = Date.now();
@@ -389,22 +412,28 @@ async function main() {
   const log = (msg) => logger.log(`${elapsed().padStart(7)}  ${msg}`);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp', 'charlens-e2e-'));
-  const folder = path.join(scratch, 'workspace');
-  fs.cpSync(path.join(REPO, 'test', 'fixtures', 'workspace'), folder, { recursive: true });
-  fs.mkdirSync(path.join(folder, '.vscode'));
-  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(WORKSPACE_SETTINGS, null, 2));
-
-  const workbench = new Workbench({
-    logger,
-    extensionDevelopmentPath: [REPO],
-    folder,
-    userDataDir: path.join(scratch, 'user-data'),
-    userSettings: USER_SETTINGS,
-    deadline: started + TIMEOUT_MS,
-    deadlineMessage: `the e2e run did not finish within ${TIMEOUT_MS / 1000} s (CHARLENS_E2E_TIMEOUT_MS)`,
-  });
+  const workbenches = [];
+  /** A workbench on a fresh copy of the fixture with a fresh profile; `restricted` leaves the folder untrusted. */
+  const open = (name, restricted = false) => {
+    const folder = path.join(scratch, name, 'workspace');
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'workspace'), folder, { recursive: true });
+    fs.mkdirSync(path.join(folder, '.vscode'));
+    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(WORKSPACE_SETTINGS, null, 2));
+    const workbench = new Workbench({
+      logger,
+      extensionDevelopmentPath: [REPO],
+      folder,
+      userDataDir: path.join(scratch, name, 'user-data'),
+      userSettings: restricted ? { ...USER_SETTINGS, ...RESTRICTED_SETTINGS } : USER_SETTINGS,
+      workspaceTrust: restricted,
+      deadline: started + TIMEOUT_MS,
+      deadlineMessage: `the e2e run did not finish within ${TIMEOUT_MS / 1000} s (CHARLENS_E2E_TIMEOUT_MS)`,
+    });
+    workbenches.push(workbench);
+    return workbench;
+  };
   const cleanup = async () => {
-    await workbench.close();
+    for (const workbench of workbenches) await workbench.close();
     if (process.env.CHARLENS_KEEP_SCRATCH) log(`scratch kept: ${scratch}`);
     else fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
     await logger.close();
@@ -427,12 +456,17 @@ async function main() {
     }
   };
   let ok = false;
+  let workbench = open('trusted');
   try {
     await step('start', () => workbench.start());
     const completion = await step('ghost text', () => ghostTextCompletion(workbench, log));
     const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
     const view = await step('neuron view', () => neuronView(workbench, log, overlays.cell));
     const training = await step('training', () => trainFromCommandPalette(workbench, log));
+    await workbench.close();
+    workbench = open('restricted', true);
+    await step('restricted start', () => workbench.start());
+    const restricted = await step('restricted mode', () => restrictedMode(workbench, log));
     ok = true;
     logger.log('PASS');
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
@@ -440,7 +474,8 @@ async function main() {
     logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-training-finished.png');
+    logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);

@@ -22,6 +22,9 @@ const NODE = path.join(HOST_DIR, 'node', 'bin', 'node'); // the Node code-server
 const CODE_SERVER = path.join(HOST_DIR, 'code-server', 'node_modules', 'code-server');
 const CHROMIUM = process.env.CHARLENS_CHROMIUM || '/usr/bin/chromium';
 const RESULTS_DIR = path.join(REPO, 'test-results');
+// Taken before start() points TMPDIR into a run's own scratch folder, which
+// close() removes: a second workbench in the same process starts from here.
+const TMP_BASE = os.tmpdir();
 
 // Routine output of the workbench and server on an offline machine. VS Code
 // sends the extension host's console to the same log as the workbench's own
@@ -177,6 +180,7 @@ class Workbench {
    * @param {string} [o.userDataDir] default: fresh, in the scratch folder
    * @param {string} [o.extensionsDir] default: fresh, in the scratch folder
    * @param {object} [o.userSettings] written to the profile's settings.json before the start
+   * @param {boolean} [o.workspaceTrust] keep VS Code's workspace trust on (default off, as @vscode/test-electron runs it)
    * @param {NodeJS.ProcessEnv} [o.env] environment for code-server and so the extension host (default: ours)
    * @param {(page: import('playwright-core').Page) => Promise<void>} [o.beforeOpen] runs before the page loads
    * @param {number} [o.deadline] Date.now()-based time by which `failed` rejects
@@ -206,7 +210,7 @@ class Workbench {
     // state under HOME, and VS Code leaves sockets in TMPDIR. Kept under a short
     // temp dir: unix socket paths are limited to 107 bytes and VS Code's socket
     // names (vscode-ipc-<uuid>.sock) take 52 of them.
-    const tmpBase = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
+    const tmpBase = TMP_BASE.length <= 40 ? TMP_BASE : '/tmp';
     this.scratch = fs.mkdtempSync(path.join(tmpBase, 'charlens-vscode-'));
     const dirs = {};
     for (const d of ['home', 'config', 'data', 'cache', 'state', 'tmp']) {
@@ -240,7 +244,7 @@ class Workbench {
       '--config', path.join(dirs.config, 'code-server.yaml'), // never the user's CODE_SERVER_CONFIG
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(this.o.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       '--user-data-dir', userDataDir,

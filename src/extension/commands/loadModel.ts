@@ -2,8 +2,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LoadModel, ModelInfo } from '../../engine/protocol';
 import { CharLens } from '../context';
+import { trustedFor } from '../trust';
 
 export async function loadModel(charlens: CharLens, dir?: string): Promise<ModelInfo | undefined> {
+  if (!trustedFor('Load Model', charlens.notify)) return undefined;
   if (!dir) {
     const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Load CharLens model', title: 'Folder with model.json' });
     if (!picked?.[0]) return undefined;

@@ -7,6 +7,7 @@ import { DashboardPanel } from '../panels/dashboardPanel';
 import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
 import { showTrainingProgress, trainingEnd } from '../trainingProgress';
+import { trustedFor } from '../trust';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
 export interface TrainArgs {
@@ -21,6 +22,7 @@ const LAST_TRAINING_KEY = 'charlens.lastTraining';
 let running = false;
 
 export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {}, resume = false): Promise<TrainOutcome | undefined> {
+  if (!trustedFor(resume ? 'Resume Training' : 'Train on Workspace', charlens.notify)) return undefined;
   if (running) {
     charlens.notify.warn('training is already running. Stop it first ("CharLens: Stop Training").');
     return { busy: true };
