@@ -197,8 +197,9 @@ const MAX_TRACE_RANGE = 100_000;
 /** Characters one Detail may describe (the neuron view shows at most 1500). */
 const MAX_DETAIL_RANGE = 5_000;
 /** The `charlens.completion.maxChars` setting's maximum. */
-export const MAX_COMPLETION_CHARS = 400;
-export const MAX_SAMPLE_LENGTH = 100_000;
+const MAX_COMPLETION_CHARS = 400;
+/** Tighter than the CLI's bound (core/sampling.ts): the engine samples on the thread that answers the editor. */
+const MAX_ENGINE_SAMPLE = 100_000;
 const MAX_TOP_K = 100;
 const MAX_PATH = 4096;
 const MAX_GLOBS = 1000;
@@ -266,7 +267,7 @@ const exploreParams: Schema<ExploreParams> = object({ folder: path, include: opt
 const sampleParams: Schema<SampleParams> = object({
   // 0 would divide the logits by zero; argmax is what completions are for.
   temperature: number(0.01, 5),
-  length: integer(1, MAX_SAMPLE_LENGTH),
+  length: integer(1, MAX_ENGINE_SAMPLE),
   prime: string(10_000),
   seed: integer(0, Number.MAX_SAFE_INTEGER),
 });

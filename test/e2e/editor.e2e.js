@@ -5,8 +5,13 @@
 //   1. open main.c, type inside a function body, ghost text appears, Tab accepts it;
 //   2. "CharLens: Toggle Prediction Overlay" and "Toggle Neuron Overlay" colour the
 //      visible text and show their legend;
-//   3. "CharLens: Train on Workspace" from the command palette finishes with a
-//      notification, and the status bar then names the workspace model.
+//   3. "Show Neuron View" colours the text with the theme's CharLens colours
+//      (read back as computed styles), and its next-cell button moves the
+//      editor's neuron overlay along with it;
+//   4. "CharLens: Train on Workspace" from the command palette finishes with a
+//      notification, and the status bar then names the workspace model;
+//   5. in a second workbench whose folder is not trusted (Restricted Mode),
+//      ghost text still works and training says it needs trust.
 // The workspace is a temporary copy of test/fixtures/workspace with small
 // training settings in .vscode/settings.json, so the repo's fixture stays as it
 // is; the VS Code profile is fresh, so no earlier run's trained model answers.
