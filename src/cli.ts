@@ -12,8 +12,10 @@ const USAGE = `CharLens: character-level LSTMs for code
   charlens train <folder> [--out dir] [--layers 2] [--hidden 128] [--dropout 0] [--seq-length 50]
                           [--batch-size 50] [--lr 0.002] [--epochs 50] [--grad-clip 5] [--val-frac 0.05]
                           [--minutes m] [--max-steps n] [--resume | --force] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
-                          [--seed 123] [--include glob] [--exclude glob] [--ngram-order 10]
-      --hidden left out or 0: the size is chosen from the corpus size. A model already in --out is
+                          [--seed 123] [--include glob] [--exclude glob] [--ngram-order 10] [--threads n]
+      --hidden left out or 0: the size is chosen, with --minutes as the largest model that reads the
+      corpus enough in that time (from a speed probe), else from the corpus size; the line saying so
+      comes before the first step. --threads: the wasm trainer's threads. A model already in --out is
       continued with --resume or replaced with --force; without either, train refuses to start.
       After training, an n-gram of the training split and the LSTM/n-gram mixture weight are fitted
       and saved with the model (--ngram-order 0 = no n-gram).
@@ -32,7 +34,7 @@ const USAGE = `CharLens: character-level LSTMs for code
 
 const COMMON = ['backend', 'include', 'exclude'];
 const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
-  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes', 'ngram-order'], flags: ['resume', 'force'], run: trainCommand },
+  train: { values: [...TRAIN_NUMBER_OPTIONS, ...COMMON, 'out', 'optimizer', 'max-file-bytes', 'ngram-order', 'threads'], flags: ['resume', 'force'], run: trainCommand },
   sample: { values: ['temperature', 'top-k', 'top-p', 'prime', 'seed', 'length', 'stop'], flags: ['argmax'], run: sampleCommand },
   eval: { values: ['include', 'exclude', 'train', 'val', 'order'], flags: [], run: evalCommand },
   ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },

@@ -21,7 +21,9 @@ import { prepareOutFolder, trainRequest } from './trainOptions';
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function useBackend(args: ParsedArgs): Promise<BackendChoice> {
-  const choice = await selectBackend((stringOption(args, 'backend') ?? 'auto') as BackendRequest);
+  const threads = numberOption(args, 'threads');
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be a positive integer, got ${threads}`);
+  const choice = await selectBackend((stringOption(args, 'backend') ?? 'auto') as BackendRequest, { threads });
   const passedOver = choice.skipped.length > 0 && stringOption(args, 'backend') === undefined ? ` (passed over ${choice.skipped.join('; ')})` : '';
   process.stderr.write(`Backend: ${choice.description}${passedOver}\n`);
   return choice;

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, BackendRequest } from './backendNames';
 import type { TrainerFactory } from './train/loop';
 import { createTfjsTrainer } from './train/tfjs/tfjsTrainer';
+import { createWasmTrainer, defaultThreadCount, wasmTrainerSupport } from './train/wasm/wasmTrainer';
 import { GpuContext, openGpu } from './train/webgpu/device';
 import { createWebGpuTrainer } from './train/webgpu/webgpuTrainer';
 import { UserError } from './userError';
@@ -34,7 +35,12 @@ export interface BackendChoice {
 
 export class BackendError extends UserError {}
 
-export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+export interface BackendOptions {
+  /** Threads of the wasm CPU trainer (default: the cores, less one for the editor when there are more than 2). */
+  threads?: number;
+}
+
+export async function selectBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
   if (request !== 'auto' && !BACKENDS.includes(request)) {
     throw new BackendError(`Unknown backend '${request}'; choose one of auto, ${BACKENDS.join(', ')}`);
   }
@@ -42,7 +48,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   const skipped: string[] = [];
   for (const name of candidates) {
     try {
-      return { name, skipped, ...(await activate(name, request === name)) };
+      return { name, skipped, ...(await activate(name, request === name, options)) };
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -54,7 +60,7 @@ type Activated = Omit<BackendChoice, 'name' | 'skipped'>;
 
 const onTfjs = (description: string, gpu = false): Activated => ({ description, gpu, createTrainer: (spec) => createTfjsTrainer(spec, 'fused', description) });
 
-async function activate(name: BackendName, named: boolean): Promise<Activated> {
+async function activate(name: BackendName, named: boolean, options: BackendOptions): Promise<Activated> {
   switch (name) {
     case 'tensorflow-gpu':
       loadOptional('@tensorflow/tfjs-node-gpu', 'it needs CUDA 11.2, cuDNN 8.1 and the libtensorflow its install downloads');
@@ -68,7 +74,7 @@ async function activate(name: BackendName, named: boolean): Promise<Activated> {
       return activateWebGpu(named);
     case 'wasm':
       await useWasm();
-      return onTfjs('wasm (CPU)');
+      return wasmTrainer(options.threads);
     case 'cpu':
       require('@tensorflow/tfjs-backend-cpu');
       await use('cpu');
@@ -96,6 +102,22 @@ function loadOptional(pkg: string, why: string): void {
     const notInstalled = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
     throw new Error(notInstalled ? `${pkg} is not installed (${why})` : `${pkg} failed to load: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Our WebAssembly SIMD trainer on worker threads where the runtime has SIMD
+ * and shared memory, else tfjs's wasm backend (which the rest of tfjs work
+ * uses either way), saying why.
+ */
+function wasmTrainer(requested?: number): Activated {
+  const support = wasmTrainerSupport();
+  if (support.reason) return onTfjs(`wasm (CPU, tfjs: ${support.reason})`);
+  const threads = requested && requested > 0 ? requested : defaultThreadCount();
+  return {
+    description: `wasm SIMD (CPU, ${threads} thread${threads === 1 ? '' : 's'})`,
+    gpu: false,
+    createTrainer: (spec) => createWasmTrainer(spec, { threads }),
+  };
 }
 
 /** One GPU device per process, opened on first use and kept: Dawn devices are costly to open and must not leak. */

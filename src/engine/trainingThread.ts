@@ -17,6 +17,8 @@ import { Vocabulary } from '../core/vocabulary';
  */
 export interface ThreadJob extends Omit<TrainingJob, 'backend'> {
   backend: BackendRequest;
+  /** Threads of the wasm CPU trainer (default: backend.ts's choice). */
+  threads?: number;
 }
 
 export interface ThreadPlan {

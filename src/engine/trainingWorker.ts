@@ -11,7 +11,7 @@ const controller = new AbortController();
 port.on('message', (m: EngineMessage) => m.type === 'stop' && controller.abort());
 
 async function run(job: ThreadJob): Promise<void> {
-  const backend = await selectBackend(job.backend);
+  const backend = await selectBackend(job.backend, { threads: job.threads });
   // The plan went out before the first step; the rest is the result.
   const { plan: _sent, ...result } = await runTrainingJob(
     { ...job, backend },
