@@ -44,7 +44,7 @@ test('bad train options exit 2 with a message, before the corpus is read', (t) =
   for (const [options, message] of cases) assertUserError(charlens('train', missing, '--out', path.join(tempDir(t), 'm'), ...options), message);
   // --hidden 0 is the automatic size: it passes the option check and meets the missing folder.
   assertUserError(charlens('train', missing, '--out', path.join(tempDir(t), 'm'), '--hidden', '0'), /Cannot read folder .*no-such-folder: not found/);
-  assert.match(charlens('--help').stderr, /--hidden left out or 0: the size is chosen from the corpus size/);
+  assert.match(charlens('--help').stderr, /--hidden left out or 0: the size is chosen/);
 });
 
 test('bad sample options exit 2 with a message', (t) => {
