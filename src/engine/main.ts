@@ -28,6 +28,7 @@ const connection = createMessageConnection(new ObservingReader(process, (m) => c
 });
 reportFaults(connection);
 let backend: BackendName = 'wasm';
+let description = '';
 let host: ModelHost | undefined;
 const training = new Training();
 
@@ -76,6 +77,7 @@ const answerer = (): Answerer => training.instant ?? loaded();
 async function useBackend(request: BackendRequest): Promise<string[]> {
   const choice = await selectBackend(request);
   backend = choice.name;
+  description = choice.description;
   return choice.skipped;
 }
 
@@ -91,7 +93,7 @@ serve(rpc.Initialize, async (p) => {
       modelProblems.push((err as Error).message);
     }
   }
-  return { backend, backendNotes, model: host?.info, modelProblems };
+  return { backend, description, backendNotes, model: host?.info, modelProblems };
 });
 
 serve(rpc.LoadModel, (p) => {
@@ -102,7 +104,7 @@ serve(rpc.LoadModel, (p) => {
 serve(rpc.SetBackend, async (p) => {
   if (training.running) throw new UserError('Stop training before changing the backend.');
   const notes = await useBackend(p.backend);
-  return { backend, notes };
+  return { backend, description, notes };
 });
 
 serve0(rpc.Status, () => ({ backend, model: host?.info, training: training.running }));

@@ -34,6 +34,8 @@ export interface InitializeParams {
 
 export interface InitializeResult {
   backend: string;
+  /** Where training runs, with the device: "wasm SIMD (CPU, 2 threads)", "webgpu (NVIDIA H100, vulkan)". */
+  description: string;
   backendNotes: string[];
   model?: ModelInfo;
   /** Why a candidate model could not be loaded (corrupt, missing, ...). */
@@ -299,7 +301,7 @@ export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; mod
 export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);
-export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; notes: string[] }>('charlens/setBackend', setBackendParams);
+export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; description: string; notes: string[] }>('charlens/setBackend', setBackendParams);
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');
 export const ForgetDocument = new NotificationType<{ documentId: string }>('charlens/forgetDocument');
 

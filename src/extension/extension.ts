@@ -47,13 +47,13 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
         { dir: defaultModelDir(extension), source: 'default' },
       ],
     });
-    output.appendLine(`[engine] backend ${init.backend}${init.backendNotes.length ? ` (passed over ${init.backendNotes.join('; ')})` : ''}`);
+    output.appendLine(`[engine] backend ${init.description}${init.backendNotes.length ? ` (passed over ${init.backendNotes.join('; ')})` : ''}`);
     for (const problem of init.modelProblems) {
       output.appendLine(`[engine] ${problem}`);
       notify.warn(`a saved model could not be loaded: ${problem}`);
     }
     output.appendLine(init.model ? `[engine] answering with the ${init.model.source} model (${init.model.dir})` : '[engine] no model yet');
-    statusBar.setEngine(init.backend, init.model);
+    statusBar.setEngine(init.description, init.model);
   });
   const history = new TrainingHistory();
   const charlens: CharLens = { extension, engine, statusBar, output, notify, history };

@@ -20,6 +20,12 @@ export class StatusBar implements vscode.Disposable {
     this.showIdle();
   }
 
+  /** The backend changed (never during training: the engine refuses that). */
+  setBackend(backend: string): void {
+    this.backend = backend;
+    this.showIdle();
+  }
+
   setModel(model: ModelInfo): void {
     this.model = model;
     this.showIdle();

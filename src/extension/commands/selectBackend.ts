@@ -12,8 +12,9 @@ export async function selectBackend(charlens: CharLens, backend?: BackendRequest
   try {
     const result = await charlens.engine.request(SetBackend, { backend });
     await vscode.workspace.getConfiguration('charlens').update('backend', backend, vscode.ConfigurationTarget.Global);
-    charlens.output.appendLine(`[engine] backend ${result.backend}${result.notes.length ? ` (passed over ${result.notes.join('; ')})` : ''}`);
-    charlens.notify.info(`using the ${result.backend} backend.`);
+    charlens.output.appendLine(`[engine] backend ${result.description}${result.notes.length ? ` (passed over ${result.notes.join('; ')})` : ''}`);
+    charlens.statusBar.setBackend(result.description);
+    charlens.notify.info(`training on ${result.description}.`);
     return result.backend;
   } catch (err) {
     charlens.notify.error(`backend ${backend} is not available: ${(err as Error).message}`);
