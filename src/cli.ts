@@ -30,7 +30,11 @@ const USAGE = `CharLens: character-level LSTMs for code
   charlens explore <model> <folder|file> [--chars 50000] [--top 10]
       Which LSTM cells track strings, comments, bracket depth, indentation, column: cells ranked by the
       correlation of tanh(c) with each, on lines sampled across the target's files; cached in the model folder.
-  charlens bench [train]`;
+  charlens bench [train|completion|overlay|event-loop]
+  charlens bench accuracy <train folder|file> <test folder|file> [--model dir] [--order k] [--cursors 1000] [--seed 1]
+      Completion accuracy per predictor (LSTM, n-gram, mixture): greedy completions to the end of the
+      line at seeded cursors in the test text, exact-match rate, characters right before the first
+      error, and nats/char, static and online. The same path twice: the trainer's held-out split.`;
 
 const COMMON = ['backend', 'include', 'exclude'];
 const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
@@ -39,7 +43,7 @@ const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: Ret
   eval: { values: ['include', 'exclude', 'train', 'val', 'order'], flags: [], run: evalCommand },
   ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },
   explore: { values: ['include', 'exclude', 'chars', 'top'], flags: [], run: exploreCommand },
-  bench: { values: ['backend', 'steps'], flags: ['while-training'], run: benchCommand },
+  bench: { values: ['backend', 'steps', 'model', 'order', 'cursors', 'seed'], flags: ['while-training'], run: benchCommand },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { LstmImplementation } from '../core/train/tfjs/network';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Random } from '../core/random';
 import { ParsedArgs, UsageError, flag, numberOption } from './args';
+import { benchAccuracy } from './benchAccuracy';
 import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchOverlay } from './benchOverlay';
 import { benchTrainWebGpu } from './benchTrainWebGpu';
@@ -44,7 +45,11 @@ async function msPerStep(backend: BackendName, impl: LstmImplementation, d: Dims
  */
 export async function benchCommand(args: ParsedArgs): Promise<number> {
   const which = args.positional[0] ?? 'all';
-  if (!['all', 'train', 'completion', 'overlay', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop or nothing (all), not '${which}'`);
+  if (which === 'accuracy') {
+    await benchAccuracy(args);
+    return 0;
+  }
+  if (!['all', 'train', 'completion', 'overlay', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop, accuracy <train> <test> or nothing (all), not '${which}'`);
   if (which === 'all' || which === 'train') await benchTraining(args);
   if (which === 'all' || which === 'completion') await benchCompletion(flag(args, 'while-training'));
   if (which === 'all' || which === 'overlay') await benchOverlay();
