@@ -3,6 +3,7 @@
   const vscode = acquireVsCodeApi();
   const svg = document.getElementById('chart');
   const summary = document.getElementById('summary');
+  const timing = document.getElementById('timing');
   const samples = document.getElementById('samples');
   const NS = 'http://www.w3.org/2000/svg';
   let last = { points: [], samples: [] };
@@ -41,6 +42,11 @@
     }
   }
 
+  function clock(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  }
+
   function render(message) {
     last = message;
     const p = message.points[message.points.length - 1];
@@ -48,6 +54,10 @@
     summary.textContent = p
       ? `step ${p.step} · train ${p.trainBits.toFixed(3)} bits/char${val ? ` · validation ${val.valBits.toFixed(3)} (step ${val.step})` : ''} · ${message.backend}`
       : 'Waiting for training to start…';
+    const t = message.timing;
+    timing.textContent = t
+      ? `${clock(t.elapsedSeconds)} elapsed · ${clock(t.etaSeconds)} ${t.endsBy === 'budget' ? 'left of the time budget' : 'to the last step'}`
+      : '';
     draw();
     samples.textContent = '';
     for (const s of [...message.samples].reverse()) {

@@ -47,6 +47,8 @@ export interface TrainParams {
   include?: string[];
   exclude?: string[];
   maxFileBytes?: number;
+  /** Threads of the wasm CPU trainer (default: the cores, less one for the editor when there are more than 2). */
+  threads?: number;
   options: Partial<TrainOptions> & { out: string };
 }
 
@@ -250,6 +252,7 @@ const trainParams: Schema<TrainParams> = object({
   include: optional(globs),
   exclude: optional(globs),
   maxFileBytes: optional(integer(1, 2 ** 31)),
+  threads: optional(integer(1, 256)),
   options: trainOptions,
 });
 const completeParams: Schema<CompleteParams> = object({

@@ -68,6 +68,7 @@ export class Training {
         requested: { layers: p.options.layers, dropout: p.options.dropout },
         ngramOrder: WORKSPACE_NGRAM_ORDER,
         backend,
+        threads: p.threads,
       },
       {
         plan: (plan) => {

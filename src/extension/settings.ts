@@ -5,6 +5,8 @@ import type { TrainOptions } from '../core/train/options';
 /** Every CharLens setting is read here and nowhere else. */
 export interface Settings {
   backend: BackendRequest;
+  /** Threads of the wasm CPU trainer (undefined: the engine's default). */
+  threads?: number;
   training: Partial<TrainOptions>;
   include: string[];
   exclude: string[];
@@ -18,6 +20,7 @@ export function readSettings(): Settings {
   const hidden = c.get<number>('model.hiddenSize', 0) || undefined;
   return {
     backend: c.get<BackendRequest>('backend', 'auto'),
+    threads: c.get<number>('training.threads', 0) || undefined,
     training: {
       // 0 (the default) leaves the size to the engine, which scales it to the corpus.
       layers: c.get<number>('model.layers', 0) || undefined,
@@ -29,7 +32,7 @@ export function readSettings(): Settings {
       lr: c.get<number>('training.learningRate', 0.004),
       epochs: c.get<number>('training.epochs', 20),
       maxSteps: c.get<number>('training.maxSteps', 0),
-      minutes: c.get<number>('training.maxMinutes', 0),
+      minutes: c.get<number>('training.minutes', 15),
       valFrac: c.get<number>('training.validationFraction', 0.05),
       evalEvery: c.get<number>('training.evalEvery', 0),
     },

@@ -46,6 +46,16 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = `Training: step ${step}/${totalSteps} on ${this.backend}\nCompletions from the workspace n-gram until the LSTM is trained`;
   }
 
+  /** What the item shows now (for tests). */
+  get text(): string {
+    return this.item.text;
+  }
+
+  showStopping(): void {
+    this.item.text = '$(sync~spin) CharLens: stopping…';
+    this.item.tooltip = 'Stopping training: the current step finishes, then the model is validated and saved';
+  }
+
   dispose(): void {
     this.item.dispose();
   }

@@ -24,17 +24,21 @@ export class TrainingHistory implements vscode.Disposable {
   points: LossPoint[] = [];
   samples: TrainingSample[] = [];
   backend = '';
+  /** Time so far, time left and what ends the run, from the latest step. */
+  timing?: { elapsedSeconds: number; etaSeconds: number; endsBy: 'budget' | 'steps' };
   private readonly emitter = new vscode.EventEmitter<TrainingProgressParams>();
   readonly onDidAdd = this.emitter.event;
 
   reset(): void {
     this.points = [];
     this.samples = [];
+    this.timing = undefined;
   }
 
   add(p: TrainingProgressParams): void {
     if (p.kind === 'info') return;
     this.backend = p.backend;
+    this.timing = { elapsedSeconds: p.elapsedSeconds, etaSeconds: p.etaSeconds, endsBy: p.endsBy };
     if (p.kind === 'step') {
       this.points.push({ step: p.step, trainBits: p.trainBits });
       if (this.points.length > MAX_POINTS) this.points = this.points.filter((q, i) => i % 2 === 0 || q.valBits !== undefined);

@@ -7,7 +7,20 @@ const duration = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.
 
 export function describeProgress(p: TrainingProgressParams): string {
   const val = p.valBits !== undefined ? `, val ${p.valBits.toFixed(2)}` : '';
-  return `step ${p.step}/${p.totalSteps} · ${p.trainBits.toFixed(2)} bits/char${val} · ${(p.charsPerSec / 1000).toFixed(1)}k chars/s · ETA ${duration(p.etaSeconds)}`;
+  const ends = p.endsBy === 'budget' ? `${duration(p.etaSeconds)} left of the budget` : `ETA ${duration(p.etaSeconds)}`;
+  return `step ${p.step}/${p.totalSteps} · ${p.trainBits.toFixed(2)} bits/char${val} · ${(p.charsPerSec / 1000).toFixed(1)}k chars/s · ${ends}`;
+}
+
+const stopping = new vscode.EventEmitter<void>();
+
+/**
+ * Asks the engine to stop after the current step; the notification and the
+ * status bar say so at once, since the stop itself validates and saves
+ * before training ends. Resolves to whether training was running.
+ */
+export function requestStop(charlens: CharLens): Promise<boolean> {
+  stopping.fire();
+  return charlens.engine.request0(StopTraining).catch(() => false);
 }
 
 /**
@@ -40,24 +53,29 @@ export function trainingEnd(engine: EngineClient): { finished: Promise<TrainFini
 export function showTrainingProgress(charlens: CharLens, title: string, finished: Promise<TrainFinished>): void {
   const { engine, statusBar, output } = charlens;
   let lastVal: number | undefined;
-  const status = engine.onTrainingProgress((p) => {
-    if (p.kind === 'info') output.appendLine(p.message ?? '');
-    if (p.kind === 'validation') {
-      lastVal = p.valBits;
-      output.appendLine(`[train] ${describeProgress(p)}`);
-    }
-    if (p.kind !== 'info') statusBar.showTraining(p.step, p.totalSteps, p.trainBits, lastVal);
-  });
-  void finished.then(() => status.dispose());
+  let stopRequested = false;
+  const status = [
+    engine.onTrainingProgress((p) => {
+      if (p.kind === 'info') output.appendLine(p.message ?? '');
+      if (p.kind === 'validation') {
+        lastVal = p.valBits;
+        output.appendLine(`[train] ${describeProgress(p)}`);
+      }
+      if (p.kind !== 'info' && !stopRequested) statusBar.showTraining(p.step, p.totalSteps, p.trainBits, lastVal);
+    }),
+    stopping.event(() => {
+      stopRequested = true;
+      statusBar.showStopping();
+    }),
+  ];
+  void finished.then(() => status.forEach((s) => s.dispose()));
   void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
     let lastFraction = 0;
     const subscriptions = [
-      token.onCancellationRequested(() => {
-        progress.report({ message: 'stopping after this step…' });
-        void engine.request0(StopTraining).catch(() => undefined);
-      }),
+      token.onCancellationRequested(() => void requestStop(charlens)),
+      stopping.event(() => progress.report({ message: 'Stopping: finishing this step, then validating and saving…' })),
       engine.onTrainingProgress((p) => {
-        if (p.kind === 'info') return;
+        if (p.kind === 'info' || stopRequested) return;
         const fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
         progress.report({ message: describeProgress({ ...p, valBits: p.valBits ?? lastVal }), increment: (fraction - lastFraction) * 100 });
         lastFraction = fraction;

@@ -1,7 +1,7 @@
-import { StopTraining } from '../../engine/protocol';
 import { CharLens } from '../context';
+import { requestStop } from '../trainingProgress';
 
 export async function stopTraining(charlens: CharLens): Promise<void> {
-  const wasRunning = await charlens.engine.request0(StopTraining);
+  const wasRunning = await requestStop(charlens);
   if (!wasRunning) charlens.notify.info('not training.');
 }

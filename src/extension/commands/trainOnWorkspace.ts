@@ -15,8 +15,8 @@ export interface TrainArgs {
   options?: Partial<TrainOptions>;
 }
 
-/** What the command resolves to, once training has ended (or could not start). */
-export type TrainOutcome = TrainFinished | { busy: true };
+/** What the command resolves to, once training has ended (or could not start), with the plan it announced. */
+export type TrainOutcome = (TrainFinished & { plan?: string }) | { busy: true };
 
 const LAST_TRAINING_KEY = 'charlens.lastTraining';
 let running = false;
@@ -44,6 +44,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     folder: folder.uri.fsPath,
     include,
     exclude: settings.exclude,
+    threads: settings.threads,
     options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: workspaceModelDir(charlens.extension), resume },
   };
   running = true;
@@ -65,7 +66,8 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
     const kb = Math.round(started.report.bytes / 1024);
-    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.modelSize}`, end.finished);
+    // The plan (model, backend, budget, epochs) is known before the first step: the title says it.
+    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model}`, end.finished);
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
@@ -77,7 +79,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     }
     if (finished.model) charlens.statusBar.setModel(finished.model);
     else charlens.statusBar.showIdle();
-    return finished;
+    return { ...finished, plan: started.model };
   } finally {
     running = false;
   }

@@ -36,7 +36,7 @@ export class DashboardPanel implements vscode.Disposable {
       panel,
       extensionUri,
       'dashboard',
-      `<header><h1>Training</h1><span id="summary">Waiting for training to start…</span></header>
+      `<header><h1>Training</h1><span id="summary">Waiting for training to start…</span><span id="timing"></span></header>
 <svg id="chart" role="img" aria-label="Loss in bits per character over training steps"></svg>
 <div id="legend"><span class="train">train</span><span class="val">validation</span> (bits/char)</div>
 <h2>Samples at each validation</h2>
@@ -53,7 +53,8 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private sendAll(): void {
-    void this.panel.webview.postMessage({ type: 'history', points: this.history.points, samples: this.history.samples, backend: this.history.backend });
+    const { points, samples, backend, timing } = this.history;
+    void this.panel.webview.postMessage({ type: 'history', points, samples, backend, timing });
   }
 
   dispose(): void {

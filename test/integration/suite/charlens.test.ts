@@ -109,13 +109,30 @@ suite('CharLens in VS Code', function () {
     const second = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: TINY })) as TrainOutcome;
     assert.deepEqual(second, { busy: true });
     assert.match(charlens.charlens.notify.recent.at(-1)!.message, /already running/);
-    await vscode.commands.executeCommand('charlens.stopTraining');
-    const outcome = (await first) as TrainFinished;
+    const stop = vscode.commands.executeCommand('charlens.stopTraining');
+    assert.match(charlens.charlens.statusBar.text, /stopping/, 'Stop says so at once');
+    await stop;
+    const outcome = (await first) as TrainFinished & { plan: string };
     assert.equal(outcome.stopReason, 'cancelled');
+    assert.ok(outcome.bestValLoss !== undefined, 'the stop validated the steps since the last validation');
+    const resumeState = JSON.parse(fs.readFileSync(path.join(workspaceModelDir(charlens.charlens.extension), 'resume', 'model.json'), 'utf8'));
+    assert.equal(resumeState.userDefinedMetadata.charlens.metrics.step, outcome.steps, 'the resume state has every step');
 
-    const resumed = (await vscode.commands.executeCommand('charlens.resumeTraining', { options: { maxSteps: (outcome.steps ?? 0) + 10 } })) as TrainFinished;
+    // Another size asked for: the checkpoint's shape wins, and the plan says so.
+    const resumed = (await vscode.commands.executeCommand('charlens.resumeTraining', { options: { hidden: 48, maxSteps: (outcome.steps ?? 0) + 10 } })) as TrainFinished & { plan: string };
     assert.equal(resumed.stopReason, 'finished', JSON.stringify({ resumed, told: charlens.charlens.notify.recent }));
     assert.equal(resumed.steps, (outcome.steps ?? 0) + 10, 'resumed from the step where it stopped');
+    assert.match(resumed.plan, /^Resuming the 1x16 LSTM .* at step \d+/);
+  });
+
+  test('a time budget chooses the model, says so before the first step, and ends training when it is up', async () => {
+    const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', {
+      include: ['**/*.c', '**/*.h'],
+      options: { ...TINY, hidden: undefined, maxSteps: 0, epochs: 100_000, minutes: 0.1 },
+    })) as TrainFinished & { plan: string };
+    assert.equal(outcome.stopReason, 'time-limit', JSON.stringify(outcome));
+    assert.match(outcome.plan, /^1x\d+ LSTM.* on wasm.*, about 6 s, ~[0-9.]+ epochs/);
+    assert.ok(outcome.bestValLoss !== undefined, 'the run validated and saved before the budget ran out');
   });
 
   test('Select Backend switches backends and explains one that cannot load', async () => {
