@@ -1,5 +1,5 @@
 import { loadCheckpoint } from '../core/checkpoint';
-import { formatCorpusReport } from '../core/corpus';
+import { formatCorpusReport, streamCorpusFile } from '../core/corpus';
 import { bitsPerChar } from '../core/evaluate';
 import { InferenceModel, LstmState } from '../core/inference';
 import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../core/mixture';
@@ -114,8 +114,9 @@ function* pieces(text: string): Generator<string> {
 /**
  * `charlens eval`: the LSTM's loss on the target, then a table of the LSTM,
  * a Kneser-Ney n-gram and their mixture, static and online, all scored over
- * the same characters. The target is read twice, a file at a time: once for
- * its report and size, once to score it in pieces with a progress bar.
+ * the same characters. The target is read twice, a megabyte at a time and
+ * never whole: once for its report and size, once to score it in pieces
+ * with a progress bar.
  */
 export async function evalCommand(args: ParsedArgs): Promise<number> {
   const [dir, target] = args.positional;
@@ -124,11 +125,9 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
   if (more.length > 0) throw new UsageError('eval compares one n-gram order; charlens ngram compares several');
   const model = loadCheckpoint(dir);
   const { vocabulary } = model;
-  const unknown = new Set<string>();
-  const report = scanTextSource(target, args, (text) => vocabulary.unknownIn(text).forEach((ch) => unknown.add(ch)));
+  const report = scanTextSource(target, args);
   note(formatCorpusReport(report));
   if (report.chars <= MIN_CHARS) throw new UsageError(`${target} is too short to evaluate (needs more than ${MIN_CHARS} characters)`);
-  if (unknown.size > 0) note(`Note: ${unknown.size} distinct characters are outside the model's vocabulary and count as the unknown symbol.`);
 
   const trainSource = stringOption(args, 'train');
   const valSource = stringOption(args, 'val');
@@ -148,14 +147,19 @@ export async function evalCommand(args: ParsedArgs): Promise<number> {
   }
 
   const scorer = new PieceScorer(lstm, staticNgram, freshNgram());
+  const unknown = new Set<string>();
   const bar = new ProgressBar();
-  scanTextSource(target, args, (text) => {
-    for (const piece of pieces(text)) {
-      tally.add(scorer.score(vocabulary.encode(piece)));
-      bar.chars('Scoring', tally.scored, report.chars);
-    }
-  });
+  for (const file of report.files) {
+    streamCorpusFile(report, file, (text) => {
+      for (const piece of pieces(text)) {
+        vocabulary.unknownIn(piece).forEach((ch) => unknown.add(ch));
+        tally.add(scorer.score(vocabulary.encode(piece)));
+        bar.chars('Scoring', tally.scored, report.chars);
+      }
+    });
+  }
   bar.done();
+  if (unknown.size > 0) note(`Note: ${unknown.size} distinct characters are outside the model's vocabulary and count as the unknown symbol.`);
   printTable(tally, order, trainSource && `${trainSource} (${fmt(trainIds!.length)} chars)`, valSource && `${valSource} (${fmt(valIds!.length)} chars)`);
   return 0;
 }

@@ -15,8 +15,8 @@ export function readTextSource(target: string, args: ParsedArgs): Corpus {
   return { text: parts.join(''), report };
 }
 
-/** As readTextSource, handing the text over one file at a time (see scanCorpus). */
-export function scanTextSource(target: string, args: ParsedArgs, onText: (text: string) => void): CorpusReport {
+/** As readTextSource, handing the text over one file at a time, or without `onText` only the report (see scanCorpus). */
+export function scanTextSource(target: string, args: ParsedArgs, onText?: (text: string) => void): CorpusReport {
   return scanCorpus(...sourceOf(target, args), onText);
 }
 

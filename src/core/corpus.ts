@@ -150,26 +150,26 @@ export function defaultIncludeGlobs(folder: string): { include: string[]; langua
   return detectLanguages(walk(checkFolder(folder), () => false).files);
 }
 
-type Decoded = { text: string; encoding?: Utf16 } | { reason: string };
-
 /** How many leading bytes the UTF-16 guess looks at. */
 const SNIFF_BYTES = 4096;
+/** Files are read this many bytes at a time, so a reader that streams never holds a whole file. */
+const READ_BYTES = 1 << 20;
 
 /**
  * UTF-16 by its byte-order mark, or without one by its NUL pattern: text in
  * the Latin range has a zero in every other byte, on the same side, where a
- * binary's zeros fall anywhere.
+ * binary's zeros fall anywhere. `head` is the file's start, `size` its length.
  */
-function utf16Encoding(buf: Buffer): { encoding: Utf16; bom: boolean } | undefined {
-  if (buf[0] === 0xff && buf[1] === 0xfe) return { encoding: 'utf-16le', bom: true };
-  if (buf[0] === 0xfe && buf[1] === 0xff) return { encoding: 'utf-16be', bom: true };
-  const pairs = Math.floor(Math.min(buf.length, SNIFF_BYTES) / 2);
-  if (pairs === 0 || buf.length % 2 !== 0) return undefined;
+function utf16Encoding(head: Buffer, size: number): { encoding: Utf16; bom: boolean } | undefined {
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', bom: true };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', bom: true };
+  const pairs = Math.floor(Math.min(head.length, SNIFF_BYTES) / 2);
+  if (pairs === 0 || size % 2 !== 0) return undefined;
   let evenZeros = 0;
   let oddZeros = 0;
   for (let i = 0; i < pairs; i++) {
-    if (buf[2 * i] === 0) evenZeros++;
-    if (buf[2 * i + 1] === 0) oddZeros++;
+    if (head[2 * i] === 0) evenZeros++;
+    if (head[2 * i + 1] === 0) oddZeros++;
   }
   if (oddZeros >= 0.9 * pairs && evenZeros === 0) return { encoding: 'utf-16le', bom: false };
   if (evenZeros >= 0.9 * pairs && oddZeros === 0) return { encoding: 'utf-16be', bom: false };
@@ -179,42 +179,82 @@ function utf16Encoding(buf: Buffer): { encoding: Utf16; bom: boolean } | undefin
 /** C0 controls other than tab, line feed, vertical tab, form feed and carriage return: text has none. */
 const BINARY_CONTROL = /[\0-\x08\x0e-\x1f]/;
 
-function decodeText(buf: Buffer): Decoded {
-  const utf16 = utf16Encoding(buf);
-  // ignoreBOM: false (the default) makes the decoder drop a leading BOM.
-  if (utf16) {
-    const { encoding, bom: hasBom } = utf16;
-    let text: string | undefined;
-    try {
-      text = new TextDecoder(encoding, { fatal: true }).decode(buf);
-    } catch {
-      if (hasBom) return { reason: `not valid ${encoding.toUpperCase()}` };
-    }
-    // Without a BOM the zeros were only a guess: a binary decodes to control characters.
-    if (text !== undefined && (hasBom ? !text.includes('\0') : !BINARY_CONTROL.test(text))) return { text, encoding };
-    if (hasBom) return { reason: 'binary (NUL character in UTF-16)' };
+/** A file's decoded text, handed on in pieces with \r\n and \r made \n (across piece ends too), counted. */
+class TextPieces {
+  chars = 0;
+  bytes = 0;
+  private pendingCr = false;
+  private last = '';
+
+  constructor(private readonly onPiece: (piece: string) => void) {}
+
+  add(text: string): void {
+    if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
+    if (text.length === 0) return;
+    this.pendingCr = text.endsWith('\r');
+    this.emit(text.replace(/\r\n?/g, '\n'));
   }
-  if (buf.indexOf(0) !== -1) return { reason: 'binary (NUL byte)' };
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
-  } catch {
-    return { reason: 'not valid UTF-8' };
+
+  /** Ends the text with a newline, as every file in a corpus does. */
+  finish(): void {
+    if (this.chars > 0 && this.last !== '\n') this.emit('\n');
+  }
+
+  private emit(text: string): void {
+    this.chars += countCodePoints(text);
+    this.bytes += Buffer.byteLength(text, 'utf8');
+    this.last = text[text.length - 1];
+    this.onPiece(text);
   }
 }
 
-function decodeFile(abs: string, maxFileBytes: number): Decoded {
+type FileText = { chars: number; bytes: number; encoding?: Utf16 } | { reason: string };
+
+/**
+ * Reads a file's text a megabyte at a time and hands it to `onPiece`; or
+ * says why it is not text (then the pieces already handed on do not count).
+ * UTF-8, or UTF-16 when it looks so; a leading BOM is dropped.
+ */
+function readFileText(abs: string, maxFileBytes: number, onPiece: (piece: string) => void): FileText {
+  let fd: number | undefined;
   try {
-    // Stat first so an oversized file is never read into memory.
+    // Stat first so an oversized file is never read.
     const size = fs.statSync(abs).size;
     if (size > maxFileBytes) return { reason: `larger than ${fmt(maxFileBytes)} bytes (${fmt(size)} bytes)` };
     if (size === 0) return { reason: 'empty' };
-    const decoded = decodeText(fs.readFileSync(abs));
-    if ('reason' in decoded) return decoded;
-    const text = decoded.text.replace(/\r\n?/g, '\n');
-    if (text.length === 0) return { reason: 'empty' }; // e.g. a file holding only a BOM
-    return { text: text.endsWith('\n') ? text : text + '\n', encoding: decoded.encoding };
+    fd = fs.openSync(abs, 'r');
+    const buf = Buffer.alloc(Math.min(size, READ_BYTES));
+    let n = fs.readSync(fd, buf, 0, buf.length, null);
+    const utf16 = utf16Encoding(buf.subarray(0, n), size);
+    // Without a BOM, UTF-16 was a guess from the zeros; if it proves wrong, those zeros make the file binary.
+    const notText = utf16 ? (utf16.bom ? `binary (NUL character in ${utf16.encoding.toUpperCase()})` : 'binary (NUL byte)') : 'binary (NUL byte)';
+    const invalid = utf16 ? (utf16.bom ? `not valid ${utf16.encoding.toUpperCase()}` : 'binary (NUL byte)') : 'not valid UTF-8';
+    const decoder = new TextDecoder(utf16?.encoding ?? 'utf-8', { fatal: true });
+    const text = new TextPieces(onPiece);
+    for (; n > 0; n = fs.readSync(fd, buf, 0, buf.length, null)) {
+      const chunk = buf.subarray(0, n);
+      if (!utf16 && chunk.includes(0)) return { reason: notText };
+      let decoded: string;
+      try {
+        decoded = decoder.decode(chunk, { stream: true });
+      } catch {
+        return { reason: invalid };
+      }
+      if (utf16 && (utf16.bom ? decoded.includes('\0') : BINARY_CONTROL.test(decoded))) return { reason: notText };
+      text.add(decoded);
+    }
+    try {
+      text.add(decoder.decode());
+    } catch {
+      return { reason: invalid };
+    }
+    text.finish();
+    if (text.chars === 0) return { reason: 'empty' }; // e.g. a file holding only a BOM
+    return utf16 ? { chars: text.chars, bytes: text.bytes, encoding: utf16.encoding } : { chars: text.chars, bytes: text.bytes };
   } catch (e) {
     return { reason: `unreadable: ${errMsg(e)}` };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -250,10 +290,10 @@ export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus 
 
 /**
  * Reads the corpus one file at a time and hands each file's text to
- * `onText`, in corpus order; nothing is joined, so a caller that streams
- * holds one file at a time, not the corpus.
+ * `onText`, in corpus order. Without `onText` nothing is kept: the report
+ * alone, for a reader that then streams the files (streamCorpusFile).
  */
-export function scanCorpus(folder: string, options: CorpusOptions, onText: (text: string) => void): CorpusReport {
+export function scanCorpus(folder: string, options: CorpusOptions, onText?: (text: string) => void): CorpusReport {
   const root = checkFolder(folder);
   const exclude = options.exclude ?? [];
   const isExcluded = matcher(exclude);
@@ -283,13 +323,13 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText: (text
   for (const rel of selected) {
     // The cap is checked before each file, so the corpus may overshoot it by at most one file.
     if (bytes >= maxTotalBytes) { skipped.push({ path: rel, reason: 'corpus size limit reached' }); continue; }
-    const d = decodeFile(path.join(root, rel), maxFileBytes);
+    const pieces: string[] = [];
+    const d = readFileText(path.join(root, rel), maxFileBytes, onText ? (piece) => pieces.push(piece) : () => {});
     if ('reason' in d) { skipped.push({ path: rel, reason: d.reason }); continue; }
-    const fileBytes = Buffer.byteLength(d.text, 'utf8');
-    onText(d.text);
-    files.push(d.encoding ? { path: rel, bytes: fileBytes, encoding: d.encoding } : { path: rel, bytes: fileBytes });
-    bytes += fileBytes;
-    chars += countCodePoints(d.text);
+    onText?.(pieces.join(''));
+    files.push(d.encoding ? { path: rel, bytes: d.bytes, encoding: d.encoding } : { path: rel, bytes: d.bytes });
+    bytes += d.bytes;
+    chars += d.chars;
   }
   skipped.push(...walked.unreadable);
 
@@ -305,6 +345,13 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText: (text
       .map((l) => l.name);
   }
   return { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages };
+}
+
+/** Reads a file of a scanned corpus again, handing its text on in pieces (at most a megabyte each), never whole. */
+export function streamCorpusFile(report: CorpusReport, file: CorpusFile, onPiece: (piece: string) => void): void {
+  const abs = path.join(report.folder, file.path);
+  const d = readFileText(abs, Infinity, onPiece);
+  if ('reason' in d) throw new CorpusError(`${abs} changed while it was read: it is now ${d.reason}`);
 }
 
 const MAX_LISTED_SKIPPED = 10;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import fs = require('fs');
 import { ensureWritableFolder, removeStaleTempFiles, writeFileAtomic } from '../../src/core/atomicFile';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
-import { formatCorpusReport, readCorpus } from '../../src/core/corpus';
+import { formatCorpusReport, readCorpus, streamCorpusFile } from '../../src/core/corpus';
 import { InferenceModel, ModelOutputError } from '../../src/core/inference';
 import { initialWeights } from '../../src/core/lstmInit';
 import { NgramModel } from '../../src/core/ngram/kneserNey';
@@ -168,6 +168,22 @@ test('UTF-16 files, with or without a byte-order mark, are decoded and counted; 
   assert.deepEqual(corpus.report.files.map((f) => [f.path, f.encoding]), [['be.c', 'utf-16be'], ['le.c', 'utf-16le'], ['nobom.c', 'utf-16le']]);
   assert.deepEqual(corpus.report.skipped, [{ path: 'blob.c', reason: 'binary (NUL byte)' }]);
   assert.match(formatCorpusReport(corpus.report), /; 3 decoded from UTF-16; skipped 1: 1 binary/);
+});
+
+test('a file read a megabyte at a time gives the text read whole: line ends and characters across the chunk ends', (t) => {
+  const dir = tempDir(t);
+  const MB = 1 << 20;
+  const raw = 'a'.repeat(MB - 1) + '\r\n' + 'b'.repeat(MB - 2) + '€' + 'x\r'.repeat(1000) + 'end';
+  fs.writeFileSync(path.join(dir, 'big.c'), raw);
+  const expected = raw.replace(/\r\n?/g, '\n') + '\n';
+  const corpus = readCorpus(dir);
+  assert.ok(corpus.text === expected, 'readCorpus');
+  assert.equal(corpus.report.chars, [...expected].length);
+  const pieces: string[] = [];
+  streamCorpusFile(corpus.report, corpus.report.files[0], (p) => pieces.push(p));
+  assert.ok(pieces.length >= 3 && pieces.join('') === expected, 'streamed');
+  fs.writeFileSync(path.join(dir, 'big.c'), raw.slice(0, 2 * MB) + '\0');
+  assert.throws(() => streamCorpusFile(corpus.report, corpus.report.files[0], () => {}), /big\.c changed while it was read: it is now binary \(NUL byte\)/);
 });
 
 test('a missing folder or a symlink loop is named for what it is', (t) => {
