@@ -14,7 +14,13 @@ export const INIT_ZERO = 0;
 export const INIT_ACCUMULATE = 1;
 export const INIT_BIAS = 2;
 
+/** activate's `kind`. */
+export const EXP = 0;
+export const SIGMOID = 1;
+export const TANH = 2;
+
 export interface Kernels {
+  activate(out: number, x: number, n: number, kind: number): void;
   matmul(c: number, a: number, b: number, m: number, k: number, n: number, lda: number, ldc: number, init: number, bias: number): void;
   matmulTransA(c: number, a: number, b: number, rows: number, k0: number, k1: number, n: number, lda: number, ldb: number): void;
   lstmStepForward(
@@ -27,12 +33,12 @@ export interface Kernels {
   ): void;
   softmaxCrossEntropy(logits: number, targets: number, stats: number, rows: number, v: number, vp: number, scale: number, grad: number): void;
   embeddingLookup(out: number, table: number, ids: number, rows: number, ep: number): void;
-  embeddingGradient(dTable: number, dx: number, ids: number, rows: number, v: number, ep: number, j0: number, j1: number): void;
-  columnSum(out: number, x: number, rows: number, ldx: number, j0: number, j1: number): void;
+  embeddingGradient(dTable: number, dx: number, ids: number, rows: number, v: number, ep: number): void;
+  columnSum(out: number, x: number, rows: number, ldx: number, n: number): void;
   sumSquares(x: number, n: number): number;
   adamUpdate(w: number, g: number, m: number, v: number, n: number, lr: number, c1: number, c2: number, scale: number): void;
   rmspropUpdate(w: number, g: number, ms: number, n: number, lr: number, scale: number): void;
-  transpose(out: number, x: number, rows: number, cols: number, r0: number, r1: number): void;
+  packPanels(out: number, w: number, rows: number, cols: number, transposed: number, s0: number, s1: number): void;
   dropoutMask(mask: number, seed: number, threshold: number, keep: number, row0: number, rows: number, h: number, hp: number): void;
   applyMask(out: number, x: number, mask: number, n: number): void;
 }
@@ -47,7 +53,7 @@ export function compileKernels(): KernelModules {
 /**
  * Instances of every kernel on `memory`. A module's imports name the memory
  * ("env") or another kernel module (lstmStepForward imports matmulF32's
- * matmul and activations' sigmoid and tanh), which is instantiated first.
+ * matmul and activations' activate), which is instantiated first.
  */
 export function instantiateKernels(modules: KernelModules, memory: WebAssembly.Memory): Kernels {
   const instances = new Map<string, WebAssembly.Instance>();
@@ -64,14 +70,14 @@ export function instantiateKernels(modules: KernelModules, memory: WebAssembly.M
     return made;
   };
   const kernels: Record<string, unknown> = {};
-  for (const name of Object.keys(modules) as KernelName[]) {
-    for (const [exportName, value] of Object.entries(instance(name).exports)) {
-      // activations' functions take v128, which JavaScript cannot call; only other kernels import them.
-      if (name !== 'activations') kernels[exportName] = value;
-    }
-  }
+  for (const name of Object.keys(modules) as KernelName[]) Object.assign(kernels, instance(name).exports);
   return kernels as unknown as Kernels;
 }
 
-/** Whether this runtime has WebAssembly SIMD (checked on a kernel without shared memory). */
-export const simdAvailable = (): boolean => WebAssembly.validate(binary('activations'));
+/** (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid only where WebAssembly has SIMD. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b,
+]);
+
+export const simdAvailable = (): boolean => WebAssembly.validate(SIMD_PROBE);

@@ -79,8 +79,12 @@ export interface TrainingLayout {
   grads: number;
   /** One flat buffer per optimizer moment (MOMENTS order). */
   moments: number[];
-  /** Per kernel (lstm_l/kernel, lstm_l/recurrent_kernel, dense/kernel): its transpose [blocks * paddedWidth, paddedRows]. */
-  transposed: Map<string, number>;
+  /**
+   * Per kernel (lstm_l/kernel, lstm_l/recurrent_kernel, dense/kernel), W and
+   * W^T packed as matmul's B operand (packPanels.wat): W for the forward
+   * products, W^T for the backward ones (dz Wx^T, dz Wh^T, dlogits Wd^T).
+   */
+  packed: Map<string, { w: number; t: number }>;
   /** [B*T] i32 inputs and targets. */
   xIds: number;
   yIds: number;
@@ -138,7 +142,7 @@ export function trainingLayout(config: ModelConfig, batchSize: number, seqLength
   const params = alloc(flat);
   const grads = alloc(flat);
   const moments = Array.from({ length: momentCount }, () => alloc(flat));
-  const transposed = new Map(weights.filter((w) => w.name.endsWith('kernel')).map((w) => [w.name, alloc(w.size)]));
+  const packed = new Map(weights.filter((w) => w.name.endsWith('kernel')).map((w) => [w.name, { w: alloc(w.size), t: alloc(w.size) }]));
   const state = (): StateBuffers => ({ h: Array.from({ length: L }, () => alloc(B * Hp)), c: Array.from({ length: L }, () => alloc(B * Hp)) });
   const normChunks = Math.ceil(flat / NORM_CHUNK);
   const layout: TrainingLayout = {
@@ -149,7 +153,7 @@ export function trainingLayout(config: ModelConfig, batchSize: number, seqLength
     params,
     grads,
     moments,
-    transposed,
+    packed,
     xIds: alloc(N),
     yIds: alloc(N),
     stats: alloc(2 * N),

@@ -78,6 +78,8 @@ class WasmTrainerImpl implements WasmTrainer {
   private rejectJob?: (err: Error) => void;
   private busy = false;
   private disposed = false;
+  /** Whether the packed copies of the weights (packPanels.wat) match them. */
+  private packed = false;
 
   constructor(
     private readonly spec: TrainerSpec,
@@ -164,6 +166,7 @@ class WasmTrainerImpl implements WasmTrainer {
   async writeWeights(weights: WeightArrays): Promise<void> {
     this.checkIdle();
     packWeights(this.layout, weights, this.f32, this.layout.params);
+    this.packed = false;
   }
 
   async readMoments(): Promise<WeightArrays> {
@@ -241,6 +244,9 @@ class WasmTrainerImpl implements WasmTrainer {
       control[Slot.Seq] = batch.seqLength;
       control[Slot.DropoutOn] = dropoutSeed === undefined ? 0 : 1;
       control[Slot.DropoutSeed] = dropoutSeed ?? 0;
+      control[Slot.Pack] = this.packed ? 0 : 1;
+      control[Slot.RowTask] = 0;
+      control[Slot.GradientTask] = 0;
       const done = Atomics.load(control, Slot.Done);
       const failed = new Promise<never>((_, reject) => (this.rejectJob = reject));
       // Raced below while the job runs; a failure after the race must not be an unhandled rejection.
@@ -251,6 +257,7 @@ class WasmTrainerImpl implements WasmTrainer {
         const wait = Atomics.waitAsync(control, Slot.Done, done);
         if (wait.async) await Promise.race([wait.value, failed]);
       }
+      this.packed = kind !== JobKind.Step;
     } finally {
       this.busy = false;
       this.rejectJob = undefined;

@@ -21,6 +21,11 @@ export const enum Slot {
   Seq = 7,
   DropoutOn = 8,
   DropoutSeed = 9,
+  /** 1: the weights changed since they were last packed (packPanels.wat). */
+  Pack = 10,
+  /** Next unclaimed task of the row phase and of the weight-gradient phase (reset to 0 by the main thread). */
+  RowTask = 11,
+  GradientTask = 12,
 }
 
 /** Float64 slots, after the int32 ones. */
@@ -73,6 +78,15 @@ export function barrier(control: Int32Array, count: number): void {
   } else {
     waitChange(control, Slot.BarrierGeneration, generation);
   }
+}
+
+/**
+ * Runs task(i) for the tasks 0 <= i < count that this worker claims from the
+ * shared counter at `slot`, so a worker the OS slows down (a busy machine)
+ * takes fewer of them instead of holding the others up at the next barrier.
+ */
+export function claimTasks(control: Int32Array, slot: number, count: number, task: (i: number) => void): void {
+  for (let i = Atomics.add(control, slot, 1); i < count; i = Atomics.add(control, slot, 1)) task(i);
 }
 
 /** [start, end) of `units` for worker `index` of `count`: as even as whole units allow. */

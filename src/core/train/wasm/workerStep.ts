@@ -1,22 +1,26 @@
 import { dropThreshold, layerMaskSeed } from '../dropoutMask';
 import { clipScale } from '../stepMath';
 import { INIT_BIAS, INIT_ZERO, Kernels } from './kernelModules';
-import { F64Slot, JobKind, Slot, WorkerInit, barrier, share } from './workerControl';
+import { F64Slot, JobKind, Slot, WorkerInit, barrier, claimTasks, share } from './workerControl';
 import { NORM_CHUNK, StateBuffers, TrainingLayout, weightAt, weightNames } from './trainingLayout';
 
+/** Batch rows per task of the row phase: 8 keep matmul as fast as more would (the B panel is reused from L2). */
+const CHUNK_ROWS = 8;
+/** Output rows per task of a weight-gradient product. */
+const GRADIENT_ROWS = 16;
+
 /**
- * One worker's share of a job. The batch rows are split between workers
- * (worker w owns rows [b0, b1) of every stream, a contiguous block of
- * batch-major rows), which makes the whole forward and backward pass,
- * recurrence included, independent per worker: no barrier per time step.
- * Only what sums over all rows is split another way, by output columns or
- * rows: the weight gradients, the norm and the update. Every sum then runs
- * in an order that does not depend on the number of workers, so 1 and N
- * threads give bitwise the same numbers.
+ * One worker's share of a job. The row phase splits the batch rows into
+ * tasks of CHUNK_ROWS streams, each the whole forward and backward pass of
+ * its rows (a contiguous block of batch-major rows in every buffer),
+ * recurrence included: no barrier per time step. What sums over all rows
+ * is split another way, by output rows or columns: the weight gradients,
+ * the norm and the update. No sum's order depends on which worker does
+ * which task, so 1 and N threads give bitwise the same numbers.
  *
- *   Step:      transposes | forward rows ‖ backward rows, carry state ‖ weight gradients ‖ norm parts ‖ clip + update
- *   Gradients: transposes | forward rows ‖ backward rows ‖ weight gradients
- *   Evaluate:  forward rows, carry state                         (‖ = barrier)
+ *   Step:      [pack] ‖ forward + backward + carry, per row task ‖ weight gradients ‖ norm parts ‖ clip + update
+ *   Gradients: [pack] ‖ forward + backward, per row task ‖ weight gradients
+ *   Evaluate:  [pack] ‖ forward + carry, per row task          (‖ = barrier; pack after the weights change)
  */
 export class WorkerStep {
   private readonly f32: Float32Array;
@@ -36,22 +40,26 @@ export class WorkerStep {
   }
 
   run(kind: JobKind): void {
-    const B = this.control[Slot.Batch];
-    const T = this.control[Slot.Seq];
-    const dropoutSeed = this.control[Slot.DropoutOn] ? this.control[Slot.DropoutSeed] >>> 0 : undefined;
-    const rows = share(B, this.init.index, this.init.count);
+    const { control } = this;
+    const B = control[Slot.Batch];
+    const T = control[Slot.Seq];
+    const dropoutSeed = control[Slot.DropoutOn] ? control[Slot.DropoutSeed] >>> 0 : undefined;
     const backward = kind !== JobKind.Evaluate;
     const state = kind === JobKind.Evaluate ? this.layout.evaluation : this.layout.train;
-    if (backward) this.transposeWeights();
-    this.forward(B, T, rows, state, dropoutSeed, backward);
-    if (backward) {
+    if (control[Slot.Pack]) {
+      this.packWeights();
       this.sync();
-      this.backward(T, rows, state, dropoutSeed);
     }
-    if (kind !== JobKind.Gradients) this.carryState(T, rows, state);
+    claimTasks(control, Slot.RowTask, Math.ceil(B / CHUNK_ROWS), (task) => {
+      const rows: [number, number] = [task * CHUNK_ROWS, Math.min(B, (task + 1) * CHUNK_ROWS)];
+      this.forward(B, T, rows, state, dropoutSeed, backward);
+      if (backward) this.backward(T, rows, state, dropoutSeed);
+      if (kind !== JobKind.Gradients) this.carryState(T, rows, state);
+    });
     if (!backward) return;
     this.sync();
-    this.weightGradients(B * T, dropoutSeed);
+    const units = this.gradientTasks(B * T, dropoutSeed);
+    claimTasks(control, Slot.GradientTask, units.length, (i) => units[i]());
     if (kind === JobKind.Gradients) return;
     this.sync();
     this.sumSquareParts();
@@ -67,8 +75,10 @@ export class WorkerStep {
     return weightAt(this.layout, this.layout.params, name);
   }
 
-  private transposed(name: string): number {
-    return this.layout.transposed.get(name)!;
+  /** W (forward) or W^T (backward) of a kernel, packed as matmul's B. */
+  private packed(name: string, transposed: boolean): number {
+    const p = this.layout.packed.get(name)!;
+    return transposed ? p.t : p.w;
   }
 
   /** The input of layer l + 1 (or of the output projection): layer l's output, dropped out when training with dropout. */
@@ -77,13 +87,15 @@ export class WorkerStep {
     return dropoutSeed !== undefined && this.init.dropout > 0 ? layer.dropped : layer.hs;
   }
 
-  private transposeWeights(): void {
+  private packWeights(): void {
     const { index, count } = this.init;
-    for (const [name, to] of this.layout.transposed) {
+    for (const [name, to] of this.layout.packed) {
       const w = this.layout.byName.get(name)!;
       const cols = w.blocks * w.paddedWidth;
-      const [r0, r1] = share(w.paddedRows, index, count);
-      this.k.transpose(to, this.w(name), w.paddedRows, cols, r0, r1);
+      let [s0, s1] = share(cols / 8, index, count);
+      this.k.packPanels(to.w, this.w(name), w.paddedRows, cols, 0, s0, s1);
+      [s0, s1] = share(w.paddedRows / 8, index, count);
+      this.k.packPanels(to.t, this.w(name), w.paddedRows, cols, 1, s0, s1);
     }
   }
 
@@ -101,7 +113,7 @@ export class WorkerStep {
       const inWidth = l === 0 ? Ep : Hp;
       const input = l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed);
       // x Wx + b for all T steps of these rows at once
-      k.matmul(layer.z + r0 * G * 4, input + r0 * inWidth * 4, this.w(names.kernel), n, inWidth, G, inWidth * 4, G * 4, INIT_BIAS, this.w(names.bias));
+      k.matmul(layer.z + r0 * G * 4, input + r0 * inWidth * 4, this.packed(names.kernel, false), n, inWidth, G, inWidth * 4, G * 4, INIT_BIAS, this.w(names.bias));
       for (let t = 0; t < T; t++) {
         const row = r0 + t; // batch row b0 at step t; the others follow T rows apart
         const first = t === 0;
@@ -111,7 +123,7 @@ export class WorkerStep {
           first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * Hp * 4,
           first ? Hp * 4 : T * Hp * 4,
           layer.hs + row * Hp * 4, layer.cs + row * Hp * 4, layer.tanhC + row * Hp * 4, T * Hp * 4,
-          this.w(names.recurrent), rows, Hp,
+          this.packed(names.recurrent, false), rows, Hp,
         );
       }
       if (backward) this.gatherPreviousH(T, [b0, b1], l, state);
@@ -121,7 +133,7 @@ export class WorkerStep {
         k.applyMask(layer.dropped + r0 * Hp * 4, layer.hs + r0 * Hp * 4, layer.mask + r0 * Hp * 4, n * Hp);
       }
     }
-    k.matmul(layout.logits + r0 * Vp * 4, this.output(L - 1, dropoutSeed) + r0 * Hp * 4, this.w('dense/kernel'), n, Hp, Vp, Hp * 4, Vp * 4, INIT_BIAS, this.w('dense/bias'));
+    k.matmul(layout.logits + r0 * Vp * 4, this.output(L - 1, dropoutSeed) + r0 * Hp * 4, this.packed('dense/kernel', false), n, Hp, Vp, Hp * 4, Vp * 4, INIT_BIAS, this.w('dense/bias'));
     k.softmaxCrossEntropy(layout.logits + r0 * Vp * 4, layout.yIds + r0 * 4, layout.stats + r0 * 8, n, V, Vp, 1 / (B * T), backward ? 1 : 0);
   }
 
@@ -143,7 +155,7 @@ export class WorkerStep {
     if (rows === 0) return;
     const r0 = b0 * T;
     const n = rows * T;
-    k.matmul(layout.dH + r0 * Hp * 4, layout.logits + r0 * Vp * 4, this.transposed('dense/kernel'), n, Vp, Hp, Vp * 4, Hp * 4, INIT_ZERO, 0);
+    k.matmul(layout.dH + r0 * Hp * 4, layout.logits + r0 * Vp * 4, this.packed('dense/kernel', true), n, Vp, Hp, Vp * 4, Hp * 4, INIT_ZERO, 0);
     for (let l = L - 1; l >= 0; l--) {
       const layer = layout.layers[l];
       const names = weightNames(l);
@@ -157,13 +169,13 @@ export class WorkerStep {
           layer.z + row * G * 4, T * G * 4, layout.dH + row * Hp * 4, layer.tanhC + row * Hp * 4, T * Hp * 4,
           first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * Hp * 4,
           first ? Hp * 4 : T * Hp * 4,
-          dc, this.transposed(names.recurrent), first ? 0 : layout.dH + (row - 1) * Hp * 4, rows, Hp,
+          dc, this.packed(names.recurrent, true), first ? 0 : layout.dH + (row - 1) * Hp * 4, rows, Hp,
         );
       }
       // dz Wx^T: the gradient of this layer's input (the layer below's output, or the embeddings)
       const inWidth = l === 0 ? Ep : Hp;
       const dInput = l === 0 ? layout.dEmbedded : layout.dH;
-      k.matmul(dInput + r0 * inWidth * 4, layer.z + r0 * G * 4, this.transposed(names.kernel), n, G, inWidth, G * 4, inWidth * 4, INIT_ZERO, 0);
+      k.matmul(dInput + r0 * inWidth * 4, layer.z + r0 * G * 4, this.packed(names.kernel, true), n, G, inWidth, G * 4, inWidth * 4, INIT_ZERO, 0);
     }
   }
 
@@ -179,30 +191,26 @@ export class WorkerStep {
     });
   }
 
-  private weightGradients(N: number, dropoutSeed: number | undefined): void {
+  /** The weight-gradient products as tasks of GRADIENT_ROWS output rows; the small sums last, to fill in at the end. */
+  private gradientTasks(N: number, dropoutSeed: number | undefined): Array<() => void> {
     const { k, layout } = this;
-    const { index, count } = this.init;
     const { L, V, Vp, Ep, Hp, G } = layout.dims;
     const g = (name: string) => weightAt(layout, layout.grads, name);
-    const split4 = (units: number): [number, number] => share(units / 4, index, count).map((u) => u * 4) as [number, number];
-    let [a, b] = split4(Ep);
-    k.embeddingGradient(g('embedding/embeddings'), layout.dEmbedded, layout.xIds, N, V, Ep, a, b);
+    const tasks: Array<() => void> = [];
+    const product = (name: string, a: number, b: number, K: number, n: number) => {
+      for (let k0 = 0; k0 < K; k0 += GRADIENT_ROWS) tasks.push(() => k.matmulTransA(g(name), a, b, N, k0, Math.min(K, k0 + GRADIENT_ROWS), n, K * 4, n * 4));
+    };
     for (let l = 0; l < L; l++) {
       const layer = layout.layers[l];
       const names = weightNames(l);
-      const inWidth = l === 0 ? Ep : Hp;
-      const input = l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed);
-      [a, b] = split4(inWidth);
-      k.matmulTransA(g(names.kernel), input, layer.z, N, a, b, G, inWidth * 4, G * 4);
-      [a, b] = split4(Hp);
-      k.matmulTransA(g(names.recurrent), layer.hPrev, layer.z, N, a, b, G, Hp * 4, G * 4);
-      [a, b] = split4(G);
-      k.columnSum(g(names.bias), layer.z, N, G * 4, a, b);
+      product(names.kernel, l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed), layer.z, l === 0 ? Ep : Hp, G);
+      product(names.recurrent, layer.hPrev, layer.z, Hp, G);
     }
-    [a, b] = split4(Hp);
-    k.matmulTransA(g('dense/kernel'), this.output(L - 1, dropoutSeed), layout.logits, N, a, b, Vp, Hp * 4, Vp * 4);
-    [a, b] = split4(Vp);
-    k.columnSum(g('dense/bias'), layout.logits, N, Vp * 4, a, b);
+    product('dense/kernel', this.output(L - 1, dropoutSeed), layout.logits, Hp, Vp);
+    for (let l = 0; l < L; l++) tasks.push(() => k.columnSum(g(weightNames(l).bias), layout.layers[l].z, N, G * 4, G));
+    tasks.push(() => k.columnSum(g('dense/bias'), layout.logits, N, Vp * 4, Vp));
+    tasks.push(() => k.embeddingGradient(g('embedding/embeddings'), layout.dEmbedded, layout.xIds, N, V, Ep));
+    return tasks;
   }
 
   private sumSquareParts(): void {

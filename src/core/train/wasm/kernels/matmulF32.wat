@@ -1,13 +1,14 @@
 ;; The matrix products of a training step, f32 with 128-bit SIMD.
 ;;
-;;   matmul:       C[m, n] = init + A[m, k] B[k, n]
+;;   matmul:       C[m, n] = init + A[m, k] B[k, n]      (B packed by packPanels.wat)
 ;;                 init 0: zeros; 1: C itself (accumulate); 2: the row bias[n] on every row
 ;;   matmulTransA: C[k0..k1, n] = A[rows, k0..k1]^T B[rows, n]   (weight gradients)
 ;;
 ;; Pointers are byte offsets into the shared memory. A's rows are lda bytes
-;; apart, matmul's C rows ldc bytes apart and its B rows n floats (contiguous);
-;; matmulTransA's B rows are ldb bytes apart and its C rows n floats. n is a
-;; multiple of 8, k0 and k1 multiples of 4; B, C and bias are 16-byte aligned.
+;; apart, matmul's C rows ldc bytes apart; its B is in strips of 8 columns
+;; (strip s: k rows of 8 floats, contiguous). matmulTransA's B rows are ldb
+;; bytes apart and its C rows n floats. n is a multiple of 8, k0 and k1
+;; multiples of 4; B, C and bias are 16-byte aligned.
 ;;
 ;; A block of 4 output rows x 8 columns stays in 8 registers for the whole
 ;; reduction, so each B vector loaded serves 4 rows and each A value (a
@@ -21,20 +22,26 @@
   (func (export "matmul")
     (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
     (param $lda i32) (param $ldc i32) (param $init i32) (param $bias i32)
-    (local $i i32) (local $j i32) (local $kk i32) (local $ldb i32) (local $pa i32) (local $pb i32) (local $pc i32)
-    (local $lda2 i32) (local $lda3 i32)
+    (local $i i32) (local $j i32) (local $kk i32) (local $nBytes i32) (local $pa i32) (local $pb i32) (local $pc i32)
+    (local $lda2 i32) (local $lda3 i32) (local $panel i32) (local $panelEnd i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $x v128)
-    (local.set $ldb (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
+    ;; j counts bytes of a C row; the strip of B under columns j..j+7 starts j * k bytes in (32 bytes a row)
     (local.set $lda2 (i32.shl (local.get $lda) (i32.const 1)))
     (local.set $lda3 (i32.add (local.get $lda2) (local.get $lda)))
+    ;; Columns in panels of 128 (512 bytes): a panel of B stays in L2 while
+    ;; every block of rows passes over it.
+    (loop $panels
+      (local.set $panelEnd (i32.add (local.get $panel) (i32.const 512)))
+      (if (i32.gt_u (local.get $panelEnd) (local.get $nBytes)) (then (local.set $panelEnd (local.get $nBytes))))
     (local.set $i (i32.const 0))
     ;; rows in blocks of 4
     (block $rowsDone
       (loop $rows
         (br_if $rowsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
-        (local.set $j (i32.const 0))
+        (local.set $j (local.get $panel))
         (loop $cols
           (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (local.get $j)))
           (if (i32.eq (local.get $init) (i32.const 1))
@@ -59,7 +66,7 @@
               (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
               (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))))
           (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
-          (local.set $pb (i32.add (local.get $b) (local.get $j)))
+          (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $k))))
           (local.set $kk (local.get $k))
           (block $kDone
             (loop $kLoop
@@ -79,7 +86,7 @@
               (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
               (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
               (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-              (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+              (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
               (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
               (br $kLoop)))
           (v128.store (local.get $pc) (local.get $c00))
@@ -94,14 +101,14 @@
           (v128.store (local.get $pc) (local.get $c30))
           (v128.store offset=16 (local.get $pc) (local.get $c31))
           (local.set $j (i32.add (local.get $j) (i32.const 32)))
-          (br_if $cols (i32.lt_u (local.get $j) (local.get $ldb))))
+          (br_if $cols (i32.lt_u (local.get $j) (local.get $panelEnd))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $rows)))
     ;; the last m mod 4 rows, one at a time, with the same order of operations
     (block $tailDone
       (loop $tail
         (br_if $tailDone (i32.ge_u (local.get $i) (local.get $m)))
-        (local.set $j (i32.const 0))
+        (local.set $j (local.get $panel))
         (loop $tailCols
           (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (local.get $j)))
           (if (i32.eq (local.get $init) (i32.const 1))
@@ -117,7 +124,7 @@
                   (local.set $c00 (v128.const i32x4 0 0 0 0))
                   (local.set $c01 (v128.const i32x4 0 0 0 0))))))
           (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
-          (local.set $pb (i32.add (local.get $b) (local.get $j)))
+          (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $k))))
           (local.set $kk (local.get $k))
           (block $tkDone
             (loop $tkLoop
@@ -126,17 +133,19 @@
               (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (v128.load (local.get $pb)))))
               (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $pb)))))
               (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-              (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+              (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
               (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
               (br $tkLoop)))
           (v128.store (local.get $pc) (local.get $c00))
           (v128.store offset=16 (local.get $pc) (local.get $c01))
           (local.set $j (i32.add (local.get $j) (i32.const 32)))
-          (br_if $tailCols (i32.lt_u (local.get $j) (local.get $ldb))))
+          (br_if $tailCols (i32.lt_u (local.get $j) (local.get $panelEnd))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $tail))))
+        (br $tail)))
+      (local.set $panel (local.get $panelEnd))
+      (br_if $panels (i32.lt_u (local.get $panel) (local.get $nBytes)))))
 
-  ;; Rows are taken in tiles of 128 (the tile of A and B stays in L2 while
+  ;; Rows are taken in tiles of 64 (the tile of A and B stays in L2 while
   ;; every output block passes over it), accumulating into C from the second
   ;; tile on; the tiling is fixed, so the summation order still is r ascending.
   (func (export "matmulTransA")
@@ -151,7 +160,7 @@
     (local.set $r0 (i32.const 0))
     ;; at least one tile, so that rows = 0 still writes zeros
     (loop $tiles
-      (local.set $rEnd (i32.add (local.get $r0) (i32.const 128)))
+      (local.set $rEnd (i32.add (local.get $r0) (i32.const 64)))
       (if (i32.gt_u (local.get $rEnd) (local.get $rows)) (then (local.set $rEnd (local.get $rows))))
       (local.set $kk (local.get $k0))
       (block $kDone

@@ -3,12 +3,13 @@
 ;;   targets [rows] i32; stats [rows, 2] f32.
 ;; Per row: m = max_j l_j, s = sum_j e^(l_j - m); stats = (s, l_y - m), from
 ;; which the caller forms the loss log(s) - (l_y - m) in float64 (the one log
-;; per row is not worth a wasm log). With grad != 0 the logits are replaced
-;; by the gradient of `scale` * loss: (e^(l_j - m) / s - [j = y]) * scale,
-;; 0 in the padding columns, so the padded output weights get no gradient.
+;; per row is not worth a wasm log). The logits are overwritten: by
+;; e^(l_j - m), or with grad != 0 by the gradient of `scale` * loss,
+;; (e^(l_j - m) / s - [j = y]) * scale; 0 in the padding columns either way,
+;; so the padded output weights get no gradient.
 (module
   (import "env" "memory" (memory 1 65536 shared))
-  (import "activations" "exp" (func $exp (param v128) (result v128)))
+  (import "activations" "activate" (func $activate (param i32 i32 i32 i32)))
 
   ;; all-ones in the lanes of columns j..j+3 that are < v
   (func $realLanes (param $j i32) (param $v i32) (result v128)
@@ -39,17 +40,23 @@
         (local.set $y (i32.load (i32.add (local.get $targets) (i32.shl (local.get $r) (i32.const 2)))))
         (f32.store offset=4 (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3)))
           (f32.sub (f32.load (i32.add (local.get $row) (i32.shl (local.get $y) (i32.const 2)))) (local.get $m)))
-        ;; e = exp(l - m), 0 in the padding, kept in place for the gradient
+        ;; e = exp(l - m) in place, then 0 in the padding
+        (local.set $j (i32.const 0))
+        (loop $shift
+          (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.store (local.get $p) (f32x4.sub (v128.load (local.get $p)) (f32x4.splat (local.get $m))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br_if $shift (i32.lt_u (local.get $j) (local.get $vp))))
+        (call $activate (local.get $row) (local.get $row) (local.get $vp) (i32.const 0))
         (local.set $sum (v128.const i32x4 0 0 0 0))
         (local.set $j (i32.const 0))
-        (loop $expLoop
+        (loop $sumLoop
           (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-          (local.set $e (v128.and (call $exp (f32x4.sub (v128.load (local.get $p)) (f32x4.splat (local.get $m))))
-            (call $realLanes (local.get $j) (local.get $v))))
+          (local.set $e (v128.and (v128.load (local.get $p)) (call $realLanes (local.get $j) (local.get $v))))
+          (v128.store (local.get $p) (local.get $e))
           (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
-          (if (local.get $grad) (then (v128.store (local.get $p) (local.get $e))))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
-          (br_if $expLoop (i32.lt_u (local.get $j) (local.get $vp))))
+          (br_if $sumLoop (i32.lt_u (local.get $j) (local.get $vp))))
         (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
                                (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum)))))
         (f32.store (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
