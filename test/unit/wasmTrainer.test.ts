@@ -257,11 +257,12 @@ describe('kernels against plain JavaScript', () => {
     const { k, alloc } = kernelBench();
     const [B, T, H, hp, rate, seed, layer] = [3, 4, 6, 8, 0.25, 12345, 1];
     const want = dropoutMask(seed, layer, B * T * H, rate);
-    const mask = alloc(B * T * hp, new Float32Array(B * T * hp).fill(3));
+    const ld = hp + 4;
+    const mask = alloc(B * T * ld, new Float32Array(B * T * ld).fill(3));
     // Rows 5.. only, as the worker owning them would.
-    k.dropoutMask(mask.at + 5 * hp * 4, layerMaskSeed(seed, layer), dropThreshold(rate), 1 / (1 - rate), 5, B * T - 5, H, hp);
+    k.dropoutMask(mask.at + 5 * ld * 4, layerMaskSeed(seed, layer), dropThreshold(rate), 1 / (1 - rate), 5, B * T - 5, H, hp, ld);
     for (let r = 0; r < B * T; r++) {
-      for (let j = 0; j < hp; j++) assert.equal(mask.view[r * hp + j], r < 5 ? 3 : j < H ? want[r * H + j] : 0, `(${r}, ${j})`);
+      for (let j = 0; j < ld; j++) assert.equal(mask.view[r * ld + j], r < 5 || j >= hp ? 3 : j < H ? want[r * H + j] : 0, `(${r}, ${j})`);
     }
   });
 

@@ -39,7 +39,7 @@ export interface Kernels {
   adamUpdate(w: number, g: number, m: number, v: number, n: number, lr: number, c1: number, c2: number, scale: number): void;
   rmspropUpdate(w: number, g: number, ms: number, n: number, lr: number, scale: number): void;
   packPanels(out: number, w: number, rows: number, cols: number, transposed: number, s0: number, s1: number): void;
-  dropoutMask(mask: number, seed: number, threshold: number, keep: number, row0: number, rows: number, h: number, hp: number): void;
+  dropoutMask(mask: number, seed: number, threshold: number, keep: number, row0: number, rows: number, h: number, hp: number, ld: number): void;
   applyMask(out: number, x: number, mask: number, n: number): void;
 }
 

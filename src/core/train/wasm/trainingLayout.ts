@@ -29,6 +29,14 @@ export interface Dims {
   Hp: number;
   /** 4 Hp: the gates i, f, g, o of a row, each Hp wide. */
   G: number;
+  /**
+   * Row strides (floats) of the [B*T, G] and [B*T, Hp] activations: one
+   * cache line more than the row, so that walking down rows (the weight
+   * gradients do, 64 rows at a time) spreads over the L1's sets instead of
+   * landing on one whenever a row is a multiple of 4 KB long.
+   */
+  zLd: number;
+  hLd: number;
 }
 
 /**
@@ -48,6 +56,7 @@ export interface PlacedWeight {
   size: number;
 }
 
+/** Rows of the [B*T, .] buffers are zLd or hLd floats apart (Dims). */
 export interface LayerBuffers {
   /** [B*T, 4Hp] the input projection, then the activated gates, then their gradients. */
   z: number;
@@ -115,8 +124,9 @@ export const NORM_CHUNK = 16384;
 
 export function trainingLayout(config: ModelConfig, batchSize: number, seqLength: number, momentCount: number): TrainingLayout {
   const { vocabSize: V, embeddingSize: E, hiddenSize: H, layers: L } = config;
-  const dims: Dims = { B: batchSize, T: seqLength, L, V, E, H, Vp: padded(V), Ep: padded(E), Hp: padded(H), G: 4 * padded(H) };
-  const { B, T, Vp, Ep, Hp, G } = dims;
+  const Hp = padded(H);
+  const dims: Dims = { B: batchSize, T: seqLength, L, V, E, H, Vp: padded(V), Ep: padded(E), Hp, G: 4 * Hp, zLd: 4 * Hp + 16, hLd: Hp + 16 };
+  const { B, T, Vp, Ep, zLd, hLd } = dims;
   const N = B * T;
 
   let flat = 0;
@@ -160,15 +170,15 @@ export function trainingLayout(config: ModelConfig, batchSize: number, seqLength
     embedded: alloc(N * Ep),
     dEmbedded: alloc(N * Ep),
     layers: Array.from({ length: L }, () => ({
-      z: alloc(N * G),
-      hs: alloc(N * Hp),
-      cs: alloc(N * Hp),
-      tanhC: alloc(N * Hp),
-      hPrev: alloc(N * Hp),
-      mask: config.dropout > 0 ? alloc(N * Hp) : 0,
-      dropped: config.dropout > 0 ? alloc(N * Hp) : 0,
+      z: alloc(N * zLd),
+      hs: alloc(N * hLd),
+      cs: alloc(N * hLd),
+      tanhC: alloc(N * hLd),
+      hPrev: alloc(N * hLd),
+      mask: config.dropout > 0 ? alloc(N * hLd) : 0,
+      dropped: config.dropout > 0 ? alloc(N * hLd) : 0,
     })),
-    dH: alloc(N * Hp),
+    dH: alloc(N * hLd),
     logits: alloc(N * Vp),
     dc: alloc(B * Hp),
     train: state(),

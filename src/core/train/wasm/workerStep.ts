@@ -101,7 +101,7 @@ export class WorkerStep {
 
   private forward(B: number, T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined, backward: boolean): void {
     const { k, layout } = this;
-    const { L, V, H, Vp, Ep, Hp, G } = layout.dims;
+    const { L, V, H, Vp, Ep, Hp, G, zLd, hLd } = layout.dims;
     const rows = b1 - b0;
     if (rows === 0) return;
     const r0 = b0 * T;
@@ -110,81 +110,79 @@ export class WorkerStep {
     for (let l = 0; l < L; l++) {
       const layer = layout.layers[l];
       const names = weightNames(l);
-      const inWidth = l === 0 ? Ep : Hp;
-      const input = l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed);
+      const [input, inWidth, inLd] = l === 0 ? [layout.embedded, Ep, Ep] : [this.output(l - 1, dropoutSeed), Hp, hLd];
       // x Wx + b for all T steps of these rows at once
-      k.matmul(layer.z + r0 * G * 4, input + r0 * inWidth * 4, this.packed(names.kernel, false), n, inWidth, G, inWidth * 4, G * 4, INIT_BIAS, this.w(names.bias));
+      k.matmul(layer.z + r0 * zLd * 4, input + r0 * inLd * 4, this.packed(names.kernel, false), n, inWidth, G, inLd * 4, zLd * 4, INIT_BIAS, this.w(names.bias));
       for (let t = 0; t < T; t++) {
         const row = r0 + t; // batch row b0 at step t; the others follow T rows apart
         const first = t === 0;
         k.lstmStepForward(
-          layer.z + row * G * 4, T * G * 4,
-          first ? state.h[l] + b0 * Hp * 4 : layer.hs + (row - 1) * Hp * 4,
-          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * Hp * 4,
-          first ? Hp * 4 : T * Hp * 4,
-          layer.hs + row * Hp * 4, layer.cs + row * Hp * 4, layer.tanhC + row * Hp * 4, T * Hp * 4,
+          layer.z + row * zLd * 4, T * zLd * 4,
+          first ? state.h[l] + b0 * Hp * 4 : layer.hs + (row - 1) * hLd * 4,
+          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4,
+          first ? Hp * 4 : T * hLd * 4,
+          layer.hs + row * hLd * 4, layer.cs + row * hLd * 4, layer.tanhC + row * hLd * 4, T * hLd * 4,
           this.packed(names.recurrent, false), rows, Hp,
         );
       }
       if (backward) this.gatherPreviousH(T, [b0, b1], l, state);
       if (dropoutSeed !== undefined && this.init.dropout > 0) {
         const keep = 1 / (1 - this.init.dropout);
-        k.dropoutMask(layer.mask + r0 * Hp * 4, layerMaskSeed(dropoutSeed, l), dropThreshold(this.init.dropout), keep, r0, n, H, Hp);
-        k.applyMask(layer.dropped + r0 * Hp * 4, layer.hs + r0 * Hp * 4, layer.mask + r0 * Hp * 4, n * Hp);
+        k.dropoutMask(layer.mask + r0 * hLd * 4, layerMaskSeed(dropoutSeed, l), dropThreshold(this.init.dropout), keep, r0, n, H, Hp, hLd);
+        k.applyMask(layer.dropped + r0 * hLd * 4, layer.hs + r0 * hLd * 4, layer.mask + r0 * hLd * 4, n * hLd);
       }
     }
-    k.matmul(layout.logits + r0 * Vp * 4, this.output(L - 1, dropoutSeed) + r0 * Hp * 4, this.packed('dense/kernel', false), n, Hp, Vp, Hp * 4, Vp * 4, INIT_BIAS, this.w('dense/bias'));
+    k.matmul(layout.logits + r0 * Vp * 4, this.output(L - 1, dropoutSeed) + r0 * hLd * 4, this.packed('dense/kernel', false), n, Hp, Vp, hLd * 4, Vp * 4, INIT_BIAS, this.w('dense/bias'));
     k.softmaxCrossEntropy(layout.logits + r0 * Vp * 4, layout.yIds + r0 * 4, layout.stats + r0 * 8, n, V, Vp, 1 / (B * T), backward ? 1 : 0);
   }
 
   /** hPrev rows: the carried h for t = 0, h_{t-1} after; what dWh = hPrev^T dz needs as one [B*T, Hp] matrix. */
   private gatherPreviousH(T: number, [b0, b1]: [number, number], l: number, state: StateBuffers): void {
-    const Hp = this.layout.dims.Hp;
+    const { Hp, hLd } = this.layout.dims;
     const { hs, hPrev } = this.layout.layers[l];
     for (let b = b0; b < b1; b++) {
-      const to = hPrev / 4 + b * T * Hp;
+      const to = hPrev / 4 + b * T * hLd;
       this.f32.copyWithin(to, state.h[l] / 4 + b * Hp, state.h[l] / 4 + (b + 1) * Hp);
-      this.f32.copyWithin(to + Hp, hs / 4 + b * T * Hp, hs / 4 + ((b + 1) * T - 1) * Hp);
+      this.f32.copyWithin(to + hLd, hs / 4 + b * T * hLd, hs / 4 + ((b + 1) * T - 1) * hLd);
     }
   }
 
   private backward(T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined): void {
     const { k, layout } = this;
-    const { L, Vp, Ep, Hp, G } = layout.dims;
+    const { L, Vp, Ep, Hp, G, zLd, hLd } = layout.dims;
     const rows = b1 - b0;
     if (rows === 0) return;
     const r0 = b0 * T;
     const n = rows * T;
-    k.matmul(layout.dH + r0 * Hp * 4, layout.logits + r0 * Vp * 4, this.packed('dense/kernel', true), n, Vp, Hp, Vp * 4, Hp * 4, INIT_ZERO, 0);
+    k.matmul(layout.dH + r0 * hLd * 4, layout.logits + r0 * Vp * 4, this.packed('dense/kernel', true), n, Vp, Hp, Vp * 4, hLd * 4, INIT_ZERO, 0);
     for (let l = L - 1; l >= 0; l--) {
       const layer = layout.layers[l];
       const names = weightNames(l);
-      if (dropoutSeed !== undefined && this.init.dropout > 0) k.applyMask(layout.dH + r0 * Hp * 4, layout.dH + r0 * Hp * 4, layer.mask + r0 * Hp * 4, n * Hp);
+      if (dropoutSeed !== undefined && this.init.dropout > 0) k.applyMask(layout.dH + r0 * hLd * 4, layout.dH + r0 * hLd * 4, layer.mask + r0 * hLd * 4, n * hLd);
       const dc = layout.dc + b0 * Hp * 4;
       this.f32.fill(0, dc / 4, dc / 4 + rows * Hp);
       for (let t = T - 1; t >= 0; t--) {
         const row = r0 + t;
         const first = t === 0;
         k.lstmStepBackward(
-          layer.z + row * G * 4, T * G * 4, layout.dH + row * Hp * 4, layer.tanhC + row * Hp * 4, T * Hp * 4,
-          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * Hp * 4,
-          first ? Hp * 4 : T * Hp * 4,
-          dc, this.packed(names.recurrent, true), first ? 0 : layout.dH + (row - 1) * Hp * 4, rows, Hp,
+          layer.z + row * zLd * 4, T * zLd * 4, layout.dH + row * hLd * 4, layer.tanhC + row * hLd * 4, T * hLd * 4,
+          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4,
+          first ? Hp * 4 : T * hLd * 4,
+          dc, this.packed(names.recurrent, true), first ? 0 : layout.dH + (row - 1) * hLd * 4, rows, Hp,
         );
       }
       // dz Wx^T: the gradient of this layer's input (the layer below's output, or the embeddings)
-      const inWidth = l === 0 ? Ep : Hp;
-      const dInput = l === 0 ? layout.dEmbedded : layout.dH;
-      k.matmul(dInput + r0 * inWidth * 4, layer.z + r0 * G * 4, this.packed(names.kernel, true), n, G, inWidth, G * 4, inWidth * 4, INIT_ZERO, 0);
+      const [dInput, inWidth, inLd] = l === 0 ? [layout.dEmbedded, Ep, Ep] : [layout.dH, Hp, hLd];
+      k.matmul(dInput + r0 * inLd * 4, layer.z + r0 * zLd * 4, this.packed(names.kernel, true), n, G, inWidth, zLd * 4, inLd * 4, INIT_ZERO, 0);
     }
   }
 
   /** The state after each stream's last step becomes the next batch's initial state. */
   private carryState(T: number, [b0, b1]: [number, number], state: StateBuffers): void {
-    const Hp = this.layout.dims.Hp;
+    const { Hp, hLd } = this.layout.dims;
     this.layout.layers.forEach((layer, l) => {
       for (let b = b0; b < b1; b++) {
-        const last = ((b + 1) * T - 1) * Hp;
+        const last = ((b + 1) * T - 1) * hLd;
         this.f32.copyWithin(state.h[l] / 4 + b * Hp, layer.hs / 4 + last, layer.hs / 4 + last + Hp);
         this.f32.copyWithin(state.c[l] / 4 + b * Hp, layer.cs / 4 + last, layer.cs / 4 + last + Hp);
       }
@@ -194,20 +192,22 @@ export class WorkerStep {
   /** The weight-gradient products as tasks of GRADIENT_ROWS output rows; the small sums last, to fill in at the end. */
   private gradientTasks(N: number, dropoutSeed: number | undefined): Array<() => void> {
     const { k, layout } = this;
-    const { L, V, Vp, Ep, Hp, G } = layout.dims;
+    const { L, V, Vp, Ep, Hp, G, zLd, hLd } = layout.dims;
     const g = (name: string) => weightAt(layout, layout.grads, name);
     const tasks: Array<() => void> = [];
-    const product = (name: string, a: number, b: number, K: number, n: number) => {
-      for (let k0 = 0; k0 < K; k0 += GRADIENT_ROWS) tasks.push(() => k.matmulTransA(g(name), a, b, N, k0, Math.min(K, k0 + GRADIENT_ROWS), n, K * 4, n * 4));
+    // C[K, n] = A[N, K]^T B[N, n], A rows lda floats apart, B rows ldb
+    const product = (name: string, a: number, K: number, lda: number, b: number, n: number, ldb: number) => {
+      for (let k0 = 0; k0 < K; k0 += GRADIENT_ROWS) tasks.push(() => k.matmulTransA(g(name), a, b, N, k0, Math.min(K, k0 + GRADIENT_ROWS), n, lda * 4, ldb * 4));
     };
     for (let l = 0; l < L; l++) {
       const layer = layout.layers[l];
       const names = weightNames(l);
-      product(names.kernel, l === 0 ? layout.embedded : this.output(l - 1, dropoutSeed), layer.z, l === 0 ? Ep : Hp, G);
-      product(names.recurrent, layer.hPrev, layer.z, Hp, G);
+      if (l === 0) product(names.kernel, layout.embedded, Ep, Ep, layer.z, G, zLd);
+      else product(names.kernel, this.output(l - 1, dropoutSeed), Hp, hLd, layer.z, G, zLd);
+      product(names.recurrent, layer.hPrev, Hp, hLd, layer.z, G, zLd);
     }
-    product('dense/kernel', this.output(L - 1, dropoutSeed), layout.logits, Hp, Vp);
-    for (let l = 0; l < L; l++) tasks.push(() => k.columnSum(g(weightNames(l).bias), layout.layers[l].z, N, G * 4, G));
+    product('dense/kernel', this.output(L - 1, dropoutSeed), Hp, hLd, layout.logits, Vp, Vp);
+    for (let l = 0; l < L; l++) tasks.push(() => k.columnSum(g(weightNames(l).bias), layout.layers[l].z, N, zLd * 4, G));
     tasks.push(() => k.columnSum(g('dense/bias'), layout.logits, N, Vp * 4, Vp));
     tasks.push(() => k.embeddingGradient(g('embedding/embeddings'), layout.dEmbedded, layout.xIds, N, V, Ep));
     return tasks;

@@ -2,7 +2,7 @@
 ;; masks equal the tfjs and WebGPU trainers'.
 ;;   dropoutMask: for batch-major rows row0 <= r < row0 + rows of a [B, T, H]
 ;;     output, mask[r - row0, j] = pcg(seed + r H + j) >=u threshold ? keep : 0
-;;     for j < h, and 0 in the padding h <= j < hp. mask [rows, hp] contiguous.
+;;     for j < h, and 0 in the padding h <= j < hp. mask [rows, hp], rows ld floats apart.
 ;;   applyMask: out[i] = x[i] mask[i], i < n (n a multiple of 4; out may be x).
 ;; The hash's shift depends on the value, so it runs one lane at a time.
 (module
@@ -16,12 +16,12 @@
     (i32.xor (i32.shr_u (local.get $word) (i32.const 22)) (local.get $word)))
 
   (func (export "dropoutMask")
-    (param $mask i32) (param $seed i32) (param $threshold i32) (param $keep f32) (param $row0 i32) (param $rows i32) (param $h i32) (param $hp i32)
+    (param $mask i32) (param $seed i32) (param $threshold i32) (param $keep f32) (param $row0 i32) (param $rows i32) (param $h i32) (param $hp i32) (param $ld i32)
     (local $r i32) (local $j i32) (local $p i32) (local $base i32)
-    (local.set $p (local.get $mask))
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $p (i32.add (local.get $mask) (i32.shl (i32.mul (local.get $r) (local.get $ld)) (i32.const 2))))
         (local.set $base (i32.add (local.get $seed) (i32.mul (i32.add (local.get $row0) (local.get $r)) (local.get $h))))
         (local.set $j (i32.const 0))
         (block $colsDone
