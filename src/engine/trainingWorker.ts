@@ -1,3 +1,4 @@
+import * as os from 'os';
 import { parentPort, workerData } from 'worker_threads';
 import { selectBackend } from '../core/backend';
 import { runTrainingJob } from '../core/train/job';
@@ -8,6 +9,13 @@ import type { EngineMessage, ThreadJob, WorkerMessage } from './trainingThread';
 const port = parentPort!;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const controller = new AbortController();
+// Linux's nice value is per thread (and threads this one starts inherit it): training yields the
+// cores to the engine's query thread and to the editor, so a busy machine still answers at once.
+try {
+  os.setPriority(0, os.constants.priority.PRIORITY_BELOW_NORMAL);
+} catch {
+  // Not permitted or not supported here: training just runs at normal priority.
+}
 port.on('message', (m: EngineMessage) => m.type === 'stop' && controller.abort());
 
 async function run(job: ThreadJob): Promise<void> {

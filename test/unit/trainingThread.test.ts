@@ -28,6 +28,15 @@ function savedStep(out: string): number {
   }
 }
 
+/** Threads of this process with a positive nice value (Linux keeps one per thread). */
+function threadsBelowNormalPriority(): number {
+  if (process.platform !== 'linux') return 0;
+  return fs.readdirSync('/proc/self/task').filter((t) => {
+    const fields = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[16]) > 0; // field 19 of stat, the nice value
+  }).length;
+}
+
 test('training runs on its own thread: it goes on while the engine thread is busy, and Stop keeps the work', async (t) => {
   const folder = tempDir(t);
   fs.writeFileSync(path.join(folder, 'a.c'), structuredText(400));
@@ -35,9 +44,13 @@ test('training runs on its own thread: it goes on while the engine thread is bus
   const plans: string[] = [];
   let lastStep = 0;
   let stopped = false;
+  let niceThreads = 0;
   // evalEvery 1: every step validates and saves, so the folder shows how far training is.
   const thread = startTrainingThread(job(folder, out, { evalEvery: 1 }), {
-    plan: (p) => plans.push(`${p.options.hidden} ${p.ngram ? 'ngram' : ''} ${p.vocabulary.size > 10 ? 'vocabulary' : ''}`),
+    plan: (p) => {
+      niceThreads = threadsBelowNormalPriority();
+      plans.push(`${p.options.hidden} ${p.ngram ? 'ngram' : ''} ${p.vocabulary.size > 10 ? 'vocabulary' : ''}`);
+    },
     progress: (p) => {
       if (p.kind !== 'step') return;
       lastStep = p.step;
@@ -51,6 +64,7 @@ test('training runs on its own thread: it goes on while the engine thread is bus
     },
   });
   const result = await thread.done;
+  if (process.platform === 'linux') assert.ok(niceThreads > 0, 'the training threads run below normal priority');
   assert.deepEqual(plans, ['32 ngram vocabulary'], 'the plan, the n-gram and the vocabulary arrive before the steps');
   assert.equal(result.stopReason, 'cancelled');
   assert.equal(result.steps, lastStep);
