@@ -13,7 +13,7 @@
   (import "env" "memory" (memory 1 65536 shared))
   (func (export "activate") (param $out i32) (param $x i32) (param $n i32) (param $kind i32)
     (local $p i32) (local $end i32) (local $scale v128) (local $add v128) (local $mul v128)
-    (local $v v128) (local $k v128) (local $r v128) (local $e v128)
+    (local $v v128) (local $t v128) (local $k v128) (local $r v128) (local $e v128)
     ;; e = exp(scale x); result = kind 0 ? e : add + mul / (1 + e)
     (local.set $scale (v128.const f32x4 1 1 1 1))
     (if (i32.eq (local.get $kind) (i32.const 1))
@@ -32,8 +32,12 @@
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $v (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $p))) (local.get $scale)))
         ;; Beyond this range e^v over- or underflows float32; clamped, 2^k stays a normal number.
-        (local.set $v (f32x4.min (f32x4.max (local.get $v) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)) (v128.const f32x4 88.3 88.3 88.3 88.3)))
-        (local.set $k (f32x4.nearest (f32x4.mul (local.get $v) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+        ;; pmin/pmax are single instructions (min/max must order NaN and -0, which costs several); a NaN passes through.
+        (local.set $v (f32x4.pmin (f32x4.pmax (local.get $v) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)) (v128.const f32x4 88.3 88.3 88.3 88.3)))
+        ;; k = round(v log2 e): adding 1.5 * 2^23 rounds to an integer, held in t's low mantissa bits
+        (local.set $t (f32x4.add (f32x4.mul (local.get $v) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+                                 (v128.const f32x4 12582912 12582912 12582912 12582912)))
+        (local.set $k (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         ;; r = v - k ln2, with ln2 split in two so that k * 0.693359375 is exact
         (local.set $r (f32x4.sub (local.get $v) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
         (local.set $r (f32x4.add (local.get $r) (f32x4.mul (local.get $k) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
@@ -45,8 +49,9 @@
         (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
         ;; e^r = 1 + r + r^2 p(r), times 2^k
         (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+        ;; 2^k: t's bits are 0x4b400000 + k, so (k + 127) << 23 is one add and a shift
         (local.set $e (f32x4.mul (local.get $e)
-          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+          (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 -1262485377 -1262485377 -1262485377 -1262485377)) (i32.const 23))))
         (if (local.get $kind)
           (then (local.set $e (f32x4.add (local.get $add)
             (f32x4.div (local.get $mul) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))))))

@@ -30,7 +30,7 @@
         (local.set $j (i32.const 0))
         (loop $maxLoop
           (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-          (local.set $mx (f32x4.max (local.get $mx)
+          (local.set $mx (f32x4.pmax (local.get $mx)
             (v128.bitselect (v128.load (local.get $p)) (v128.const f32x4 -inf -inf -inf -inf) (call $realLanes (local.get $j) (local.get $v)))))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           (br_if $maxLoop (i32.lt_u (local.get $j) (local.get $vp))))

@@ -1,0 +1,145 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { selectBackend } from '../core/backend';
+import { initialWeights } from '../core/lstmInit';
+import { ModelConfig } from '../core/modelConfig';
+import { Random } from '../core/random';
+import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
+import { Trainer, TrainerSpec } from '../core/train/trainer';
+import { INIT_ZERO, compileKernels, instantiateKernels } from '../core/train/wasm/kernelModules';
+import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
+
+interface Dims {
+  B: number;
+  T: number;
+  H: number;
+  L: number;
+  V: number;
+}
+
+const SHAPES: Dims[] = [
+  { B: 50, T: 50, H: 128, L: 2, V: 65 },
+  { B: 32, T: 64, H: 256, L: 2, V: 100 },
+];
+const EMBEDDING = 64;
+
+/**
+ * `charlens bench train` (CPU part): one training step (forward, backward,
+ * clip 5, Adam; embedding 64) at each shape on the wasm SIMD trainer with 1
+ * thread and with every core, tfjs's fused and op-by-op LSTMs on the tfjs
+ * wasm backend, and Debian's PyTorch where it is installed. All trainers are
+ * timed in alternating rounds of `steps` steps in one run, and the median
+ * round is reported, so the ratios hold on a noisy shared machine.
+ */
+export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number; rounds?: number } = {}): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  await selectBackend('wasm');
+  const cores = os.availableParallelism();
+  const peak = matmulPeak();
+  out(`CPU training step (forward, backward, clip 5, Adam; embedding ${EMBEDDING}): median of ${rounds} rounds of ${steps} steps, after a warm-up step`);
+  out(`${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, load average ${os.loadavg()[0].toFixed(1)} at the start; single-thread SIMD matmul peak ${peak.toFixed(1)} GFLOP/s`);
+  const torch = findTorch();
+  if (!torch.python) out(`PyTorch skipped: ${torch.reason}`);
+  for (const d of SHAPES) {
+    const gflop = stepFlops(d) / 1e9;
+    out(`\n(B,T,H,L,V) = (${d.B},${d.T},${d.H},${d.L},${d.V}): ${gflop.toFixed(2)} GFLOP per step`);
+    const runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]> = [
+      ['wasm SIMD, 1 thread', (spec) => createWasmTrainer(spec, { threads: 1 })],
+      [`wasm SIMD, ${cores} threads`, (spec) => createWasmTrainer(spec, { threads: cores })],
+      ['tfjs wasm, fused LSTM', (spec) => createTfjsTrainer(spec, 'fused')],
+      ['tfjs wasm, op-by-op LSTM', (spec) => createTfjsTrainer(spec, 'reference')],
+    ];
+    const ms = await timeInRounds(d, runs, steps, rounds);
+    if (torch.python) {
+      const t = torchMsPerStep(torch.python, d, steps, rounds, cores);
+      ms.set(`PyTorch ${t.version} CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`, t.msPerStep);
+    }
+    for (const [label, m] of ms) {
+      const gflops = (gflop * 1000) / m;
+      out(`  ${label.padEnd(30)} ${m.toFixed(1).padStart(8)} ms/step ${Math.round((d.B * d.T * 1000) / m).toLocaleString('en-US').padStart(9)} chars/s ${gflops.toFixed(1).padStart(6)} GFLOP/s`);
+    }
+    const all = ms.get(runs[1][0])!;
+    const ratios = [...ms].filter(([label]) => label !== runs[1][0]).map(([label, m]) => `${(m / all).toFixed(1)}x ${label}`);
+    out(`  wasm SIMD on ${cores} threads is ${ratios.join(', ')}`);
+  }
+}
+
+/** Multiply-adds of the step's matrix products, x2 flops, x3 for forward, input gradients and weight gradients. */
+function stepFlops({ B, T, H, L, V }: Dims): number {
+  const G = 4 * H;
+  const perRow = EMBEDDING * G + H * G + (L - 1) * 2 * H * G + H * V;
+  return 2 * 3 * B * T * perRow;
+}
+
+async function timeInRounds(d: Dims, runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]>, steps: number, rounds: number): Promise<Map<string, number>> {
+  const config: ModelConfig = { vocabSize: d.V, embeddingSize: EMBEDDING, hiddenSize: d.H, layers: d.L, dropout: 0 };
+  const rng = new Random(1);
+  const weights = initialWeights(config, rng);
+  const ids = () => Int32Array.from({ length: d.B * d.T }, () => Math.floor(rng.next() * d.V));
+  const trainers = await Promise.all(
+    runs.map(([, make]) => make({ config, batchSize: d.B, seqLength: d.T, optimizer: 'adam', gradClip: 5, weights: new Map([...weights].map(([k, v]) => [k, v.slice()])) })),
+  );
+  try {
+    const counters = trainers.map(() => 0);
+    const step = (i: number) => trainers[i].step({ batchSize: d.B, seqLength: d.T, x: ids(), y: ids() }, { lr: 2e-3, t: ++counters[i] });
+    for (let i = 0; i < trainers.length; i++) await step(i);
+    const times: number[][] = trainers.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < trainers.length; i++) {
+        const t0 = performance.now();
+        for (let s = 0; s < steps; s++) await step(i);
+        times[i].push((performance.now() - t0) / steps);
+      }
+    }
+    return new Map(runs.map(([label], i) => [label, median(times[i])]));
+  } finally {
+    for (const t of trainers) t.dispose();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** GFLOP/s of our matmul kernel on this thread, [1024, 256] x [256, 512], best of 5. */
+function matmulPeak(): number {
+  const [m, k, n] = [1024, 256, 512];
+  const bytes = 4 * (m * k + k * n + m * n) + 4096;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: Math.ceil(bytes / 65536), shared: true });
+  const kernels = instantiateKernels(compileKernels(), memory);
+  const a = 1024;
+  const b = a + m * k * 4;
+  const c = b + k * n * 4;
+  new Float32Array(memory.buffer).fill(0.5, a / 4, c / 4);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    kernels.matmul(c, a, b, m, k, n, k * 4, n * 4, INIT_ZERO, 0);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2 * m * k * n) / best / 1e6;
+}
+
+/** scripts/torchLstmStep.py from the bundle (dist/) or from tsc output (out/src/cli/). */
+const TORCH_SCRIPT = [path.join(__dirname, '..', 'scripts', 'torchLstmStep.py'), path.join(__dirname, '..', '..', '..', 'scripts', 'torchLstmStep.py')].find((p) =>
+  fs.existsSync(p),
+);
+
+/** The first Python that imports torch: the one on PATH, or Debian's (python3-torch installs for /usr/bin/python3). */
+function findTorch(): { python?: string; reason?: string } {
+  if (!TORCH_SCRIPT) return { reason: 'scripts/torchLstmStep.py not found' };
+  for (const python of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return { python };
+  }
+  return { reason: "no python3 here imports torch (Debian: apt-get install python3-torch)" };
+}
+
+function torchMsPerStep(python: string, d: Dims, steps: number, rounds: number, threads: number): { msPerStep: number; version: string; threads: number } {
+  const args = [TORCH_SCRIPT!, ...[d.B, d.T, d.H, d.L, d.V, steps, rounds, threads].map(String)];
+  const r = spawnSync(python, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerStep: number; version: string; threads: number };
+}
