@@ -8,7 +8,7 @@ import { dropThreshold, dropoutMask, layerMaskSeed } from '../../src/core/train/
 import { adamUpdate, clipScale, rmspropUpdate } from '../../src/core/train/stepMath';
 import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
 import { OptimizerName, Trainer, TrainerSpec, momentName } from '../../src/core/train/trainer';
-import { EXP, INIT_ACCUMULATE, INIT_BIAS, INIT_ZERO, TANH, compileKernels, instantiateKernels } from '../../src/core/train/wasm/kernelModules';
+import { EXP, INIT_ACCUMULATE, INIT_BIAS, INIT_ZERO, SIGMOID, TANH, compileKernels, instantiateKernels } from '../../src/core/train/wasm/kernelModules';
 import { createWasmTrainer, defaultThreadCount, wasmTrainerSupport } from '../../src/core/train/wasm/wasmTrainer';
 import { useWasm } from './helpers';
 
@@ -62,8 +62,8 @@ describe('kernels against plain JavaScript', () => {
   test('activate: exp, sigmoid and tanh to float32 accuracy, saturating without overflow; exactly 0 at 0', () => {
     const { k, alloc } = kernelBench();
     const xs = Float32Array.from([0, -0, 1e-6, -1e-3, 0.5, -2, 3.7, 10, -20, 40, -90, 100, ...randoms(20, 8)]);
-    const fns = [Math.exp, sigmoid, Math.tanh];
-    fns.forEach((fn, kind) => {
+    const kinds: Array<[number, (x: number) => number]> = [[EXP, Math.exp], [SIGMOID, sigmoid], [TANH, Math.tanh]];
+    kinds.forEach(([kind, fn]) => {
       const x = alloc(xs.length, xs);
       const out = alloc(xs.length);
       k.activate(out.at, x.at, xs.length, kind);
@@ -422,6 +422,23 @@ test('1 and 2 threads give bitwise the same losses, weights and state (no sum de
   assert.deepEqual(two.losses, one.losses);
   assert.deepEqual(two.weights, one.weights);
   assert.deepEqual(two.state, one.state);
+});
+
+test("a step leaves the main thread's event loop running", async () => {
+  const big: ModelConfig = { vocabSize: 65, embeddingSize: 32, hiddenSize: 128, layers: 2, dropout: 0 };
+  const spec = { config: big, batchSize: 16, seqLength: 32, optimizer: 'adam' as const, gradClip: 5, weights: initialWeights(big, new Random(1)) };
+  await using([createWasmTrainer(spec, { threads: 2 })], async (trainer) => {
+    const r = new Random(2);
+    const ids = () => Int32Array.from({ length: 16 * 32 }, () => Math.floor(r.next() * 65));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      for (let t = 1; t <= 3; t++) await trainer.step({ batchSize: 16, seqLength: 32, x: ids(), y: ids() }, { lr: 1e-3, t });
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks > 3, `${ticks} timer callbacks during 3 steps`);
+  });
 });
 
 test('dispose terminates the worker threads', async () => {

@@ -14,7 +14,7 @@ import { ModelConfig, WeightArrays, lstmLayerName, weightSpecs } from '../../mod
  * dropout masks, so a thread that owns batch rows [b0, b1) owns one
  * contiguous block of rows in every buffer.
  */
-export const PAD = 8;
+const PAD = 8;
 export const padded = (n: number): number => Math.ceil(n / PAD) * PAD;
 
 export interface Dims {
@@ -118,7 +118,7 @@ export interface TrainingLayout {
 }
 
 /** Bytes of the control block at the start of the memory (workerControl.ts); no buffer starts at 0. */
-export const CONTROL_BYTES = 256;
+const CONTROL_BYTES = 256;
 /** Floats per partial sum of the gradient norm: fixed, so the sum's order does not depend on the thread count. */
 export const NORM_CHUNK = 16384;
 
