@@ -29,7 +29,7 @@ const EMBEDDING = 64;
  * `charlens bench train` (CPU part): one training step (forward, backward,
  * clip 5, Adam; embedding 64) at each shape on the wasm SIMD trainer with 1
  * thread and with every core, tfjs's fused and op-by-op LSTMs on the tfjs
- * wasm backend, and Debian's PyTorch where it is installed. All trainers are
+ * wasm backend, and Debian's PyTorch (1 thread and every core) where it is installed. All trainers are
  * timed in alternating rounds of `steps` steps in one run, and the median
  * round is reported, so the ratios hold on a noisy shared machine.
  */
@@ -52,8 +52,9 @@ export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number;
       ['tfjs wasm, op-by-op LSTM', (spec) => createTfjsTrainer(spec, 'reference')],
     ];
     const ms = await timeInRounds(d, runs, steps, rounds);
-    if (torch.python) {
-      const t = torchMsPerStep(torch.python, d, steps, rounds, cores);
+    // PyTorch on 1 thread and on every core: OpenMP's spinning threads can make the second the slower one on a busy machine.
+    for (const threads of torch.python ? [...new Set([1, cores])] : []) {
+      const t = torchMsPerStep(torch.python!, d, steps, rounds, threads);
       ms.set(`PyTorch ${t.version} CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`, t.msPerStep);
     }
     for (const [label, m] of ms) {

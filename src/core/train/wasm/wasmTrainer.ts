@@ -110,6 +110,7 @@ class WasmTrainerImpl implements WasmTrainer {
         new Promise<void>((resolve, reject) => {
           worker.once('message', () => resolve());
           worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`A CPU trainer thread exited while starting (code ${code})`)));
         }),
     );
     this.started = Promise.all(ready).then(
@@ -128,19 +129,15 @@ class WasmTrainerImpl implements WasmTrainer {
     this.exited = Promise.all(this.workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())))).then(() => undefined);
   }
 
-  async step(batch: Batch, { lr, t, dropoutSeed }: StepParams): Promise<number> {
+  async step(batch: Batch, params: StepParams): Promise<number> {
     this.checkBatch(batch);
-    const { c1, c2 } = adamCorrection(t);
-    this.f64[F64Slot.LearningRate] = lr;
-    this.f64[F64Slot.C1] = c1;
-    this.f64[F64Slot.C2] = c2;
-    await this.run(JobKind.Step, batch, dropoutSeed);
+    await this.run(JobKind.Step, batch, params);
     return this.meanLoss(batch);
   }
 
   async gradients(batch: Batch): Promise<{ loss: number; gradients: WeightArrays }> {
     this.checkBatch(batch);
-    await this.run(JobKind.Gradients, batch, undefined);
+    await this.run(JobKind.Gradients, batch);
     return { loss: this.meanLoss(batch), gradients: unpackWeights(this.layout, this.f32, this.layout.grads) };
   }
 
@@ -153,7 +150,7 @@ class WasmTrainerImpl implements WasmTrainer {
     let total = 0;
     for (let k = 0; k < streams.batchesPerEpoch; k++) {
       const batch = streams.batch(k);
-      await this.run(JobKind.Evaluate, batch, undefined);
+      await this.run(JobKind.Evaluate, batch);
       total += this.meanLoss(batch);
     }
     return total / streams.batchesPerEpoch;
@@ -208,6 +205,7 @@ class WasmTrainerImpl implements WasmTrainer {
     Atomics.add(this.i32, Slot.Job, 1);
     Atomics.notify(this.i32, Slot.Job);
     for (const worker of this.workers) void worker.terminate();
+    this.rejectJob?.(new Error('The wasm trainer was disposed during a step'));
   }
 
   private fail(err: Error): void {
@@ -229,8 +227,8 @@ class WasmTrainerImpl implements WasmTrainer {
     for (const at of [...h, ...c]) this.f32.fill(0, at / 4, at / 4 + floats);
   }
 
-  /** Posts a job on `batch` and waits, without blocking the event loop, until every worker is done. */
-  private async run(kind: JobKind, batch: Batch, dropoutSeed: number | undefined): Promise<void> {
+  /** Posts a job on `batch` (with the optimizer step's parameters) and waits, without blocking the event loop, until every worker is done. */
+  private async run(kind: JobKind, batch: Batch, step?: StepParams): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.disposed) throw new Error('The wasm trainer was disposed');
     this.checkIdle();
@@ -242,8 +240,14 @@ class WasmTrainerImpl implements WasmTrainer {
       control[Slot.Kind] = kind;
       control[Slot.Batch] = batch.batchSize;
       control[Slot.Seq] = batch.seqLength;
-      control[Slot.DropoutOn] = dropoutSeed === undefined ? 0 : 1;
-      control[Slot.DropoutSeed] = dropoutSeed ?? 0;
+      control[Slot.DropoutOn] = step?.dropoutSeed === undefined ? 0 : 1;
+      control[Slot.DropoutSeed] = step?.dropoutSeed ?? 0;
+      if (step) {
+        const { c1, c2 } = adamCorrection(step.t);
+        this.f64[F64Slot.LearningRate] = step.lr;
+        this.f64[F64Slot.C1] = c1;
+        this.f64[F64Slot.C2] = c2;
+      }
       control[Slot.Pack] = this.packed ? 0 : 1;
       control[Slot.RowTask] = 0;
       control[Slot.GradientTask] = 0;
