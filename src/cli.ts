@@ -12,13 +12,14 @@ const USAGE = `CharLens: character-level LSTMs for code
   charlens train <folder> [--out dir] [--layers 2] [--hidden 128] [--dropout 0] [--seq-length 50]
                           [--batch-size 50] [--lr 0.002] [--epochs 50] [--grad-clip 5] [--val-frac 0.05]
                           [--minutes m] [--max-steps n] [--resume | --force] [--backend auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]
-                          [--seed 123] [--include glob] [--exclude glob] [--ngram-order 10] [--threads n]
+                          [--seed 123] [--include glob] [--exclude glob] [--ngram-order 257] [--threads n]
       --hidden left out or 0: the size is chosen, with --minutes as the largest model that reads the
       corpus enough in that time (from a speed probe), else from the corpus size; the line saying so
       comes before the first step. --threads: the wasm trainer's threads. A model already in --out is
       continued with --resume or replaced with --force; without either, train refuses to start.
       After training, an n-gram of the training split and the LSTM/n-gram mixture weight are fitted
-      and saved with the model (--ngram-order 0 = no n-gram).
+      and saved with the model (--ngram-order 0 = no n-gram; 257, the default, the suffix-array model;
+      1-64 a Kneser-Ney table of that order).
   charlens sample <model> [--temperature 1] [--prime text] [--length 2000 (at most 1,000,000)] [--seed 123] [--top-k k] [--top-p p] [--argmax]
   charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order 10]
       LSTM loss, then a table of the LSTM, a Kneser-Ney character n-gram and their mixture, static and

@@ -4,8 +4,8 @@ import { loadCheckpoint } from '../core/checkpoint';
 import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../core/completionAccuracy';
 import { InferenceModel, LstmState } from '../core/inference';
 import { fitMixtureWeight, meanNats } from '../core/mixture';
-import { NgramModel } from '../core/ngram/kneserNey';
-import { WORKSPACE_NGRAM_ORDER, buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
+import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
+import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
 import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
 import { Vocabulary } from '../core/vocabulary';
@@ -52,17 +52,18 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   const chars = Array.from(testText);
   const ids = vocabulary.encode(testText);
   const cursors = pickCursors(chars, numberOption(args, 'cursors') ?? DEFAULT_CURSORS, numberOption(args, 'seed') ?? DEFAULT_SEED);
-  const [order] = parseOrders(args, [WORKSPACE_NGRAM_ORDER]);
+  // The workspace n-gram, or with --order the Kneser-Ney table of that order, to compare.
+  const [order] = args.options.has('order') ? parseOrders(args, []) : [undefined];
 
   const built = performance.now();
-  let ngram = buildWorkspaceNgram(trainIds, vocabulary.size, order);
+  let ngram: CharNgram = buildWorkspaceNgram(trainIds, vocabulary.size, order ?? 0);
   const buildSeconds = (performance.now() - built) / 1000;
   const snapshot = ngram.toBuffer();
-  note(`n-gram: order ${order}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngram.bytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
+  note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngram.bytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
 
   const { probs: pLstm, states } = scoreLstm(lstm, ids, cursors);
   const scores: Record<Mode, Float32Array> = { static: ngram.score(ids), online: ngram.score(ids, { online: true }) };
-  ngram = NgramModel.fromBuffer(snapshot);
+  ngram = ngramFromBuffer(snapshot);
   const half = Math.floor(ids.length / 2);
   const fold = (i: number) => (i < half ? 0 : 1);
   const weights = {

@@ -1,5 +1,5 @@
 import { InferenceModel, LstmState } from './inference';
-import { NgramModel } from './ngram/kneserNey';
+import { CharNgram } from './ngram/charNgram';
 import { Vocabulary } from './vocabulary';
 
 /**
@@ -18,7 +18,7 @@ export function lstmStepper(model: InferenceModel, state: LstmState): Stepper {
 }
 
 /** The n-gram after `prefix` (of which only the last order - 1 characters count). */
-export function ngramStepper(ngram: NgramModel, vocabulary: Vocabulary, prefix: string): Stepper {
+export function ngramStepper(ngram: CharNgram, vocabulary: Vocabulary, prefix: string): Stepper {
   const history = Array.from(vocabulary.encode(prefix.slice(-2 * ngram.order))).slice(-ngram.order);
   return {
     probabilities: () => ngram.distribution(history),

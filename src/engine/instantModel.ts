@@ -1,4 +1,4 @@
-import { NgramModel } from '../core/ngram/kneserNey';
+import { CharNgram } from '../core/ngram/charNgram';
 import { ngramProbabilities } from '../core/ngram/workspaceNgram';
 import { Stepper, ngramStepper } from '../core/predictor';
 import { Vocabulary } from '../core/vocabulary';
@@ -10,7 +10,7 @@ export class InstantModel implements Answerer {
   readonly answering = 'n-gram of the workspace (while the LSTM trains)';
 
   constructor(
-    readonly ngram: NgramModel,
+    readonly ngram: CharNgram,
     readonly vocabulary: Vocabulary,
   ) {}
 

@@ -4,7 +4,7 @@ import { InferenceModel } from '../core/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities } from '../core/ngram/workspaceNgram';
-import { NgramModel } from '../core/ngram/kneserNey';
+import { CharNgram } from '../core/ngram/charNgram';
 import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
@@ -26,7 +26,7 @@ export class ModelHost implements Answerer {
   constructor(
     readonly checkpoint: Checkpoint,
     source: ModelInfo['source'],
-    private readonly mixture?: { ngram: NgramModel; info: MixtureInfo },
+    private readonly mixture?: { ngram: CharNgram; info: MixtureInfo },
   ) {
     this.model = new InferenceModel(checkpoint.config, checkpoint.weights);
     this.states = new StateCache(this.model, checkpoint.vocabulary);

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { SHARE_ENV, Worker } from 'worker_threads';
 import type { BackendRequest } from '../core/backendNames';
 import type { CorpusReport } from '../core/corpus';
-import { NgramModel } from '../core/ngram/kneserNey';
+import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
 import type { JobResult, TrainingJob } from '../core/train/job';
 import type { TrainProgress } from '../core/train/loop';
 import type { TrainOptions } from '../core/train/options';
@@ -26,7 +26,7 @@ export interface ThreadPlan {
   options: TrainOptions;
   line: string;
   vocabulary: Vocabulary;
-  ngram?: NgramModel;
+  ngram?: CharNgram;
 }
 
 export type ThreadResult = Omit<JobResult, 'plan'>;
@@ -76,7 +76,7 @@ export function startTrainingThread(job: ThreadJob, events: ThreadEvents): Train
             options: m.options,
             line: m.line,
             vocabulary: new Vocabulary(m.symbols),
-            ngram: m.ngram && NgramModel.fromBuffer(m.ngram),
+            ngram: m.ngram && ngramFromBuffer(m.ngram),
           });
           break;
         case 'progress':

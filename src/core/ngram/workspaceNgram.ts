@@ -5,12 +5,20 @@ import { Split } from '../batches';
 import { InferenceModel } from '../inference';
 import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../mixture';
 import { Vocabulary } from '../vocabulary';
-import { NgramModel } from './kneserNey';
+import { CharNgram as Ngram, loadNgram } from './charNgram';
+import { MAX_NGRAM_ORDER, NgramModel } from './kneserNey';
+import { MAX_MATCH, SuffixNgram } from './suffixNgram';
 
 export const NGRAM_FILE = 'ngram.bin';
 export const MIXTURE_FILE = 'mixture.json';
-/** Order of the workspace n-gram: 10 builds in seconds on megabytes and is within 2% of order 20 on held-out code. */
-export const WORKSPACE_NGRAM_ORDER = 10;
+/**
+ * Order of the workspace n-gram: the suffix-array model's (the longest
+ * context it reads), which on the accuracy benchmark completes far better
+ * online than the order-k tables and takes 6-7 bytes per character where
+ * an order-10 table takes 40. An order up to MAX_NGRAM_ORDER asks for the
+ * Kneser-Ney table of that order instead.
+ */
+export const WORKSPACE_NGRAM_ORDER = MAX_MATCH + 1;
 /** Validation characters read to fit the mixture weight (more changes the weight little and costs seconds). */
 const MAX_FIT_CHARS = 100_000;
 
@@ -28,8 +36,8 @@ export interface MixtureInfo {
  * model of this workspace at once; the same split the LSTM trains on, so the
  * validation text stays unseen by both.
  */
-export function buildWorkspaceNgram(train: ArrayLike<number>, vocabSize: number, order = WORKSPACE_NGRAM_ORDER): NgramModel {
-  return NgramModel.build(train, { order, vocabSize });
+export function buildWorkspaceNgram(train: ArrayLike<number>, vocabSize: number, order = WORKSPACE_NGRAM_ORDER): Ngram {
+  return order > MAX_NGRAM_ORDER ? SuffixNgram.build(train, { vocabSize }) : NgramModel.build(train, { order, vocabSize });
 }
 
 /**
@@ -37,8 +45,10 @@ export function buildWorkspaceNgram(train: ArrayLike<number>, vocabSize: number,
  * n-gram and the weight beside the LSTM checkpoint in `dir`. Then the n-gram
  * also reads the validation and test text, as the editor will have.
  */
-export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: NgramModel, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
+export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
   const fit = split.val.subarray(0, MAX_FIT_CHARS);
+  // Its discounts per match length are fitted on the first half, so the mixture weight is fitted on text they never saw.
+  if (ngram instanceof SuffixNgram) ngram.fitDiscounts(fit.subarray(0, fit.length >> 1));
   const pLstm = scoreWithLstm(lstm, fit);
   const pNgram = ngram.score(fit);
   const weightOfLstm = fit.length > 0 ? fitMixtureWeight(pLstm, pNgram) : 1;
@@ -55,14 +65,14 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
 }
 
 /** The n-gram and mixture saved beside a checkpoint, if both are there and readable. */
-export function loadMixture(dir: string): { ngram: NgramModel; info: MixtureInfo } | undefined {
+export function loadMixture(dir: string): { ngram: Ngram; info: MixtureInfo } | undefined {
   const ngramFile = path.join(dir, NGRAM_FILE);
   const mixtureFile = path.join(dir, MIXTURE_FILE);
   if (!fs.existsSync(ngramFile) || !fs.existsSync(mixtureFile)) return undefined;
   try {
     const info = JSON.parse(fs.readFileSync(mixtureFile, 'utf8')) as MixtureInfo;
     if (!(info.weightOfLstm >= 0 && info.weightOfLstm <= 1)) return undefined;
-    return { ngram: NgramModel.load(ngramFile), info };
+    return { ngram: loadNgram(ngramFile), info };
   } catch {
     return undefined; // a damaged n-gram only costs the mixture: the LSTM answers alone
   }
@@ -80,7 +90,7 @@ export function answeringLabel(info?: MixtureInfo): string {
  * there given the text before it (its last order - 1 characters), as the
  * prediction overlay draws it.
  */
-export function ngramProbabilities(ngram: NgramModel, vocabulary: Vocabulary, text: string, from: number, to: number): Float32Array {
+export function ngramProbabilities(ngram: Ngram, vocabulary: Vocabulary, text: string, from: number, to: number): Float32Array {
   const out = new Float32Array(to - from);
   const context = Array.from(vocabulary.encode(text.slice(Math.max(0, from - 4 * ngram.order), from)).slice(-ngram.order));
   let at = from;

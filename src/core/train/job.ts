@@ -5,7 +5,7 @@ import { loadCheckpoint } from '../checkpoint';
 import { CorpusOptions, CorpusReport, readCorpus } from '../corpus';
 import { InferenceModel } from '../inference';
 import { sizeForCorpus } from '../modelSize';
-import { NgramModel } from '../ngram/kneserNey';
+import { CharNgram } from '../ngram/charNgram';
 import { MixtureInfo, buildWorkspaceNgram, fitAndSaveMixture } from '../ngram/workspaceNgram';
 import { planForBudget, probeTrainer } from './budget';
 import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
@@ -48,7 +48,7 @@ export interface JobPlan {
   line: string;
   vocabulary: Vocabulary;
   /** The workspace n-gram, ready to answer while the LSTM trains. */
-  ngram?: NgramModel;
+  ngram?: CharNgram;
 }
 
 export interface JobEvents extends Pick<TrainHooks, 'onProgress' | 'signal' | 'resumeEveryMs'> {

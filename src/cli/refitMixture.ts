@@ -1,0 +1,29 @@
+import { splitIds } from '../core/batches';
+import { loadCheckpoint } from '../core/checkpoint';
+import { readCorpus } from '../core/corpus';
+import { InferenceModel } from '../core/inference';
+import { buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
+import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
+
+/**
+ * Rebuilds a trained model's n-gram and mixture files (ngram.bin,
+ * mixture.json) for its LSTM, as training would have, without retraining:
+ * the corpus is split as the trainer's defaults split it. For the shipped
+ * model: `npx tsc -p . && node out/src/cli/refitMixture.js models/default models/corpus`.
+ */
+function refitMixture(dir: string, folder: string): void {
+  const checkpoint = loadCheckpoint(dir);
+  const ids = checkpoint.vocabulary.encode(readCorpus(folder).text);
+  const split = splitIds(ids, DEFAULT_TRAIN_OPTIONS.valFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
+  const started = performance.now();
+  const ngram = buildWorkspaceNgram(split.train, checkpoint.vocabulary.size);
+  const built = (performance.now() - started) / 1000;
+  const info = fitAndSaveMixture(dir, InferenceModel.of(checkpoint), ngram, split);
+  process.stdout.write(`n-gram of ${split.train.length} chars built in ${built.toFixed(1)} s; ${JSON.stringify(info)}\n`);
+}
+
+if (require.main === module) {
+  const [dir, folder] = process.argv.slice(2);
+  if (!dir || !folder) throw new Error('usage: node out/src/cli/refitMixture.js <model dir> <corpus folder>');
+  refitMixture(dir, folder);
+}

@@ -1,0 +1,28 @@
+import * as fs from 'fs';
+import { NgramModel } from './kneserNey';
+import { SuffixNgram } from './suffixNgram';
+
+/** What completions, overlays and evaluation need of a character n-gram: the order-k Kneser-Ney table or the suffix-array model. */
+export interface CharNgram {
+  readonly vocabSize: number;
+  /** The text before a position beyond its last order - 1 symbols does not change a prediction. */
+  readonly order: number;
+  /** Strings stored (the table) or characters indexed (the suffix array). */
+  readonly entries: number;
+  readonly bytes: number;
+  score(ids: ArrayLike<number>, options?: { online?: boolean; from?: number }): Float32Array;
+  probability(context: ArrayLike<number>, symbol: number): number;
+  distribution(context: ArrayLike<number>, out?: Float32Array): Float32Array;
+  learnSequence(ids: ArrayLike<number>): void;
+  toBuffer(): Buffer;
+  save(file: string): void;
+}
+
+/** Either model from its saved bytes, told apart by the file's magic number. */
+export function ngramFromBuffer(bytes: Uint8Array): CharNgram {
+  return SuffixNgram.isBuffer(bytes) ? SuffixNgram.fromBuffer(bytes) : NgramModel.fromBuffer(bytes);
+}
+
+export function loadNgram(file: string): CharNgram {
+  return ngramFromBuffer(fs.readFileSync(file));
+}

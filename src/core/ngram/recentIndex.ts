@@ -1,0 +1,62 @@
+/**
+ * The online part of the suffix-array n-gram: text read after the suffix
+ * array was built (the document being edited, the test text of a benchmark)
+ * is indexed here as it arrives, in O(1) per character, instead of
+ * rebuilding the array. As in LZ77 compressors' hash chains, every position
+ * is filed under a hash of the MIN_MATCH symbols before it; a query walks
+ * its context's chain, newest first, and measures how far each candidate
+ * really matches. Matches shorter than MIN_MATCH are left to the suffix
+ * array, which has far more of them. 4 bytes per indexed character.
+ */
+export const MIN_MATCH = 5;
+/** Newest candidates checked per query: a cache model favours recent text, and this bounds the time on repetitive text. */
+export const MAX_CANDIDATES = 64;
+const HASH_BITS = 18;
+
+export class RecentIndex {
+  private readonly head = new Int32Array(1 << HASH_BITS).fill(-1);
+  /** [j - start]: the previous position with the same hash as position j, or -1. */
+  private chain = new Int32Array(1024);
+  private count = 0;
+
+  /** Positions from `start` on (in the text the caller holds) are indexed. */
+  constructor(readonly start: number) {}
+
+  get bytes(): number {
+    return this.head.byteLength + this.chain.byteLength;
+  }
+
+  /** Files position `j` of `text` (its next symbol text[j] is known, j >= start) under the MIN_MATCH symbols before it. */
+  add(text: ArrayLike<number>, j: number): void {
+    if (this.count === this.chain.length) {
+      const grown = new Int32Array(this.chain.length * 2);
+      grown.set(this.chain);
+      this.chain = grown;
+    }
+    const h = j >= MIN_MATCH ? hashBefore(text, j) : -1;
+    this.chain[this.count++] = h < 0 ? -1 : this.head[h];
+    if (h >= 0) this.head[h] = j;
+  }
+
+  /**
+   * Calls `visit(length, j)` for the newest candidates j whose preceding
+   * symbols match the end of `context` for `length` >= MIN_MATCH symbols
+   * (at most maxLength); text[j] is what came next there.
+   */
+  matches(text: ArrayLike<number>, context: ArrayLike<number>, end: number, maxLength: number, visit: (length: number, j: number) => void): void {
+    if (end < MIN_MATCH) return;
+    let j = this.head[hashBefore(context, end)];
+    for (let checked = 0; j >= 0 && checked < MAX_CANDIDATES; checked++) {
+      let length = 0;
+      while (length < maxLength && length < end && length < j && text[j - 1 - length] === context[end - 1 - length]) length++;
+      if (length >= MIN_MATCH) visit(length, j);
+      j = this.chain[j - this.start];
+    }
+  }
+}
+
+function hashBefore(s: ArrayLike<number>, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = end - MIN_MATCH; i < end; i++) h = Math.imul(h ^ s[i], 0x01000193);
+  return (h ^ (h >>> 15)) & ((1 << HASH_BITS) - 1);
+}
