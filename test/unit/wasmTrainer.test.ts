@@ -10,7 +10,9 @@ import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
 import { OptimizerName, Trainer, TrainerSpec, momentName } from '../../src/core/train/trainer';
 import { EXP, INIT_ACCUMULATE, INIT_BIAS, INIT_ZERO, SIGMOID, TANH, compileKernels, instantiateKernels } from '../../src/core/train/wasm/kernelModules';
 import { createWasmTrainer, defaultThreadCount, wasmTrainerSupport } from '../../src/core/train/wasm/wasmTrainer';
-import { useWasm } from './helpers';
+import { loadCheckpoint } from '../../src/core/checkpoint';
+import { resumeDir } from '../../src/core/train/loop';
+import { smallOptions, structuredText, tempDir, trainText, unigramEntropy, useWasm } from './helpers';
 
 before(useWasm);
 
@@ -422,6 +424,21 @@ test('1 and 2 threads give bitwise the same losses, weights and state (no sum de
   assert.deepEqual(two.losses, one.losses);
   assert.deepEqual(two.weights, one.weights);
   assert.deepEqual(two.state, one.state);
+});
+
+test('through the training loop it learns structured text, and a run resumed on it continues bit for bit', async (t) => {
+  const wasm = { createTrainer: (spec: TrainerSpec) => createWasmTrainer(spec, { threads: 2 }) };
+  const text = structuredText(600);
+  const result = await trainText(text, smallOptions(tempDir(t), { hidden: 64, maxSteps: 150, evalEvery: 50, lr: 5e-3 }), wasm);
+  assert.ok(result.bestValLoss! < 0.5 * unigramEntropy(text), `val loss ${result.bestValLoss}`);
+  const [whole, parts] = [tempDir(t), tempDir(t)];
+  const options = { dropout: 0.1, layers: 2, maxSteps: 12, evalEvery: 6 };
+  await trainText(text, smallOptions(whole, options), wasm);
+  await trainText(text, smallOptions(parts, { ...options, maxSteps: 6 }), wasm);
+  await trainText(text, smallOptions(parts, { ...options, resume: true }), wasm);
+  const [a, b] = [loadCheckpoint(resumeDir(whole)), loadCheckpoint(resumeDir(parts))];
+  for (const [name, values] of a.weights) assert.deepEqual(b.weights.get(name), values, `${name} differs`);
+  for (const [name, values] of a.resume!.tensors) assert.deepEqual(b.resume!.tensors.get(name), values, `resume tensor ${name} differs`);
 });
 
 test("a step leaves the main thread's event loop running", async () => {
