@@ -81,9 +81,9 @@ describe('kernels against plain JavaScript', () => {
     assert.deepEqual([...x.view], [1, 1, 1, 1], 'in place; exp(0) = 1 exactly');
   });
 
-  test('matmul: zeros, bias and accumulate initial values; 4-row blocks and the row tail; column panels; strided A and C', () => {
+  test('matmul: zeros, bias and accumulate initial values; blocks of 4, 2 and 1 rows; column panels; strided A and C', () => {
     const { k, alloc } = kernelBench();
-    const [m, kk, n, lda, ldc] = [7, 5, 136, 9, 140]; // n > 128: two column panels
+    const [m, kk, n, lda, ldc] = [7, 5, 136, 9, 140]; // 7 = 4 + 2 + 1 rows; n > 128: two column panels
     const a = alloc(m * lda, randoms(m * lda));
     const w = alloc(kk * n, randoms(kk * n));
     const b = alloc(kk * n);

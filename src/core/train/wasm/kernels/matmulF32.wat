@@ -104,7 +104,54 @@
           (br_if $cols (i32.lt_u (local.get $j) (local.get $panelEnd))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $rows)))
-    ;; the last m mod 4 rows, one at a time, with the same order of operations
+    ;; the last m mod 4 rows: a block of 2 (B vectors serve both), then one;
+    ;; every element still sums in the same order of operations
+    (if (i32.le_u (i32.add (local.get $i) (i32.const 2)) (local.get $m))
+      (then
+        (local.set $j (local.get $panel))
+        (loop $pairCols
+          (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (local.get $j)))
+          (if (i32.eq (local.get $init) (i32.const 1))
+            (then
+              (local.set $c00 (v128.load (local.get $pc)))
+              (local.set $c01 (v128.load offset=16 (local.get $pc)))
+              (local.set $c10 (v128.load (i32.add (local.get $pc) (local.get $ldc))))
+              (local.set $c11 (v128.load offset=16 (i32.add (local.get $pc) (local.get $ldc)))))
+            (else
+              (if (i32.eq (local.get $init) (i32.const 2))
+                (then
+                  (local.set $c00 (v128.load (i32.add (local.get $bias) (local.get $j))))
+                  (local.set $c01 (v128.load offset=16 (i32.add (local.get $bias) (local.get $j)))))
+                (else
+                  (local.set $c00 (v128.const i32x4 0 0 0 0))
+                  (local.set $c01 (v128.const i32x4 0 0 0 0))))
+              (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))))
+          (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+          (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $k))))
+          (local.set $kk (local.get $k))
+          (block $pkDone
+            (loop $pkLoop
+              (br_if $pkDone (i32.eqz (local.get $kk)))
+              (local.set $b0 (v128.load (local.get $pb)))
+              (local.set $b1 (v128.load offset=16 (local.get $pb)))
+              (local.set $x (v128.load32_splat (local.get $pa)))
+              (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+              (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+              (local.set $x (v128.load32_splat (i32.add (local.get $pa) (local.get $lda))))
+              (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+              (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+              (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+              (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+              (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
+              (br $pkLoop)))
+          (v128.store (local.get $pc) (local.get $c00))
+          (v128.store offset=16 (local.get $pc) (local.get $c01))
+          (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+          (v128.store (local.get $pc) (local.get $c10))
+          (v128.store offset=16 (local.get $pc) (local.get $c11))
+          (local.set $j (i32.add (local.get $j) (i32.const 32)))
+          (br_if $pairCols (i32.lt_u (local.get $j) (local.get $panelEnd))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))))
     (block $tailDone
       (loop $tail
         (br_if $tailDone (i32.ge_u (local.get $i) (local.get $m)))
