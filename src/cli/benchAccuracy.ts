@@ -56,7 +56,7 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   const [order] = args.options.has('order') ? parseOrders(args, []) : [undefined];
 
   const built = performance.now();
-  let ngram: CharNgram = buildWorkspaceNgram(trainIds, vocabulary.size, order ?? 0);
+  let ngram: CharNgram = buildWorkspaceNgram(trainIds, vocabulary.size, order);
   const buildSeconds = (performance.now() - built) / 1000;
   const snapshot = ngram.toBuffer();
   note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngram.bytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);

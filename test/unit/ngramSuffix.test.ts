@@ -32,7 +32,7 @@ test('SA-IS sorts the suffixes of random and repetitive texts as brute force doe
 /** The model's smoothing, written out from scratch over occurrence sets found by scanning the text. */
 function bruteProbability(text: number[], V: number, d: Float64Array, context: number[], symbol: number, root = NgramModel.build(text, { order: BASE_ORDER, vocabSize: V })): number {
   const disc = (depth: number, c: number) => {
-    const band = [0, 1, 3, 6, 12, 24].filter((b) => depth >= b).length - 1;
+    const band = [BASE_ORDER, 6, 12, 24].filter((b) => depth >= b).length - 1;
     return d[band * 3 + Math.min(c, 3) - 1];
   };
   // The root: the Kneser-Ney table of short contexts (tested on its own in ngram.test.ts).
@@ -114,7 +114,7 @@ test('online reading predicts new identifiers, stays normalised, and saved it eq
 });
 
 test('fitting the discounts on held-out text lowers its loss', () => {
-  const model = SuffixNgram.build(train, { vocabSize: vocabulary.size, discounts: new Array(18).fill(0.3) });
+  const model = SuffixNgram.build(train, { vocabSize: vocabulary.size, discounts: new Array(12).fill(0.3) });
   const heldOut = vocabulary.encode(structuredText(20, 3));
   const { before, after } = model.fitDiscounts(heldOut);
   assert.ok(after < before - 0.01, `${before} -> ${after}`);

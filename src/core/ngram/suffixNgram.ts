@@ -35,16 +35,16 @@ import { buildSuffixArray } from './suffixArray';
  * character read online, plus a bounded cache of the counts of big ranges.
  */
 export const MAX_MATCH = 256;
-/** Match lengths where each band of discounts starts. */
-const BANDS = [0, 1, 3, 6, 12, 24];
-const BAND_OF = Uint8Array.from({ length: MAX_MATCH + 1 }, (_, d) => BANDS.filter((start) => d >= start).length - 1);
-export const DISCOUNT_COUNT = BANDS.length * 3;
-/** Fitted on the validation splits of SQLite and Linux kernel/ code; fitDiscounts refits them for a workspace. */
-const DEFAULT_DISCOUNTS = [0.9, 1.5, 2, 0.8, 1.2, 1.6, 0.7, 1.1, 1.4, 0.6, 0.9, 1.2, 0.5, 0.8, 1, 0.35, 0.6, 0.8];
-/** Ranges of more occurrences than this have their counts cached, so frequent short contexts are counted once. */
-const BIG_RANGE = 256;
 /** Order of the Kneser-Ney table under the suffix array's long contexts. */
 export const BASE_ORDER = 4;
+/** Match lengths where each band of discounts starts: the nodes above the table's contexts. */
+const BANDS = [BASE_ORDER, 6, 12, 24];
+const BAND_OF = Uint8Array.from({ length: MAX_MATCH + 1 }, (_, d) => BANDS.filter((start) => d >= start).length - 1);
+export const DISCOUNT_COUNT = BANDS.length * 3;
+/** Fitted on 50k characters of Linux kernel/'s validation split; fitDiscounts refits them for a workspace. */
+const DEFAULT_DISCOUNTS = [0.7, 1.72, 2.8, 0.75, 1.44, 2.4, 0.78, 1.6, 3, 0.7, 0.96, 2.4];
+/** Ranges of more occurrences than this have their counts cached, so frequent short contexts are counted once. */
+const BIG_RANGE = 256;
 const CACHE_ENTRIES = 1 << 15;
 
 const FILE_MAGIC = 0x41534c43; // 'CLSA' little-endian
