@@ -1,27 +1,12 @@
 // The neuron view page: draws what the extension posts (see src/extension/panels/neuronPanel.ts).
 (function () {
+  const { themeColor, mix, activationColor, shown } = window.charlensTheme;
   const vscode = acquireVsCodeApi();
   const text = document.getElementById('text');
   const title = document.getElementById('title');
   const cells = document.getElementById('cells');
   const useH = document.getElementById('useH');
   let neuron = { layer: 0, index: 0, kind: 'c' };
-
-  const shown = (ch) => (ch === ' ' ? '·' : ch === '\n' ? '⏎' : ch === '\t' ? '→' : ch);
-  /**
-   * A theme colour that package.json contributes, as a CSS value. In webviews
-   * VS Code names a colour's variable by turning only the FIRST dot of its id
-   * into a dash (charlens.neuron.positive4 -> --vscode-charlens-neuron.positive4),
-   * unlike the workbench, which turns every dot; take the name this VS Code
-   * defines, escaped, since a dot is not allowed unescaped in var().
-   */
-  function themeColor(id) {
-    const style = getComputedStyle(document.documentElement);
-    const names = [`--vscode-${id.replace('.', '-')}`, `--vscode-${id.replace(/\./g, '-')}`];
-    const name = names.find((n) => style.getPropertyValue(n).trim() !== '') ?? names[0];
-    return `var(${CSS.escape(name)})`;
-  }
-  const mix = (color, fraction) => `color-mix(in srgb, ${color} ${Math.round(fraction * 100)}%, transparent)`;
 
   function render(message) {
     neuron = message.neuron;
@@ -39,11 +24,7 @@
       cells.appendChild(option);
     }
     // Looked up per message: the theme (and with it the variables) may have changed.
-    const negative = themeColor('charlens.neuron.negative4');
-    const positive = themeColor('charlens.neuron.positive4');
     const expected = themeColor('charlens.prediction.expected');
-    /** Diverging scale: blue for negative, red for positive, transparent at zero. */
-    const activationColor = (a) => mix(a < 0 ? negative : positive, Math.min(1, Math.abs(a)));
     text.textContent = '';
     let line = document.createElement('div');
     line.className = 'line';

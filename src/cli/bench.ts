@@ -7,6 +7,7 @@ import { Random } from '../core/random';
 import { ParsedArgs, UsageError, flag, numberOption } from './args';
 import { benchAccuracy } from './benchAccuracy';
 import { benchCompletion, benchEventLoop } from './benchEngine';
+import { benchLens } from './benchLens';
 import { benchOverlay } from './benchOverlay';
 import { benchTrainWebGpu } from './benchTrainWebGpu';
 
@@ -49,11 +50,12 @@ export async function benchCommand(args: ParsedArgs): Promise<number> {
     await benchAccuracy(args);
     return 0;
   }
-  if (!['all', 'train', 'completion', 'overlay', 'event-loop'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop, accuracy <train> <test> or nothing (all), not '${which}'`);
+  if (!['all', 'train', 'completion', 'overlay', 'event-loop', 'lens'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop, lens, accuracy <train> <test> or nothing (all), not '${which}'`);
   if (which === 'all' || which === 'train') await benchTraining(args);
   if (which === 'all' || which === 'completion') await benchCompletion(flag(args, 'while-training'));
   if (which === 'all' || which === 'overlay') await benchOverlay();
   if (which === 'all' || which === 'event-loop') await benchEventLoop();
+  if (which === 'all' || which === 'lens') await benchLens();
   return 0;
 }
 

@@ -137,9 +137,9 @@ export async function exploreCommand(args: ParsedArgs): Promise<number> {
   else process.stderr.write(`Ranked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${cacheError ? `not cached (${cacheError})` : `cached in ${cacheFile}`}.\n`);
   const { layers, hiddenSize, activation } = ranking;
   log(`${layers} x ${hiddenSize} cells (layers from 1, cells from 0), ${activation} over ${ranking.chars.toLocaleString('en-US')} characters`);
-  for (const { feature, top: cells } of ranking.features) {
-    log(`\n${FEATURE_LABELS[feature]}:${cells.length === 0 ? ' constant in this sample' : ''}`);
-    for (const c of cells) log(`  ${cellName(c).padEnd(18)} r = ${c.r.toFixed(2).padStart(5)}`);
+  for (const { feature, top: cells, baseRate } of ranking.features) {
+    log(`\n${FEATURE_LABELS[feature]}:${cells.length === 0 ? ' constant in this sample' : ` (on at ${(baseRate * 100).toFixed(1)}% of characters)`}`);
+    for (const c of cells) log(`  ${cellName(c).padEnd(18)} r = ${c.r.toFixed(2).padStart(5)}${c.precision === undefined ? '' : `  top-1% precision ${c.precision.toFixed(2)}`}`);
   }
   log('\nStrongest cells:');
   for (const c of ranking.cells.slice(0, top)) log(`  ${describeCell(c)}`);

@@ -146,10 +146,18 @@ serve(rpc.Inspect, (p) => loaded().inspect(p));
 
 serve(rpc.Detail, (p) => loaded().detail(p));
 
+const exploreProgress = (progress: rpc.ExploreProgressParams) => void connection.sendNotification(rpc.ExploreProgress, progress);
+
 serve(rpc.ExploreNeurons, async (p) => {
   const t0 = performance.now();
-  const { ranking, fromCache } = await loaded().explore(p);
+  const { ranking, fromCache } = await loaded().explore(p, exploreProgress);
   return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache, chars: ranking.chars, ms: performance.now() - t0 };
+});
+
+serve(rpc.CellFiring, async (p) => {
+  const t0 = performance.now();
+  const result = await loaded().cellFiring(p, exploreProgress);
+  return { ...result, ms: performance.now() - t0 };
 });
 
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {

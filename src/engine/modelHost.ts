@@ -10,9 +10,17 @@ import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
 import { readCorpus } from '../core/corpus';
 import { ExploreResult, explore } from '../core/explorer/explore';
-import { corpusFiles, explorerSample } from '../core/explorer/explorerSample';
+import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
+import { cellSnippets } from '../core/explorer/cellSnippets';
 import { Answerer } from './answerer';
-import { DetailParams, DetailResult, ExploreParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult } from './protocol';
+import { CellFiringParams, CellFiringResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult } from './protocol';
+
+/** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
+export interface Explored extends ExploreResult {
+  folder: string;
+  sample: ExplorerSample;
+  chars: string[];
+}
 
 /** The loaded model and everything that answers queries from it. */
 export class ModelHost implements Answerer {
@@ -21,7 +29,7 @@ export class ModelHost implements Answerer {
   private readonly states: StateCache;
   private readonly traces = new LruMap<string, DocumentTrace>(20);
   /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
-  private readonly explored = new Map<string, Promise<ExploreResult>>();
+  private readonly explored = new Map<string, Promise<Explored>>();
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -127,17 +135,32 @@ export class ModelHost implements Answerer {
     return { chars, model: this.info.source };
   }
 
-  /** The neuron explorer's ranking on a sample of the corpus the model learnt from (also cached in the model folder). */
-  explore(p: ExploreParams): Promise<ExploreResult> {
+  /**
+   * The neuron explorer's pass over a sample of the corpus the model learnt
+   * from (also cached in the model folder); `onProgress` hears of the pass
+   * when this call starts it.
+   */
+  explore(p: ExploreParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Explored> {
     const key = JSON.stringify([p.folder, p.include, p.exclude]);
     let result = this.explored.get(key);
     if (!result) {
-      const sample = explorerSample(corpusFiles(readCorpus(p.folder, { include: p.include, exclude: p.exclude })));
-      result = explore(this.checkpoint, sample);
+      const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
+      const sample = explorerSample(corpusFiles(corpus));
+      result = explore(this.checkpoint, sample, { onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
       this.explored.set(key, result);
       result.catch(() => this.explored.delete(key));
     }
     return result;
+  }
+
+  /** Where the cell fires in the explorer's sample: its strongest places both ways and one per quantile, as coloured snippets. */
+  async cellFiring(p: CellFiringParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<CellFiringResult, 'ms'>> {
+    checkNeuron(this.model, p.neuron);
+    const explored = await this.explore(p, onProgress);
+    const firing = explored.firing[p.neuron.layer * this.model.config.hiddenSize + p.neuron.index];
+    const label = explored.ranking.cells.find((c) => c.layer === p.neuron.layer && c.cell === p.neuron.index);
+    const snippets = cellSnippets(this.model, this.vocabulary, { chars: explored.chars, parts: explored.sample.parts, pass: explored }, firing);
+    return { folder: explored.folder, label, mean: firing.mean, snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
   }
 
   sample(p: SampleParams): string {

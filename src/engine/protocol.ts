@@ -9,6 +9,7 @@ import type { CorpusReport } from '../core/corpus';
 import type { Neuron } from '../core/documentTrace';
 import type { Guess } from '../core/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
+import type { CellSnippet } from '../core/explorer/cellSnippets';
 import type { TrainOptions } from '../core/train/options';
 import type { StopReason, TrainProgress } from '../core/train/loop';
 import { Schema, array, boolean, integer, number, object, oneOf, optional, string } from './schema';
@@ -166,6 +167,31 @@ export interface ExploreResult {
   ms: number;
 }
 
+export interface CellFiringParams extends ExploreParams {
+  /** The cell (its kind is ignored: the explorer reads tanh(c)). */
+  neuron: Neuron;
+}
+
+export interface CellFiringResult {
+  /** The folder the snippets' paths are relative to. */
+  folder: string;
+  /** What the explorer found the cell tracks, if it labelled it. */
+  label?: CellBest;
+  /** Mean tanh(c) over the sample. */
+  mean: number;
+  snippets: CellSnippet[];
+  /** Characters of the explorer's sample the places were found in. */
+  chars: number;
+  fromCache: boolean;
+  ms: number;
+}
+
+/** How far the explorer's pass over its sample has got (it runs once per model and corpus). */
+export interface ExploreProgressParams {
+  chars: number;
+  of: number;
+}
+
 export interface SampleParams {
   temperature: number;
   length: number;
@@ -268,7 +294,9 @@ const inspectParams: Schema<InspectParams> = object({ documentId, text, offset: 
 );
 const predictParams: Schema<PredictParams> = object({ documentId, prefix: text, topK });
 const detailParams: Schema<DetailParams> = object({ ...documentRange, topK }, (p) => withinText(p, MAX_DETAIL_RANGE));
-const exploreParams: Schema<ExploreParams> = object({ folder: path, include: optional(globs), exclude: optional(globs) });
+const exploreFields = { folder: path, include: optional(globs), exclude: optional(globs) };
+const exploreParams: Schema<ExploreParams> = object(exploreFields);
+const cellFiringParams: Schema<CellFiringParams> = object({ ...exploreFields, neuron });
 const sampleParams: Schema<SampleParams> = object({
   // 0 would divide the logits by zero; argmax is what completions are for.
   temperature: number(0.01, 5),
@@ -303,6 +331,7 @@ export const Inspect = new CheckedRequest<InspectParams, InspectResult>('charlen
 export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; model: ModelInfo['source']; answering: string }>('charlens/predict', predictParams);
 export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
+export const CellFiring = new CheckedRequest<CellFiringParams, CellFiringResult>('charlens/cellFiring', cellFiringParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);
 export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; description: string; notes: string[] }>('charlens/setBackend', setBackendParams);
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');
@@ -311,6 +340,7 @@ export const ForgetDocument = new NotificationType<{ documentId: string }>('char
 export type TrainingProgressParams = TrainProgress;
 export const TrainingProgress = new NotificationType<TrainingProgressParams>('charlens/trainingProgress');
 export const TrainingFinished = new NotificationType<TrainFinished>('charlens/trainingFinished');
+export const ExploreProgress = new NotificationType<ExploreProgressParams>('charlens/exploreProgress');
 
 /** An error nothing in the engine caught; the engine logged its stack and goes on. */
 export interface EngineFaultParams {

@@ -21,6 +21,9 @@ export class EngineClient implements vscode.Disposable {
   private readonly exitEmitter = new vscode.EventEmitter<{ code: number | null; signal: NodeJS.Signals | null }>();
   readonly onTrainingProgress = this.progressEmitter.event;
   readonly onTrainingFinished = this.finishedEmitter.event;
+  private readonly exploreProgressEmitter = new vscode.EventEmitter<rpc.ExploreProgressParams>();
+  /** The explorer's pass over its sample, which runs once per model and corpus. */
+  readonly onExploreProgress = this.exploreProgressEmitter.event;
   /** Fires when the engine died unexpectedly (before it is restarted). */
   readonly onUnexpectedExit = this.exitEmitter.event;
   private ready: Promise<void> = Promise.resolve();
@@ -46,6 +49,7 @@ export class EngineClient implements vscode.Disposable {
     this.connection = connection;
     connection.onNotification(rpc.TrainingProgress, (p) => this.progressEmitter.fire(p));
     connection.onNotification(rpc.TrainingFinished, (p) => this.finishedEmitter.fire(p));
+    connection.onNotification(rpc.ExploreProgress, (p) => this.exploreProgressEmitter.fire(p));
     // The engine survived an error nothing caught; its stack is in the log already (stderr).
     connection.onNotification(rpc.EngineFault, (f) => this.notifier.error(`the engine hit an unexpected error (${f.kind}): ${f.message}. It keeps running; see "CharLens: Show Log" for details.`));
     connection.listen();
@@ -104,6 +108,7 @@ export class EngineClient implements vscode.Disposable {
     this.child?.kill();
     this.progressEmitter.dispose();
     this.finishedEmitter.dispose();
+    this.exploreProgressEmitter.dispose();
     this.exitEmitter.dispose();
   }
 }

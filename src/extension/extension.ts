@@ -16,6 +16,7 @@ import { NeuronSelection } from './lens/neuronSelection';
 import { NextCharReadout } from './lens/nextCharReadout';
 import { Overlays } from './lens/overlays';
 import { Notifier } from './notifier';
+import { CellFiringPanel } from './panels/cellFiringPanel';
 import { DashboardPanel } from './panels/dashboardPanel';
 import { NeuronPanel } from './panels/neuronPanel';
 import { readSettings } from './settings';
@@ -98,6 +99,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.toggleNextCharReadout', (show?: boolean) => readout.toggle(show)),
     vscode.commands.registerCommand('charlens.pickNeuron', (chosen?) => pickNeuron(charlens, neuron, chosen)),
     vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false))),
+    vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
     vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),
   );
   try {

@@ -22,9 +22,9 @@ test('explore prints the best cells per feature, and the second time reads them 
   const first = charlens('explore', model, source, '--top', '2');
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^2 x 8 cells \(layers from 1, cells from 0\), tanh\(c\) over [\d,]+ characters\n/);
-  assert.match(first.stdout, /\ninside string:\n {2}layer [12] cell \d +r = +-?[01]\.\d\d\n {2}layer [12] cell \d +r = +-?[01]\.\d\d\n\n/);
+  assert.match(first.stdout, /\ninside string: \(on at \d+\.\d% of characters\)\n {2}layer [12] cell \d +r = +-?[01]\.\d\d {2}top-1% precision [01]\.\d\d\n {2}layer [12] cell \d +r = +-?[01]\.\d\d {2}top-1% precision [01]\.\d\d\n\n/);
   assert.match(first.stdout, /\n\[ \] depth: constant in this sample\n/);
-  assert.match(first.stdout, /\nStrongest cells:\n {2}layer [12] cell \d: .+, r = -?[01]\.\d\d\n {2}layer/);
+  assert.match(first.stdout, /\nStrongest cells:\n {2}layer [12] cell \d: .+, r = -?[01]\.\d\d, top-1% precision [01]\.\d\d\n {2}layer/);
   assert.match(first.stderr, /Ranked in [\d.]+ s; cached in .*explorer\.json/);
 
   const second = charlens('explore', model, source, '--top', '2');

@@ -9,6 +9,16 @@ export interface ExplorerSample {
   features: CodeFeatures;
   /** Changes whenever the text, or how its features were computed, changes. */
   fingerprint: string;
+  /** Where each window of the text came from, in text order. */
+  parts: SamplePart[];
+}
+
+/** One window of a sample: `chars` code points from `at` in the sample, the lines of `path` from `line` (0-based) on. */
+export interface SamplePart {
+  path: string;
+  line: number;
+  at: number;
+  chars: number;
 }
 
 export interface SourceFile {
@@ -47,7 +57,7 @@ export function explorerSample(files: SourceFile[], maxChars = DEFAULT_SAMPLE_CH
   const rng = new Random(1);
   const fits = files.reduce((n, f) => n + f.text.length, 0) <= maxChars;
   const order = shuffled(files.length, rng);
-  const parts: Array<{ text: string; features: CodeFeatures }> = [];
+  const parts: Array<{ text: string; features: CodeFeatures; place: SamplePart }> = [];
   let chars = 0;
   for (const [k, index] of order.entries()) {
     if (chars >= maxChars) break;
@@ -61,7 +71,7 @@ export function explorerSample(files: SourceFile[], maxChars = DEFAULT_SAMPLE_CH
     const lexed = codeFeatures(file.text.slice(0, start + text.length), { dialect: dialectOf(file.path), tabWidth });
     const length = Array.from(text).length;
     const features = mapFeatures((name) => lexed[name].subarray(lexed[name].length - length));
-    parts.push({ text, features });
+    parts.push({ text, features, place: { path: file.path, line: lineCount(file.text, start), at: chars, chars: length } });
     chars += length;
   }
   const features = mapFeatures((name) => {
@@ -77,7 +87,13 @@ export function explorerSample(files: SourceFile[], maxChars = DEFAULT_SAMPLE_CH
   // Hashing the features too covers everything the ranking reads: dialects, tab width, what came before each window.
   const hash = crypto.createHash('sha256').update(text);
   for (const name of FEATURE_NAMES) hash.update(new Uint8Array(features[name].buffer));
-  return { text, features, fingerprint: hash.digest('hex').slice(0, 16) };
+  return { text, features, fingerprint: hash.digest('hex').slice(0, 16), parts: parts.map((p) => p.place) };
+}
+
+function lineCount(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 const mapFeatures = (f: (name: FeatureName) => Float32Array): CodeFeatures =>

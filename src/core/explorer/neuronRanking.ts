@@ -1,6 +1,5 @@
 import { InferenceModel } from '../inference';
-import { Vocabulary } from '../vocabulary';
-import { CodeFeatures, FEATURE_LABELS, FEATURE_NAMES, FeatureName } from './codeFeatures';
+import { FEATURE_LABELS, FEATURE_NAMES, FeatureName } from './codeFeatures';
 
 /**
  * Which LSTM cells track which code features, as in Karpathy, Johnson and
@@ -21,6 +20,12 @@ export interface CellScore {
   cell: number;
   /** Pearson correlation of the cell's tanh(c) with the feature. */
   r: number;
+  /**
+   * Of the 1% of characters where the cell is most extreme in the direction
+   * of r (its highest when r > 0, its lowest when r < 0), the share where the
+   * feature is on (see featureOn); absent when the cell never varies.
+   */
+  precision?: number;
 }
 
 export interface CellBest extends CellScore {
@@ -31,6 +36,8 @@ export interface FeatureRanking {
   feature: FeatureName;
   /** The cells with the largest |r|, strongest first; empty when the feature is constant over the sample. */
   top: CellScore[];
+  /** The share of the sample's characters where the feature is on: what a precision is measured against. */
+  baseRate: number;
 }
 
 export interface NeuronRanking {
@@ -47,47 +54,14 @@ export interface RankOptions {
   /** Cells kept per feature. */
   top?: number;
   signal?: AbortSignal;
+  /** Called every few thousand characters of the pass. */
+  onProgress?: (chars: number, of: number) => void;
 }
 
 export const DEFAULT_TOP = 10;
-// Yielding this often lets a host process answer other requests, or cancel, every few tens of ms.
-const YIELD_EVERY = 2048;
 
 /** What ranking needs of a model: an InferenceModel, or a stand-in in tests. */
 export type SteppingModel = Pick<InferenceModel, 'config' | 'zeroState' | 'advance'>;
-
-/** Runs the model over `text` from the zero state and ranks its cells against `features` (one value per code point of `text`). */
-export async function rankNeurons(
-  model: SteppingModel,
-  vocabulary: Vocabulary,
-  text: string,
-  features: CodeFeatures,
-  options: RankOptions = {},
-): Promise<NeuronRanking> {
-  const { layers, hiddenSize: H } = model.config;
-  const ids = vocabulary.encode(text);
-  const columns = FEATURE_NAMES.map((name) => features[name]);
-  const misaligned = FEATURE_NAMES.find((name) => features[name].length !== ids.length);
-  if (misaligned) throw new Error(`Feature ${misaligned} has ${features[misaligned].length} values for ${ids.length} characters`);
-  const correlation = new CorrelationAccumulator(layers * H, columns.length);
-  const x = new Float64Array(layers * H);
-  const y = new Float64Array(columns.length);
-  const state = model.zeroState();
-  for (let i = 0; i < ids.length; i++) {
-    if (i > 0 && i % YIELD_EVERY === 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-      options.signal?.throwIfAborted();
-    }
-    model.advance(state, ids[i]);
-    for (let l = 0; l < layers; l++) {
-      const c = state.c[l];
-      for (let j = 0; j < H; j++) x[l * H + j] = Math.tanh(c[j]);
-    }
-    for (let f = 0; f < columns.length; f++) y[f] = columns[f][i];
-    correlation.add(x, y);
-  }
-  return rankCells(correlation.correlations(), { layers, hiddenSize: H, chars: ids.length, top: options.top ?? DEFAULT_TOP });
-}
 
 /**
  * Pearson correlations of every x with every y from running sums, so a long
@@ -148,27 +122,39 @@ function deviation(sum: number, sumOfSquares: number, n: number): number {
   return variance > 1e-9 * (sumOfSquares / n) ? Math.sqrt(variance) : 0;
 }
 
+/** What the ranking reads of the activation sketch: precision at the top 1% of cell k (layer-major) for feature f in r's direction, and each feature's base rate. */
+export interface PrecisionSource {
+  precision(k: number, f: number, r: number): number;
+  baseRate(f: number): number;
+}
+
 /** Ranks cells from correlations laid out as CorrelationAccumulator gives them: x = cell (layer-major), y = feature in FEATURE_NAMES order. */
-function rankCells(r: Float64Array, shape: { layers: number; hiddenSize: number; chars: number; top: number }): NeuronRanking {
+export function rankCells(r: Float64Array, shape: { layers: number; hiddenSize: number; chars: number; top: number }, scores: PrecisionSource): NeuronRanking {
   const F = FEATURE_NAMES.length;
   const cellCount = shape.layers * shape.hiddenSize;
   const at = (k: number): { layer: number; cell: number } => ({ layer: Math.floor(k / shape.hiddenSize), cell: k % shape.hiddenSize });
+  const score = (k: number, f: number): CellScore => {
+    const value = r[k * F + f];
+    const precision = scores.precision(k, f, value);
+    return Number.isNaN(precision) ? { ...at(k), r: value } : { ...at(k), r: value, precision };
+  };
   const byStrength = (a: CellScore, b: CellScore) => Math.abs(b.r) - Math.abs(a.r);
 
   const features = FEATURE_NAMES.map((feature, f) => {
-    const scores: CellScore[] = [];
-    for (let k = 0; k < cellCount; k++) if (!Number.isNaN(r[k * F + f])) scores.push({ ...at(k), r: r[k * F + f] });
-    return { feature, top: scores.sort(byStrength).slice(0, shape.top) };
+    const ranked: CellScore[] = [];
+    for (let k = 0; k < cellCount; k++) if (!Number.isNaN(r[k * F + f])) ranked.push({ ...at(k), r: r[k * F + f] });
+    const top = ranked.sort(byStrength).slice(0, shape.top).map((c) => score(c.layer * shape.hiddenSize + c.cell, f));
+    return { feature, top, baseRate: scores.baseRate(f) };
   });
 
   const cells: CellBest[] = [];
   for (let k = 0; k < cellCount; k++) {
-    let best: CellBest | undefined;
-    FEATURE_NAMES.forEach((feature, f) => {
+    let best: number | undefined;
+    for (let f = 0; f < F; f++) {
       const value = r[k * F + f];
-      if (!Number.isNaN(value) && (!best || Math.abs(value) > Math.abs(best.r))) best = { ...at(k), feature, r: value };
-    });
-    if (best) cells.push(best);
+      if (!Number.isNaN(value) && (best === undefined || Math.abs(value) > Math.abs(r[k * F + best]))) best = f;
+    }
+    if (best !== undefined) cells.push({ ...score(k, best), feature: FEATURE_NAMES[best] });
   }
   cells.sort(byStrength);
   return { activation: ACTIVATION, chars: shape.chars, layers: shape.layers, hiddenSize: shape.hiddenSize, features, cells };
@@ -176,7 +162,13 @@ function rankCells(r: Float64Array, shape: { layers: number; hiddenSize: number;
 
 export const cellName = (c: { layer: number; cell: number }): string => `layer ${c.layer + 1} cell ${c.cell}`;
 
-/** "layer 2 cell 131: inside string, r = 0.93" */
+/** "inside string, r = 0.93, top-1% precision 0.98": what the explorer found, checkable against Show Where Cell Fires. */
+export function describeFeature(c: CellBest): string {
+  const precision = c.precision === undefined ? '' : `, top-1% precision ${c.precision.toFixed(2)}`;
+  return `${FEATURE_LABELS[c.feature]}, r = ${c.r.toFixed(2)}${precision}`;
+}
+
+/** "layer 2 cell 131: inside string, r = 0.93, top-1% precision 0.98" */
 export function describeCell(c: CellBest): string {
-  return `${cellName(c)}: ${FEATURE_LABELS[c.feature]}, r = ${c.r.toFixed(2)}`;
+  return `${cellName(c)}: ${describeFeature(c)}`;
 }

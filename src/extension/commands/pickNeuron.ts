@@ -1,13 +1,13 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
-import { FEATURE_LABELS } from '../../core/explorer/codeFeatures';
+import { describeFeature } from '../../core/explorer/neuronRanking';
 import { CharLens, defaultModelDir } from '../context';
 import { ChosenNeuron, NeuronSelection } from '../lens/neuronSelection';
 import { readSettings } from '../settings';
 
 /** The corpus a model came from: the shipped corpus for the default model, else the workspace with its training globs. */
-function corpusOf(charlens: CharLens, model: rpc.ModelInfo): rpc.ExploreParams | undefined {
+export function corpusOf(charlens: CharLens, model: rpc.ModelInfo): rpc.ExploreParams | undefined {
   const shipped = defaultModelDir(charlens.extension);
   if (model.source === 'default' || path.resolve(model.dir) === path.resolve(shipped)) return { folder: path.join(path.dirname(shipped), 'corpus') };
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -38,7 +38,7 @@ export async function labelledCells(charlens: CharLens, withProgress = true): Pr
     return [];
   }
   charlens.output.appendLine(`[explorer] ${result.chars} characters, ${result.fromCache ? 'from the model cache' : `computed in ${(result.ms / 1000).toFixed(1)} s`}`);
-  return result.cells.map((c) => ({ layer: c.layer, index: c.cell, kind: 'c', label: `${FEATURE_LABELS[c.feature]}, r = ${c.r.toFixed(2)}` }));
+  return result.cells.map((c) => ({ layer: c.layer, index: c.cell, kind: 'c', label: describeFeature(c) }));
 }
 
 /** Lists the labelled cells first, then every cell of the model. */

@@ -26,6 +26,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
 </head>
 <body>
 ${body}
+<script nonce="${nonce}" src="${media('theme.js')}"></script>
 <script nonce="${nonce}" src="${media(`${name}.js`)}"></script>
 </body>
 </html>`;

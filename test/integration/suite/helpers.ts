@@ -13,3 +13,12 @@ export async function openFixture(name: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, name));
   return vscode.window.showTextDocument(doc);
 }
+
+/** Polls until `condition` holds: the editor's events arrive in no fixed order, so tests wait on what they check. */
+export async function until(condition: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -10,7 +10,7 @@ import { activationBucket, predictionBucket } from '../../../src/extension/lens/
 import type { OverlayUpdate } from '../../../src/extension/lens/overlays';
 import type { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
-import { api, openFixture } from './helpers';
+import { api, openFixture, until } from './helpers';
 
 /**
  * The first overlay update after `action` that `wanted` accepts: an update
@@ -156,11 +156,3 @@ suite('Seeing inside the model', function () {
     await charlens.lens.overlays.toggle('neuron', false);
   });
 });
-
-async function until(condition: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -1,0 +1,49 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EXPLORER_FILE, EXPLORER_STATES_FILE } from '../core/explorer/explorerCache';
+import * as rpc from '../engine/protocol';
+import { startEngine } from './benchEngine';
+
+/**
+ * `charlens bench lens`: issue 14's views through the engine over IPC, as the
+ * extension asks, on the shipped model and the shipped corpus. Show Where
+ * Cell Fires cold (a copy of the model folder without the explorer's cache,
+ * in a fresh engine: the pass over the sample and the snippets), from the
+ * disk cache (a fresh engine again) and cached in memory (other cells).
+ */
+export async function benchLens(): Promise<void> {
+  const shipped = path.join(__dirname, '..', 'models', 'default');
+  const corpus = { folder: path.join(__dirname, '..', 'models', 'corpus') };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-bench-lens-'));
+  for (const f of fs.readdirSync(shipped)) if (f !== EXPLORER_FILE && f !== EXPLORER_STATES_FILE && fs.statSync(path.join(shipped, f)).isFile()) fs.copyFileSync(path.join(shipped, f), path.join(dir, f));
+  const line = (label: string, ms: number, target: number) => process.stdout.write(`  ${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms (target < ${target} ms)\n`);
+  const session = async (run: (request: <P, R>(type: rpc.CheckedRequest<P, R>, params: P) => Promise<{ result: R; ms: number }>) => Promise<void>) => {
+    const { connection, stop } = startEngine();
+    try {
+      await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir, source: 'file' }] });
+      await run(async (type, params) => {
+        const t0 = performance.now();
+        const result = await connection.sendRequest(type, params);
+        return { result, ms: performance.now() - t0 };
+      });
+    } finally {
+      stop();
+    }
+  };
+  process.stdout.write('Seeing inside (shipped 2x128 model, shipped corpus, over IPC):\n');
+  try {
+    await session(async (request) => {
+      const cold = await request(rpc.CellFiring, { ...corpus, neuron: { layer: 0, index: 95, kind: 'c' } });
+      line(`Where Cell Fires, cold (pass over ${cold.result.chars.toLocaleString('en-US')} chars)`, cold.ms, 3000);
+      const warm: number[] = [];
+      for (let index = 0; index < 10; index++) warm.push((await request(rpc.CellFiring, { ...corpus, neuron: { layer: 1, index, kind: 'c' } })).ms);
+      line('Where Cell Fires, cached in memory (max of 10)', Math.max(...warm), 300);
+    });
+    await session(async (request) => {
+      line('Where Cell Fires, from the disk cache', (await request(rpc.CellFiring, { ...corpus, neuron: { layer: 1, index: 35, kind: 'c' } })).ms, 3000);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

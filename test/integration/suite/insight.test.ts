@@ -1,0 +1,66 @@
+/// <reference types="mocha" />
+// Issue 14's views in a real VS Code: Show Where Cell Fires lists the chosen
+// cell's places with their files and opens one on a click; the explorer's
+// labels carry the precision at the cell's top 1%.
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { CellFiringPanel } from '../../../src/extension/panels/cellFiringPanel';
+import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
+import { api, openFixture, until } from './helpers';
+
+suite('Where cells fire and what they do', function () {
+  this.timeout(120_000);
+  // The shipped model's layer 1 cell 95 tracks comments (README, "Inside the shipped model").
+  const commentCell = { layer: 0, index: 95, kind: 'c' as const };
+
+  suiteSetup(async () => {
+    const charlens = await api();
+    await charlens.charlens.engine.whenReady();
+    const shipped = path.join(charlens.charlens.extension.extensionPath, 'models', 'default');
+    assert.ok(await vscode.commands.executeCommand('charlens.loadModel', shipped));
+    await vscode.commands.executeCommand('charlens.pickNeuron', commentCell);
+  });
+
+  test('Show Where Cell Fires lists the comment cell\'s places, drawn in the page, and a click opens the file there', async () => {
+    const panel = (await vscode.commands.executeCommand('charlens.showWhereCellFires')) as CellFiringPanel;
+    await until(() => panel.lastShown !== undefined && panel.drawnSnippets > 0);
+    const { result, neuron } = panel.lastShown!;
+    assert.deepEqual([neuron.layer, neuron.index], [0, 95]);
+    assert.equal(panel.drawnSnippets, result.snippets.length);
+    assert.deepEqual(result.snippets.filter((s) => s.kind === 'quantile').map((s) => s.quantile), [0.99, 0.9, 0.5, 0.1, 0.01]);
+    assert.match(result.label ? `${result.label.feature} ${result.label.precision}` : '', /^insideComment 0\.9\d*/);
+    // r < 0: the cell is lowest inside comments, so its lowest places are in comment text.
+    const lowest = result.snippets.filter((s) => s.kind === 'lowest');
+    assert.equal(lowest.length, 8);
+    for (const s of lowest) {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(result.folder, s.path)));
+      const line = doc.lineAt(s.line).text;
+      assert.equal(line[s.column] ?? '\n', s.chars[s.focus], `${s.path}:${s.line + 1}`);
+      assert.ok(/\/\/|\/\*|^\s*\*/.test(doc.getText(new vscode.Range(Math.max(0, s.line - 40), 0, s.line, s.column + 1))), `${s.path}:${s.line + 1} is in or after a comment`);
+    }
+    const s = lowest[0];
+    await panel.open(path.join(result.folder, s.path), s.line, s.column);
+    await until(() => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(result.folder, s.path));
+    assert.equal(vscode.window.activeTextEditor!.selection.active.line, s.line);
+
+    // The second time the pass is in memory: only the snippets are read again.
+    await panel.refresh();
+    assert.ok(panel.lastShown!.result.ms < 2000, `${panel.lastShown!.result.ms} ms`);
+    panel.dispose();
+  });
+
+  test('the explorer\'s labels carry the precision at the cell\'s top 1%', async () => {
+    const charlens = await api();
+    const result = await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus') });
+    const best = result.cells[0];
+    assert.ok(best.precision !== undefined && best.precision > 0.9, `layer ${best.layer + 1} cell ${best.cell}: ${best.precision}`);
+    for (const f of result.features) assert.ok(f.baseRate >= 0 && f.baseRate <= 1);
+    // The neuron view's list of labelled cells (as Pick Neuron's) shows it.
+    await openFixture('main.c');
+    const view = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => view.lastCells.length > 0);
+    assert.match(view.lastCells[0].label ?? '', /^inside comment, r = -?0\.\d\d, top-1% precision 0\.9\d$/);
+    view.dispose();
+  });
+});
