@@ -51,20 +51,27 @@ export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number;
       ['tfjs wasm, fused LSTM', (spec) => createTfjsTrainer(spec, 'fused')],
       ['tfjs wasm, op-by-op LSTM', (spec) => createTfjsTrainer(spec, 'reference')],
     ];
-    const ms = await timeInRounds(d, runs, steps, rounds);
+    const timed = await timeInRounds(d, runs, steps, rounds);
     // PyTorch on 1 thread and on every core: OpenMP's spinning threads can make the second the slower one on a busy machine.
     for (const threads of torch.python ? [...new Set([1, cores])] : []) {
       const t = torchMsPerStep(torch.python!, d, steps, rounds, threads);
-      ms.set(`PyTorch ${t.version} CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`, t.msPerStep);
+      timed.set(`PyTorch ${t.version} CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`, { ms: t.msPerStep });
     }
-    for (const [label, m] of ms) {
-      const gflops = (gflop * 1000) / m;
-      out(`  ${label.padEnd(30)} ${m.toFixed(1).padStart(8)} ms/step ${Math.round((d.B * d.T * 1000) / m).toLocaleString('en-US').padStart(9)} chars/s ${gflops.toFixed(1).padStart(6)} GFLOP/s`);
+    const all = timed.get(runs[1][0])!.ms;
+    out(`  ${''.padEnd(30)} ${'ms/step'.padStart(8)} ${'chars/s'.padStart(9)} ${'GFLOP/s'.padStart(7)} ${'CPU ms'.padStart(7)} ${`wasm ${cores}T faster`.padStart(16)}`);
+    for (const [label, { ms, cpuMs }] of timed) {
+      const cells = [
+        ms.toFixed(1).padStart(8),
+        Math.round((d.B * d.T * 1000) / ms).toLocaleString('en-US').padStart(9),
+        ((gflop * 1000) / ms).toFixed(1).padStart(7),
+        (cpuMs === undefined ? '' : cpuMs.toFixed(1)).padStart(7),
+        (label === runs[1][0] ? '' : `${(ms / all).toFixed(1)}x`).padStart(16),
+      ];
+      out(`  ${label.padEnd(30)} ${cells.join(' ')}`);
     }
-    const all = ms.get(runs[1][0])!;
-    const ratios = [...ms].filter(([label]) => label !== runs[1][0]).map(([label, m]) => `${(m / all).toFixed(1)}x ${label}`);
-    out(`  wasm SIMD on ${cores} threads is ${ratios.join(', ')}`);
   }
+  out('\nCPU ms: CPU time of this process per step, all its threads (not PyTorch\'s); on a busy machine the scheduler may cap the');
+  out('process at a share of the cores whatever its thread count, and then only CPU ms shows what a second thread costs.');
 }
 
 /** Multiply-adds of the step's matrix products, x2 flops, x3 for forward, input gradients and weight gradients. */
@@ -74,7 +81,13 @@ function stepFlops({ B, T, H, L, V }: Dims): number {
   return 2 * 3 * B * T * perRow;
 }
 
-async function timeInRounds(d: Dims, runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]>, steps: number, rounds: number): Promise<Map<string, number>> {
+/** Median ms per step (wall) and CPU ms per step of each trainer, timed in alternating rounds. */
+async function timeInRounds(
+  d: Dims,
+  runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]>,
+  steps: number,
+  rounds: number,
+): Promise<Map<string, { ms: number; cpuMs?: number }>> {
   const config: ModelConfig = { vocabSize: d.V, embeddingSize: EMBEDDING, hiddenSize: d.H, layers: d.L, dropout: 0 };
   const rng = new Random(1);
   const weights = initialWeights(config, rng);
@@ -86,15 +99,19 @@ async function timeInRounds(d: Dims, runs: Array<[string, (spec: TrainerSpec) =>
     const counters = trainers.map(() => 0);
     const step = (i: number) => trainers[i].step({ batchSize: d.B, seqLength: d.T, x: ids(), y: ids() }, { lr: 2e-3, t: ++counters[i] });
     for (let i = 0; i < trainers.length; i++) await step(i);
-    const times: number[][] = trainers.map(() => []);
+    const wall: number[][] = trainers.map(() => []);
+    const cpu: number[][] = trainers.map(() => []);
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < trainers.length; i++) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         for (let s = 0; s < steps; s++) await step(i);
-        times[i].push((performance.now() - t0) / steps);
+        wall[i].push((performance.now() - t0) / steps);
+        const c = process.cpuUsage(c0);
+        cpu[i].push((c.user + c.system) / 1000 / steps);
       }
     }
-    return new Map(runs.map(([label], i) => [label, median(times[i])]));
+    return new Map(runs.map(([label], i) => [label, { ms: median(wall[i]), cpuMs: median(cpu[i]) }]));
   } finally {
     for (const t of trainers) t.dispose();
   }
