@@ -78,7 +78,7 @@ export class Training {
             modelSize: `${plan.options.layers}x${plan.options.hidden} LSTM`,
             model: plan.line,
             instant: plan.ngram
-              ? `Until the LSTM is trained, completions come from an order-${plan.ngram.order} n-gram of the workspace (${plan.ngram.entries.toLocaleString('en-US')} entries).`
+              ? `Until the LSTM is trained, completions come from an ${plan.ngram.label} of the workspace (${plan.ngram.entries.toLocaleString('en-US')} entries).`
               : 'Until the LSTM is trained, completions come from the model loaded before.',
           });
           planned = undefined;

@@ -7,6 +7,8 @@ export interface CharNgram {
   readonly vocabSize: number;
   /** The text before a position beyond its last order - 1 symbols does not change a prediction. */
   readonly order: number;
+  /** What it is, for the user: "order-10 Kneser-Ney n-gram". */
+  readonly label: string;
   /** Strings stored (the table) or characters indexed (the suffix array). */
   readonly entries: number;
   readonly bytes: number;

@@ -101,6 +101,10 @@ export class NgramModel {
   }
 
   /** Distinct strings stored (all orders, contexts included). */
+  get label(): string {
+    return `order-${this.order} Kneser-Ney n-gram`;
+  }
+
   get entries(): number {
     return this.table.size;
   }

@@ -169,6 +169,8 @@ export class SuffixNgram {
   }
 
   /** Characters known (training text and text read online). */
+  readonly label = 'unbounded-context n-gram (suffix array)';
+
   get entries(): number {
     return this.length;
   }
