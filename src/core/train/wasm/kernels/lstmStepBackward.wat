@@ -5,7 +5,7 @@
 ;;   dhPrev += dz WhT                              (skipped when dhPrev = 0: the first step; truncated BPTT)
 ;; z [rows, 4Hp] holds the activated gates i, f, g, o of the step and is
 ;; overwritten by dz; dh and tanhC [rows, Hp] and dhPrev rows are stride bytes
-;; apart, cPrev rows prevStride; dc [rows, Hp] is contiguous; WhT is [4Hp, Hp].
+;; apart, cPrev rows prevStride; dc [rows, Hp] is contiguous; whT is Wh^T [4Hp, Hp] packed by packPanels.wat.
 ;; dh already holds the gradient from above plus the one from step t+1.
 (module
   (import "env" "memory" (memory 1 65536 shared))

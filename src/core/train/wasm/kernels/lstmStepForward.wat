@@ -5,7 +5,7 @@
 ;; Gate blocks in Keras order i, f, g (candidate), o, each Hp wide.
 ;; Rows of z are zStride bytes apart, of hPrev and cPrev prevStride, of h, c
 ;; and tanhC outStride (the batch-major [B, T, .] buffers read one time step
-;; at a time); Wh is [Hp, 4Hp] row-major. Hp is a multiple of 8.
+;; at a time); wh is Wh [Hp, 4Hp] packed by packPanels.wat. Hp is a multiple of 8.
 (module
   (import "env" "memory" (memory 1 65536 shared))
   (import "matmulF32" "matmul" (func $matmul (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
