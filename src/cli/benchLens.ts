@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EXPLORER_FILE, EXPLORER_STATES_FILE } from '../core/explorer/explorerCache';
 import * as rpc from '../engine/protocol';
-import { startEngine } from './benchEngine';
+import { cFile, startEngine } from './benchEngine';
 
 /**
  * `charlens bench lens`: issue 14's views through the engine over IPC, as the
@@ -39,6 +39,16 @@ export async function benchLens(): Promise<void> {
       const warm: number[] = [];
       for (let index = 0; index < 10; index++) warm.push((await request(rpc.CellFiring, { ...corpus, neuron: { layer: 1, index, kind: 'c' } })).ms);
       line('Where Cell Fires, cached in memory (max of 10)', Math.max(...warm), 300);
+      // Find Cells for Selection on comments of a 5,000-line file, each its document's first request (no state cached).
+      const file = cFile(5000);
+      const comments = [...file.matchAll(/\/\*[^\n]{20,}?\*\//g)].filter((m) => m.index! > 50_000).slice(0, 10);
+      const select: number[] = [];
+      for (const [k, m] of comments.entries()) {
+        const from = m.index!;
+        const to = from + m[0].length;
+        select.push((await request(rpc.CellsForSelection, { documentId: `doc${k}`, text: file.slice(Math.max(0, from - 2000), to + 16), from: Math.min(from, 2000), to: Math.min(from, 2000) + to - from, topK: 10 })).ms);
+      }
+      line(`Find Cells for Selection (max of ${select.length})`, Math.max(...select), 1000);
     });
     await session(async (request) => {
       line('Where Cell Fires, from the disk cache', (await request(rpc.CellFiring, { ...corpus, neuron: { layer: 1, index: 35, kind: 'c' } })).ms, 3000);

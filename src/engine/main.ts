@@ -154,6 +154,17 @@ serve(rpc.ExploreNeurons, async (p) => {
   return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache, chars: ranking.chars, ms: performance.now() - t0 };
 });
 
+serve(rpc.CellsForSelection, (p) => {
+  const t0 = performance.now();
+  return { ...loaded().cellsForSelection(p), ms: performance.now() - t0 };
+});
+
+serve(rpc.FindSimilar, async (p) => {
+  const t0 = performance.now();
+  const result = await loaded().findSimilar(p, exploreProgress);
+  return { ...result, ms: performance.now() - t0 };
+});
+
 serve(rpc.CellFiring, async (p) => {
   const t0 = performance.now();
   const result = await loaded().cellFiring(p, exploreProgress);

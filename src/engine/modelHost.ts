@@ -11,9 +11,11 @@ import { StateCache } from '../core/stateCache';
 import { readCorpus } from '../core/corpus';
 import { ExploreResult, explore } from '../core/explorer/explore';
 import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
-import { cellSnippets } from '../core/explorer/cellSnippets';
+import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
+import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
+import { alignToCodePoint } from '../core/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult } from './protocol';
+import { CellFiringParams, CellFiringResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -161,6 +163,22 @@ export class ModelHost implements Answerer {
     const label = explored.ranking.cells.find((c) => c.layer === p.neuron.layer && c.cell === p.neuron.index);
     const snippets = cellSnippets(this.model, this.vocabulary, { chars: explored.chars, parts: explored.sample.parts, pass: explored }, firing);
     return { folder: explored.folder, label, mean: firing.mean, snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
+  }
+
+  /** The cells that tell the selection from the characters just around it, read from the document's exact state before it. */
+  cellsForSelection(p: SelectionParams): Omit<SelectionResult, 'ms'> {
+    const start = alignToCodePoint(p.text, Math.max(0, p.from - SURROUNDINGS));
+    const state = this.traceOf(p.documentId).stateBefore(p.text, start);
+    return { cells: cellsForSelection(this.model, this.vocabulary, state, p.text, start, p.from, p.to, p.topK) };
+  }
+
+  /** Where in the explorer's sample the cells show the selection's on/off pattern, in sample order. */
+  async findSimilar(p: FindSimilarParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<FindSimilarResult, 'ms'>> {
+    for (const c of p.cells) checkNeuron(this.model, { layer: c.layer, index: c.cell, kind: 'c' });
+    const explored = await this.explore(p, onProgress);
+    const places = await findSimilar(this.model, this.vocabulary, { chars: explored.chars, parts: explored.sample.parts }, p.cells, p.length);
+    const matches = places.map((m) => ({ ...placeOf({ chars: explored.chars, parts: explored.sample.parts }, m.at), text: explored.chars.slice(m.at, m.at + m.chars).join('') }));
+    return { folder: explored.folder, matches, chars: explored.chars.length };
   }
 
   sample(p: SampleParams): string {

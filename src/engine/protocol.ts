@@ -10,6 +10,7 @@ import type { Neuron } from '../core/documentTrace';
 import type { Guess } from '../core/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { CellSnippet } from '../core/explorer/cellSnippets';
+import type { SelectionCell } from '../core/explorer/selectionCells';
 import type { TrainOptions } from '../core/train/options';
 import type { StopReason, TrainProgress } from '../core/train/loop';
 import { Schema, array, boolean, integer, number, object, oneOf, optional, string } from './schema';
@@ -186,6 +187,43 @@ export interface CellFiringResult {
   ms: number;
 }
 
+/** A selection in a document: the text up to a little past it, and the selection's UTF-16 offsets. */
+export interface SelectionParams {
+  documentId: string;
+  text: string;
+  from: number;
+  to: number;
+  topK: number;
+}
+
+export interface SelectionResult {
+  /** The cells that best tell the selection from its surroundings (see SelectionCell.separation). */
+  cells: SelectionCell[];
+  ms: number;
+}
+
+export interface FindSimilarParams extends ExploreParams {
+  cells: SelectionCell[];
+  /** The selection's length in characters: matches are half to twice as long. */
+  length: number;
+}
+
+export interface SimilarMatch {
+  /** Relative to `folder` of the result; 0-based line and UTF-16 column. */
+  path: string;
+  line: number;
+  column: number;
+  /** The matched characters. */
+  text: string;
+}
+
+export interface FindSimilarResult {
+  folder: string;
+  matches: SimilarMatch[];
+  chars: number;
+  ms: number;
+}
+
 /** How far the explorer's pass over its sample has got (it runs once per model and corpus). */
 export interface ExploreProgressParams {
   chars: number;
@@ -297,6 +335,11 @@ const detailParams: Schema<DetailParams> = object({ ...documentRange, topK }, (p
 const exploreFields = { folder: path, include: optional(globs), exclude: optional(globs) };
 const exploreParams: Schema<ExploreParams> = object(exploreFields);
 const cellFiringParams: Schema<CellFiringParams> = object({ ...exploreFields, neuron });
+const selectionParams: Schema<SelectionParams> = object({ documentId, text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT), topK }, (p) => withinText(p, MAX_DETAIL_RANGE));
+const selectionCell: Schema<SelectionCell> = object({ layer: integer(0, 63), cell: integer(0, 1 << 16), separation: number(-1e9, 1e9), inside: number(-1, 1), around: number(-1, 1), threshold: number(-1, 1) });
+/** One on/off pattern of at most this many cells, as the extension sends the top few. */
+const MAX_PATTERN_CELLS = 8;
+const findSimilarParams: Schema<FindSimilarParams> = object({ ...exploreFields, cells: array(selectionCell, MAX_PATTERN_CELLS), length: integer(1, MAX_DETAIL_RANGE) });
 const sampleParams: Schema<SampleParams> = object({
   // 0 would divide the logits by zero; argmax is what completions are for.
   temperature: number(0.01, 5),
@@ -332,6 +375,8 @@ export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; mod
 export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
 export const CellFiring = new CheckedRequest<CellFiringParams, CellFiringResult>('charlens/cellFiring', cellFiringParams);
+export const CellsForSelection = new CheckedRequest<SelectionParams, SelectionResult>('charlens/cellsForSelection', selectionParams);
+export const FindSimilar = new CheckedRequest<FindSimilarParams, FindSimilarResult>('charlens/findSimilar', findSimilarParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);
 export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; description: string; notes: string[] }>('charlens/setBackend', setBackendParams);
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');

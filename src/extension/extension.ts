@@ -2,6 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import * as protocol from '../engine/protocol';
 import { ForgetDocument, Initialize } from '../engine/protocol';
+import { findCellsForSelection } from './commands/findCellsForSelection';
 import { loadModel } from './commands/loadModel';
 import { labelledCells, pickNeuron } from './commands/pickNeuron';
 import { sampleToEditor } from './commands/sample';
@@ -99,6 +100,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.toggleNextCharReadout', (show?: boolean) => readout.toggle(show)),
     vscode.commands.registerCommand('charlens.pickNeuron', (chosen?) => pickNeuron(charlens, neuron, chosen)),
     vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false))),
+    vscode.commands.registerCommand('charlens.findCellsForSelection', (choose?) => findCellsForSelection(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
     vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),
   );

@@ -44,13 +44,19 @@ export function cellSnippets(model: SteppingModel, vocabulary: Vocabulary, sourc
     const from = Math.max(part.at, place.at - SNIPPET_BEFORE);
     const to = Math.min(part.at + part.chars, place.at + SNIPPET_AFTER + 1);
     const activations = readCell(model, vocabulary, source, firing, from, to);
-    return { kind, ...(quantile === undefined ? {} : { quantile }), value: place.value, path: part.path, ...lineAndColumn(source.chars, part, place.at), chars: source.chars.slice(from, to), activations, focus: place.at - from };
+    return { kind, ...(quantile === undefined ? {} : { quantile }), value: place.value, ...placeOf(source, place.at), chars: source.chars.slice(from, to), activations, focus: place.at - from };
   };
   return [
     ...firing.highest.map((p) => snippet('highest', p)),
     ...firing.lowest.map((p) => snippet('lowest', p)),
     ...firing.quantiles.map((p) => snippet('quantile', p, p.q)),
   ];
+}
+
+/** The file, 0-based line and UTF-16 column of the sample's character `at`. */
+export function placeOf(source: Pick<SnippetSource, 'chars' | 'parts'>, at: number): { path: string; line: number; column: number } {
+  const part = partAt(source.parts, at);
+  return { path: part.path, ...lineAndColumn(source.chars, part, at) };
 }
 
 function partAt(parts: SamplePart[], at: number): SamplePart {

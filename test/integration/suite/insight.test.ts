@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { FoundCells } from '../../../src/extension/commands/findCellsForSelection';
 import type { CellFiringPanel } from '../../../src/extension/panels/cellFiringPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
 import { api, openFixture, until } from './helpers';
@@ -62,5 +63,28 @@ suite('Where cells fire and what they do', function () {
     await until(() => view.lastCells.length > 0);
     assert.match(view.lastCells[0].label ?? '', /^inside comment, r = -?0\.\d\d, top-1% precision 0\.9\d$/);
     view.dispose();
+  });
+
+  test('Find Cells for Selection ranks comment cells first for a comment, picks one for the overlays, and lists similar places at their files\' lines', async () => {
+    const charlens = await api();
+    const explored = await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus') });
+    const commentR = (c: { layer: number; cell: number }) => explored.features.find((f) => f.feature === 'insideComment')!.top.find((t) => t.layer === c.layer && t.cell === c.cell)?.r ?? 0;
+    const editor = await openFixture('main.c');
+    const line = editor.document.lineAt(11); // "/* Reads the whole stream in chunks and feeds every chunk to the counters. */"
+    assert.match(line.text, /^\/\* Reads/);
+    editor.selection = new vscode.Selection(11, 0, 11, line.text.length);
+    const found = (await vscode.commands.executeCommand('charlens.findCellsForSelection', 0)) as FoundCells;
+    assert.equal(found.cells.length, 10);
+    const shown = found.cells.slice(0, 5).map((c) => `layer ${c.layer + 1} cell ${c.cell} d ${c.separation.toFixed(2)} r ${commentR(c).toFixed(2)}`).join('; ');
+    assert.ok(Math.abs(commentR(found.cells[0])) > 0.6, `the first cell tracks comments: ${shown}`);
+    assert.deepEqual([charlens.lens.neuron.current.layer, charlens.lens.neuron.current.index], [found.picked!.layer, found.picked!.cell]);
+
+    const similar = ((await vscode.commands.executeCommand('charlens.findCellsForSelection', 'similar')) as FoundCells).similar!;
+    assert.ok(similar.matches.length >= 3, `${similar.matches.length} matches`);
+    for (const m of similar.matches.slice(0, 10)) {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(similar.folder, m.path)));
+      assert.equal(doc.getText(new vscode.Range(new vscode.Position(m.line, m.column), doc.positionAt(doc.offsetAt(new vscode.Position(m.line, m.column)) + m.text.length))), m.text);
+    }
+    await vscode.commands.executeCommand('charlens.pickNeuron', commentCell);
   });
 });
