@@ -7,7 +7,8 @@
 //      visible text and show their legend;
 //   3. "Show Neuron View" colours the text with the theme's CharLens colours
 //      (read back as computed styles), and its next-cell button moves the
-//      editor's neuron overlay along with it;
+//      editor's neuron overlay along with it; "Show Where Cell Fires" lists
+//      the cell's highest, lowest and quantile snippets, coloured;
 //   4. "CharLens: Train on Workspace" from the command palette finishes with a
 //      notification, and the status bar then names the workspace model;
 //   5. in a second workbench whose folder is not trusted (Restricted Mode),
@@ -356,6 +357,46 @@ async function neuronView(workbench, log, overlayCell) {
   return { from: startCell, to: next };
 }
 
+/** What the Where Cell Fires page shows, read in its frame: its title, snippets per section and how many characters are coloured. */
+function cellFiringProbe() {
+  // As in neuronViewProbe (a probe runs in the page, alone): color-mix() computes to color(srgb r g b / alpha).
+  const alpha = (c) => {
+    if (c === 'transparent') return 0;
+    const m = /\/\s*([\d.]+)\s*\)$/.exec(c) || /^rgba\((?:[^,]+,){3}\s*([\d.]+)\)$/.exec(c);
+    return m ? Number(m[1]) : 1;
+  };
+  const chars = Array.from(document.querySelectorAll('.snippet .code span'));
+  return {
+    title: document.getElementById('title')?.textContent ?? '',
+    headings: Array.from(document.querySelectorAll('#sections h2')).map((h) => h.textContent),
+    snippets: document.querySelectorAll('.snippet').length,
+    chars: chars.length,
+    coloured: chars.filter((e) => alpha(getComputedStyle(e).backgroundColor) > 0.05).length,
+  };
+}
+
+/** Show Where Cell Fires lists the cell's highest, lowest and quantile snippets, coloured by the cell. */
+async function whereCellFires(workbench, log) {
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'CharLens: Show Where Cell Fires', 'CharLens: Show Where Cell Fires');
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  let frame;
+  while (!frame) {
+    for (const f of workbench.page.frames()) {
+      if (await f.evaluate(() => !!document.getElementById('sections')).catch(() => false)) frame = f;
+    }
+    if (!frame && Date.now() > deadline) throw new Error('the Where Cell Fires page did not appear');
+    if (!frame) await new Promise((r) => setTimeout(r, 200));
+  }
+  const shown = await waitFor(workbench, 'Where Cell Fires to list coloured snippets', cellFiringProbe, undefined, {
+    frame,
+    accept: (s) => s.headings.length === 3 && s.snippets >= 15 && s.coloured > s.chars / 4,
+  });
+  log(`where cell fires: ${shown.snippets} snippets under ${shown.headings.join(', ')}, ${shown.coloured} of ${shown.chars} characters coloured; "${shown.title}"`);
+  await workbench.screenshot('e2e-where-cell-fires.png');
+  return shown;
+}
+
 async function trainFromCommandPalette(workbench, log) {
   const { page } = workbench;
   await openQuickInput(workbench, 'F1');
@@ -467,6 +508,7 @@ async function main() {
     const completion = await step('ghost text', () => ghostTextCompletion(workbench, log));
     const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
     const view = await step('neuron view', () => neuronView(workbench, log, overlays.cell));
+    const fires = await step('where cell fires', () => whereCellFires(workbench, log));
     const training = await step('training', () => trainFromCommandPalette(workbench, log));
     await workbench.close();
     workbench = open('restricted', true);
@@ -477,10 +519,11 @@ async function main() {
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
     logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend, starting on ${overlays.cell}`);
     logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
+    logger.log(`  where cell fires: ${fires.snippets} snippets, "${fires.title}"`);
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
     logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);
