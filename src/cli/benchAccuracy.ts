@@ -3,9 +3,9 @@ import { splitIds } from '../core/batches';
 import { loadCheckpoint } from '../core/checkpoint';
 import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../core/completionAccuracy';
 import { InferenceModel, LstmState } from '../core/inference';
-import { fitMixtureWeight, meanNats } from '../core/mixture';
+import { GATE_INPUTS, Gate, fitGate, fitMixtureWeight, gatedProbabilities, meanNats } from '../core/mixture';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
-import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
+import { buildWorkspaceNgram, scoreWithGateInputs } from '../core/ngram/workspaceNgram';
 import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
 import { Vocabulary } from '../core/vocabulary';
@@ -17,7 +17,8 @@ const DEFAULT_CURSORS = 1000;
 const DEFAULT_SEED = 1;
 
 type Mode = 'static' | 'online';
-const PREDICTORS = ['LSTM', 'n-gram', 'mixture'] as const;
+/** mixture: one weight; mixer: the learned gate's weight per context. */
+const PREDICTORS = ['LSTM', 'n-gram', 'mixture', 'mixer'] as const;
 type PredictorName = (typeof PREDICTORS)[number];
 
 /** One mode's figures per predictor. */
@@ -36,9 +37,9 @@ interface ModeResult {
  * (the n-gram knows <train> only) and online (it has also read the test
  * text up to the cursor, as the editor has read the file).
  *
- * The test text has no validation split of its own, so the mixture is
- * cross-fitted: the rows for each half of the test text use the mixture
- * fitted on the other half. The same path for <train> and <test> means the
+ * The test text has no validation split of its own, so the mixture (one
+ * weight) and the mixer (the learned gate) are cross-fitted: the rows for
+ * each half of the test text use the ones fitted on the other half. The same path for <train> and <test> means the
  * trainer's split: the held-out last 5% is the test text.
  */
 export async function benchAccuracy(args: ParsedArgs): Promise<void> {
@@ -62,7 +63,8 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngram.bytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
 
   const { probs: pLstm, states } = scoreLstm(lstm, ids, cursors);
-  const scores: Record<Mode, Float32Array> = { static: ngram.score(ids), online: ngram.score(ids, { online: true }) };
+  const scored = { static: scoreWithGateInputs(ngram, ids, false), online: scoreWithGateInputs(ngram, ids, true) };
+  const scores: Record<Mode, Float32Array> = { static: scored.static.probs, online: scored.online.probs };
   ngram = ngramFromBuffer(snapshot);
   const half = Math.floor(ids.length / 2);
   const fold = (i: number) => (i < half ? 0 : 1);
@@ -70,13 +72,17 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
     static: crossFittedWeights(pLstm, scores.static, half),
     online: crossFittedWeights(pLstm, scores.online, half),
   };
+  const gates = {
+    static: crossFittedGates(pLstm, scored.static.rows, scores.static, half),
+    online: crossFittedGates(pLstm, scored.online.rows, scores.online, half),
+  };
 
   const results = {} as Record<Mode, ModeResult>;
   const started = performance.now();
   let learned = 0;
   for (const mode of ['static', 'online'] as const) {
     const w = weights[mode];
-    const accuracy = { LSTM: new AccuracyTally(), 'n-gram': new AccuracyTally(), mixture: new AccuracyTally() };
+    const accuracy = { LSTM: new AccuracyTally(), 'n-gram': new AccuracyTally(), mixture: new AccuracyTally(), mixer: new AccuracyTally() };
     for (const [k, at] of cursors.entries()) {
       if (mode === 'online') {
         // The n-gram reads the test text up to the cursor (with its context before), as the editor reads the file.
@@ -89,13 +95,24 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
         LSTM: () => lstmStepper(lstm, lstm.cloneState(states[k])),
         'n-gram': () => ngramStepper(ngram, vocabulary, prefix),
         mixture: () => mixedStepper(steppers.LSTM(), steppers['n-gram'](), w[fold(at)]),
+        mixer: () => mixedStepper(steppers.LSTM(), steppers['n-gram'](), { gate: gates[mode][fold(at)], ngram }),
       };
       const rest = restOfLine(chars, at);
       for (const name of PREDICTORS) accuracy[name].add(greedyLine(steppers[name](), vocabulary), rest);
     }
     const mixed = (i: number) => w[fold(i)] * pLstm[i] + (1 - w[fold(i)]) * scores[mode][i];
+    const rows = scored[mode].rows;
+    const gated = [0, 1].map((k) => {
+      const [from, to] = k === 0 ? [0, half] : [half, ids.length];
+      return gatedProbabilities(gates[mode][k], rows.subarray(from * GATE_INPUTS, to * GATE_INPUTS), pLstm.subarray(from, to), scores[mode].subarray(from, to));
+    });
     results[mode] = {
-      nats: { LSTM: meanNats(pLstm), 'n-gram': meanNats(scores[mode]), mixture: meanNats(Float32Array.from(pLstm, (_, i) => mixed(i))) },
+      nats: {
+        LSTM: meanNats(pLstm),
+        'n-gram': meanNats(scores[mode]),
+        mixture: meanNats(Float32Array.from(pLstm, (_, i) => mixed(i))),
+        mixer: meanNats(Float32Array.from([...gated[0], ...gated[1]])),
+      },
       accuracy,
     };
   }
@@ -139,6 +156,12 @@ function scoreLstm(model: InferenceModel, ids: Int32Array, cursors: number[]): {
     model.advance(state, ids[i]);
   }
   return { probs, states };
+}
+
+/** [gate for the first half, gate for the second half], each fitted on the other half. */
+function crossFittedGates(a: Float32Array, rows: Float32Array, b: Float32Array, half: number): [Gate, Gate] {
+  const at = half * GATE_INPUTS;
+  return [fitGate(rows.subarray(at), a.subarray(half), b.subarray(half)), fitGate(rows.subarray(0, at), a.subarray(0, half), b.subarray(0, half))];
 }
 
 /** [weight for the first half, weight for the second half], each fitted on the other half. */

@@ -1,4 +1,5 @@
 import { InferenceModel, LstmState } from './inference';
+import { MatchPath, MAX_MATCH } from './ngram/suffixNgram';
 
 /**
  * Linear mixture of two predictors, compared and fitted through the
@@ -45,6 +46,115 @@ export function fitMixtureWeight(a: ArrayLike<number>, b: ArrayLike<number>, ite
     else high = w;
   }
   return (low + high) / 2;
+}
+
+/**
+ * The learned mixer: the LSTM's weight depends on the context, through how
+ * the n-gram matched it. It is a gated convex combination, w * P_lstm +
+ * (1 - w) * P_ngram with w = sigmoid(theta . x), rather than PAQ-style
+ * mixing in the logit domain: a convex combination stays normalised without
+ * a pass over the vocabulary, so the overlay needs only the two predictors'
+ * probabilities of the character there, and its inputs come from the
+ * n-gram's match alone (the LSTM's own confidence would need its whole
+ * distribution at every overlay character). The inputs: one set of weights
+ * per band of the longest match's length (one-hot), each a bias and three
+ * features of the deepest matching node: the share of its most frequent
+ * follower, ln(1 + its count) and ln(its distinct followers). 40 weights;
+ * a dot product of 4 and a sigmoid per character.
+ */
+export const GATE_VERSION = 1;
+/** Where each band of longest-match lengths starts; 0 is nothing matched above the n-gram's short-context table. */
+const GATE_BANDS = [0, 5, 6, 8, 10, 12, 16, 24, 32, 64];
+const GATE_BAND_OF = Uint8Array.from({ length: MAX_MATCH + 1 }, (_, d) => GATE_BANDS.filter((start) => start <= d).length - 1);
+/** Per band: the bias and the three features. */
+export const GATE_INPUTS = 4;
+export const GATE_WEIGHTS = GATE_BANDS.length * GATE_INPUTS;
+
+export interface Gate {
+  version: typeof GATE_VERSION;
+  /** GATE_WEIGHTS of them, band by band. */
+  weights: number[];
+}
+
+/** Writes the gate's inputs for the n-gram's last match into row[at..at + GATE_INPUTS): the band's first weight, then the features. */
+export function gateInputs(path: MatchPath | undefined, row: Float32Array | Float64Array, at = 0): void {
+  const k = path ? path.count - 1 : -1;
+  if (!path || k < 0) {
+    row.fill(0, at, at + GATE_INPUTS);
+    return;
+  }
+  const total = path.total[k];
+  row[at] = GATE_BAND_OF[Math.min(path.depth[k], MAX_MATCH)] * GATE_INPUTS;
+  row[at + 1] = path.topCount(k) / total;
+  row[at + 2] = Math.log1p(total);
+  row[at + 3] = Math.log(path.n1[k] + path.n2[k] + path.n3[k]);
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** The LSTM's weight for a row of gate inputs. */
+export function gateWeight(weights: ArrayLike<number>, row: ArrayLike<number>, at = 0): number {
+  const b = row[at];
+  return sigmoid(weights[b] + weights[b + 1] * row[at + 1] + weights[b + 2] * row[at + 2] + weights[b + 3] * row[at + 3]);
+}
+
+/** The LSTM's weight at the n-gram's last match (a scratch row per caller keeps it allocation-free). */
+export function gateWeightAt(gate: Gate, path: MatchPath | undefined, scratch: Float64Array): number {
+  gateInputs(path, scratch);
+  return gateWeight(gate.weights, scratch);
+}
+
+/**
+ * Fits the gate on rows of inputs and each predictor's probability of the
+ * character that came (a: the LSTM's), by full-batch Adam on the mean log
+ * loss from the global weight; deterministic. Bands with no rows keep the
+ * global weight.
+ */
+export function fitGate(rows: Float32Array, a: ArrayLike<number>, b: ArrayLike<number>, iterations = 300): Gate {
+  const n = a.length;
+  if (b.length !== n || rows.length !== n * GATE_INPUTS) throw new Error(`Cannot fit a gate on ${rows.length / GATE_INPUTS} rows, ${n} and ${b.length} probabilities`);
+  const global = Math.min(1 - 1e-4, Math.max(1e-4, fitMixtureWeight(a, b)));
+  const w = new Float64Array(GATE_WEIGHTS);
+  for (let band = 0; band < GATE_BANDS.length; band++) w[band * GATE_INPUTS] = Math.log(global / (1 - global));
+  const g = new Float64Array(GATE_WEIGHTS);
+  const m = new Float64Array(GATE_WEIGHTS);
+  const v = new Float64Array(GATE_WEIGHTS);
+  const lr = 0.05;
+  for (let t = 1; t <= iterations; t++) {
+    g.fill(0);
+    for (let i = 0; i < n; i++) {
+      const at = i * GATE_INPUTS;
+      const s = gateWeight(w, rows, at);
+      const p = Math.max(s * a[i] + (1 - s) * b[i], PROBABILITY_FLOOR);
+      // d(-ln p)/dz for z = theta . x
+      const d = (-(a[i] - b[i]) * s * (1 - s)) / p;
+      const base = rows[at];
+      g[base] += d;
+      for (let f = 1; f < GATE_INPUTS; f++) g[base + f] += d * rows[at + f];
+    }
+    for (let j = 0; j < GATE_WEIGHTS; j++) {
+      const gj = g[j] / Math.max(1, n);
+      m[j] = 0.9 * m[j] + 0.1 * gj;
+      v[j] = 0.999 * v[j] + 0.001 * gj * gj;
+      w[j] -= (lr * (m[j] / (1 - 0.9 ** t))) / (Math.sqrt(v[j] / (1 - 0.999 ** t)) + 1e-8);
+    }
+  }
+  return { version: GATE_VERSION, weights: Array.from(w) };
+}
+
+/** The gate's mixture of a and b per row. */
+export function gatedProbabilities(gate: Gate, rows: Float32Array, a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: a.length }, (_, i) => {
+    const w = gateWeight(gate.weights, rows, i * GATE_INPUTS);
+    return w * a[i] + (1 - w) * b[i];
+  });
+}
+
+/** A gate read from a file, if it is one this CharLens knows. */
+export function checkGate(gate: unknown): Gate | undefined {
+  const g = gate as Partial<Gate> | undefined;
+  if (g?.version !== GATE_VERSION || !Array.isArray(g.weights) || g.weights.length !== GATE_WEIGHTS || !g.weights.every(Number.isFinite)) return undefined;
+  return { version: GATE_VERSION, weights: g.weights };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { InferenceModel, LstmState } from './inference';
-import { CharNgram } from './ngram/charNgram';
+import { GATE_INPUTS, Gate, gateWeightAt } from './mixture';
+import { NgramReader } from './ngram/charNgram';
 import { Vocabulary } from './vocabulary';
 
 /**
@@ -18,7 +19,7 @@ export function lstmStepper(model: InferenceModel, state: LstmState): Stepper {
 }
 
 /** The n-gram after `prefix` (of which only the last order - 1 characters count). */
-export function ngramStepper(ngram: CharNgram, vocabulary: Vocabulary, prefix: string): Stepper {
+export function ngramStepper(ngram: NgramReader, vocabulary: Vocabulary, prefix: string): Stepper {
   const history = Array.from(vocabulary.encode(prefix.slice(-2 * ngram.order))).slice(-ngram.order);
   return {
     probabilities: () => ngram.distribution(history),
@@ -29,14 +30,20 @@ export function ngramStepper(ngram: CharNgram, vocabulary: Vocabulary, prefix: s
   };
 }
 
-/** weightOfA * P_a + (1 - weightOfA) * P_b, the weight fitted on held-out text. */
-export function mixedStepper(a: Stepper, b: Stepper, weightOfA: number): Stepper {
+/**
+ * w * P_a + (1 - w) * P_b, the weight fitted on held-out text: one number,
+ * or the learned mixer's gate over the match of the n-gram `b` reads
+ * (read after b has predicted, when its path describes this context).
+ */
+export function mixedStepper(a: Stepper, b: Stepper, weightOfA: number | { gate: Gate; ngram: NgramReader }): Stepper {
+  const scratch = new Float64Array(GATE_INPUTS);
   return {
     probabilities: () => {
       const pa = a.probabilities();
       const pb = b.probabilities();
+      const w = typeof weightOfA === 'number' ? weightOfA : gateWeightAt(weightOfA.gate, weightOfA.ngram.path, scratch);
       const out = new Float32Array(pa.length);
-      for (let i = 0; i < out.length; i++) out[i] = weightOfA * pa[i] + (1 - weightOfA) * pb[i];
+      for (let i = 0; i < out.length; i++) out[i] = w * pa[i] + (1 - w) * pb[i];
       return out;
     },
     advance: (id) => {

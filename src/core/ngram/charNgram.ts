@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { NgramModel } from './kneserNey';
-import { SuffixNgram } from './suffixNgram';
+import { MatchPath, SuffixNgram } from './suffixNgram';
 
 /** What completions, overlays and evaluation need of a character n-gram: the order-k Kneser-Ney table or the suffix-array model. */
 export interface CharNgram {
@@ -18,7 +18,12 @@ export interface CharNgram {
   learnSequence(ids: ArrayLike<number>): void;
   toBuffer(): Buffer;
   save(file: string): void;
+  /** The last query's match (the suffix-array model's), which the learned mixer's gate reads; the order-k tables have none. */
+  readonly path?: MatchPath;
 }
+
+/** What predictors read of an n-gram: the model, or the model with a document's text beside it (DocumentNgrams). */
+export type NgramReader = Pick<CharNgram, 'vocabSize' | 'order' | 'probability' | 'distribution' | 'path'>;
 
 /** Either model from its saved bytes, told apart by the file's magic number. */
 export function ngramFromBuffer(bytes: Uint8Array): CharNgram {

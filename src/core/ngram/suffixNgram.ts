@@ -56,8 +56,14 @@ interface SparseCounts {
   counts: Int32Array;
 }
 
+/** Text read beside the model's own, searched with it but never part of it: a document's text before the cursor (see DocumentNgrams). */
+export interface SideText {
+  readonly ids: ArrayLike<number>;
+  readonly index: RecentIndex;
+}
+
 /** The context's suffix-tree path after a query: node k has its match depth, its counts (sparse) and their sums. */
-class MatchPath {
+export class MatchPath {
   count = 0;
   depth: number[] = [];
   total: number[] = [];
@@ -101,6 +107,14 @@ class MatchPath {
     this.n3[k] = n3;
     if (total === 0) this.count--;
     touched.length = 0;
+  }
+
+  /** The count of node k's most frequent follower. */
+  topCount(k: number): number {
+    const end = k + 1 < this.count ? this.start[k + 1] : this.symbols.length;
+    let top = 0;
+    for (let i = this.start[k]; i < end; i++) top = Math.max(top, this.counts[i]);
+    return top;
   }
 
   countOf(k: number, symbol: number): number {
@@ -197,14 +211,14 @@ export class SuffixNgram {
     return out;
   }
 
-  /** P(symbol | context[0..end)). */
-  probability(context: ArrayLike<number>, symbol: number): number {
-    return this.interpolate(context, context.length, symbol, this.base.probability(context, symbol));
+  /** P(symbol | context), `side` text searched too. */
+  probability(context: ArrayLike<number>, symbol: number, side?: SideText): number {
+    return this.interpolate(context, context.length, symbol, this.base.probability(context, symbol), side);
   }
 
   /** P(symbol | context[0..end)) from the table's estimate `p` and the long matches above it. */
-  private interpolate(context: ArrayLike<number>, end: number, symbol: number, p: number): number {
-    this.query(context, end);
+  private interpolate(context: ArrayLike<number>, end: number, symbol: number, p: number, side?: SideText): number {
+    this.query(context, end, side);
     const path = this.path;
     for (let k = 0; k < path.count; k++) {
       const c = path.countOf(k, symbol);
@@ -213,9 +227,9 @@ export class SuffixNgram {
     return p;
   }
 
-  /** P(. | context) over the vocabulary; `path` then describes the match. */
-  distribution(context: ArrayLike<number>, out = new Float32Array(this.vocabSize)): Float32Array {
-    this.query(context, context.length);
+  /** P(. | context) over the vocabulary, `side` text searched too; `path` then describes the match. */
+  distribution(context: ArrayLike<number>, out: Float32Array = new Float32Array(this.vocabSize), side?: SideText): Float32Array {
+    this.query(context, context.length, side);
     const V = this.vocabSize;
     const p = Float64Array.from(this.base.distribution(context));
     const path = this.path;
@@ -341,8 +355,8 @@ export class SuffixNgram {
     return (d[band] * path.n1[k] + d[band + 1] * path.n2[k] + d[band + 2] * path.n3[k]) / path.total[k];
   }
 
-  /** Fills `path` for the context context[0..end): the suffix array's nodes and the recent text's matches, merged by depth. */
-  private query(context: ArrayLike<number>, end: number): void {
+  /** Fills `path` for the context context[0..end): the suffix array's nodes and the recent (and side) text's matches, merged by depth. */
+  private query(context: ArrayLike<number>, end: number, side?: SideText): void {
     this.findRange(context, end);
     this.countRanges();
     this.recentLength.length = 0;
@@ -350,6 +364,10 @@ export class SuffixNgram {
     this.recent.matches(this.text, context, end, MAX_MATCH, (length, j) => {
       this.recentLength.push(length);
       this.recentNext.push(this.text[j]);
+    });
+    side?.index.matches(side.ids, context, end, MAX_MATCH, (length, j) => {
+      this.recentLength.push(length);
+      this.recentNext.push(side.ids[j]);
     });
     // One node per distinct depth where the suffix array's node or the set of recent matches changes.
     const depths = [...new Set([...this.pathDepth, ...this.recentLength])].filter((d) => d >= BASE_ORDER).sort((a, b) => a - b);

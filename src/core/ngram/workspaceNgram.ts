@@ -3,9 +3,9 @@ import * as path from 'path';
 import { writeFileAtomic } from '../atomicFile';
 import { Split } from '../batches';
 import { InferenceModel } from '../inference';
-import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../mixture';
+import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedProbabilities, fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../mixture';
 import { Vocabulary } from '../vocabulary';
-import { CharNgram as Ngram, loadNgram } from './charNgram';
+import { NgramReader, CharNgram as Ngram, loadNgram } from './charNgram';
 import { MAX_NGRAM_ORDER, NgramModel } from './kneserNey';
 import { MAX_MATCH, SuffixNgram } from './suffixNgram';
 
@@ -27,6 +27,15 @@ export interface MixtureInfo {
   weightOfLstm: number;
   /** Validation nats/char of each, on the first MAX_FIT_CHARS characters of the validation split. */
   valNats: { lstm: number; ngram: number; mixture: number };
+  /**
+   * The learned mixer (see Gate in mixture.ts), fitted on the same
+   * validation characters read online (the n-gram reads each one after
+   * predicting it, as it reads a document in the editor), with the nats/char
+   * there of the n-gram, the global weight's mixture and the gate's. Files
+   * from before it have neither: the global weight mixes.
+   */
+  gate?: Gate;
+  online?: { ngram: number; mixture: number; gated: number };
   order: number;
 }
 
@@ -57,7 +66,14 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     valNats: { lstm: meanNats(pLstm), ngram: meanNats(pNgram), mixture: meanNats(mixProbabilities(pLstm, pNgram, weightOfLstm)) },
     order: ngram.order,
   };
-  ngram.learnSequence(split.val);
+  const online = scoreWithGateInputs(ngram, fit, true);
+  if (fit.length > 0) {
+    info.gate = fitGate(online.rows, pLstm, online.probs);
+    const onlineWeight = fitMixtureWeight(pLstm, online.probs);
+    info.online = { ngram: meanNats(online.probs), mixture: meanNats(mixProbabilities(pLstm, online.probs, onlineWeight)), gated: meanNats(gatedProbabilities(info.gate, online.rows, pLstm, online.probs)) };
+  }
+  // It has read the fitted characters already.
+  ngram.learnSequence(split.val.subarray(fit.length));
   ngram.learnSequence(split.test);
   ngram.save(path.join(dir, NGRAM_FILE));
   writeFileAtomic(path.join(dir, MIXTURE_FILE), JSON.stringify(info, null, 2));
@@ -72,7 +88,9 @@ export function loadMixture(dir: string): { ngram: Ngram; info: MixtureInfo } | 
   try {
     const info = JSON.parse(fs.readFileSync(mixtureFile, 'utf8')) as MixtureInfo;
     if (!(info.weightOfLstm >= 0 && info.weightOfLstm <= 1)) return undefined;
-    return { ngram: loadNgram(ngramFile), info };
+    // A gate of another version (or damaged) leaves the global weight, as in files from before gates.
+    const gate = checkGate(info.gate);
+    return { ngram: loadNgram(ngramFile), info: { ...info, gate } };
   } catch {
     return undefined; // a damaged n-gram only costs the mixture: the LSTM answers alone
   }
@@ -80,25 +98,60 @@ export function loadMixture(dir: string): { ngram: Ngram; info: MixtureInfo } | 
 
 /** What the UI says is answering. */
 export function answeringLabel(info?: MixtureInfo): string {
+  if (info?.gate) return 'LSTM + n-gram, mixed by how the n-gram matched';
   if (!info || info.weightOfLstm > 0.99) return 'LSTM';
   if (info.weightOfLstm < 0.01) return 'n-gram';
   return `LSTM + n-gram (${Math.round(info.weightOfLstm * 100)}% LSTM)`;
 }
 
 /**
+ * P(ids[i] | ids[0..i)) under the n-gram, and the learned mixer's inputs
+ * from its match there (GATE_INPUTS per character); online, it reads each
+ * character after predicting it.
+ */
+export function scoreWithGateInputs(ngram: Ngram, ids: Int32Array, online: boolean): { probs: Float32Array; rows: Float32Array } {
+  const probs = new Float32Array(ids.length);
+  const rows = new Float32Array(ids.length * GATE_INPUTS);
+  for (let i = 0; i < ids.length; i++) {
+    // One character at a time with its context, so that online the short-context table counts it in context (as score does).
+    const from = Math.max(0, i - ngram.order);
+    probs[i] = ngram.score(ids.subarray(from, i + 1), { online, from: i - from })[0];
+    gateInputs(ngram.path, rows, i * GATE_INPUTS);
+  }
+  return { probs, rows };
+}
+
+/**
  * Per UTF-16 offset in [from, to): the n-gram's probability of the character
  * there given the text before it (its last order - 1 characters), as the
- * prediction overlay draws it.
+ * prediction overlay draws it; mixed with the LSTM's `lstm` (per offset
+ * from `from`) when a mixture is given, by its gate if it has one.
+ * `readOn` hears each character after it is predicted (a document's reader).
  */
-export function ngramProbabilities(ngram: Ngram, vocabulary: Vocabulary, text: string, from: number, to: number): Float32Array {
+export function ngramProbabilities(
+  ngram: NgramReader,
+  vocabulary: Vocabulary,
+  text: string,
+  from: number,
+  to: number,
+  options: { readOn?: (ch: string) => void; mix?: { lstm: Float32Array; weightOfLstm: number; gate?: Gate } } = {},
+): Float32Array {
   const out = new Float32Array(to - from);
   const context = Array.from(vocabulary.encode(text.slice(Math.max(0, from - 4 * ngram.order), from)).slice(-ngram.order));
+  const { mix, readOn } = options;
+  const scratch = new Float64Array(GATE_INPUTS);
   let at = from;
   for (const ch of text.slice(from, to)) {
     const id = vocabulary.idOf(ch);
-    out.fill(ngram.probability(context, id), at - from, at - from + ch.length);
+    let p = ngram.probability(context, id);
+    if (mix) {
+      const w = mix.gate ? gateWeightAt(mix.gate, ngram.path, scratch) : mix.weightOfLstm;
+      p = w * mix.lstm[at - from] + (1 - w) * p;
+    }
+    out.fill(p, at - from, at - from + ch.length);
     context.push(id);
     if (context.length > ngram.order) context.shift();
+    readOn?.(ch);
     at += ch.length;
   }
   return out;
