@@ -3,8 +3,9 @@ import { DocumentTrace, checkNeuron, neuronValue } from '../core/documentTrace';
 import { InferenceModel } from '../core/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/modelLens';
-import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities } from '../core/ngram/workspaceNgram';
+import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/ngram/workspaceNgram';
 import { CharNgram } from '../core/ngram/charNgram';
+import { DocumentNgrams } from '../core/ngram/documentNgram';
 import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
@@ -15,7 +16,7 @@ import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
 import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
 import { alignToCodePoint } from '../core/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult } from './protocol';
+import { CellFiringParams, CellFiringResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -32,6 +33,8 @@ export class ModelHost implements Answerer {
   private readonly traces = new LruMap<string, DocumentTrace>(20);
   /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
   private readonly explored = new Map<string, Promise<Explored>>();
+  /** The n-gram with each document's text before the cursor read beside it. */
+  private readonly documents?: DocumentNgrams;
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -40,6 +43,7 @@ export class ModelHost implements Answerer {
   ) {
     this.model = new InferenceModel(checkpoint.config, checkpoint.weights);
     this.states = new StateCache(this.model, checkpoint.vocabulary);
+    if (mixture) this.documents = new DocumentNgrams(mixture.ngram, checkpoint.vocabulary);
     this.info = {
       dir: checkpoint.dir,
       source,
@@ -49,13 +53,17 @@ export class ModelHost implements Answerer {
       valLoss: checkpoint.metadata.metrics?.valLoss ?? checkpoint.metadata.metrics?.bestValLoss,
       step: checkpoint.metadata.metrics?.step,
       answering: answeringLabel(mixture?.info),
+      validation: mixture && validationFigures(mixture.info),
     };
   }
 
   static load(dir: string, source: ModelInfo['source']): ModelHost {
     const checkpoint = loadCheckpoint(dir);
     const mixture = loadMixture(dir);
-    return new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined);
+    const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined);
+    // The engine's stderr is the output log.
+    process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);
+    return host;
   }
 
   get vocabulary() {
@@ -74,8 +82,10 @@ export class ModelHost implements Answerer {
   predictorAt(documentId: string, prefix: string): Stepper {
     const lstm = lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
     const m = this.mixture;
-    if (!m || m.info.weightOfLstm > 0.99) return lstm;
-    const ngram = ngramStepper(m.ngram, this.vocabulary, prefix);
+    if (!m || !this.documents || (!m.info.gate && m.info.weightOfLstm > 0.99)) return lstm;
+    const reader = this.documents.at(documentId, prefix);
+    const ngram = ngramStepper(reader, this.vocabulary, prefix);
+    if (m.info.gate) return mixedStepper(lstm, ngram, { gate: m.info.gate, ngram: reader });
     return m.info.weightOfLstm < 0.01 ? ngram : mixedStepper(lstm, ngram, m.info.weightOfLstm);
   }
 
@@ -83,11 +93,11 @@ export class ModelHost implements Answerer {
     const slice = this.traceOf(p.documentId).trace(p.text, p.from, p.to, p.neuron);
     const m = this.mixture;
     let probability = slice.probability;
-    // The prediction overlay shows what completions use: the mixture when it was fitted.
-    if (m && m.info.weightOfLstm <= 0.99) {
-      const w = m.info.weightOfLstm;
-      const pNgram = ngramProbabilities(m.ngram, this.vocabulary, p.text, slice.from, slice.from + probability.length);
-      probability = probability.map((pl, i) => w * pl + (1 - w) * pNgram[i]);
+    // The prediction overlay shows what completions use: the mixture when it was fitted, the n-gram reading the document as it goes.
+    if (m && this.documents && (m.info.gate || m.info.weightOfLstm <= 0.99)) {
+      const { reader, readOn } = this.documents.reading(p.documentId, p.text, slice.from);
+      const mix = { lstm: probability, weightOfLstm: m.info.weightOfLstm, gate: m.info.gate };
+      probability = ngramProbabilities(reader, this.vocabulary, p.text, slice.from, slice.from + probability.length, { readOn, mix });
     }
     return {
       from: slice.from,
@@ -188,6 +198,7 @@ export class ModelHost implements Answerer {
   forget(documentId: string): void {
     this.states.forget(documentId);
     this.traces.delete(documentId);
+    this.documents?.forget(documentId);
   }
 
   private traceOf(documentId: string): DocumentTrace {

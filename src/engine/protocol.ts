@@ -26,7 +26,21 @@ export interface ModelInfo {
   step?: number;
   /** Which predictor answers completions: "LSTM", "n-gram" or their mixture. */
   answering: string;
+  /** Its validation nats/char and the LSTM's and n-gram's alone, as measured when the mixture was fitted (absent for an LSTM alone: see valLoss). */
+  validation?: ValidationFigures;
 }
+
+export interface ValidationFigures {
+  answering: number;
+  lstm: number;
+  ngram: number;
+  /** Online: the n-gram read each validation character after predicting it, as it reads a document in the editor. */
+  online: boolean;
+}
+
+/** "validation 1.251 nats/char online (LSTM 1.729, n-gram 1.375)", for the status bar and the log. */
+export const describeValidation = (v: ValidationFigures): string =>
+  `validation ${v.answering.toFixed(3)} nats/char${v.online ? ' online' : ''} (LSTM ${v.lstm.toFixed(3)}, n-gram ${v.ngram.toFixed(3)})`;
 
 export interface InitializeParams {
   backend: BackendRequest;

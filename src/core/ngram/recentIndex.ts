@@ -11,16 +11,22 @@
 export const MIN_MATCH = 5;
 /** Newest candidates checked per query: a cache model favours recent text, and this bounds the time on repetitive text. */
 export const MAX_CANDIDATES = 64;
-const HASH_BITS = 18;
+/** Hash buckets (log2) for the text the model reads online; a document's index, capped in length, takes fewer. */
+export const HASH_BITS = 18;
 
 export class RecentIndex {
-  private readonly head = new Int32Array(1 << HASH_BITS).fill(-1);
+  private readonly head: Int32Array;
   /** [j - start]: the previous position with the same hash as position j, or -1. */
   private chain = new Int32Array(1024);
   private count = 0;
 
   /** Positions from `start` on (in the text the caller holds) are indexed. */
-  constructor(readonly start: number) {}
+  constructor(
+    readonly start: number,
+    private readonly hashBits = HASH_BITS,
+  ) {
+    this.head = new Int32Array(1 << hashBits).fill(-1);
+  }
 
   get bytes(): number {
     return this.head.byteLength + this.chain.byteLength;
@@ -33,9 +39,27 @@ export class RecentIndex {
       grown.set(this.chain);
       this.chain = grown;
     }
-    const h = j >= MIN_MATCH ? hashBefore(text, j) : -1;
+    const h = j >= MIN_MATCH ? hashBefore(text, j, this.hashBits) : -1;
     this.chain[this.count++] = h < 0 ? -1 : this.head[h];
     if (h >= 0) this.head[h] = j;
+  }
+
+  /** Positions filed: `start` to `start + filed`. */
+  get filed(): number {
+    return this.count;
+  }
+
+  /**
+   * Unfiles the positions from `end` on, newest first, as if they had never
+   * been added (so an edited document is re-read, not counted twice): each
+   * chain entry is the head its position replaced, so restoring it undoes
+   * the add. `text` must still hold the symbols before those positions.
+   */
+  truncate(text: ArrayLike<number>, end: number): void {
+    while (this.count > Math.max(0, end - this.start)) {
+      const j = this.start + --this.count;
+      if (j >= MIN_MATCH) this.head[hashBefore(text, j, this.hashBits)] = this.chain[this.count];
+    }
   }
 
   /**
@@ -45,7 +69,7 @@ export class RecentIndex {
    */
   matches(text: ArrayLike<number>, context: ArrayLike<number>, end: number, maxLength: number, visit: (length: number, j: number) => void): void {
     if (end < MIN_MATCH) return;
-    let j = this.head[hashBefore(context, end)];
+    let j = this.head[hashBefore(context, end, this.hashBits)];
     for (let checked = 0; j >= 0 && checked < MAX_CANDIDATES; checked++) {
       let length = 0;
       while (length < maxLength && length < end && length < j && text[j - 1 - length] === context[end - 1 - length]) length++;
@@ -55,8 +79,8 @@ export class RecentIndex {
   }
 }
 
-function hashBefore(s: ArrayLike<number>, end: number): number {
+function hashBefore(s: ArrayLike<number>, end: number, bits: number): number {
   let h = 0x811c9dc5;
   for (let i = end - MIN_MATCH; i < end; i++) h = Math.imul(h ^ s[i], 0x01000193);
-  return (h ^ (h >>> 15)) & ((1 << HASH_BITS) - 1);
+  return (h ^ (h >>> 15)) & ((1 << bits) - 1);
 }

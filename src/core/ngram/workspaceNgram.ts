@@ -104,6 +104,14 @@ export function answeringLabel(info?: MixtureInfo): string {
   return `LSTM + n-gram (${Math.round(info.weightOfLstm * 100)}% LSTM)`;
 }
 
+/** The answering predictor's validation figures (see answeringLabel): the gate's online, else the global weight's. */
+export function validationFigures(info: MixtureInfo): { answering: number; lstm: number; ngram: number; online: boolean } {
+  const { valNats, gate, online } = info;
+  if (gate && online) return { answering: online.gated, lstm: valNats.lstm, ngram: online.ngram, online: true };
+  const answering = info.weightOfLstm > 0.99 ? valNats.lstm : info.weightOfLstm < 0.01 ? valNats.ngram : valNats.mixture;
+  return { answering, lstm: valNats.lstm, ngram: valNats.ngram, online: false };
+}
+
 /**
  * P(ids[i] | ids[0..i)) under the n-gram, and the learned mixer's inputs
  * from its match there (GATE_INPUTS per character); online, it reads each
