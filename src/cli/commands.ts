@@ -76,7 +76,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
       const m = result.mixture;
       if (m) {
         const both = (x: number) => `${x.toFixed(3)} (${bitsPerChar(x).toFixed(3)} bits)`;
-        log(`Validation nats/char: LSTM ${both(m.valNats.lstm)}, n-gram order ${m.order} ${both(m.valNats.ngram)}, mixture ${both(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
+        log(`Validation nats/char: LSTM ${both(m.valNats.lstm)}, ${result.plan.ngram?.label ?? `n-gram`} ${both(m.valNats.ngram)}, mixture ${both(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
       }
       const model = loadCheckpoint(out);
       const text = sample(InferenceModel.of(model), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
