@@ -7,9 +7,18 @@
   const cells = document.getElementById('cells');
   const useH = document.getElementById('useH');
   let neuron = { layer: 0, index: 0, kind: 'c' };
+  const clampStatus = document.getElementById('clampStatus');
+  const clampResult = document.getElementById('clampResult');
+  /** The cell the clamp comparison shown is of: another cell's numbers are cleared. */
+  let clampedCell;
 
   function render(message) {
     neuron = message.neuron;
+    if (clampedCell && (clampedCell.layer !== neuron.layer || clampedCell.index !== neuron.index)) {
+      clampedCell = undefined;
+      clampResult.textContent = '';
+      clampStatus.textContent = '';
+    }
     title.textContent = message.title;
     useH.checked = neuron.kind === 'h';
     cells.textContent = '';
@@ -55,6 +64,52 @@
     }
   }
 
+  const element = (tag, text, className) => {
+    const e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    if (className) e.className = className;
+    return e;
+  };
+  const bits = (b) => (b === undefined ? '–' : b.toFixed(3));
+  const delta = (b, base) => (b === undefined || base === undefined ? '' : `${b - base >= 0 ? '+' : '−'}${Math.abs(b - base).toFixed(3)}`);
+  const CLAMP_NAMES = { none: 'as trained', zero: 'c held at 0', mean: 'c held at its mean' };
+
+  /** The comparison: a table of bits/char per run (with the change from the model as trained), then the completions side by side. */
+  function renderClamp({ neuron: cell, result, feature }) {
+    clampedCell = cell;
+    clampStatus.textContent = `${result.chars.toLocaleString('en-US')} characters of ${result.measured === 'validation' ? 'the validation split' : "the explorer's sample (the corpus changed since training, so no held-out split is known)"} of ${result.folder}${feature ? `, ${result.featureChars.toLocaleString('en-US')} of them ${feature}` : ''}, in ${(result.ms / 1000).toFixed(1)} s`;
+    clampResult.textContent = '';
+    const table = element('table');
+    const head = element('tr');
+    for (const h of ['', 'bits/char', 'change', ...(feature ? [feature, 'change', 'elsewhere', 'change'] : [])]) head.appendChild(element('th', h));
+    table.appendChild(head);
+    const base = result.runs[0];
+    for (const r of result.runs) {
+      const row = element('tr');
+      row.appendChild(element('th', r.c === undefined ? CLAMP_NAMES[r.clamp] : `${CLAMP_NAMES[r.clamp]} (c = ${r.c.toFixed(2)})`));
+      const cells = [bits(r.bitsPerChar), delta(r.bitsPerChar, base.bitsPerChar)];
+      if (feature) cells.push(bits(r.featureBitsPerChar), delta(r.featureBitsPerChar, base.featureBitsPerChar), bits(r.otherBitsPerChar), delta(r.otherBitsPerChar, base.otherBitsPerChar));
+      for (const c of cells) row.appendChild(element('td', c));
+      table.appendChild(row);
+    }
+    clampResult.appendChild(table);
+    clampResult.appendChild(element('p', 'The prime ends:', 'note'));
+    clampResult.appendChild(element('pre', result.completion.prime.slice(-160), 'prime'));
+    const side = element('div', undefined, 'completions');
+    result.runs.forEach((r, k) => {
+      const column = element('div', undefined, 'completion');
+      column.appendChild(element('h3', CLAMP_NAMES[r.clamp]));
+      column.appendChild(element('pre', result.completion.texts[k]));
+      side.appendChild(column);
+    });
+    clampResult.appendChild(side);
+    vscode.postMessage({ type: 'clampDrawn', rows: table.rows.length - 1 });
+  }
+
+  document.getElementById('measure').addEventListener('click', () => {
+    clampStatus.textContent = 'measuring…';
+    vscode.postMessage({ type: 'clamp' });
+  });
   document.getElementById('prev').addEventListener('click', () => vscode.postMessage({ type: 'step', delta: -1 }));
   document.getElementById('next').addEventListener('click', () => vscode.postMessage({ type: 'step', delta: 1 }));
   cells.addEventListener('change', () => {
@@ -64,6 +119,8 @@
   window.addEventListener('message', (event) => {
     if (event.data.type === 'show') render(event.data);
     if (event.data.type === 'error') text.textContent = event.data.message;
+    if (event.data.type === 'clamp') renderClamp(event.data);
+    if (event.data.type === 'clampError') clampStatus.textContent = event.data.message;
   });
   vscode.postMessage({ type: 'ready' });
 })();

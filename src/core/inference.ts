@@ -19,6 +19,15 @@ export interface StepResult {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
+ * What advance() may do besides stepping, for causal checks: hold one cell's
+ * c at a value after every step (h then follows from that step's output
+ * gate, as if the cell had computed it).
+ */
+export interface StepHook {
+  clamp?: { layer: number; index: number; c: number };
+}
+
+/**
  * Weights can be finite and still overflow float32 arithmetic (3e38 loads;
  * its products do not): such a model predicts nothing, and says so rather
  * than answering NaN.
@@ -110,8 +119,8 @@ export class InferenceModel {
     return { h: state.h.map((a) => a.slice()), c: state.c.map((a) => a.slice()) };
   }
 
-  /** Advances `state` in place by character id `id` and returns the result. */
-  advance(state: LstmState, id: number): LstmState {
+  /** Advances `state` in place by character id `id` and returns the result; `hook` (see StepHook) costs nothing when absent. */
+  advance(state: LstmState, id: number, hook?: StepHook): LstmState {
     const H = this.config.hiddenSize;
     const G = 4 * H;
     const z = this.z;
@@ -132,6 +141,12 @@ export class InferenceModel {
         const o = sigmoid(z[3 * H + j]);
         c[j] = f * c[j] + i * g;
         h[j] = o * Math.tanh(c[j]);
+      }
+      // After the layer and before the next reads its h: z still holds this layer's gate inputs.
+      if (hook?.clamp?.layer === l) {
+        const j = hook.clamp.index;
+        c[j] = hook.clamp.c;
+        h[j] = sigmoid(z[3 * H + j]) * Math.tanh(c[j]);
       }
     }
     return state;

@@ -171,6 +171,12 @@ serve(rpc.CellFiring, async (p) => {
   return { ...result, ms: performance.now() - t0 };
 });
 
+serve(rpc.ClampEffect, async (p) => {
+  const t0 = performance.now();
+  const result = await loaded().clampEffect(p, exploreProgress);
+  return { ...result, ms: performance.now() - t0 };
+});
+
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
   const { documentId } = rpc.forgetDocumentParams.check(raw, rpc.ForgetDocument.method);
   host?.forget(documentId);

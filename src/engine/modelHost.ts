@@ -14,9 +14,10 @@ import { ExploreResult, explore } from '../core/explorer/explore';
 import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
 import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
+import { clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { alignToCodePoint } from '../core/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, describeValidation } from './protocol';
+import { CellFiringParams, CellFiringResult, ClampEffectResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -173,6 +174,18 @@ export class ModelHost implements Answerer {
     const label = explored.ranking.cells.find((c) => c.layer === p.neuron.layer && c.cell === p.neuron.index);
     const snippets = cellSnippets(this.model, this.vocabulary, { chars: explored.chars, parts: explored.sample.parts, pass: explored }, firing);
     return { folder: explored.folder, label, mean: firing.mean, snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
+  }
+
+  /** Does the cell matter: the loss on the model's validation text (or the explorer's sample) with its c clamped to 0 and to its mean, and a completion under each. */
+  async clampEffect(p: CellFiringParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<ClampEffectResult, 'ms'>> {
+    checkNeuron(this.model, p.neuron);
+    const explored = await this.explore(p, onProgress);
+    const { layer, index } = p.neuron;
+    const label = explored.ranking.cells.find((c) => c.layer === layer && c.cell === index);
+    const meanTanh = explored.firing[layer * this.model.config.hiddenSize + index].mean;
+    const measured = measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), explored.sample);
+    const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature });
+    return { ...effect, measured: measured.kind, folder: explored.folder, label, meanTanh };
   }
 
   /** The cells that tell the selection from the characters just around it, read from the document's exact state before it. */

@@ -10,6 +10,7 @@ import type { Neuron } from '../core/documentTrace';
 import type { Guess } from '../core/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { CellSnippet } from '../core/explorer/cellSnippets';
+import type { ClampEffect as ClampMeasures, MeasuredText } from '../core/explorer/clampEffect';
 import type { SelectionCell } from '../core/explorer/selectionCells';
 import type { TrainOptions } from '../core/train/options';
 import type { StopReason, TrainProgress } from '../core/train/loop';
@@ -201,6 +202,18 @@ export interface CellFiringResult {
   ms: number;
 }
 
+/** Does the cell matter: the loss and a completion with its c clamped to 0 and to its mean (see core/explorer/clampEffect.ts). */
+export interface ClampEffectResult extends ClampMeasures {
+  /** What the loss was measured on: the model's validation split of `folder`, or the explorer's sample of it. */
+  measured: MeasuredText['kind'];
+  folder: string;
+  /** What the explorer found the cell tracks; its feature splits the loss. */
+  label?: CellBest;
+  /** Mean tanh(c) over the explorer's sample. */
+  meanTanh: number;
+  ms: number;
+}
+
 /** A selection in a document: the text up to a little past it, and the selection's UTF-16 offsets. */
 export interface SelectionParams {
   documentId: string;
@@ -389,6 +402,7 @@ export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; mod
 export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
 export const CellFiring = new CheckedRequest<CellFiringParams, CellFiringResult>('charlens/cellFiring', cellFiringParams);
+export const ClampEffect = new CheckedRequest<CellFiringParams, ClampEffectResult>('charlens/clampEffect', cellFiringParams);
 export const CellsForSelection = new CheckedRequest<SelectionParams, SelectionResult>('charlens/cellsForSelection', selectionParams);
 export const FindSimilar = new CheckedRequest<FindSimilarParams, FindSimilarResult>('charlens/findSimilar', findSimilarParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);

@@ -4,7 +4,7 @@ import * as protocol from '../engine/protocol';
 import { ForgetDocument, Initialize } from '../engine/protocol';
 import { findCellsForSelection } from './commands/findCellsForSelection';
 import { loadModel } from './commands/loadModel';
-import { labelledCells, pickNeuron } from './commands/pickNeuron';
+import { corpusOf, labelledCells, pickNeuron } from './commands/pickNeuron';
 import { sampleToEditor } from './commands/sample';
 import { selectBackend } from './commands/selectBackend';
 import { stopTraining } from './commands/stopTraining';
@@ -99,7 +99,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.toggleNeuronOverlay', (show?: boolean) => overlays.toggle('neuron', show)),
     vscode.commands.registerCommand('charlens.toggleNextCharReadout', (show?: boolean) => readout.toggle(show)),
     vscode.commands.registerCommand('charlens.pickNeuron', (chosen?) => pickNeuron(charlens, neuron, chosen)),
-    vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false))),
+    vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false), (model) => corpusOf(charlens, model))),
     vscode.commands.registerCommand('charlens.findCellsForSelection', (choose?) => findCellsForSelection(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
     vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),

@@ -74,15 +74,7 @@ export function explorerSample(files: SourceFile[], maxChars = DEFAULT_SAMPLE_CH
     parts.push({ text, features, place: { path: file.path, line: lineCount(file.text, start), at: chars, chars: length } });
     chars += length;
   }
-  const features = mapFeatures((name) => {
-    const joined = new Float32Array(chars);
-    let offset = 0;
-    for (const p of parts) {
-      joined.set(p.features[name], offset);
-      offset += p.features[name].length;
-    }
-    return joined;
-  });
+  const features = joinFeatures(parts.map((p) => p.features), chars);
   const text = parts.map((p) => p.text).join('');
   // Hashing the features too covers everything the ranking reads: dialects, tab width, what came before each window.
   const hash = crypto.createHash('sha256').update(text);
@@ -96,8 +88,21 @@ function lineCount(text: string, end: number): number {
   return n;
 }
 
-const mapFeatures = (f: (name: FeatureName) => Float32Array): CodeFeatures =>
+export const mapFeatures = (f: (name: FeatureName) => Float32Array): CodeFeatures =>
   Object.fromEntries(FEATURE_NAMES.map((name) => [name, f(name)])) as CodeFeatures;
+
+/** The features of consecutive pieces of text, `chars` code points in all, as those of their concatenation. */
+export function joinFeatures(pieces: CodeFeatures[], chars: number): CodeFeatures {
+  return mapFeatures((name) => {
+    const joined = new Float32Array(chars);
+    let offset = 0;
+    for (const p of pieces) {
+      joined.set(p[name], offset);
+      offset += p[name].length;
+    }
+    return joined;
+  });
+}
 
 /** The longest prefix of `text` of at most `maxChars` code points that ends with a newline (or all of it). */
 function cutAtLineEnd(text: string, maxChars: number): string {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
+import { FEATURE_LABELS } from '../../core/explorer/codeFeatures';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
@@ -12,7 +13,9 @@ type PageMessage =
   | { type: 'ready' }
   | { type: 'step'; delta: number }
   | { type: 'choose'; neuron: ChosenNeuron }
-  | { type: 'reveal'; offset: number };
+  | { type: 'reveal'; offset: number }
+  | { type: 'clamp' }
+  | { type: 'clampDrawn'; rows: number };
 
 /**
  * The neuron view: the editor's visible text coloured by the chosen cell,
@@ -31,15 +34,19 @@ export class NeuronPanel implements vscode.Disposable {
   lastCells: ChosenNeuron[] = [];
   /** Whether the page received the last data (postMessage resolves true once delivered). */
   delivered = false;
+  /** The last clamp comparison, and the table rows the page says it drew of it (for tests). */
+  lastClamp?: { neuron: ChosenNeuron; result: rpc.ClampEffectResult };
+  clampRows = 0;
 
-  static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>): NeuronPanel {
+  /** `corpus` names what the model learnt from, which the clamp comparison is measured on. */
+  static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>, corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined): NeuronPanel {
     if (NeuronPanel.current) {
       NeuronPanel.current.panel.reveal();
       void NeuronPanel.current.refresh();
       return NeuronPanel.current;
     }
     const panel = vscode.window.createWebviewPanel('charlens.neuronView', 'CharLens: Neuron View', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
-    NeuronPanel.current = new NeuronPanel(panel, extensionUri, engine, neuron, labelled);
+    NeuronPanel.current = new NeuronPanel(panel, extensionUri, engine, neuron, labelled, corpus);
     return NeuronPanel.current;
   }
 
@@ -49,6 +56,7 @@ export class NeuronPanel implements vscode.Disposable {
     private readonly engine: EngineClient,
     private readonly neuron: NeuronSelection,
     private readonly labelled: () => Promise<ChosenNeuron[]>,
+    private readonly corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined,
   ) {
     this.editor = vscode.window.activeTextEditor;
     showPage(
@@ -63,6 +71,11 @@ export class NeuronPanel implements vscode.Disposable {
   <span id="title"></span>
 </header>
 <p id="hint">Each character's background is the cell's activation after reading it (blue negative, red positive); below it, the model's top 5 guesses for that character, shaded by probability. Click a character to reveal it in the editor.</p>
+<details id="clamp"><summary>Does this cell matter?</summary>
+<p class="note">The model reads its validation text as trained, with this cell's c held at 0, and held at its mean: the loss in bits per character, overall and where the explorer's feature for the cell is on, and a greedy completion of one prime under each.</p>
+<button id="measure">Clamp the cell</button> <span id="clampStatus"></span>
+<div id="clampResult"></div>
+</details>
 <div id="text"></div>`,
     );
     this.disposables.push(
@@ -82,6 +95,8 @@ export class NeuronPanel implements vscode.Disposable {
     if (m.type === 'ready') await this.refresh();
     else if (m.type === 'choose') await this.neuron.set(m.neuron);
     else if (m.type === 'step') await this.step(m.delta);
+    else if (m.type === 'clamp') await this.measureClamp();
+    else if (m.type === 'clampDrawn') this.clampRows = m.rows;
     else if (m.type === 'reveal' && this.editor) {
       const pos = this.editor.document.positionAt(this.shownBase + m.offset);
       await vscode.window.showTextDocument(this.editor.document, { viewColumn: this.editor.viewColumn, selection: new vscode.Range(pos, pos) });
@@ -96,6 +111,26 @@ export class NeuronPanel implements vscode.Disposable {
     const n = await this.neuron.resolve();
     const flat = (((n.layer * hiddenSize + n.index + delta) % (layers * hiddenSize)) + layers * hiddenSize) % (layers * hiddenSize);
     await this.neuron.set({ layer: Math.floor(flat / hiddenSize), index: flat % hiddenSize, kind: n.kind });
+  }
+
+  /** The page's "Clamp the cell": asks the engine to compare the loss and a completion with the cell clamped, and shows them. */
+  async measureClamp(): Promise<rpc.ClampEffectResult | undefined> {
+    const status = await this.engine.request0(rpc.Status);
+    const corpus = status.model && this.corpus(status.model);
+    if (!corpus) {
+      await this.panel.webview.postMessage({ type: 'clampError', message: status.model ? 'Open a folder: the clamp is measured on the text the model learnt from.' : 'No model is loaded yet.' });
+      return undefined;
+    }
+    const neuron = await this.neuron.resolve();
+    try {
+      const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron });
+      this.lastClamp = { neuron, result };
+      await this.panel.webview.postMessage({ type: 'clamp', neuron, result, feature: result.label && FEATURE_LABELS[result.label.feature] });
+      return result;
+    } catch (err) {
+      await this.panel.webview.postMessage({ type: 'clampError', message: (err as Error).message });
+      return undefined;
+    }
   }
 
   async refresh(): Promise<void> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CharLensApi } from '../../../src/extension/extension';
 
@@ -21,4 +22,13 @@ export async function until(condition: () => boolean, ms = 30_000): Promise<void
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The shipped model loaded, with `neuron` picked for the overlays and views, as the suites on what cells do start. */
+export async function useShippedModel(neuron: { layer: number; index: number; kind: 'c' | 'h' }): Promise<void> {
+  const charlens = await api();
+  await charlens.charlens.engine.whenReady();
+  const shipped = path.join(charlens.charlens.extension.extensionPath, 'models', 'default');
+  assert.ok(await vscode.commands.executeCommand('charlens.loadModel', shipped));
+  await vscode.commands.executeCommand('charlens.pickNeuron', neuron);
 }

@@ -8,20 +8,14 @@ import * as vscode from 'vscode';
 import type { FoundCells } from '../../../src/extension/commands/findCellsForSelection';
 import type { CellFiringPanel } from '../../../src/extension/panels/cellFiringPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
-import { api, openFixture, until } from './helpers';
+import { api, openFixture, until, useShippedModel } from './helpers';
 
 suite('Where cells fire and what they do', function () {
   this.timeout(120_000);
   // The shipped model's layer 1 cell 95 tracks comments (README, "Inside the shipped model").
   const commentCell = { layer: 0, index: 95, kind: 'c' as const };
 
-  suiteSetup(async () => {
-    const charlens = await api();
-    await charlens.charlens.engine.whenReady();
-    const shipped = path.join(charlens.charlens.extension.extensionPath, 'models', 'default');
-    assert.ok(await vscode.commands.executeCommand('charlens.loadModel', shipped));
-    await vscode.commands.executeCommand('charlens.pickNeuron', commentCell);
-  });
+  suiteSetup(() => useShippedModel(commentCell));
 
   test('Show Where Cell Fires lists the comment cell\'s places, drawn in the page, and a click opens the file there', async () => {
     const panel = (await vscode.commands.executeCommand('charlens.showWhereCellFires')) as CellFiringPanel;
