@@ -19,12 +19,15 @@ export interface StepResult {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * What advance() may do besides stepping, for causal checks: hold one cell's
+ * What advance() may do besides stepping: for causal checks, hold one cell's
  * c at a value after every step (h then follows from that step's output
- * gate, as if the cell had computed it).
+ * gate, as if the cell had computed it); for the model report, copy out
+ * every layer's gates.
  */
 export interface StepHook {
   clamp?: { layer: number; index: number; c: number };
+  /** Per layer, [3H] filled with this step's input, forget and output gates (i, f, o), H each. */
+  gates?: Float32Array[];
 }
 
 /**
@@ -147,6 +150,11 @@ export class InferenceModel {
         const j = hook.clamp.index;
         c[j] = hook.clamp.c;
         h[j] = sigmoid(z[3 * H + j]) * Math.tanh(c[j]);
+      }
+      const gates = hook?.gates?.[l];
+      if (gates) {
+        for (let j = 0; j < 2 * H; j++) gates[j] = sigmoid(z[j]);
+        for (let j = 0; j < H; j++) gates[2 * H + j] = sigmoid(z[3 * H + j]);
       }
     }
     return state;

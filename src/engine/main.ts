@@ -177,6 +177,12 @@ serve(rpc.ClampEffect, async (p) => {
   return { ...result, ms: performance.now() - t0 };
 });
 
+serve(rpc.ModelReport, async (p) => {
+  const t0 = performance.now();
+  const result = await loaded().modelReport(p);
+  return { ...result, ms: performance.now() - t0 };
+});
+
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
   const { documentId } = rpc.forgetDocumentParams.check(raw, rpc.ForgetDocument.method);
   host?.forget(documentId);

@@ -15,9 +15,10 @@ import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/ex
 import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
 import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
 import { clampEffect, measuredText } from '../core/explorer/clampEffect';
+import { modelReport } from '../core/explorer/modelReport';
 import { alignToCodePoint } from '../core/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, ClampEffectResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, describeValidation } from './protocol';
+import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -183,9 +184,16 @@ export class ModelHost implements Answerer {
     const { layer, index } = p.neuron;
     const label = explored.ranking.cells.find((c) => c.layer === layer && c.cell === index);
     const meanTanh = explored.firing[layer * this.model.config.hiddenSize + index].mean;
-    const measured = measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), explored.sample);
+    const measured = measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), () => explored.sample);
     const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature });
     return { ...effect, measured: measured.kind, folder: explored.folder, label, meanTanh };
+  }
+
+  /** The paper's analyses on the model's validation text (or the explorer's sample): gate saturation, loss by kind of character, errors against n-grams. */
+  async modelReport(p: ExploreParams): Promise<Omit<ModelReportResult, 'ms'>> {
+    const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
+    const measured = measuredText(this.checkpoint, corpus, () => explorerSample(corpusFiles(corpus)));
+    return { ...(await modelReport(this.model, this.vocabulary, measured)), measured: measured.kind, folder: corpus.report.folder };
   }
 
   /** The cells that tell the selection from the characters just around it, read from the document's exact state before it. */

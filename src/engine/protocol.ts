@@ -11,6 +11,7 @@ import type { Guess } from '../core/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { CellSnippet } from '../core/explorer/cellSnippets';
 import type { ClampEffect as ClampMeasures, MeasuredText } from '../core/explorer/clampEffect';
+import type { ModelReport as ReportFigures } from '../core/explorer/modelReport';
 import type { SelectionCell } from '../core/explorer/selectionCells';
 import type { TrainOptions } from '../core/train/options';
 import type { StopReason, TrainProgress } from '../core/train/loop';
@@ -214,6 +215,14 @@ export interface ClampEffectResult extends ClampMeasures {
   ms: number;
 }
 
+/** The paper's analyses of the model on its validation text (see core/explorer/modelReport.ts). */
+export interface ModelReportResult extends ReportFigures {
+  /** What it was measured on: the model's validation split of `folder`, or the explorer's sample of it. */
+  measured: MeasuredText['kind'];
+  folder: string;
+  ms: number;
+}
+
 /** A selection in a document: the text up to a little past it, and the selection's UTF-16 offsets. */
 export interface SelectionParams {
   documentId: string;
@@ -403,6 +412,7 @@ export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/d
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
 export const CellFiring = new CheckedRequest<CellFiringParams, CellFiringResult>('charlens/cellFiring', cellFiringParams);
 export const ClampEffect = new CheckedRequest<CellFiringParams, ClampEffectResult>('charlens/clampEffect', cellFiringParams);
+export const ModelReport = new CheckedRequest<ExploreParams, ModelReportResult>('charlens/modelReport', exploreParams);
 export const CellsForSelection = new CheckedRequest<SelectionParams, SelectionResult>('charlens/cellsForSelection', selectionParams);
 export const FindSimilar = new CheckedRequest<FindSimilarParams, FindSimilarResult>('charlens/findSimilar', findSimilarParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);

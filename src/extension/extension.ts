@@ -19,6 +19,7 @@ import { Overlays } from './lens/overlays';
 import { Notifier } from './notifier';
 import { CellFiringPanel } from './panels/cellFiringPanel';
 import { DashboardPanel } from './panels/dashboardPanel';
+import { ModelReportPanel } from './panels/modelReportPanel';
 import { NeuronPanel } from './panels/neuronPanel';
 import { readSettings } from './settings';
 import { StatusBar } from './statusBar';
@@ -102,6 +103,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false), (model) => corpusOf(charlens, model))),
     vscode.commands.registerCommand('charlens.findCellsForSelection', (choose?) => findCellsForSelection(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
+    vscode.commands.registerCommand('charlens.showModelReport', () => ModelReportPanel.show(charlens)),
     vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),
   );
   try {

@@ -55,12 +55,13 @@ test("clamping the trained model's string cell raises the loss inside strings mo
   const cell = pass.ranking.features.find((f) => f.feature === 'insideString')!.top[0];
   assert.ok(Math.abs(cell.r) > 0.8, `layer ${cell.layer} cell ${cell.cell}: r = ${cell.r}`);
 
-  const measured = measuredText(checkpoint, corpus, sample);
+  const measured = measuredText(checkpoint, corpus, () => sample);
   assert.equal(measured.kind, 'validation');
   const ids = checkpoint.vocabulary.encode(corpus.text);
   const val = splitIds(ids, 0.05, 0);
   assert.equal(measured.text, Array.from(val.val, (id) => checkpoint.vocabulary.symbols[id]).join(''));
   assert.equal(measured.features.insideString.length, val.val.length);
+  assert.equal(measured.training, Array.from(val.train, (id) => checkpoint.vocabulary.symbols[id]).join(''));
 
   const meanTanh = pass.firing[cell.layer * checkpoint.config.hiddenSize + cell.cell].mean;
   const effect = await clampEffect(InferenceModel.of(checkpoint), checkpoint.vocabulary, measured, { layer: cell.layer, index: cell.cell, meanTanh, feature: 'insideString' });
@@ -82,5 +83,5 @@ test("clamping the trained model's string cell raises the loss inside strings mo
 
   // A corpus other than the one trained on has no known held-out part: the explorer's sample stands in.
   fs.appendFileSync(path.join(folder, 'a.c'), 'x = 1;\n');
-  assert.equal(measuredText(checkpoint, readCorpus(folder), sample).kind, 'sample');
+  assert.equal(measuredText(checkpoint, readCorpus(folder), () => sample).kind, 'sample');
 });

@@ -21,6 +21,8 @@ export interface MeasuredText {
   kind: 'validation' | 'sample';
   text: string;
   features: CodeFeatures;
+  /** The text the model was trained on (the split before the validation part); absent for the explorer's sample. */
+  training?: string;
 }
 
 /**
@@ -29,13 +31,16 @@ export interface MeasuredText {
  * its start in its own dialect; the explorer's sample when the corpus is not
  * the one the model was trained on.
  */
-export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: Corpus, sample: ExplorerSample): MeasuredText {
+export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: Corpus, sample: () => ExplorerSample): MeasuredText {
   const files = corpusFiles(corpus);
-  if (checkpoint.metadata.corpus?.fingerprint !== corpusInfo(corpus.text, files.length).fingerprint) return { kind: 'sample', text: sample.text, features: sample.features };
-  const training = checkpoint.metadata.training ?? {};
+  if (checkpoint.metadata.corpus?.fingerprint !== corpusInfo(corpus.text, files.length).fingerprint) {
+    const { text, features } = sample();
+    return { kind: 'sample', text, features };
+  }
+  const options = checkpoint.metadata.training ?? {};
   const fraction = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
-  const valFrac = fraction(training.valFrac, DEFAULT_TRAIN_OPTIONS.valFrac);
-  const testFrac = fraction(training.testFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
+  const valFrac = fraction(options.valFrac, DEFAULT_TRAIN_OPTIONS.valFrac);
+  const testFrac = fraction(options.testFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
   const lengths = files.map((f) => Array.from(f.text).length);
   const n = lengths.reduce((s, l) => s + l, 0);
   const nVal = Math.floor(n * valFrac);
@@ -50,7 +55,8 @@ export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: C
     const lexed = codeFeatures(file.text, { dialect: dialectOf(file.path), tabWidth: DEFAULT_TAB_WIDTH });
     pieces.push({ text: Array.from(file.text).slice(start, end).join(''), features: mapFeatures((name) => lexed[name].subarray(start, end)) });
   }
-  return { kind: 'validation', text: pieces.map((p) => p.text).join(''), features: joinFeatures(pieces.map((p) => p.features), nVal) };
+  const training = Array.from(corpus.text).slice(0, from).join('');
+  return { kind: 'validation', text: pieces.map((p) => p.text).join(''), features: joinFeatures(pieces.map((p) => p.features), nVal), training };
 }
 
 export type ClampKind = 'none' | 'zero' | 'mean';

@@ -1,9 +1,11 @@
 /// <reference types="mocha" />
 // Issue 14's causal check and the paper's analyses in a real VS Code: the
 // neuron view's "Does this cell matter?" measures the shipped model with a
-// cell clamped, on the validation split of its corpus, and draws the table.
+// cell clamped, on the validation split of its corpus, and draws the table;
+// Show Model Report draws the paper's three figures with their tables.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { ModelReportPanel } from '../../../src/extension/panels/modelReportPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
 import { openFixture, until, useShippedModel } from './helpers';
 
@@ -35,5 +37,33 @@ suite('Whether cells matter, and the model report', function () {
     await until(() => view.clampRows === 3);
     assert.ok(result.ms < 15_000, `${result.ms} ms`);
     view.dispose();
+  });
+
+  test('Show Model Report draws gate saturation, loss by character class and the n-gram error breakdown for the shipped model', async () => {
+    const panel = (await vscode.commands.executeCommand('charlens.showModelReport')) as ModelReportPanel;
+    const report = panel.lastShown;
+    assert.ok(report, 'the engine answered');
+    assert.equal(report.measured, 'validation');
+    assert.equal(report.chars, Math.floor(374_114 * 0.05) - 1);
+    // 2 layers x 3 gates x 128 cells, each fraction in [0, 1] and left + right at most 1.
+    assert.deepEqual(report.saturation.map((s) => `${s.layer} ${s.gate}`), ['0 input', '0 forget', '0 output', '1 input', '1 forget', '1 output']);
+    for (const s of report.saturation) {
+      assert.equal(s.left.length, 128);
+      s.left.forEach((l, j) => assert.ok(l >= 0 && s.right[j] >= 0 && l + s.right[j] <= 1 + 1e-9));
+    }
+    assert.equal(report.classes.reduce((n, c) => n + c.chars, 0), report.chars);
+    // The shipped corpus is C with long comments: more comment characters than any other class.
+    const byChars = [...report.classes].sort((a, b) => b.chars - a.chars);
+    assert.equal(byChars[0].charClass, 'comment');
+    assert.ok(report.classes.find((c) => c.charClass === 'whitespace')!.bitsPerChar < report.bitsPerChar, 'whitespace is easier than the average character');
+    const ngram = report.ngram!;
+    assert.deepEqual(ngram.map((g) => g.order), [1, 2, 3, 5, 8]);
+    assert.ok(ngram[0].errorRate > ngram[ngram.length - 1].errorRate, 'a longer n-gram context makes fewer errors');
+    assert.ok(ngram[0].fixedByLstm > ngram[ngram.length - 1].fixedByLstm, "the LSTM fixes more of the short n-gram's errors");
+    // Three scatters and two bar charts; a table row per layer and gate, class, and order, with their headers.
+    await until(() => panel.drawn.figures === 5);
+    assert.equal(panel.drawn.rows, 1 + 6 + 1 + report.classes.filter((c) => c.chars > 0).length + 1 + 5);
+    assert.ok(report.ms < 20_000, `${report.ms} ms`);
+    panel.dispose();
   });
 });
