@@ -7,6 +7,7 @@ import { loadModel } from './commands/loadModel';
 import { corpusOf, labelledCells, pickNeuron } from './commands/pickNeuron';
 import { sampleToEditor } from './commands/sample';
 import { selectBackend } from './commands/selectBackend';
+import { showSurprisingLines } from './commands/showSurprisingLines';
 import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { CompletionProvider } from './completionProvider';
@@ -16,6 +17,7 @@ import { LensHoverProvider } from './lens/hoverProvider';
 import { NeuronSelection } from './lens/neuronSelection';
 import { NextCharReadout } from './lens/nextCharReadout';
 import { Overlays } from './lens/overlays';
+import { SurpriseOverlay } from './lens/surpriseOverlay';
 import { Notifier } from './notifier';
 import { CellFiringPanel } from './panels/cellFiringPanel';
 import { DashboardPanel } from './panels/dashboardPanel';
@@ -32,7 +34,7 @@ export const LANGUAGES = ['c', 'cpp', 'typescript', 'typescriptreact', 'javascri
 export interface CharLensApi {
   charlens: CharLens;
   completions: CompletionProvider;
-  lens: { overlays: Overlays; readout: NextCharReadout; hover: LensHoverProvider; neuron: NeuronSelection };
+  lens: { overlays: Overlays; readout: NextCharReadout; hover: LensHoverProvider; neuron: NeuronSelection; surprise: SurpriseOverlay };
   /** The engine protocol's message types as this bundle made them (requests need this copy's types). */
   protocol: typeof protocol;
 }
@@ -63,6 +65,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const completions = new CompletionProvider(engine);
   const neuron = new NeuronSelection(extension.workspaceState, async () => (await labelledCells(charlens, false))[0]);
   const overlays = new Overlays(engine, neuron, notify);
+  const surprise = new SurpriseOverlay(engine, neuron, notify);
   const readout = new NextCharReadout(engine);
   const hover = new LensHoverProvider(engine, neuron);
   const selectors = LANGUAGES.map((language) => ({ language }));
@@ -74,6 +77,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     history,
     neuron,
     overlays,
+    surprise,
     readout,
     vscode.languages.registerInlineCompletionItemProvider(selectors, completions),
     vscode.languages.registerHoverProvider(selectors, hover),
@@ -98,6 +102,8 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.showOutput', () => output.show()),
     vscode.commands.registerCommand('charlens.togglePredictionOverlay', (show?: boolean) => overlays.toggle('prediction', show)),
     vscode.commands.registerCommand('charlens.toggleNeuronOverlay', (show?: boolean) => overlays.toggle('neuron', show)),
+    vscode.commands.registerCommand('charlens.toggleSurpriseOverlay', (show?: boolean) => surprise.toggle(show)),
+    vscode.commands.registerCommand('charlens.showSurprisingLines', (choose?: number) => showSurprisingLines(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.toggleNextCharReadout', (show?: boolean) => readout.toggle(show)),
     vscode.commands.registerCommand('charlens.pickNeuron', (chosen?) => pickNeuron(charlens, neuron, chosen)),
     vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false), (model) => corpusOf(charlens, model))),
@@ -111,7 +117,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   } catch (err) {
     notify.error(`the engine failed to start: ${(err as Error).message}`);
   }
-  return { charlens, completions, lens: { overlays, readout, hover, neuron }, protocol };
+  return { charlens, completions, lens: { overlays, readout, hover, neuron, surprise }, protocol };
 }
 
 export function deactivate(): void {

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as os from 'os';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { splitIds } from '../../src/core/batches';
 import { loadCheckpoint } from '../../src/core/checkpoint';
 import { readCorpus } from '../../src/core/corpus';
@@ -14,19 +13,13 @@ import { InferenceModel } from '../../src/core/inference';
 import { clampEffect, measuredText } from '../../src/core/explorer/clampEffect';
 import { explore } from '../../src/core/explorer/explore';
 import { corpusFiles, explorerSample } from '../../src/core/explorer/explorerSample';
-import { tempDir, useWasm } from './helpers';
-import { quotedCode, trainQuotedModel } from './quotedCode';
+import { tempDir } from './helpers';
+import { quotedCode, useTrainedQuotedModel } from './quotedCode';
 
-let out: string;
-before(async () => {
-  await useWasm();
-  out = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-test-'));
-  await trainQuotedModel(out);
-});
-after(() => fs.rmSync(out, { recursive: true, force: true }));
+const trained = useTrainedQuotedModel();
 
 test('a clamped cell holds its c after every step and its h follows from the output gate; an empty hook changes nothing', () => {
-  const checkpoint = loadCheckpoint(out);
+  const checkpoint = loadCheckpoint(trained());
   const model = InferenceModel.of(checkpoint);
   const ids = checkpoint.vocabulary.encode('a = "bad";\n');
   const [plain, empty, clamped] = [model.zeroState(), model.zeroState(), model.zeroState()];
@@ -48,7 +41,7 @@ test("clamping the trained model's string cell raises the loss inside strings mo
   const folder = tempDir(t);
   // trainQuotedModel trained on quotedCode(1500, 1) as one file: the same text read as a corpus is the one it split.
   fs.writeFileSync(path.join(folder, 'a.c'), quotedCode(1500, 1));
-  const checkpoint = loadCheckpoint(out);
+  const checkpoint = loadCheckpoint(trained());
   const corpus = readCorpus(folder);
   const sample = explorerSample(corpusFiles(corpus));
   const pass = await explore(checkpoint, sample);

@@ -1,8 +1,12 @@
+import * as fs from 'fs';
+import { after, before } from 'node:test';
+import * as os from 'os';
+import * as path from 'path';
 import { LstmState } from '../../src/core/inference';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/vocabulary';
 import { SteppingModel } from '../../src/core/explorer/neuronRanking';
-import { smallOptions, trainText } from './helpers';
+import { smallOptions, trainText, useWasm } from './helpers';
 
 /**
  * Code in which about half the characters sit in strings of up to 30 random
@@ -48,4 +52,16 @@ export function plantedModel(vocabulary: Vocabulary): SteppingModel {
 /** Trains, in `out`, the small model whose cells learn quoted code (the explorer test finds its string cell, |r| > 0.8). */
 export async function trainQuotedModel(out: string, seed = 1): Promise<void> {
   await trainText(quotedCode(1500, seed), smallOptions(out, { seqLength: 64, batchSize: 16, maxSteps: 300, evalEvery: 300, valFrac: 0.05, lr: 0.01, seed }));
+}
+
+/** For a test file: trains the quoted-code model once before its tests, in a folder removed after them; the result names the folder. */
+export function useTrainedQuotedModel(): () => string {
+  let out = '';
+  before(async () => {
+    await useWasm();
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-test-'));
+    await trainQuotedModel(out);
+  });
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+  return () => out;
 }

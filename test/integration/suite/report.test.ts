@@ -2,12 +2,14 @@
 // Issue 14's causal check and the paper's analyses in a real VS Code: the
 // neuron view's "Does this cell matter?" measures the shipped model with a
 // cell clamped, on the validation split of its corpus, and draws the table;
-// Show Model Report draws the paper's three figures with their tables.
+// Show Model Report draws the paper's three figures with their tables; the
+// surprise overlay marks lines and Show Surprising Lines ranks them.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ModelReportPanel } from '../../../src/extension/panels/modelReportPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
-import { openFixture, until, useShippedModel } from './helpers';
+import type { SurprisingLines } from '../../../src/extension/commands/showSurprisingLines';
+import { api, openFixture, until, useShippedModel } from './helpers';
 
 suite('Whether cells matter, and the model report', function () {
   this.timeout(120_000);
@@ -65,5 +67,30 @@ suite('Whether cells matter, and the model report', function () {
     assert.equal(panel.drawn.rows, 1 + 6 + 1 + report.classes.filter((c) => c.chars > 0).length + 1 + 5);
     assert.ok(report.ms < 20_000, `${report.ms} ms`);
     panel.dispose();
+  });
+
+  test('the surprise overlay scores the visible lines and Show Surprising Lines ranks the file the same way and reveals the top one', async () => {
+    const { lens } = await api();
+    const editor = await openFixture('stats.c');
+    await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', true);
+    await until(() => lens.surprise.last?.documentId === editor.document.uri.toString());
+    const shown = lens.surprise.last!;
+    // The shipped model's validation loss, 1.739 nats/char, in bits: the bands are multiples of it.
+    assert.ok(Math.abs(shown.reference - 1.739 / Math.LN2) < 0.01, `${shown.reference}`);
+    assert.ok(shown.lines.length > 10);
+    for (const l of shown.lines) assert.ok(Number.isFinite(l.bitsPerChar) && l.bitsPerChar >= 0 && editor.document.lineAt(l.line).text.length > 0 === l.chars > 0);
+    for (const line of shown.marked.flat()) assert.ok(shown.lines.find((l) => l.line === line)!.bitsPerChar >= 1.5 * shown.reference);
+
+    const ranked = (await vscode.commands.executeCommand('charlens.showSurprisingLines', 0)) as SurprisingLines;
+    const nonBlank = Array.from({ length: editor.document.lineCount }, (_, i) => editor.document.lineAt(i).text).filter((t) => t.length > 0).length;
+    assert.equal(ranked.scored, nonBlank);
+    for (let k = 1; k < ranked.lines.length; k++) assert.ok(ranked.lines[k - 1].bitsPerChar >= ranked.lines[k].bitsPerChar);
+    // Both read the file from its start: the same line has the same figure.
+    for (const l of shown.lines) {
+      const same = ranked.lines.find((r) => r.line === l.line);
+      if (same) assert.ok(Math.abs(same.bitsPerChar - l.bitsPerChar) < 1e-6, `line ${l.line + 1}`);
+    }
+    await until(() => vscode.window.activeTextEditor?.selection.active.line === ranked.lines[0].line);
+    await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', false);
   });
 });
