@@ -3,27 +3,23 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { selectBackend } from '../core/backend';
-import { initialWeights } from '../core/lstmInit';
-import { ModelConfig } from '../core/modelConfig';
-import { Random } from '../core/random';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Trainer, TrainerSpec } from '../core/train/trainer';
 import { INIT_ZERO, compileKernels, instantiateKernels } from '../core/train/wasm/kernelModules';
 import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
+import { BENCH_EMBEDDING, TrainShape, benchSpec, benchStepper, shapeLabel } from './benchShapes';
 
-interface Dims {
-  B: number;
-  T: number;
-  H: number;
-  L: number;
-  V: number;
-}
-
-const SHAPES: Dims[] = [
+export const CPU_SHAPES: TrainShape[] = [
   { B: 50, T: 50, H: 128, L: 2, V: 65 },
   { B: 32, T: 64, H: 256, L: 2, V: 100 },
 ];
-const EMBEDDING = 64;
+
+/** One trainer's median timing at one shape. */
+export interface CpuBenchRow {
+  label: string;
+  shape: TrainShape;
+  msPerStep: number;
+}
 
 /**
  * `charlens bench train` (CPU part): one training step (forward, backward,
@@ -33,18 +29,19 @@ const EMBEDDING = 64;
  * timed in alternating rounds of `steps` steps in one run, and the median
  * round is reported, so the ratios hold on a noisy shared machine.
  */
-export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number; rounds?: number } = {}): Promise<void> {
+export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number; rounds?: number } = {}): Promise<CpuBenchRow[]> {
+  const rows: CpuBenchRow[] = [];
   const out = (line: string) => process.stdout.write(`${line}\n`);
   await selectBackend('wasm');
   const cores = os.availableParallelism();
   const peak = matmulPeak();
-  out(`CPU training step (forward, backward, clip 5, Adam; embedding ${EMBEDDING}): median of ${rounds} rounds of ${steps} steps, after a warm-up step`);
+  out(`CPU training step (forward, backward, clip 5, Adam; embedding ${BENCH_EMBEDDING}): median of ${rounds} rounds of ${steps} steps, after a warm-up step`);
   out(`${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, load average ${os.loadavg()[0].toFixed(1)} at the start; single-thread SIMD matmul peak ${peak.toFixed(1)} GFLOP per CPU second`);
   const torch = findTorch();
   if (!torch.python) out(`PyTorch skipped: ${torch.reason}`);
-  for (const d of SHAPES) {
+  for (const d of CPU_SHAPES) {
     const gflop = stepFlops(d) / 1e9;
-    out(`\n(B,T,H,L,V) = (${d.B},${d.T},${d.H},${d.L},${d.V}): ${gflop.toFixed(2)} GFLOP per step`);
+    out(`\n(B,T,H,L,V) = ${shapeLabel(d)}: ${gflop.toFixed(2)} GFLOP per step`);
     const runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]> = [
       ['wasm SIMD, 1 thread', (spec) => createWasmTrainer(spec, { threads: 1 })],
       [`wasm SIMD, ${cores} threads`, (spec) => createWasmTrainer(spec, { threads: cores })],
@@ -60,6 +57,7 @@ export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number;
     const all = timed.get(runs[1][0])!.ms;
     out(`  ${''.padEnd(30)} ${'ms/step'.padStart(8)} ${'chars/s'.padStart(9)} ${'GFLOP/s'.padStart(7)} ${'CPU ms'.padStart(7)} ${'GFLOP/CPU s'.padStart(11)} ${`wasm ${cores}T faster`.padStart(16)}`);
     for (const [label, { ms, cpuMs }] of timed) {
+      rows.push({ label, shape: d, msPerStep: ms });
       const cells = [
         ms.toFixed(1).padStart(8),
         Math.round((d.B * d.T * 1000) / ms).toLocaleString('en-US').padStart(9),
@@ -74,32 +72,28 @@ export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number;
   out('\nCPU ms: CPU time of this process per step, all its threads (not PyTorch\'s); GFLOP/CPU s: the step\'s GFLOP per second of');
   out('it, to hold against the matmul peak. On a busy machine the scheduler may cap the process at a share of the cores');
   out('whatever its thread count; then wall times cannot show thread scaling, and CPU ms shows what a second thread costs.');
+  return rows;
 }
 
 /** Multiply-adds of the step's matrix products, x2 flops, x3 for forward, input gradients and weight gradients. */
-function stepFlops({ B, T, H, L, V }: Dims): number {
+function stepFlops({ B, T, H, L, V }: TrainShape): number {
   const G = 4 * H;
-  const perRow = EMBEDDING * G + H * G + (L - 1) * 2 * H * G + H * V;
+  const perRow = BENCH_EMBEDDING * G + H * G + (L - 1) * 2 * H * G + H * V;
   return 2 * 3 * B * T * perRow;
 }
 
 /** Median ms per step (wall) and CPU ms per step of each trainer, timed in alternating rounds. */
 async function timeInRounds(
-  d: Dims,
+  d: TrainShape,
   runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]>,
   steps: number,
   rounds: number,
 ): Promise<Map<string, { ms: number; cpuMs?: number }>> {
-  const config: ModelConfig = { vocabSize: d.V, embeddingSize: EMBEDDING, hiddenSize: d.H, layers: d.L, dropout: 0 };
-  const rng = new Random(1);
-  const weights = initialWeights(config, rng);
-  const ids = () => Int32Array.from({ length: d.B * d.T }, () => Math.floor(rng.next() * d.V));
-  const trainers = await Promise.all(
-    runs.map(([, make]) => make({ config, batchSize: d.B, seqLength: d.T, optimizer: 'adam', gradClip: 5, weights: new Map([...weights].map(([k, v]) => [k, v.slice()])) })),
-  );
+  const trainers = await Promise.all(runs.map(([, make]) => make(benchSpec(d))));
   try {
     const counters = trainers.map(() => 0);
-    const step = (i: number) => trainers[i].step({ batchSize: d.B, seqLength: d.T, x: ids(), y: ids() }, { lr: 2e-3, t: ++counters[i] });
+    const next = benchStepper(d);
+    const step = (i: number) => next(trainers[i], ++counters[i]);
     for (let i = 0; i < trainers.length; i++) await step(i);
     const wall: number[][] = trainers.map(() => []);
     const cpu: number[][] = trainers.map(() => []);
@@ -162,7 +156,7 @@ function findTorch(): { python?: string; reason?: string } {
   return { reason: "no python3 here imports torch (Debian: apt-get install python3-torch)" };
 }
 
-function torchMsPerStep(python: string, d: Dims, steps: number, rounds: number, threads: number): { msPerStep: number; version: string; threads: number } {
+function torchMsPerStep(python: string, d: TrainShape, steps: number, rounds: number, threads: number): { msPerStep: number; version: string; threads: number } {
   const args = [TORCH_SCRIPT!, ...[d.B, d.T, d.H, d.L, d.V, steps, rounds, threads].map(String)];
   const r = spawnSync(python, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').pop()}`);

@@ -1,20 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { initialWeights } from '../core/lstmInit';
-import { ModelConfig } from '../core/modelConfig';
-import { Random } from '../core/random';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
-import { Trainer, TrainerSpec } from '../core/train/trainer';
+import { Trainer } from '../core/train/trainer';
 import { GpuContext, createDawnGpu, openGpu, softwareAdapterOptions } from '../core/train/webgpu/device';
 import { createWebGpuTrainer } from '../core/train/webgpu/webgpuTrainer';
-
-/** A benchmark shape: (B, T, H, L, V). */
-export interface TrainShape {
-  B: number;
-  T: number;
-  H: number;
-  L: number;
-  V: number;
-}
+import { TrainShape, benchSpec, benchStepper, shapeLabel } from './benchShapes';
 
 export interface WebGpuBenchRow {
   /** 'webgpu': CharLens's WGSL trainer; 'tfjs-webgpu': tfjs ops (op-by-op LSTM) on tfjs-backend-webgpu. */
@@ -35,24 +24,15 @@ export const GPU_SHAPES: TrainShape[] = [
   { B: 256, T: 128, H: 512, L: 2, V: 100 },
 ];
 
-function trainerSpec(s: TrainShape): TrainerSpec {
-  const config: ModelConfig = { vocabSize: s.V, embeddingSize: 64, hiddenSize: s.H, layers: s.L, dropout: 0 };
-  return { config, batchSize: s.B, seqLength: s.T, optimizer: 'adam', gradClip: 5, weights: initialWeights(config, new Random(1)) };
-}
-
 /** ms per step (forward, backward, clip, Adam) after one warm-up step, on random ids. */
 async function msPerStep(trainer: Trainer, s: TrainShape, steps: number): Promise<number> {
-  const rng = new Random(2);
-  const ids = () => Int32Array.from({ length: s.B * s.T }, () => Math.floor(rng.next() * s.V));
+  const step = benchStepper(s);
   let t = 0;
-  const step = () => trainer.step({ batchSize: s.B, seqLength: s.T, x: ids(), y: ids() }, { lr: 2e-3, t: ++t });
-  await step();
+  await step(trainer, ++t);
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
+  for (let i = 0; i < steps; i++) await step(trainer, ++t);
   return (performance.now() - t0) / steps;
 }
-
-const label = (s: TrainShape) => `(${s.B},${s.T},${s.H},${s.L},${s.V})`;
 
 /**
  * `charlens bench train`'s GPU part: ms/step and chars/s of the WGSL trainer
@@ -74,12 +54,12 @@ export async function benchTrainWebGpu(steps = 3, print: (line: string) => void 
   const report = (row: WebGpuBenchRow) => {
     rows.push(row);
     const counts = row.dispatches === undefined ? '' : `  ${row.dispatches} dispatches, ${row.submits} submit per step`;
-    print(`  ${row.path.padEnd(12)} ${label(row.shape).padEnd(20)} ${row.msPerStep.toFixed(1).padStart(9)} ms/step ${row.charsPerSecond.toFixed(0).padStart(9)} chars/s${counts}  [${row.adapter}]`);
+    print(`  ${row.path.padEnd(12)} ${shapeLabel(row.shape).padEnd(20)} ${row.msPerStep.toFixed(1).padStart(9)} ms/step ${row.charsPerSecond.toFixed(0).padStart(9)} chars/s${counts}  [${row.adapter}]`);
   };
   try {
     if (gpu.isSoftware) print(`  webgpu: software adapter only (${gpu.adapterName}); the larger shapes need a GPU`);
     for (const shape of shapes) {
-      const trainer = await createWebGpuTrainer(trainerSpec(shape), gpu);
+      const trainer = await createWebGpuTrainer(benchSpec(shape), gpu);
       try {
         const ms = await msPerStep(trainer, shape, steps);
         report({ path: 'webgpu', shape, adapter: gpu.adapterName, msPerStep: ms, charsPerSecond: (shape.B * shape.T * 1000) / ms, ...trainer.lastStep });
@@ -99,7 +79,7 @@ export async function benchTrainWebGpu(steps = 3, print: (line: string) => void 
   }
   try {
     for (const shape of shapes) {
-      const trainer = await createTfjsTrainer(trainerSpec(shape), 'reference');
+      const trainer = await createTfjsTrainer(benchSpec(shape), 'reference');
       try {
         // Op by op on llvmpipe takes tens of seconds a step: one timed step says enough there.
         const ms = await msPerStep(trainer, shape, gpu.isSoftware ? 1 : steps);

@@ -1,0 +1,30 @@
+import { initialWeights } from '../core/lstmInit';
+import { ModelConfig } from '../core/modelConfig';
+import { Random } from '../core/random';
+import { TrainerSpec } from '../core/train/trainer';
+
+/** A training benchmark's shape, (B, T, H, L, V), with embedding 64, Adam and clipping at 5 throughout. */
+export interface TrainShape {
+  B: number;
+  T: number;
+  H: number;
+  L: number;
+  V: number;
+}
+
+export const BENCH_EMBEDDING = 64;
+
+export const shapeLabel = (s: TrainShape): string => `(${s.B},${s.T},${s.H},${s.L},${s.V})`;
+
+/** The trainer spec every benchmark of `s` uses: the same seeded weights, so all trainers run the same step. */
+export function benchSpec(s: TrainShape): TrainerSpec {
+  const config: ModelConfig = { vocabSize: s.V, embeddingSize: BENCH_EMBEDDING, hiddenSize: s.H, layers: s.L, dropout: 0 };
+  return { config, batchSize: s.B, seqLength: s.T, optimizer: 'adam', gradClip: 5, weights: initialWeights(config, new Random(1)) };
+}
+
+/** Random batches of `s` and a step counter, for timing a trainer's steps. */
+export function benchStepper(s: TrainShape, seed = 2): (trainer: { step: import('../core/train/trainer').Trainer['step'] }, t: number) => Promise<number> {
+  const rng = new Random(seed);
+  const ids = () => Int32Array.from({ length: s.B * s.T }, () => Math.floor(rng.next() * s.V));
+  return (trainer, t) => trainer.step({ batchSize: s.B, seqLength: s.T, x: ids(), y: ids() }, { lr: 2e-3, t });
+}
