@@ -6,14 +6,15 @@ import { initialWeights } from '../../src/core/lstmInit';
 import { ModelConfig, WeightArrays } from '../../src/core/modelConfig';
 import { Random } from '../../src/core/random';
 import { dropThreshold, dropoutMask, layerMaskSeed } from '../../src/core/train/dropoutMask';
-import { adamUpdate, clipScale, rmspropUpdate } from '../../src/core/train/stepMath';
+import { adamUpdate, rmspropUpdate } from '../../src/core/train/stepMath';
 import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
-import { OptimizerName, Trainer, TrainerSpec, momentName } from '../../src/core/train/trainer';
+import { OptimizerName, Trainer, TrainerSpec } from '../../src/core/train/trainer';
 import { EXP, INIT_ACCUMULATE, INIT_BIAS, INIT_ZERO, SIGMOID, TANH, compileKernels, instantiateKernels } from '../../src/core/train/wasm/kernelModules';
 import { createWasmTrainer, defaultThreadCount, wasmTrainerSupport } from '../../src/core/train/wasm/wasmTrainer';
 import { loadCheckpoint } from '../../src/core/checkpoint';
 import { resumeDir } from '../../src/core/train/loop';
 import { smallOptions, structuredText, tempDir, trainText, unigramEntropy, useWasm } from './helpers';
+import { assertStepsFollowReference, relDiff } from './trainerContract';
 
 before(useWasm);
 
@@ -43,16 +44,6 @@ const randoms = (n: number, scale = 1) => Float32Array.from({ length: n }, () =>
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** max |a - b| over max |b|: the issue's measure of agreement. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / (scale || 1);
-}
 
 /** C = A B with A [m, k] (rows lda floats apart) and B [k, n], in float64. */
 function refMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, lda = k): Float64Array {
@@ -372,24 +363,7 @@ for (const optimizer of ['adam', 'rmsprop'] as OptimizerName[]) {
   test(`a ${optimizer} step is stepMath.ts's reference update of the gradients, clipping included`, async () => {
     const weights = initialWeights(config, new Random(5));
     await using([createWasmTrainer({ ...specOf({ optimizer, gradClip: 0.05 }), weights: copy(weights) }, { threads: 2 })], async (trainer) => {
-      const moments = new Map<string, Float32Array>();
-      for (const [t, seed] of [[1, 1], [2, 2]]) {
-        const { gradients } = await trainer.gradients(batch(seed));
-        const norm = Math.sqrt([...gradients.values()].reduce((s, g) => s + g.reduce((a, x) => a + x * x, 0), 0));
-        const scale = clipScale(norm, 0.05);
-        assert.ok(scale < 1, 'the clip is active');
-        await trainer.step(batch(seed), { lr: 0.01, t });
-        for (const [name, g] of gradients) {
-          const w = weights.get(name)!;
-          const m = (kind: string) => moments.get(momentName(name, kind)) ?? moments.set(momentName(name, kind), new Float32Array(w.length)).get(momentName(name, kind))!;
-          if (optimizer === 'adam') adamUpdate(w, g, m('m'), m('v'), 0.01, t, scale);
-          else rmspropUpdate(w, g, m('ms'), 0.01, scale);
-        }
-      }
-      const after = await trainer.readWeights();
-      for (const [name, w] of weights) assert.ok(relDiff(after.get(name)!, w) < 1e-5, `${name}: ${relDiff(after.get(name)!, w)}`);
-      const saved = await trainer.readMoments();
-      for (const [name, m] of moments) assert.ok(relDiff(saved.get(name)!, m) < 1e-4, `${name}: ${relDiff(saved.get(name)!, m)}`);
+      await assertStepsFollowReference(trainer, weights, optimizer, 0.05, [batch(1), batch(2)]);
     });
   });
 }
