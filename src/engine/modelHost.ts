@@ -43,7 +43,7 @@ export class ModelHost implements Answerer {
     source: ModelInfo['source'],
     private readonly mixture?: { ngram: CharNgram; info: MixtureInfo },
   ) {
-    this.model = new InferenceModel(checkpoint.config, checkpoint.weights);
+    this.model = InferenceModel.of(checkpoint);
     this.states = new StateCache(this.model, checkpoint.vocabulary);
     if (mixture) this.documents = new DocumentNgrams(mixture.ngram, checkpoint.vocabulary);
     this.info = {
