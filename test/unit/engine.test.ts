@@ -106,3 +106,29 @@ test('a model of another vocabulary completes text full of characters it never s
   assert.ok(r.text.length > 0);
   assert.match(r.text, /^[ab \n]*$/, 'only characters from its own vocabulary come out');
 });
+
+test('a completion asked while a slow training step runs is answered before that step ends', async (t) => {
+  const workspace = tempDir(t);
+  fs.writeFileSync(path.join(workspace, 'a.c'), structuredText(400));
+  const { connection } = startEngine(t);
+  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  // A deliberately slow step: a big model on one thread, so a step takes far longer than a completion.
+  const slow = { hidden: 384, layers: 2, embedding: 64, batchSize: 32, seqLength: 64, evalEvery: 1000, patience: 0, maxSteps: 2 };
+  const events: string[] = [];
+  let answered: Promise<void> | undefined;
+  connection.onNotification(rpc.TrainingProgress, (p) => {
+    if (p.kind !== 'step') return;
+    events.push(`step ${p.step}`);
+    // Step 2 is running now: ask, and note when the answer comes.
+    if (p.step === 1) {
+      answered = connection
+        .sendRequest(rpc.Complete, { documentId: 'doc', prefix: '  if (count < index) {\n    count', maxChars: 10, temperature: 0, multiline: false })
+        .then(() => void events.push('answered'));
+    }
+  });
+  const finished = trainingFinished(connection);
+  await connection.sendRequest(rpc.StartTraining, { folder: workspace, threads: 1, options: { ...slow, out: path.join(tempDir(t), 'model') } });
+  await finished;
+  await answered;
+  assert.ok(events.indexOf('answered') >= 0 && events.indexOf('answered') < events.indexOf('step 2'), `answered during step 2: ${events.join(', ')}`);
+});
