@@ -9,7 +9,7 @@ import { ModelConfig, WeightArrays, parameterCount } from '../modelConfig';
 import { Random } from '../random';
 import { sample } from '../sampling';
 import { UserError } from '../userError';
-import { Vocabulary } from '../vocabulary';
+import { Vocabulary, codePointCount } from '../vocabulary';
 import { stepDropoutSeed } from './dropoutMask';
 import { TrainOptions, validateTrainOptions } from './options';
 import { createTfjsTrainer } from './tfjs/tfjsTrainer';
@@ -72,7 +72,7 @@ export function corpusInfo(text: string, files: number): CorpusInfo {
     fingerprint: crypto.createHash('sha256').update(text).digest('hex').slice(0, 16),
     files,
     bytes: Buffer.byteLength(text),
-    chars: [...text].length,
+    chars: codePointCount(text),
   };
 }
 
