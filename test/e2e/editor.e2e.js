@@ -8,7 +8,8 @@
 //   3. "Show Neuron View" colours the text with the theme's CharLens colours
 //      (read back as computed styles), and its next-cell button moves the
 //      editor's neuron overlay along with it; "Show Where Cell Fires" lists
-//      the cell's highest, lowest and quantile snippets, coloured;
+//      the cell's highest, lowest and quantile snippets, coloured; "Show Model
+//      Report" draws its gate-saturation, character-class and n-gram figures;
 //   4. "CharLens: Train on Workspace" from the command palette finishes with a
 //      notification, and the status bar then names the workspace model;
 //   5. in a second workbench whose folder is not trusted (Restricted Mode),
@@ -312,18 +313,20 @@ function neuronViewProbe() {
   };
 }
 
-/** The frame that holds the neuron view's page (webviews are nested iframes). */
-async function neuronViewFrame(workbench) {
+/** The frame of the webview page in which `has` (run in each frame) is true: webviews are nested iframes. */
+async function webviewFrame(workbench, what, has) {
   const deadline = Date.now() + UI_TIMEOUT_MS;
   for (;;) {
     for (const frame of workbench.page.frames()) {
-      const found = await frame.evaluate(() => !!document.getElementById('cells') && !!document.getElementById('next')).catch(() => false);
-      if (found) return frame;
+      if (await frame.evaluate(has).catch(() => false)) return frame;
     }
-    if (Date.now() > deadline) throw new Error('the neuron view page did not appear');
+    if (Date.now() > deadline) throw new Error(`the ${what} page did not appear`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+const neuronViewFrame = (workbench) =>
+  webviewFrame(workbench, 'neuron view', () => !!document.getElementById('cells') && !!document.getElementById('next'));
 
 /**
  * The neuron view colours its characters with the theme's CharLens colours
@@ -379,21 +382,33 @@ function cellFiringProbe() {
 async function whereCellFires(workbench, log) {
   await openQuickInput(workbench, 'F1');
   await chooseInQuickInput(workbench, 'CharLens: Show Where Cell Fires', 'CharLens: Show Where Cell Fires');
-  const deadline = Date.now() + UI_TIMEOUT_MS;
-  let frame;
-  while (!frame) {
-    for (const f of workbench.page.frames()) {
-      if (await f.evaluate(() => !!document.getElementById('sections')).catch(() => false)) frame = f;
-    }
-    if (!frame && Date.now() > deadline) throw new Error('the Where Cell Fires page did not appear');
-    if (!frame) await new Promise((r) => setTimeout(r, 200));
-  }
+  const frame = await webviewFrame(workbench, 'Where Cell Fires', () => !!document.getElementById('sections'));
   const shown = await waitFor(workbench, 'Where Cell Fires to list coloured snippets', cellFiringProbe, undefined, {
     frame,
     accept: (s) => s.headings.length === 3 && s.snippets >= 15 && s.coloured > s.chars / 4,
   });
   log(`where cell fires: ${shown.snippets} snippets under ${shown.headings.join(', ')}, ${shown.coloured} of ${shown.chars} characters coloured; "${shown.title}"`);
   await workbench.screenshot('e2e-where-cell-fires.png');
+  return shown;
+}
+
+/** What the Model Report page has drawn: its SVG figures and table rows. */
+function modelReportProbe() {
+  return { figures: document.querySelectorAll('svg.chart').length, rows: document.querySelectorAll('tr').length, summary: document.getElementById('summary')?.textContent ?? '' };
+}
+
+/** Show Model Report draws the paper's analyses of the loaded model: gate saturation, loss by class, errors against n-grams. */
+async function modelReport(workbench, log) {
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'CharLens: Show Model Report', 'CharLens: Show Model Report');
+  const frame = await webviewFrame(workbench, 'Model Report', () => !!document.getElementById('saturation'));
+  const shown = await waitFor(workbench, 'the Model Report to draw its figures and tables', modelReportProbe, undefined, {
+    frame,
+    timeoutMs: ENGINE_TIMEOUT_MS,
+    accept: (s) => s.figures >= 5 && s.rows > 10,
+  });
+  log(`model report: ${shown.figures} figures, ${shown.rows} table rows; "${shown.summary}"`);
+  await workbench.screenshot('e2e-model-report.png');
   return shown;
 }
 
@@ -509,6 +524,7 @@ async function main() {
     const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
     const view = await step('neuron view', () => neuronView(workbench, log, overlays.cell));
     const fires = await step('where cell fires', () => whereCellFires(workbench, log));
+    const report = await step('model report', () => modelReport(workbench, log));
     const training = await step('training', () => trainFromCommandPalette(workbench, log));
     await workbench.close();
     workbench = open('restricted', true);
@@ -520,10 +536,11 @@ async function main() {
     logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend, starting on ${overlays.cell}`);
     logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
     logger.log(`  where cell fires: ${fires.snippets} snippets, "${fires.title}"`);
+    logger.log(`  model report: ${report.figures} figures, ${report.rows} table rows`);
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
     logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);
