@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EXPLORER_FILE, EXPLORER_STATES_FILE } from '../core/explorer/explorerCache';
+import { lineSurprisal } from '../core/lineSurprisal';
 import * as rpc from '../engine/protocol';
 import { cFile, startEngine } from './benchEngine';
 
@@ -10,7 +11,8 @@ import { cFile, startEngine } from './benchEngine';
  * extension asks, on the shipped model and the shipped corpus. Show Where
  * Cell Fires cold (a copy of the model folder without the explorer's cache,
  * in a fresh engine: the pass over the sample and the snippets), from the
- * disk cache (a fresh engine again) and cached in memory (other cells).
+ * disk cache (a fresh engine again) and cached in memory (other cells);
+ * Find Cells for Selection; the surprise overlay of a view.
  */
 export async function benchLens(): Promise<void> {
   const shipped = path.join(__dirname, '..', 'models', 'default');
@@ -49,6 +51,21 @@ export async function benchLens(): Promise<void> {
         select.push((await request(rpc.CellsForSelection, { documentId: `doc${k}`, text: file.slice(Math.max(0, from - 2000), to + 16), from: Math.min(from, 2000), to: Math.min(from, 2000) + to - from, topK: 10 })).ms);
       }
       line(`Find Cells for Selection (max of ${select.length})`, Math.max(...select), 1000);
+      // The surprise overlay as the extension draws it: one Trace of a 60-line view (a document's first, so
+      // from a 500-character warm-up), then the per-line means.
+      const starts = [...file.matchAll(/\n/g)].map((m) => m.index! + 1);
+      const surprise: number[] = [];
+      for (let k = 0; k < 10; k++) {
+        const first = 500 + k * 400;
+        const [from, to] = [starts[first], starts[first + 60]];
+        const base = Math.max(0, from - 100_000);
+        const text = file.slice(base, to);
+        const t0 = performance.now();
+        const trace = await request(rpc.Trace, { documentId: `surprise${k}`, text, from: from - base, to: to - base, neuron: { layer: 0, index: 0, kind: 'c' } });
+        lineSurprisal(text, trace.result.from, trace.result.probability, first);
+        surprise.push(performance.now() - t0);
+      }
+      line('Surprise overlay, 60 of 5,000 lines (max of 10)', Math.max(...surprise), 150);
     });
     await session(async (request) => {
       line('Where Cell Fires, from the disk cache', (await request(rpc.CellFiring, { ...corpus, neuron: { layer: 1, index: 35, kind: 'c' } })).ms, 3000);
