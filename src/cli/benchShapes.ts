@@ -17,8 +17,10 @@ export const BENCH_EMBEDDING = 64;
 export const shapeLabel = (s: TrainShape): string => `(${s.B},${s.T},${s.H},${s.L},${s.V})`;
 
 /** The trainer spec every benchmark of `s` uses: the same seeded weights, so all trainers run the same step. */
+export const benchConfig = (s: TrainShape): ModelConfig => ({ vocabSize: s.V, embeddingSize: BENCH_EMBEDDING, hiddenSize: s.H, layers: s.L, dropout: 0 });
+
 export function benchSpec(s: TrainShape): TrainerSpec {
-  const config: ModelConfig = { vocabSize: s.V, embeddingSize: BENCH_EMBEDDING, hiddenSize: s.H, layers: s.L, dropout: 0 };
+  const config = benchConfig(s);
   return { config, batchSize: s.B, seqLength: s.T, optimizer: 'adam', gradClip: 5, weights: initialWeights(config, new Random(1)) };
 }
 

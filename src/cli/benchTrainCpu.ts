@@ -3,11 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { selectBackend } from '../core/backend';
+import { stepMultiplyAdds } from '../core/modelConfig';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Trainer, TrainerSpec } from '../core/train/trainer';
 import { INIT_ZERO, compileKernels, instantiateKernels } from '../core/train/wasm/kernelModules';
 import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
-import { BENCH_EMBEDDING, TrainShape, benchSpec, benchStepper, shapeLabel } from './benchShapes';
+import { BENCH_EMBEDDING, TrainShape, benchConfig, benchSpec, benchStepper, shapeLabel } from './benchShapes';
 
 export const CPU_SHAPES: TrainShape[] = [
   { B: 50, T: 50, H: 128, L: 2, V: 65 },
@@ -40,7 +41,7 @@ export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number;
   const torch = findTorch();
   if (!torch.python) out(`PyTorch skipped: ${torch.reason}`);
   for (const d of CPU_SHAPES) {
-    const gflop = stepFlops(d) / 1e9;
+    const gflop = (2 * stepMultiplyAdds(benchConfig(d), d.B, d.T)) / 1e9;
     out(`\n(B,T,H,L,V) = ${shapeLabel(d)}: ${gflop.toFixed(2)} GFLOP per step`);
     const runs: Array<[string, (spec: TrainerSpec) => Promise<Trainer>]> = [
       ['wasm SIMD, 1 thread', (spec) => createWasmTrainer(spec, { threads: 1 })],
@@ -73,13 +74,6 @@ export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number;
   out('it, to hold against the matmul peak. On a busy machine the scheduler may cap the process at a share of the cores');
   out('whatever its thread count; then wall times cannot show thread scaling, and CPU ms shows what a second thread costs.');
   return rows;
-}
-
-/** Multiply-adds of the step's matrix products, x2 flops, x3 for forward, input gradients and weight gradients. */
-function stepFlops({ B, T, H, L, V }: TrainShape): number {
-  const G = 4 * H;
-  const perRow = BENCH_EMBEDDING * G + H * G + (L - 1) * 2 * H * G + H * V;
-  return 2 * 3 * B * T * perRow;
 }
 
 /** Median ms per step (wall) and CPU ms per step of each trainer, timed in alternating rounds. */

@@ -6,4 +6,3 @@ export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendRequest = BackendName | 'auto';
 
-export const onGpu = (backend: string): boolean => backend === 'tensorflow-gpu' || backend === 'webgpu';

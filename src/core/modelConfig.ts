@@ -42,6 +42,13 @@ export function parameterCount(config: ModelConfig): number {
   return weightSpecs(config).reduce((n, s) => n + specSize(s), 0);
 }
 
+/** Multiply-adds of one training step on B x T characters: the matrix products, x3 for forward, input and weight gradients. */
+export function stepMultiplyAdds(c: ModelConfig, batchSize: number, seqLength: number): number {
+  let perChar = c.hiddenSize * c.vocabSize;
+  for (let l = 0; l < c.layers; l++) perChar += 4 * c.hiddenSize * ((l === 0 ? c.embeddingSize : c.hiddenSize) + c.hiddenSize);
+  return 3 * perChar * batchSize * seqLength;
+}
+
 export function validateModelConfig(config: ModelConfig): void {
   const ints: Array<keyof ModelConfig> = ['vocabSize', 'embeddingSize', 'hiddenSize', 'layers'];
   for (const key of ints) {

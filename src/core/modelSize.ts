@@ -32,25 +32,3 @@ export function sizeForCorpus(chars: number, vocabSize: number, embedding: numbe
     `${dropout ? `, dropout ${dropout}` : ''} (parameters about the corpus size${capped})`;
   return { layers, hidden, dropout, parameters, reason };
 }
-
-/**
- * The size options for a run on `text` with a vocabulary of `vocabSize`: the
- * caller's when it set a hidden size, else sizeForCorpus's; with the line
- * that tells the user which.
- */
-export function chooseModelSize(
-  text: string,
-  vocabSize: number,
-  requested: { hidden?: number; layers?: number; dropout?: number; embedding: number; valFrac: number; testFrac: number; resume?: boolean },
-  onGpu: boolean,
-): { hidden: number; layers: number; dropout: number; reason: string } | undefined {
-  if (requested.resume || (requested.hidden ?? 0) > 0) return undefined;
-  const chars = Math.round(text.length * (1 - requested.valFrac - requested.testFrac));
-  const choice = sizeForCorpus(chars, vocabSize, requested.embedding, onGpu);
-  return {
-    hidden: choice.hidden,
-    layers: (requested.layers ?? 0) > 0 ? requested.layers! : choice.layers,
-    dropout: requested.dropout ?? choice.dropout,
-    reason: `Model size from the corpus: ${choice.reason}. Set the hidden size to choose another.`,
-  };
-}

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CancellationToken, createMessageConnection, IPCMessageWriter, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
-import { BackendName, BackendRequest, selectBackend } from '../core/backend';
+import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/backend';
 import { NeuronRangeError } from '../core/documentTrace';
 import { completeFrom } from '../core/completion';
 import { topGuesses } from '../core/modelLens';
@@ -76,6 +76,8 @@ const answerer = (): Answerer => training.instant ?? loaded();
 
 async function useBackend(request: BackendRequest): Promise<string[]> {
   const choice = await selectBackend(request);
+  // Training opens its own device on its thread; this thread only needed to know the GPU works.
+  await releaseGpu();
   backend = choice.name;
   description = choice.description;
   return choice.skipped;

@@ -26,7 +26,7 @@ async function run(job: ThreadJob): Promise<void> {
     {
       signal: controller.signal,
       onPlan: (p) => {
-        const ngram = p.ngram?.toBuffer();
+        const ngram = p.ngram && ownBuffer(p.ngram.toBuffer());
         post({ type: 'plan', report: p.report, options: p.options, line: p.line, symbols: [...p.vocabulary.symbols], ngram }, ngram ? [ngram.buffer as ArrayBuffer] : []);
       },
       onProgress: (progress) => post({ type: 'progress', progress }),
@@ -34,6 +34,9 @@ async function run(job: ThreadJob): Promise<void> {
   );
   post({ type: 'done', result });
 }
+
+/** Bytes that own their whole ArrayBuffer, so transferring it cannot detach a pooled Buffer's neighbours. */
+const ownBuffer = (b: Uint8Array): Uint8Array => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b));
 
 run(workerData as ThreadJob).catch((err: Error) =>
   post({ type: 'error', message: err.message, user: err instanceof UserError, code: (err as UserError).code, stack: err.stack }),

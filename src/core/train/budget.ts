@@ -1,6 +1,6 @@
 import { Random } from '../random';
 import { initialWeights } from '../lstmInit';
-import { ModelConfig, parameterCount } from '../modelConfig';
+import { ModelConfig, parameterCount, stepMultiplyAdds } from '../modelConfig';
 import { TrainerFactory } from './loop';
 
 /**
@@ -58,13 +58,14 @@ export async function planForBudget(r: BudgetRequest): Promise<BudgetPlan> {
   }
   const small = candidates[0];
   const large = candidates[candidates.length - 1];
+  const macs = (hidden: number) => stepMultiplyAdds(config(hidden), r.batchSize, r.seqLength);
   const msSmall = await r.measure(config(small));
   const msLarge = large === small ? msSmall : await r.measure(config(large));
-  const fit = linearFit(macsPerStep(config(small), r), msSmall, macsPerStep(config(large), r), msLarge);
+  const fit = linearFit(macs(small), msSmall, macs(large), msLarge);
   const budgetMs = r.minutes * 60_000;
   const charsPerStep = r.batchSize * r.seqLength;
   const plan = (hidden: number) => {
-    const msPerStep = fit(macsPerStep(config(hidden), r));
+    const msPerStep = fit(macs(hidden));
     const steps = Math.max(1, Math.floor(budgetMs / msPerStep));
     const parameters = parameterCount(config(hidden));
     return { hidden, msPerStep, steps, parameters, epochs: (steps * charsPerStep) / r.trainChars };
@@ -82,13 +83,6 @@ export async function planForBudget(r: BudgetRequest): Promise<BudgetPlan> {
 }
 
 const formatMinutes = (m: number): string => (m >= 1 ? `${Math.round(m)} min` : `${Math.round(m * 60)} s`);
-
-/** Multiply-adds of one training step (forward x 3 for forward + backward). */
-function macsPerStep(c: ModelConfig, r: BudgetRequest): number {
-  let perChar = c.hiddenSize * c.vocabSize;
-  for (let l = 0; l < c.layers; l++) perChar += 4 * c.hiddenSize * ((l === 0 ? c.embeddingSize : c.hiddenSize) + c.hiddenSize);
-  return 3 * perChar * r.batchSize * r.seqLength;
-}
 
 /** ms = a + b * macs through two measured points (b >= 0; one point gives a pure rate). */
 function linearFit(x0: number, y0: number, x1: number, y1: number): (x: number) => number {

@@ -89,15 +89,6 @@ const RESUME_FORMAT = 2;
 /** The resume state is also saved on a clock, so a crash between validations loses minutes, not an epoch. */
 const RESUME_EVERY_MS = 2 * 60_000;
 
-/**
- * The training loop, char-rnn style: B streams, T-step truncated BPTT with
- * state carried across batches, Adam or RMSProp with global-norm clipping,
- * learning-rate decay per epoch, validation and checkpointing every N steps.
- * The arithmetic of a step is the trainer's (trainer.ts); everything about
- * the schedule is here, once. The resume checkpoint holds weights,
- * per-weight optimizer moments, carried state and counters, so a resumed run
- * continues exactly where the first one stopped, on any trainer.
- */
 /** A corpus ready to train on: encoded once, with the vocabulary and (when resuming) the checkpoint it continues. */
 export interface TrainInput {
   vocabulary: Vocabulary;
@@ -114,6 +105,15 @@ export function prepareTraining(text: string, files: number, options: Pick<Train
   return { vocabulary, ids: vocabulary.encode(text), corpus: corpusInfo(text, files), resumed };
 }
 
+/**
+ * The training loop, char-rnn style: B streams, T-step truncated BPTT with
+ * state carried across batches, Adam or RMSProp with global-norm clipping,
+ * learning-rate decay per epoch, validation and checkpointing every N steps.
+ * The arithmetic of a step is the trainer's (trainer.ts); everything about
+ * the schedule is here, once. The resume checkpoint holds weights,
+ * per-weight optimizer moments, carried state and counters, so a resumed run
+ * continues exactly where the first one stopped, on any trainer.
+ */
 export async function train(input: TrainInput, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   validateTrainOptions(options);
   const { vocabulary, corpus, resumed } = input;

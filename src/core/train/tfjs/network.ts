@@ -74,7 +74,7 @@ export class Network {
     for (const spec of weightSpecs(config)) {
       const values = weights.get(spec.name);
       if (!values) throw new Error(`Missing weight ${spec.name}`);
-      this.variables.set(spec.name, tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `charlens${id}/${spec.name}`));
+      this.variables.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `charlens${id}/${spec.name}`)));
     }
     const v = (name: string) => this.variables.get(name)!;
     this.embedding = v('embedding/embeddings');

@@ -33,7 +33,7 @@ class TfjsTrainer implements Trainer {
     this.net = new Network(spec.config, spec.weights, lstm);
     this.names = [...this.net.variables.keys()];
     this.vars = [...this.net.variables.values()];
-    this.moments = MOMENTS[spec.optimizer].map(() => this.vars.map((v) => tf.variable(tf.zerosLike(v), false)));
+    this.moments = MOMENTS[spec.optimizer].map(() => this.vars.map((v) => zeroVariable(v)));
     this.state = this.net.zeroState(spec.batchSize);
   }
 
@@ -158,6 +158,9 @@ class TfjsTrainer implements Trainer {
     });
   }
 }
+
+/** A zeroed, non-trainable variable of `like`'s shape (tidy lets the initial tensor go; the variable keeps its data). */
+const zeroVariable = (like: tf.Tensor): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(like), false));
 
 function requireArray(arrays: WeightArrays, name: string): Float32Array {
   const a = arrays.get(name);
