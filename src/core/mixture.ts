@@ -58,13 +58,15 @@ export function fitMixtureWeight(a: ArrayLike<number>, b: ArrayLike<number>, ite
  * n-gram's match alone (the LSTM's own confidence would need its whole
  * distribution at every overlay character). The inputs: one set of weights
  * per band of the longest match's length (one-hot), each a bias and three
- * features of the deepest matching node: the share of its most frequent
- * follower, ln(1 + its count) and ln(its distinct followers). 40 weights;
- * a dot product of 4 and a sigmoid per character.
+ * features of the longest matching context's counts (continuation counts,
+ * see SuffixNgram): the share of its most frequent follower, ln(1 + their
+ * sum) and ln(its distinct followers). 44 weights; a dot product of 4 and
+ * a sigmoid per character.
  */
-export const GATE_VERSION = 1;
+/** 2: the n-gram's continuation counts, bands from its 4-character contexts. */
+export const GATE_VERSION = 2;
 /** Where each band of longest-match lengths starts; 0 is nothing matched above the n-gram's short-context table. */
-const GATE_BANDS = [0, 5, 6, 8, 10, 12, 16, 24, 32, 64];
+const GATE_BANDS = [0, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64];
 const GATE_BAND_OF = Uint8Array.from({ length: MAX_MATCH + 1 }, (_, d) => GATE_BANDS.filter((start) => start <= d).length - 1);
 /** Per band: the bias and the three features. */
 export const GATE_INPUTS = 4;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { meanNats } from '../../src/core/mixture';
 import { buildSuffixArray } from '../../src/core/ngram/suffixArray';
 import { NgramModel } from '../../src/core/ngram/kneserNey';
-import { BASE_ORDER, MAX_MATCH, SuffixNgram } from '../../src/core/ngram/suffixNgram';
+import { BASE_ORDER, DISCOUNT_COUNT, MAX_MATCH, SuffixNgram, discountIndex } from '../../src/core/ngram/suffixNgram';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/vocabulary';
 import { structuredText, tempDir } from './helpers';
@@ -30,33 +30,23 @@ test('SA-IS sorts the suffixes of random and repetitive texts as brute force doe
 });
 
 /** The model's smoothing, written out from scratch over occurrence sets found by scanning the text. */
-function bruteProbability(text: number[], V: number, d: Float64Array, context: number[], symbol: number, root = NgramModel.build(text, { order: BASE_ORDER, vocabSize: V })): number {
-  const disc = (depth: number, c: number) => {
-    const band = [BASE_ORDER, 6, 12, 24].filter((b) => depth >= b).length - 1;
-    return d[band * 3 + Math.min(c, 3) - 1];
-  };
+function bruteProbability(text: number[], V: number, d: Float64Array, context: number[], symbol: number, root = baseTable(text, V)): number {
+  const disc = (depth: number, c: number) => d[discountIndex(depth, c)];
   // The root: the Kneser-Ney table of short contexts (tested on its own in ngram.test.ts).
   let p = root.probability(context, symbol);
-  // Occurrences of the context's last `depth` symbols: end positions i (the text before i matches), i = n included.
-  const occurrences = (depth: number) => {
-    const out: number[] = [];
-    for (let i = depth; i <= text.length; i++) {
+  for (let depth = BASE_ORDER; depth <= Math.min(MAX_MATCH - 1, context.length); depth++) {
+    // Every occurrence of the context's last `depth` symbols with a symbol after it: each (symbol before, symbol after) pair once.
+    const pairs = new Set<string>();
+    for (let i = depth; i < text.length; i++) {
       let ok = true;
       for (let t = 1; t <= depth && ok; t++) ok = text[i - t] === context[context.length - t];
-      if (ok) out.push(i);
+      if (ok) pairs.add(`${i - depth - 1 >= 0 ? text[i - depth - 1] : -1},${text[i]}`);
     }
-    return out;
-  };
-  const nodes: Array<{ depth: number; occ: number[] }> = [];
-  for (let depth = 1; depth <= Math.min(MAX_MATCH, context.length); depth++) {
-    const occ = occurrences(depth);
-    if (occ.length === 0) break;
-    if (nodes.length > 0 && nodes[nodes.length - 1].occ.length === occ.length) nodes[nodes.length - 1].depth = depth;
-    else nodes.push({ depth, occ });
-  }
-  for (const { depth, occ } of nodes.filter((node) => node.depth >= BASE_ORDER)) {
     const counts = new Map<number, number>();
-    for (const i of occ) if (i < text.length) counts.set(text[i], (counts.get(text[i]) ?? 0) + 1);
+    for (const pair of pairs) {
+      const w = Number(pair.split(',')[1]);
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     if (total === 0) continue;
     let backoff = 0;
@@ -66,6 +56,8 @@ function bruteProbability(text: number[], V: number, d: Float64Array, context: n
   }
   return p;
 }
+
+const baseTable = (text: ArrayLike<number>, V: number) => NgramModel.build(text, { order: BASE_ORDER + 1, vocabSize: V, continuationRoot: true });
 
 const vocabulary = Vocabulary.fromText(structuredText(300, 1) + 'xyzXYZ_');
 const train = Array.from(vocabulary.encode(structuredText(60, 1)));
@@ -89,7 +81,7 @@ test('probabilities match a brute-force count of every matching context, sum to 
   }
 });
 
-test('online reading predicts new identifiers, stays normalised, and saved it equals a model built on all the text', (t) => {
+test('online reading predicts new identifiers, stays normalised, and equals a model built on all the text, before saving and after', (t) => {
   const names = ['xy_zz', 'zap_yy', 'yaz_x'];
   let fresh = '';
   for (let i = 0; i < 30; i++) fresh += `  ${names[i % 3]} = ${names[(i + 1) % 3]} + 1;\n`;
@@ -101,20 +93,28 @@ test('online reading predicts new identifiers, stays normalised, and saved it eq
   let sum = 0;
   model.distribution(ids.subarray(0, 100)).forEach((p) => (sum += p));
   assert.ok(Math.abs(sum - 1) < 1e-5);
+  const all = train.concat(Array.from(ids));
+  const root = baseTable(train, vocabulary.size);
+  root.learnSequence(ids);
+  const check = (m: SuffixNgram, when: string) => {
+    for (const context of [Array.from(ids.subarray(0, 77)), Array.from(ids.subarray(0, 300)), train.slice(0, 90).concat(Array.from(ids.subarray(0, 20)))]) {
+      for (const w of [0, 3, ids[77], ids[300]]) {
+        const expected = bruteProbability(all, vocabulary.size, m.discounts, context, w, root);
+        assert.ok(Math.abs(m.probability(context, w) - expected) < 1e-9, `${when}: ${m.probability(context, w)} vs brute force ${expected}`);
+      }
+    }
+  };
+  check(model, 'read online');
   const file = path.join(tempDir(t), 'ngram.bin');
   model.save(file);
   const loaded = SuffixNgram.load(file);
-  const all = train.concat(Array.from(ids));
   assert.equal(loaded.entries, all.length);
-  const context = Array.from(ids.subarray(0, 77));
-  const root = NgramModel.build(train, { order: BASE_ORDER, vocabSize: vocabulary.size });
-  root.learnSequence(ids);
-  for (const w of [0, 3, ids[77]]) assert.ok(Math.abs(loaded.probability(context, w) - bruteProbability(all, vocabulary.size, loaded.discounts, context, w, root)) < 1e-9);
+  check(loaded, 'saved and loaded');
   assert.throws(() => SuffixNgram.fromBuffer(new Uint8Array(12)), /Not a CharLens suffix-array n-gram/);
 });
 
 test('fitting the discounts on held-out text lowers its loss', () => {
-  const model = SuffixNgram.build(train, { vocabSize: vocabulary.size, discounts: new Array(12).fill(0.3) });
+  const model = SuffixNgram.build(train, { vocabSize: vocabulary.size, discounts: new Array(DISCOUNT_COUNT).fill(0.3) });
   const heldOut = vocabulary.encode(structuredText(20, 3));
   const { before, after } = model.fitDiscounts(heldOut);
   assert.ok(after < before - 0.01, `${before} -> ${after}`);

@@ -14,6 +14,13 @@ export interface NgramOptions {
   order?: number;
   /** Symbols are the ids 0..vocabSize-1, e.g. a Vocabulary's. */
   vocabSize: number;
+  /**
+   * Predict from the orders below the top one only, which all hold
+   * continuation counts: the root of a longer-context model that stands in
+   * for the top order (the suffix-array n-gram). The top order is still
+   * counted, since the order below takes its continuation counts from it.
+   */
+  continuationRoot?: boolean;
 }
 
 const FILE_MAGIC = 0x474e4c43; // 'CLNG' little-endian
@@ -41,6 +48,8 @@ const HEADER_WORDS = 5;
 export class NgramModel {
   readonly order: number;
   readonly vocabSize: number;
+  /** The highest order that predicts: `order`, or one less for a continuation root. */
+  private readonly predictingOrder: number;
   private readonly padding: number;
   private readonly table: CountTable;
   /** [k * 5 + c]: n-grams of order k with count c, c = 1..4. */
@@ -71,6 +80,7 @@ export class NgramModel {
     if (!Number.isInteger(order) || order < 1 || order > MAX_NGRAM_ORDER) throw new Error(`n-gram order must be an integer from 1 to ${MAX_NGRAM_ORDER}, got ${order}`);
     if (!Number.isInteger(V) || V < 1 || V > MAX_NGRAM_VOCABULARY) throw new Error(`n-gram vocabulary size must be an integer from 1 to ${MAX_NGRAM_VOCABULARY}, got ${V}`);
     this.order = order;
+    this.predictingOrder = options.continuationRoot ? order - 1 : order;
     this.vocabSize = V;
     this.padding = V;
     this.table = table;
@@ -175,7 +185,7 @@ export class NgramModel {
       candidateHi[w] = foldHi(EMPTY_HASH_HI, candidateLo[w], w);
     }
     const r = this.table.records;
-    for (let k = 1; k <= this.order; k++) {
+    for (let k = 1; k <= this.predictingOrder; k++) {
       const oc = this.table.find(this.contextLo[k], this.contextHi[k]);
       if (oc < 0 || r[oc + TOTAL] === 0) break;
       const total = r[oc + TOTAL];
@@ -219,7 +229,7 @@ export class NgramModel {
     return Buffer.from(words.buffer, words.byteOffset, words.byteLength);
   }
 
-  static fromBuffer(bytes: Uint8Array): NgramModel {
+  static fromBuffer(bytes: Uint8Array, options: Pick<NgramOptions, 'continuationRoot'> = {}): NgramModel {
     // Copy if unaligned: a Uint32Array view needs a multiple-of-4 offset.
     const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
     const words = new Uint32Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.byteLength / 4));
@@ -228,7 +238,7 @@ export class NgramModel {
     const [order, vocabSize, entries] = [words[2], words[3], words[4]];
     const cocWords = (order + 1) * 5;
     if (aligned.byteLength !== (HEADER_WORDS + cocWords + entries * RECORD_WORDS) * 4) throw new Error('CharLens n-gram model is truncated or corrupt');
-    const model = new NgramModel({ order, vocabSize }, new CountTable(entries));
+    const model = new NgramModel({ order, vocabSize, ...options }, new CountTable(entries));
     model.countOfCounts.set(words.subarray(HEADER_WORDS, HEADER_WORDS + cocWords));
     const records = words.subarray(HEADER_WORDS + cocWords);
     for (let o = 0; o < records.length; o += RECORD_WORDS) model.table.insertRecord(records, o);
@@ -312,7 +322,7 @@ export class NgramModel {
     const r = this.table.records;
     let p = 1 / this.vocabSize;
     let seen = true;
-    for (let k = 1; k <= this.order; k++) {
+    for (let k = 1; k <= this.predictingOrder; k++) {
       const oc = this.contextRecord(k, false);
       // A context never seen means no longer one was either.
       if (oc < 0 || r[oc + TOTAL] === 0) break;

@@ -5,12 +5,13 @@
  * rebuilding the array. As in LZ77 compressors' hash chains, every position
  * is filed under a hash of the MIN_MATCH symbols before it; a query walks
  * its context's chain, newest first, and measures how far each candidate
- * really matches. Matches shorter than MIN_MATCH are left to the suffix
- * array, which has far more of them. 4 bytes per indexed character.
+ * really matches. Matches shorter than MIN_MATCH are left to the
+ * short-context table under the suffix array, which counts all of them.
+ * 4 bytes per indexed character.
  */
-export const MIN_MATCH = 5;
+export const MIN_MATCH = 4;
 /** Newest candidates checked per query: a cache model favours recent text, and this bounds the time on repetitive text. */
-export const MAX_CANDIDATES = 64;
+export const MAX_CANDIDATES = 128;
 /** Hash buckets (log2) for the text the model reads online; a document's index, capped in length, takes fewer. */
 export const HASH_BITS = 18;
 

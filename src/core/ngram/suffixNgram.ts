@@ -2,53 +2,62 @@ import * as fs from 'fs';
 import { writeFileAtomic } from '../atomicFile';
 import { LruMap } from '../lruMap';
 import { MAX_NGRAM_VOCABULARY, NgramModel } from './kneserNey';
-import { RecentIndex } from './recentIndex';
+import { MIN_MATCH, RecentIndex } from './recentIndex';
 import { buildSuffixArray } from './suffixArray';
 
 /**
  * Unbounded-context character n-gram (after infini-gram, Liu et al. 2024):
  * a suffix array over the training text gives, for the text before the
- * cursor, every context length that occurs, down from the longest match,
- * and the counts of what followed each. Text read online goes to a
- * RecentIndex (hash chains) until the model is saved, which re-sorts it in.
+ * cursor, every context length that occurs, up to the longest match, and
+ * what followed each. Text read online goes to a RecentIndex (hash chains)
+ * until the model is saved, which re-sorts it in.
  *
- * Smoothing: a short-context Kneser-Ney table (order BASE_ORDER, with its
- * continuation counts) is the root; above it, interpolated absolute
- * discounting with modified Kneser-Ney's three discounts (count 1, 2, 3+),
- * per band of match lengths, over the distinct nodes of the context's
- * suffix-tree path that are longer than the table's contexts. Why: the
- * suffix array gives raw counts at every length for free, and for long
- * contexts raw counts are what matters (continuation counts would need a
- * second pass over each range); for short contexts Kneser-Ney's
- * continuation counts are worth 0.5 nats/char on code, and a low-order
- * table of them costs little memory. Nodes rather than lengths,
- * because all lengths with the same occurrences carry the same evidence:
- * interpolating each would count one occurrence again and again, and a
- * 200-character single match would get probability ~1. Discounts per length
- * band, fitted on held-out text, because a match of 30 characters seen once
- * predicts far better than one of 3 seen once.
+ * Smoothing: interpolated modified Kneser-Ney at every context length, as
+ * an order-k table would do it but with no k: each length's distribution
+ * takes continuation counts N1+(. context w) (how many distinct characters
+ * came before context + w), discounted by D1, D2, D3+ per band of lengths
+ * and fitted on held-out text, interpolated down to a short-context table
+ * (contexts of fewer than BASE_ORDER characters, continuation counts too),
+ * which reads online what this model reads. Why continuation counts even
+ * at the longest match: raw counts there make a single long match all but
+ * certain, and on Linux kernel/ they cost 0.02 nats/char statically
+ * against continuation counts everywhere (an order-32 top with raw counts
+ * gains 0.002: not worth a special case); and why all lengths rather than
+ * the distinct suffix-tree nodes: the continuation counts differ between
+ * lengths with the same occurrences. Against the earlier smoothing (raw
+ * counts per node) this is 0.2 nats/char better on kernel/ and matches an
+ * order-20 Kneser-Ney table there, at a tenth of its memory.
  *
  * The suffix array is over the text reversed, so that making the context
  * one character longer (to the left) narrows the range of matching
- * suffixes by a binary search on one column; R[q] = text[nBase - 1 - q].
- * Memory: 2 bytes per character of text, 4 of suffix array, 4 per
- * character read online, plus a bounded cache of the counts of big ranges.
+ * suffixes by a binary search on one column, and within a range the
+ * occurrences come grouped by the character before the context: one pass
+ * counts the distinct (character before, character after) pairs. R[q] =
+ * text[nBase - 1 - q]. Memory: 2 bytes per character of text, 4 of suffix
+ * array, 4 per character read online, the short-context table, and a
+ * bounded cache of the counts of big ranges.
  */
 export const MAX_MATCH = 256;
-/** Order of the Kneser-Ney table under the suffix array's long contexts. */
-export const BASE_ORDER = 4;
-/** Match lengths where each band of discounts starts: the nodes above the table's contexts. */
-const BANDS = [BASE_ORDER, 6, 12, 24];
-const BAND_OF = Uint8Array.from({ length: MAX_MATCH + 1 }, (_, d) => BANDS.filter((start) => d >= start).length - 1);
+/** Contexts shorter than this come from the Kneser-Ney table under the suffix array; the recent text's index finds every match this long. */
+export const BASE_ORDER = MIN_MATCH;
+/** Context lengths where each band of discounts starts. */
+const BANDS = [BASE_ORDER, 5, 6, 7, 8, 10, 12, 16, 24, 32, 64];
+const BAND_OF = Uint8Array.from({ length: MAX_MATCH + 1 }, (_, d) => Math.max(0, BANDS.filter((start) => d >= start).length - 1));
 export const DISCOUNT_COUNT = BANDS.length * 3;
-/** Fitted on 50k characters of Linux kernel/'s validation split; fitDiscounts refits them for a workspace. */
-const DEFAULT_DISCOUNTS = [0.7, 1.72, 2.8, 0.75, 1.44, 2.4, 0.78, 1.6, 3, 0.7, 0.96, 2.4];
+/** Fitted online on 50k characters of Linux kernel/'s validation split; fitDiscounts refits them for a workspace. */
+const DEFAULT_DISCOUNTS = [0.82, 1.24, 1.61, 0.88, 1.08, 1.73, 0.91, 1.2, 1.35, 0.94, 1.2, 1.35, 0.8, 1.25, 1.5, 1, 1.25, 1.88, 0.88, 1.25, 1.2, 1, 1.25, 1.2, 1, 1, 0.9, 1, 1, 0.9, 0.88, 0.94, 0.17];
 /** Ranges of more occurrences than this have their counts cached, so frequent short contexts are counted once. */
 const BIG_RANGE = 256;
 const CACHE_ENTRIES = 1 << 15;
 
+/** Where D1, D2 or D3+ (c = 1, 2, 3+) of a context length's band is in the discounts. */
+export function discountIndex(depth: number, c: number): number {
+  return BAND_OF[Math.min(depth, MAX_MATCH)] * 3 + Math.min(c, 3) - 1;
+}
+
 const FILE_MAGIC = 0x41534c43; // 'CLSA' little-endian
-const FILE_VERSION = 1;
+/** 2: continuation counts at every length, the table under it one order longer. */
+const FILE_VERSION = 2;
 const HEADER_WORDS = 4;
 
 interface SparseCounts {
@@ -141,17 +150,22 @@ export class SuffixNgram {
   private sa: Int32Array;
   private recent: RecentIndex;
   private cache = new LruMap<number, SparseCounts>(CACHE_ENTRIES);
-  /** The last query's path (shallow to deep): features for the mixer. */
+  /** The last query's path (short to long contexts): features for the mixer. */
   readonly path = new MatchPath();
-  // Scratch of a query.
-  private readonly pathLo: number[] = [];
-  private readonly pathHi: number[] = [];
-  private readonly pathDepth: number[] = [];
+  // Scratch of a query: the suffix array's range per context length, the online occurrences.
+  private readonly rangeLo = new Int32Array(MAX_MATCH + 1);
+  private readonly rangeHi = new Int32Array(MAX_MATCH + 1);
   private readonly dense: Float64Array;
   private readonly touched: number[] = [];
-  private readonly saNodes: SparseCounts[] = [];
-  private readonly recentLength: number[] = [];
-  private readonly recentNext: number[] = [];
+  // Scratch of a range's pass: each follower's count, and the group (character before the context) that last counted it.
+  private readonly pairCount: Float64Array;
+  private readonly groupOf: Float64Array;
+  private readonly onlineLength: number[] = [];
+  private readonly onlineNext: number[] = [];
+  /** Each online occurrence's text and position, for the character before its context. */
+  private readonly onlineText: ArrayLike<number>[] = [];
+  private readonly onlineAt: number[] = [];
+  private readonly onlinePairs: number[] = [];
 
   private constructor(
     vocabSize: number,
@@ -169,6 +183,8 @@ export class SuffixNgram {
     this.recent = new RecentIndex(this.nBase);
     this.discounts = Float64Array.from(discounts);
     this.dense = new Float64Array(vocabSize);
+    this.pairCount = new Float64Array(vocabSize);
+    this.groupOf = new Float64Array(vocabSize);
   }
 
   /** Sorts the suffixes of `ids` (seconds for 10 MB). */
@@ -178,7 +194,7 @@ export class SuffixNgram {
       if (!(ids[i] >= 0 && ids[i] < options.vocabSize)) throw new Error(`Symbol ${ids[i]} is outside the n-gram vocabulary 0..${options.vocabSize - 1}`);
       text[i] = ids[i];
     }
-    const base = NgramModel.build(ids, { order: BASE_ORDER, vocabSize: options.vocabSize });
+    const base = NgramModel.build(ids, { order: BASE_ORDER + 1, vocabSize: options.vocabSize, continuationRoot: true });
     return new SuffixNgram(options.vocabSize, text, sortReversed(text, ids.length, options.vocabSize), options.discounts ?? DEFAULT_DISCOUNTS, base);
   }
 
@@ -244,13 +260,15 @@ export class SuffixNgram {
   }
 
   /**
-   * Refits the discounts on held-out text (static: the model does not read
+   * Refits the discounts on held-out text, static (the model does not read
+   * it) or online (it reads each character after predicting it, and keeps
    * it), by coordinate search on the held-out log-likelihood; the counts of
-   * each position's path are gathered once, so each trial costs a pass over
-   * small arrays. Returns the nats/char before and after.
+   * each position's path are gathered once (they do not depend on the
+   * discounts), so each trial costs a pass over small arrays. Returns the
+   * nats/char before and after.
    */
-  fitDiscounts(heldOut: ArrayLike<number>): { before: number; after: number } {
-    const rows = this.pathStatistics(heldOut);
+  fitDiscounts(heldOut: ArrayLike<number>, options: { online?: boolean } = {}): { before: number; after: number } {
+    const rows = this.pathStatistics(heldOut, options.online ?? false);
     const before = rows.nats(this.discounts);
     let best = before;
     for (let sweep = 0; sweep < 3; sweep++) {
@@ -310,7 +328,7 @@ export class SuffixNgram {
     at += textBytes;
     const sa = new Int32Array(copy(at, at + n * 4));
     for (let i = 0; i < n; i++) if (!(text[i] < vocabSize) || !(sa[i] >= 0 && sa[i] < n)) throw new Error('CharLens suffix-array n-gram is corrupt');
-    const base = NgramModel.fromBuffer(bytes.subarray(at + n * 4));
+    const base = NgramModel.fromBuffer(bytes.subarray(at + n * 4), { continuationRoot: true });
     if (base.vocabSize !== vocabSize) throw new Error('CharLens suffix-array n-gram is corrupt');
     return new SuffixNgram(vocabSize, text, sa, discounts, base);
   }
@@ -344,7 +362,7 @@ export class SuffixNgram {
   }
 
   private discount(depth: number, c: number): number {
-    return this.discounts[BAND_OF[Math.min(depth, MAX_MATCH)] * 3 + Math.min(c, 3) - 1];
+    return this.discounts[discountIndex(depth, c)];
   }
 
   /** The share of node k's mass handed to the node above it. */
@@ -355,150 +373,172 @@ export class SuffixNgram {
     return (d[band] * path.n1[k] + d[band + 1] * path.n2[k] + d[band + 2] * path.n3[k]) / path.total[k];
   }
 
-  /** Fills `path` for the context context[0..end): the suffix array's nodes and the recent (and side) text's matches, merged by depth. */
+  /**
+   * Fills `path` for the context context[0..end): per context length from
+   * BASE_ORDER up to the longest match, the continuation counts of what
+   * followed, over the suffix array's occurrences and the recent (and side)
+   * text's, a pair (character before, character after) counted once.
+   */
   private query(context: ArrayLike<number>, end: number, side?: SideText): void {
-    this.findRange(context, end);
-    this.countRanges();
-    this.recentLength.length = 0;
-    this.recentNext.length = 0;
-    this.recent.matches(this.text, context, end, MAX_MATCH, (length, j) => {
-      this.recentLength.push(length);
-      this.recentNext.push(this.text[j]);
-    });
-    side?.index.matches(side.ids, context, end, MAX_MATCH, (length, j) => {
-      this.recentLength.push(length);
-      this.recentNext.push(side.ids[j]);
-    });
-    // One node per distinct depth where the suffix array's node or the set of recent matches changes.
-    const depths = [...new Set([...this.pathDepth, ...this.recentLength])].filter((d) => d >= BASE_ORDER).sort((a, b) => a - b);
+    const longestSorted = this.findRanges(context, end);
+    const { onlineLength, onlineNext, onlineText, onlineAt } = this;
+    onlineLength.length = onlineNext.length = onlineText.length = onlineAt.length = 0;
+    let longest = longestSorted;
+    const visit = (text: ArrayLike<number>) => (length: number, j: number) => {
+      onlineLength.push(length);
+      onlineNext.push(text[j]);
+      onlineText.push(text);
+      onlineAt.push(j);
+      longest = Math.max(longest, length);
+    };
+    this.recent.matches(this.text, context, end, MAX_MATCH, visit(this.text));
+    if (side) side.index.matches(side.ids, context, end, MAX_MATCH, visit(side.ids));
     const { dense, touched, path } = this;
     path.clear();
-    let node = 0;
-    for (const depth of depths) {
-      while (node < this.pathDepth.length && this.pathDepth[node] < depth) node++;
-      if (node < this.pathDepth.length) {
-        const { symbols, counts } = this.saNodes[node];
+    // A context of MAX_MATCH characters has no character before it to count.
+    for (let d = BASE_ORDER; d <= Math.min(longest, MAX_MATCH - 1); d++) {
+      if (d <= longestSorted) {
+        const { symbols, counts } = this.continuationCounts(this.rangeLo[d], this.rangeHi[d], d);
         for (let i = 0; i < symbols.length; i++) {
-          if (dense[symbols[i]] === 0) touched.push(symbols[i]);
-          dense[symbols[i]] += counts[i];
+          touched.push(symbols[i]);
+          dense[symbols[i]] = counts[i];
         }
       }
-      for (let r = 0; r < this.recentLength.length; r++) {
-        if (this.recentLength[r] < depth) continue;
-        const w = this.recentNext[r];
-        if (dense[w] === 0) touched.push(w);
-        dense[w]++;
-      }
-      path.push(depth, dense, touched);
+      this.addOnlinePairs(context[end - 1 - d], d, longestSorted);
+      path.push(d, dense, touched);
     }
-  }
-
-  /** The suffix array's ranges for ever longer ends of the context: pathLo/pathHi/pathDepth, one per distinct range. */
-  private findRange(context: ArrayLike<number>, end: number): void {
-    const { sa, text, nBase } = this;
-    this.pathLo.length = this.pathHi.length = this.pathDepth.length = 0;
-    const key = (i: number, d: number) => (sa[i] + d < nBase ? text[nBase - 1 - sa[i] - d] : -1);
-    const limit = Math.min(MAX_MATCH, end);
-    let lo = 0;
-    let hi = nBase;
-    let d = 0;
-    while (d < limit) {
-      const x = context[end - 1 - d];
-      if (hi - lo === 1) {
-        // One occurrence left: follow it character by character.
-        const p = sa[lo];
-        while (d < limit && p + d < nBase && text[nBase - 1 - p - d] === context[end - 1 - d]) d++;
-        break;
-      }
-      let a = lo;
-      let b = hi;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        if (key(mid, d) < x) a = mid + 1;
-        else b = mid;
-      }
-      const newLo = a;
-      b = hi;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        if (key(mid, d) <= x) a = mid + 1;
-        else b = mid;
-      }
-      if (a === newLo) break;
-      if (d > 0 && a - newLo !== hi - lo) this.pushRange(lo, hi, d);
-      lo = newLo;
-      hi = a;
-      d++;
-    }
-    if (d > 0) this.pushRange(lo, hi, d);
-  }
-
-  private pushRange(lo: number, hi: number, depth: number): void {
-    this.pathLo.push(lo);
-    this.pathHi.push(hi);
-    this.pathDepth.push(depth);
   }
 
   /**
-   * Counts what followed each range's occurrences, deepest first: a range
-   * holds the one inside it, so only its two flanks are new. Big ranges
-   * come from the cache instead.
+   * Adds to `dense` the pairs the online occurrences of the length-d
+   * context bring that neither the suffix array nor an earlier online
+   * occurrence has: one that matches further has the query's own character
+   * `before` there, so the suffix array has the pair if the longer
+   * context's range has that follower.
    */
-  private countRanges(): void {
-    const { dense, touched, pathLo, pathHi } = this;
-    const n = pathLo.length;
-    this.saNodes.length = n;
-    for (let k = n - 1; k >= 0; k--) {
-      const lo = pathLo[k];
-      const hi = pathHi[k];
-      if (hi - lo > BIG_RANGE) {
-        for (const w of touched) dense[w] = 0;
-        touched.length = 0;
-        for (; k >= 0; k--) this.saNodes[k] = this.cache.obtain(pathLo[k] * (this.nBase + 1) + pathHi[k], () => this.countRange(pathLo[k], pathHi[k]));
-        return;
-      }
-      if (k === n - 1) this.addFollowers(lo, hi);
-      else {
-        this.addFollowers(lo, pathLo[k + 1]);
-        this.addFollowers(pathHi[k + 1], hi);
-      }
-      this.saNodes[k] = this.snapshot();
-    }
-    for (const w of touched) dense[w] = 0;
-    touched.length = 0;
-  }
-
-  /** The counts of a whole range (the scratch is clear when this runs). */
-  private countRange(lo: number, hi: number): SparseCounts {
-    this.addFollowers(lo, hi);
-    const counts = this.snapshot();
-    for (const w of this.touched) this.dense[w] = 0;
-    this.touched.length = 0;
-    return counts;
-  }
-
-  /** Adds the symbol after each occurrence in sa[lo..hi) to `dense`; the occurrence at the very end is followed by online text, which RecentIndex counts. */
-  private addFollowers(lo: number, hi: number): void {
-    const { sa, text, nBase, dense, touched } = this;
-    for (let i = lo; i < hi; i++) {
-      const p = sa[i];
-      if (p === 0) continue;
-      const w = text[nBase - p];
+  private addOnlinePairs(before: number, d: number, longestSorted: number): void {
+    const { onlineLength, onlineNext, onlineText, onlineAt, onlinePairs, dense, touched } = this;
+    onlinePairs.length = 0;
+    for (let r = 0; r < onlineLength.length; r++) {
+      if (onlineLength[r] < d) continue;
+      const at = onlineAt[r] - 1 - d;
+      const left = onlineLength[r] > d ? before : at >= 0 ? onlineText[r][at] : -1;
+      const w = onlineNext[r];
+      const pair = (left + 1) * this.vocabSize + w;
+      if (onlinePairs.includes(pair)) continue;
+      onlinePairs.push(pair);
+      if (d <= longestSorted && this.sortedHasPair(d, left, before, w, longestSorted)) continue;
       if (dense[w] === 0) touched.push(w);
       dense[w]++;
     }
   }
 
-  private snapshot(): SparseCounts {
-    const live = this.touched.filter((w) => this.dense[w] > 0);
-    return { symbols: Int32Array.from(live), counts: Int32Array.from(live, (w) => this.dense[w]) };
+  /** Whether the suffix array has `left` + the length-d context + `w`. */
+  private sortedHasPair(d: number, left: number, before: number, w: number, longestSorted: number): boolean {
+    let lo: number;
+    let hi: number;
+    if (left === before) {
+      if (d + 1 > longestSorted) return false;
+      lo = this.rangeLo[d + 1];
+      hi = this.rangeHi[d + 1];
+    } else {
+      [lo, hi] = this.subrange(this.rangeLo[d], this.rangeHi[d], d, left);
+      if (lo === hi) return false;
+    }
+    if (hi - lo > BIG_RANGE) return this.continuationCounts(lo, hi, d + 1).symbols.includes(w);
+    const { sa, text, nBase } = this;
+    for (let i = lo; i < hi; i++) if (sa[i] > 0 && text[nBase - sa[i]] === w) return true;
+    return false;
+  }
+
+  /** The character at depth d of the reversed suffix sa[i] (the one before a length-d context), -1 past the text's start. */
+  private keyAt(i: number, d: number): number {
+    const p = this.sa[i];
+    return p + d < this.nBase ? this.text[this.nBase - 1 - p - d] : -1;
+  }
+
+  /** The part of sa[lo..hi) (all sharing d characters) whose character at depth d is x. */
+  private subrange(lo: number, hi: number, d: number, x: number): [number, number] {
+    let a = lo;
+    let b = hi;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (this.keyAt(mid, d) < x) a = mid + 1;
+      else b = mid;
+    }
+    const from = a;
+    b = hi;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (this.keyAt(mid, d) <= x) a = mid + 1;
+      else b = mid;
+    }
+    return [from, a];
+  }
+
+  /** rangeLo/rangeHi[d]: the suffix array's occurrences of the context's last d characters; returns the longest d that occurs. */
+  private findRanges(context: ArrayLike<number>, end: number): number {
+    const { rangeLo, rangeHi } = this;
+    const limit = Math.min(MAX_MATCH, end);
+    rangeLo[0] = 0;
+    rangeHi[0] = this.nBase;
+    let d = 0;
+    while (d < limit) {
+      const lo = rangeLo[d];
+      const hi = rangeHi[d];
+      if (hi - lo === 1) {
+        // One occurrence left: follow it character by character.
+        while (d < limit && this.keyAt(lo, d) === context[end - 1 - d]) {
+          d++;
+          rangeLo[d] = lo;
+          rangeHi[d] = hi;
+        }
+        break;
+      }
+      const [a, b] = this.subrange(lo, hi, d, context[end - 1 - d]);
+      if (a === b) break;
+      d++;
+      rangeLo[d] = a;
+      rangeHi[d] = b;
+    }
+    return this.nBase > 0 ? d : -1;
+  }
+
+  /**
+   * N1+(. context w) for the occurrences sa[lo..hi) of a length-d context:
+   * they come sorted by the character before it, so each run of one such
+   * character counts each follower once. Big ranges come from the cache.
+   */
+  private continuationCounts(lo: number, hi: number, d: number): SparseCounts {
+    // A range at a given depth is known by where it starts.
+    return hi - lo > BIG_RANGE ? this.cache.obtain(lo * (MAX_MATCH + 1) + d, () => this.countPairs(lo, hi, d)) : this.countPairs(lo, hi, d);
+  }
+
+  private countPairs(lo: number, hi: number, d: number): SparseCounts {
+    const { sa, text, nBase, pairCount: dense, groupOf } = this;
+    const touched: number[] = [];
+    for (let i = lo; i < hi; i++) {
+      const p = sa[i];
+      // The occurrence at the very end is followed by online text, which RecentIndex counts.
+      if (p === 0) continue;
+      const w = text[nBase - p];
+      const group = this.keyAt(i, d) + 2;
+      if (groupOf[w] === group) continue;
+      groupOf[w] = group;
+      if (dense[w] === 0) touched.push(w);
+      dense[w]++;
+    }
+    const counts = { symbols: Int32Array.from(touched), counts: Int32Array.from(touched, (w) => dense[w]) };
+    for (const w of touched) dense[w] = groupOf[w] = 0;
+    return counts;
   }
 
   /** Per held-out position, what the target's probability needs from each node, for fitDiscounts. */
-  private pathStatistics(ids: ArrayLike<number>): { nats: (discounts: Float64Array) => number } {
+  private pathStatistics(ids: ArrayLike<number>, online: boolean): { nats: (discounts: Float64Array) => number } {
     const rows: number[] = []; // per position: node count, then per node band, c, total, n1, n2, n3
-    const roots = this.base.score(ids);
+    const roots = this.base.score(ids, { online });
     for (let i = 0; i < ids.length; i++) {
+      if (online && i > 0) this.learnSymbol(ids[i - 1]);
       this.query(ids, i);
       const { path } = this;
       rows.push(path.count);
