@@ -71,10 +71,16 @@ export interface SideText {
   readonly index: RecentIndex;
 }
 
-/** The context's suffix-tree path after a query: node k has its match depth, its counts (sparse) and their sums. */
+/**
+ * The context's path after a query, short contexts first: level k stands
+ * for `repeat[k]` context lengths up to `depth[k]` with the same counts
+ * (sparse) and discounts, so that a long match the suffix array follows
+ * through one occurrence costs one level, not hundreds.
+ */
 export class MatchPath {
   count = 0;
   depth: number[] = [];
+  repeat: number[] = [];
   total: number[] = [];
   /** Symbols seen once, twice, 3+ times: what the discounts take from. */
   n1: number[] = [];
@@ -90,10 +96,11 @@ export class MatchPath {
     this.counts.length = 0;
   }
 
-  /** Appends a node from the symbols `touched` with their counts in `dense`, which it zeroes. */
-  push(depth: number, dense: Float64Array, touched: number[]): void {
+  /** Appends a level for the `repeat` lengths up to `depth` from the symbols `touched` with their counts in `dense`, which it zeroes. */
+  push(depth: number, repeat: number, dense: Float64Array, touched: number[]): void {
     const k = this.count++;
     this.depth[k] = depth;
+    this.repeat[k] = repeat;
     this.start[k] = this.symbols.length;
     let total = 0;
     let n1 = 0;
@@ -165,7 +172,13 @@ export class SuffixNgram {
   /** Each online occurrence's text and position, for the character before its context. */
   private readonly onlineText: ArrayLike<number>[] = [];
   private readonly onlineAt: number[] = [];
-  private readonly onlinePairs: number[] = [];
+  /** Pairs (character before, follower) of online occurrences that end at the current length. */
+  private readonly leftPairs: number[] = [];
+  // Stamps (a query's, a level's) marking without clearing: match lengths that end online, followers seen online and in the suffix array.
+  private stamp = 0;
+  private readonly endsAt = new Float64Array(MAX_MATCH + 2);
+  private readonly followerStamp: Float64Array;
+  private readonly sortedStamp: Float64Array;
 
   private constructor(
     vocabSize: number,
@@ -184,6 +197,8 @@ export class SuffixNgram {
     this.discounts = Float64Array.from(discounts);
     this.dense = new Float64Array(vocabSize);
     this.pairCount = new Float64Array(vocabSize);
+    this.followerStamp = new Float64Array(vocabSize);
+    this.sortedStamp = new Float64Array(vocabSize);
     this.groupOf = new Float64Array(vocabSize);
   }
 
@@ -238,7 +253,7 @@ export class SuffixNgram {
     const path = this.path;
     for (let k = 0; k < path.count; k++) {
       const c = path.countOf(k, symbol);
-      p = (c > 0 ? c - this.discount(path.depth[k], c) : 0) / path.total[k] + this.backoffShare(k) * p;
+      p = interpolated(p, (c > 0 ? c - this.discount(path.depth[k], c) : 0) / path.total[k], this.backoffShare(k), path.repeat[k]);
     }
     return p;
   }
@@ -251,9 +266,13 @@ export class SuffixNgram {
     const path = this.path;
     for (let k = 0; k < path.count; k++) {
       const share = this.backoffShare(k);
-      for (let w = 0; w < V; w++) p[w] *= share;
+      const r = path.repeat[k];
+      const kept = share ** r;
+      // What `interpolated` does to every symbol: p <- kept p + own * gain.
+      const gain = interpolated(0, 1, share, r);
+      for (let w = 0; w < V; w++) p[w] *= kept;
       const end = k + 1 < path.count ? path.start[k + 1] : path.symbols.length;
-      for (let i = path.start[k]; i < end; i++) p[path.symbols[i]] += (path.counts[i] - this.discount(path.depth[k], path.counts[i])) / path.total[k];
+      for (let i = path.start[k]; i < end; i++) p[path.symbols[i]] += ((path.counts[i] - this.discount(path.depth[k], path.counts[i])) / path.total[k]) * gain;
     }
     out.set(p);
     return out;
@@ -381,70 +400,97 @@ export class SuffixNgram {
    */
   private query(context: ArrayLike<number>, end: number, side?: SideText): void {
     const longestSorted = this.findRanges(context, end);
-    const { onlineLength, onlineNext, onlineText, onlineAt } = this;
+    const { onlineLength, onlineNext, onlineText, onlineAt, rangeLo, rangeHi } = this;
     onlineLength.length = onlineNext.length = onlineText.length = onlineAt.length = 0;
+    const stamp = ++this.stamp;
     let longest = longestSorted;
     const visit = (text: ArrayLike<number>) => (length: number, j: number) => {
       onlineLength.push(length);
       onlineNext.push(text[j]);
       onlineText.push(text);
       onlineAt.push(j);
+      this.endsAt[length] = stamp;
       longest = Math.max(longest, length);
     };
     this.recent.matches(this.text, context, end, MAX_MATCH, visit(this.text));
     if (side) side.index.matches(side.ids, context, end, MAX_MATCH, visit(side.ids));
-    const { dense, touched, path } = this;
+    const { dense, touched, path, endsAt } = this;
+    // Lengths d and d + 1 count the same when no online match ends at either, and the suffix array's occurrences are one run of the
+    // same character before (so each follower counts once) at both, or it has none; and the same discounts apply.
+    const sameAsNext = (d: number) =>
+      endsAt[d] !== stamp &&
+      endsAt[d + 1] !== stamp &&
+      BAND_OF[d] === BAND_OF[d + 1] &&
+      (d > longestSorted || (d + 2 <= longestSorted && rangeLo[d + 2] === rangeLo[d] && rangeHi[d + 2] === rangeHi[d]));
     path.clear();
     // A context of MAX_MATCH characters has no character before it to count.
-    for (let d = BASE_ORDER; d <= Math.min(longest, MAX_MATCH - 1); d++) {
+    const deepest = Math.min(longest, MAX_MATCH - 1);
+    for (let d = BASE_ORDER; d <= deepest; ) {
+      let last = d;
+      while (last < deepest && sameAsNext(last)) last++;
       if (d <= longestSorted) {
-        const { symbols, counts } = this.continuationCounts(this.rangeLo[d], this.rangeHi[d], d);
+        const { symbols, counts } = this.continuationCounts(rangeLo[d], rangeHi[d], d);
         for (let i = 0; i < symbols.length; i++) {
           touched.push(symbols[i]);
           dense[symbols[i]] = counts[i];
         }
       }
-      this.addOnlinePairs(context[end - 1 - d], d, longestSorted);
-      path.push(d, dense, touched);
+      this.addOnlinePairs(d, longestSorted);
+      path.push(last, last - d + 1, dense, touched);
+      d = last + 1;
     }
   }
 
   /**
    * Adds to `dense` the pairs the online occurrences of the length-d
    * context bring that neither the suffix array nor an earlier online
-   * occurrence has: one that matches further has the query's own character
-   * `before` there, so the suffix array has the pair if the longer
-   * context's range has that follower.
+   * occurrence has. One that matches further has the query's own character
+   * before the context, so only its follower tells it apart, and the suffix
+   * array has the pair if the longer context's range has that follower.
    */
-  private addOnlinePairs(before: number, d: number, longestSorted: number): void {
-    const { onlineLength, onlineNext, onlineText, onlineAt, onlinePairs, dense, touched } = this;
-    onlinePairs.length = 0;
+  private addOnlinePairs(d: number, longestSorted: number): void {
+    const { onlineLength, onlineNext, onlineText, onlineAt, leftPairs, dense, touched, followerStamp, sortedStamp } = this;
+    const level = ++this.stamp;
+    let sortedMarked = false;
+    leftPairs.length = 0;
     for (let r = 0; r < onlineLength.length; r++) {
       if (onlineLength[r] < d) continue;
-      const at = onlineAt[r] - 1 - d;
-      const left = onlineLength[r] > d ? before : at >= 0 ? onlineText[r][at] : -1;
       const w = onlineNext[r];
-      const pair = (left + 1) * this.vocabSize + w;
-      if (onlinePairs.includes(pair)) continue;
-      onlinePairs.push(pair);
-      if (d <= longestSorted && this.sortedHasPair(d, left, before, w, longestSorted)) continue;
+      if (onlineLength[r] > d) {
+        if (followerStamp[w] === level) continue;
+        followerStamp[w] = level;
+        if (!sortedMarked) {
+          sortedMarked = true;
+          if (d + 1 <= longestSorted) this.markFollowers(this.rangeLo[d + 1], this.rangeHi[d + 1], d + 1, level);
+        }
+        if (sortedStamp[w] === level) continue;
+      } else {
+        const at = onlineAt[r] - 1 - d;
+        const left = at >= 0 ? onlineText[r][at] : -1;
+        const pair = (left + 1) * this.vocabSize + w;
+        if (leftPairs.includes(pair)) continue;
+        leftPairs.push(pair);
+        if (d <= longestSorted && this.sortedHasPair(d, left, w)) continue;
+      }
       if (dense[w] === 0) touched.push(w);
       dense[w]++;
     }
   }
 
-  /** Whether the suffix array has `left` + the length-d context + `w`. */
-  private sortedHasPair(d: number, left: number, before: number, w: number, longestSorted: number): boolean {
-    let lo: number;
-    let hi: number;
-    if (left === before) {
-      if (d + 1 > longestSorted) return false;
-      lo = this.rangeLo[d + 1];
-      hi = this.rangeHi[d + 1];
-    } else {
-      [lo, hi] = this.subrange(this.rangeLo[d], this.rangeHi[d], d, left);
-      if (lo === hi) return false;
+  /** sortedStamp[w] = stamp for each follower w of the occurrences sa[lo..hi) of a length-d context. */
+  private markFollowers(lo: number, hi: number, d: number, stamp: number): void {
+    const { sa, text, nBase, sortedStamp } = this;
+    if (hi - lo > BIG_RANGE) {
+      for (const w of this.continuationCounts(lo, hi, d).symbols) sortedStamp[w] = stamp;
+      return;
     }
+    for (let i = lo; i < hi; i++) if (sa[i] > 0) sortedStamp[text[nBase - sa[i]]] = stamp;
+  }
+
+  /** Whether the suffix array has `left` + the length-d context + `w`, `left` not the query's own character there. */
+  private sortedHasPair(d: number, left: number, w: number): boolean {
+    const [lo, hi] = this.subrange(this.rangeLo[d], this.rangeHi[d], d, left);
+    if (lo === hi) return false;
     if (hi - lo > BIG_RANGE) return this.continuationCounts(lo, hi, d + 1).symbols.includes(w);
     const { sa, text, nBase } = this;
     for (let i = lo; i < hi; i++) if (sa[i] > 0 && text[nBase - sa[i]] === w) return true;
@@ -535,14 +581,14 @@ export class SuffixNgram {
 
   /** Per held-out position, what the target's probability needs from each node, for fitDiscounts. */
   private pathStatistics(ids: ArrayLike<number>, online: boolean): { nats: (discounts: Float64Array) => number } {
-    const rows: number[] = []; // per position: node count, then per node band, c, total, n1, n2, n3
+    const rows: number[] = []; // per position: level count, then per level band, c, total, n1, n2, n3, repeat
     const roots = this.base.score(ids, { online });
     for (let i = 0; i < ids.length; i++) {
       if (online && i > 0) this.learnSymbol(ids[i - 1]);
       this.query(ids, i);
       const { path } = this;
       rows.push(path.count);
-      for (let k = 0; k < path.count; k++) rows.push(BAND_OF[Math.min(path.depth[k], MAX_MATCH)] * 3, path.countOf(k, ids[i]), path.total[k], path.n1[k], path.n2[k], path.n3[k]);
+      for (let k = 0; k < path.count; k++) rows.push(BAND_OF[Math.min(path.depth[k], MAX_MATCH)] * 3, path.countOf(k, ids[i]), path.total[k], path.n1[k], path.n2[k], path.n3[k], path.repeat[k]);
     }
     return {
       nats: (d) => {
@@ -551,12 +597,12 @@ export class SuffixNgram {
         for (let i = 0; i < roots.length; i++) {
           let p = roots[i];
           const nodes = rows[at++];
-          for (let k = 0; k < nodes; k++, at += 6) {
+          for (let k = 0; k < nodes; k++, at += 7) {
             const band = rows[at];
             const c = rows[at + 1];
             const total = rows[at + 2];
             const share = (d[band] * rows[at + 3] + d[band + 1] * rows[at + 4] + d[band + 2] * rows[at + 5]) / total;
-            p = (c > 0 ? c - d[band + Math.min(c, 3) - 1] : 0) / total + share * p;
+            p = interpolated(p, (c > 0 ? c - d[band + Math.min(c, 3) - 1] : 0) / total, share, rows[at + 6]);
           }
           sum -= Math.log(p);
         }
@@ -564,6 +610,13 @@ export class SuffixNgram {
       },
     };
   }
+}
+
+/** p after `times` levels of p <- own + share p (the same counts at each): the geometric sum in closed form. */
+function interpolated(p: number, own: number, share: number, times: number): number {
+  if (times === 1) return own + share * p;
+  const kept = share ** times;
+  return kept * p + (share < 1 - 1e-12 ? (own * (1 - kept)) / (1 - share) : own * times);
 }
 
 /** The suffix array of text[0..n) read backwards. */
