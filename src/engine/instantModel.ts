@@ -1,25 +1,34 @@
 import { CharNgram } from '../core/ngram/charNgram';
+import { DocumentNgrams } from '../core/ngram/documentNgram';
 import { ngramProbabilities } from '../core/ngram/workspaceNgram';
 import { Stepper, ngramStepper } from '../core/predictor';
 import { Vocabulary } from '../core/vocabulary';
 import { Answerer } from './answerer';
 
-/** The workspace n-gram, answering completions, read-outs and the prediction overlay while the LSTM trains. */
+/**
+ * The workspace n-gram, answering completions, read-outs and the
+ * prediction overlay while the LSTM trains; like a trained model's n-gram,
+ * it also reads the document at hand (DocumentNgrams).
+ */
 export class InstantModel implements Answerer {
   readonly source = 'workspace' as const;
   readonly answering = 'n-gram of the workspace (while the LSTM trains)';
+  private readonly documents: DocumentNgrams;
 
   constructor(
     readonly ngram: CharNgram,
     readonly vocabulary: Vocabulary,
-  ) {}
+  ) {
+    this.documents = new DocumentNgrams(ngram, vocabulary);
+  }
 
-  predictorAt(_documentId: string, prefix: string): Stepper {
-    return ngramStepper(this.ngram, this.vocabulary, prefix);
+  predictorAt(documentId: string, prefix: string): Stepper {
+    return ngramStepper(this.documents.at(documentId, prefix), this.vocabulary, prefix);
   }
 
   /** The prediction overlay's probabilities. */
-  probabilities(text: string, from: number, to: number): Float32Array {
-    return ngramProbabilities(this.ngram, this.vocabulary, text, from, to);
+  probabilities(documentId: string, text: string, from: number, to: number): Float32Array {
+    const { reader, readOn } = this.documents.reading(documentId, text, from);
+    return ngramProbabilities(reader, this.vocabulary, text, from, to, { readOn });
   }
 }

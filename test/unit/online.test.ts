@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { completeFrom } from '../../src/core/completion';
+import { InstantModel } from '../../src/engine/instantModel';
 import { DocumentNgrams, MAX_DOCUMENT_CHARS } from '../../src/core/ngram/documentNgram';
 import { RecentIndex } from '../../src/core/ngram/recentIndex';
 import { SuffixNgram } from '../../src/core/ngram/suffixNgram';
-import { ngramStepper } from '../../src/core/predictor';
+import { Stepper, ngramStepper } from '../../src/core/predictor';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/vocabulary';
 import { structuredText } from './helpers';
@@ -12,8 +13,8 @@ import { structuredText } from './helpers';
 const training = structuredText(300);
 const vocabulary = Vocabulary.fromText(training + 'abcdefghijklmnopqrstuvwxyz_();\n');
 const model = () => SuffixNgram.build(vocabulary.encode(training), { vocabSize: vocabulary.size });
-const complete = (ngram: Parameters<typeof ngramStepper>[0], prefix: string) =>
-  completeFrom(ngramStepper(ngram, vocabulary, prefix), vocabulary, { maxChars: 40, temperature: 0, multiline: false, seed: 0 });
+const greedy = (stepper: Stepper) => completeFrom(stepper, vocabulary, { maxChars: 40, temperature: 0, multiline: false, seed: 0 });
+const complete = (ngram: Parameters<typeof ngramStepper>[0], prefix: string) => greedy(ngramStepper(ngram, vocabulary, prefix));
 
 test('truncating the recent index undoes its adds exactly', () => {
   const rng = new Random(2);
@@ -47,6 +48,21 @@ test('an identifier defined earlier in the document is completed later, and the 
   // Another document has not read it.
   assert.notEqual(complete(documents.at('b.c', training.slice(0, 900) + '  frobnicate_widg'), prefix), 'et_counter = total + 1;');
   assert.deepEqual(ngram.toBuffer(), saved);
+});
+
+test('while the LSTM trains, the workspace n-gram reads the document too: completions and the overlay', () => {
+  const instant = new InstantModel(model(), vocabulary);
+  const line = '  frobnicate_widget_counter = total + 1;\n';
+  const doc = training.slice(0, 400) + line + training.slice(400, 900);
+  const prefix = doc + '  frobnicate_widg';
+  assert.equal(greedy(instant.predictorAt('a.c', prefix)), 'et_counter = total + 1;');
+  assert.notEqual(greedy(instant.predictorAt('b.c', training.slice(0, 900) + '  frobnicate_widg')), 'et_counter = total + 1;');
+  // The second occurrence of the line is far likelier in the overlay of a document that has read the first.
+  const twice = doc + line;
+  const at = twice.length - line.length + 14;
+  const seen = instant.probabilities('c.c', twice, at, at + 10);
+  const unseen = instant.probabilities('d.c', training.slice(0, 900) + line, 900 + 14, 900 + 24);
+  assert.ok(seen.reduce((a, b) => a + Math.log(b), 0) > unseen.reduce((a, b) => a + Math.log(b), 0) + 5);
 });
 
 test('edits re-read the document from the edit: nothing is counted twice', () => {
