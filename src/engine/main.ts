@@ -209,7 +209,7 @@ function traceWhileTraining(p: rpc.TraceParams, model: InstantModel): Omit<rpc.T
     from,
     start: lstm?.start ?? 0,
     activation: lstm?.activation ?? new Array(to - from).fill(0),
-    probability: Array.from(model.probabilities(p.text, from, to)),
+    probability: Array.from(model.probabilities(p.documentId, p.text, from, to)),
     model: model.source,
     answering: model.answering,
   };
