@@ -1,13 +1,15 @@
 import * as path from 'path';
 import { splitIds } from '../core/batches';
-import { loadCheckpoint } from '../core/checkpoint';
+import { Checkpoint, loadCheckpoint } from '../core/checkpoint';
 import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../core/completionAccuracy';
 import { InferenceModel, LstmState } from '../core/inference';
 import { GATE_INPUTS, Gate, fitGate, fitMixtureWeight, gatedProbabilities, meanNats } from '../core/mixture';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
 import { buildWorkspaceNgram, scoreWithGateInputs } from '../core/ngram/workspaceNgram';
-import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
+import { Stepper, adaptedStepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
+import { DynamicEvaluation, fitDynamicEvaluation, scoreAdapting } from '../core/dynamicEvaluation';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
+import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
 import { Vocabulary } from '../core/vocabulary';
 import { ParsedArgs, UsageError, numberOption, stringOption } from './args';
 import { fmt, log, note, parseOrders } from './ngramReport';
@@ -15,22 +17,27 @@ import { readTextSource } from './readText';
 
 const DEFAULT_CURSORS = 1000;
 const DEFAULT_SEED = 1;
+/** Characters of the other half that dynamic evaluation's settings are fitted on (its grid reads the first 30,000). */
+const FIT_CHARS = 30_000;
 
 type Mode = 'static' | 'online';
-/** mixture: one weight; mixer: the learned gate's weight per context. */
-const PREDICTORS = ['LSTM', 'n-gram', 'mixture', 'mixer'] as const;
+/** mixture: one weight; mixer: the learned gate's weight per context; "dyn": the LSTM with dynamic evaluation (online only: it adapts to the test text it reads). */
+const PREDICTORS = ['LSTM', 'n-gram', 'mixture', 'mixer', 'LSTM dyn', 'mixer dyn'] as const;
 type PredictorName = (typeof PREDICTORS)[number];
+const ONLINE_ONLY: readonly PredictorName[] = ['LSTM dyn', 'mixer dyn'];
 
 /** One mode's figures per predictor. */
 interface ModeResult {
-  nats: Record<PredictorName, number>;
-  accuracy: Record<PredictorName, AccuracyTally>;
+  nats: Partial<Record<PredictorName, number>>;
+  accuracy: Partial<Record<PredictorName, AccuracyTally>>;
 }
 
 /**
  * `charlens bench accuracy <train> <test> [--model dir] [--order k] [--cursors 1000] [--seed 1]`:
  * what completion users see, per predictor (the model's LSTM, an n-gram of
- * <train>, their mixture). At seeded cursors inside the test text's lines,
+ * <train>, their mixture, and the LSTM with dynamic evaluation and its
+ * mixture, online only: the output layer adapts to the test text as it
+ * reads it). At seeded cursors inside the test text's lines,
  * each completes greedily to the end of the line; the table gives the
  * exact-match rate of the rest of the line, the mean characters right
  * before the first error, and nats/char over the whole test text, static
@@ -38,8 +45,11 @@ interface ModeResult {
  * text up to the cursor, as the editor has read the file).
  *
  * The test text has no validation split of its own, so the mixture (one
- * weight) and the mixer (the learned gate) are cross-fitted: the rows for
- * each half of the test text use the ones fitted on the other half. The same path for <train> and <test> means the
+ * weight), the mixer (the learned gate) and dynamic evaluation's learning
+ * rate and decay are cross-fitted: the rows for each half of the test text
+ * use the ones fitted on the other half. A last line gives full-network
+ * dynamic evaluation's nats/char, for what adapting the output layer alone
+ * leaves. The same path for <train> and <test> means the
  * trainer's split: the held-out last 5% is the test text.
  */
 export async function benchAccuracy(args: ParsedArgs): Promise<void> {
@@ -63,11 +73,13 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngram.bytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
 
   const { probs: pLstm, states } = scoreLstm(lstm, ids, cursors);
+  const half = Math.floor(ids.length / 2);
+  const fold = (i: number) => (i < half ? 0 : 1);
+  const dynamic = scoreDynamic(lstm, ids, cursors, half);
+  const fullNetwork = await fullNetworkNats(checkpoint, ids, half);
   const scored = { static: scoreWithGateInputs(ngram, ids, false), online: scoreWithGateInputs(ngram, ids, true) };
   const scores: Record<Mode, Float32Array> = { static: scored.static.probs, online: scored.online.probs };
   ngram = ngramFromBuffer(snapshot);
-  const half = Math.floor(ids.length / 2);
-  const fold = (i: number) => (i < half ? 0 : 1);
   const weights = {
     static: crossFittedWeights(pLstm, scores.static, half),
     online: crossFittedWeights(pLstm, scores.online, half),
@@ -76,13 +88,15 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
     static: crossFittedGates(pLstm, scored.static.rows, scores.static, half),
     online: crossFittedGates(pLstm, scored.online.rows, scores.online, half),
   };
+  const dynamicGates = crossFittedGates(dynamic.probs, scored.online.rows, scores.online, half);
 
   const results = {} as Record<Mode, ModeResult>;
   const started = performance.now();
   let learned = 0;
   for (const mode of ['static', 'online'] as const) {
     const w = weights[mode];
-    const accuracy = { LSTM: new AccuracyTally(), 'n-gram': new AccuracyTally(), mixture: new AccuracyTally(), mixer: new AccuracyTally() };
+    const names = PREDICTORS.filter((name) => mode === 'online' || !ONLINE_ONLY.includes(name));
+    const accuracy = Object.fromEntries(names.map((name) => [name, new AccuracyTally()])) as ModeResult['accuracy'];
     for (const [k, at] of cursors.entries()) {
       if (mode === 'online') {
         // The n-gram reads the test text up to the cursor (with its context before), as the editor reads the file.
@@ -96,39 +110,55 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
         'n-gram': () => ngramStepper(ngram, vocabulary, prefix),
         mixture: () => mixedStepper(steppers.LSTM(), steppers['n-gram'](), w[fold(at)]),
         mixer: () => mixedStepper(steppers.LSTM(), steppers['n-gram'](), { gate: gates[mode][fold(at)], ngram }),
+        'LSTM dyn': () => adaptedStepper(lstm, dynamic.readingAt(k)),
+        'mixer dyn': () => mixedStepper(steppers['LSTM dyn'](), steppers['n-gram'](), { gate: dynamicGates[fold(at)], ngram }),
       };
       const rest = restOfLine(chars, at);
-      for (const name of PREDICTORS) accuracy[name].add(greedyLine(steppers[name](), vocabulary), rest);
+      for (const name of names) accuracy[name]!.add(greedyLine(steppers[name](), vocabulary), rest);
     }
     const mixed = (i: number) => w[fold(i)] * pLstm[i] + (1 - w[fold(i)]) * scores[mode][i];
     const rows = scored[mode].rows;
-    const gated = [0, 1].map((k) => {
-      const [from, to] = k === 0 ? [0, half] : [half, ids.length];
-      return gatedProbabilities(gates[mode][k], rows.subarray(from * GATE_INPUTS, to * GATE_INPUTS), pLstm.subarray(from, to), scores[mode].subarray(from, to));
-    });
+    const gated = (lstmProbs: Float32Array, crossFitted: [Gate, Gate]) =>
+      meanNats(
+        Float32Array.from(
+          [0, 1].flatMap((k) => {
+            const [from, to] = k === 0 ? [0, half] : [half, ids.length];
+            return Array.from(gatedProbabilities(crossFitted[k], rows.subarray(from * GATE_INPUTS, to * GATE_INPUTS), lstmProbs.subarray(from, to), scores[mode].subarray(from, to)));
+          }),
+        ),
+      );
     results[mode] = {
       nats: {
         LSTM: meanNats(pLstm),
         'n-gram': meanNats(scores[mode]),
         mixture: meanNats(Float32Array.from(pLstm, (_, i) => mixed(i))),
-        mixer: meanNats(Float32Array.from([...gated[0], ...gated[1]])),
+        mixer: gated(pLstm, gates[mode]),
+        ...(mode === 'online' ? { 'LSTM dyn': meanNats(dynamic.probs), 'mixer dyn': gated(dynamic.probs, dynamicGates) } : {}),
       },
       accuracy,
     };
   }
-  const msPerCompletion = (performance.now() - started) / (2 * PREDICTORS.length * Math.max(1, cursors.length));
+  const completions = (2 * PREDICTORS.length - ONLINE_ONLY.length) * Math.max(1, cursors.length);
+  const msPerCompletion = (performance.now() - started) / completions;
 
   log(`Completion accuracy: ${fmt(cursors.length)} cursors in ${fmt(chars.length)} test chars, greedy to the end of the line; LSTM ${dir}; n-gram of ${fmt(trainIds.length)} training chars.`);
   log(`Mixture weights cross-fitted on the test text's halves: LSTM weight static ${weights.static.map((v) => v.toFixed(3)).join(' / ')}, online ${weights.online.map((v) => v.toFixed(3)).join(' / ')}.`);
+  log(`Dynamic evaluation (output layer) cross-fitted likewise: learning rate / decay ${dynamic.rules.map((r) => `${r.params.learningRate} / ${r.params.decay}`).join(', ')}; it reads the test text in ${dynamic.seconds.toFixed(1)} s (${((dynamic.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars, the LSTM included).`);
   log(`${''.padEnd(10)}${'static'.padEnd(27)}online (the n-gram has read the test text up to the cursor)`);
   log(`${'predictor'.padEnd(10)}${'exact   chars   nats/char  '.repeat(2)}`);
   for (const name of PREDICTORS) {
     const cells = (['static', 'online'] as const).map((mode) => {
-      const r = results[mode];
-      return `${(r.accuracy[name].exactRate * 100).toFixed(1).padStart(5)}%  ${r.accuracy[name].meanCorrectChars.toFixed(2).padStart(5)}   ${r.nats[name].toFixed(3).padEnd(11)}`;
+      const tally = results[mode].accuracy[name];
+      const nats = results[mode].nats[name];
+      if (!tally || nats === undefined) return '(reads nothing static)'.padEnd(27);
+      return `${(tally.exactRate * 100).toFixed(1).padStart(5)}%  ${tally.meanCorrectChars.toFixed(2).padStart(5)}   ${nats.toFixed(3).padEnd(11)}`;
     });
     log(`${name.padEnd(10)}${cells.join('')}`);
   }
+  log(
+    `Full-network dynamic evaluation (every weight, RMSprop steps of the wasm trainer on ${SEGMENT}-char segments, batch 1, learning rate cross-fitted ${fullNetwork.learningRates.join(' / ')}): ` +
+      `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
+  );
   log(`${msPerCompletion.toFixed(2)} ms per completion (mean over predictors and modes).`);
 }
 
@@ -156,6 +186,81 @@ function scoreLstm(model: InferenceModel, ids: Int32Array, cursors: number[]): {
     model.advance(state, ids[i]);
   }
   return { probs, states };
+}
+
+/**
+ * The LSTM with dynamic evaluation reading the test text once from a zero
+ * state, two adapted layers side by side: the first with the settings
+ * fitted on the second half, the second with those fitted on the first;
+ * each half's probabilities come from the layer not fitted on it. Keeps the
+ * state and that half's layer's weights at each cursor.
+ */
+function scoreDynamic(model: InferenceModel, ids: Int32Array, cursors: number[], half: number) {
+  const rules = [fitDynamicEvaluation(model, ids.subarray(half, half + FIT_CHARS)), fitDynamicEvaluation(model, ids.subarray(0, Math.min(half, FIT_CHARS)))].map(
+    (fit) => new DynamicEvaluation(model, fit.params),
+  );
+  const started = performance.now();
+  const layers = rules.map((rule) => rule.fresh());
+  const state = model.zeroState();
+  const probs = new Float32Array(ids.length);
+  const states: LstmState[] = [];
+  const weights: Float32Array[] = [];
+  const fold = (i: number) => (i < half ? 0 : 1);
+  let from = 0;
+  for (const at of [...cursors, ids.length]) {
+    const adapted = scoreAdapting(model, layers, ids.subarray(from, at), state);
+    for (let i = from; i < at; i++) probs[i] = adapted[fold(i)][i - from];
+    from = at;
+    states.push(model.cloneState(state));
+    weights.push(layers[fold(at)].snapshot());
+  }
+  const seconds = (performance.now() - started) / 1000;
+  /** The reading at cursor k: the state, and the adapted layer of its half. */
+  const readingAt = (k: number) => {
+    const layer = layers[fold(cursors[k])];
+    layer.restore(weights[k]);
+    return { state: model.cloneState(states[k]), layer };
+  };
+  return { rules, probs, seconds, readingAt };
+}
+
+/** Full-network dynamic evaluation's segment: one optimizer step per this many characters. */
+const SEGMENT = 64;
+const FULL_NETWORK_LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
+
+/**
+ * Full-network dynamic evaluation, to compare with the output layer's:
+ * every weight adapts, by the wasm trainer's RMSprop steps at batch 1 on
+ * consecutive segments with the state carried. Each step's loss is computed
+ * before its update, so their mean is an online score. The learning rate
+ * of each half is fitted on the other half's first FIT_CHARS characters,
+ * and one pass switches at the half. Nats/char only: completions would need
+ * the whole network's weights at every cursor.
+ */
+async function fullNetworkNats(checkpoint: Checkpoint, ids: Int32Array, half: number): Promise<{ nats: number; learningRates: number[]; seconds: number }> {
+  const read = async (text: Int32Array, learningRateAt: (offset: number) => number): Promise<number> => {
+    const trainer = await createWasmTrainer({ config: checkpoint.config, batchSize: 1, seqLength: SEGMENT, optimizer: 'rmsprop', gradClip: 5, weights: checkpoint.weights }, { threads: 1 });
+    try {
+      let sum = 0;
+      let t = 0;
+      for (let at = 0; at + SEGMENT < text.length; at += SEGMENT) {
+        const batch = { batchSize: 1, seqLength: SEGMENT, x: text.slice(at, at + SEGMENT), y: text.slice(at + 1, at + SEGMENT + 1) };
+        sum += await trainer.step(batch, { lr: learningRateAt(at), t: ++t });
+      }
+      return sum / Math.max(1, t);
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const fit = async (text: Int32Array) => {
+    const scores: number[] = [];
+    for (const lr of FULL_NETWORK_LEARNING_RATES) scores.push(await read(text, () => lr));
+    return FULL_NETWORK_LEARNING_RATES[scores.indexOf(Math.min(...scores))];
+  };
+  const learningRates = [await fit(ids.subarray(half, half + FIT_CHARS)), await fit(ids.subarray(0, Math.min(half, FIT_CHARS)))];
+  const started = performance.now();
+  const nats = await read(ids, (at) => learningRates[at < half ? 0 : 1]);
+  return { nats, learningRates, seconds: (performance.now() - started) / 1000 };
 }
 
 /** [gate for the first half, gate for the second half], each fitted on the other half. */

@@ -173,6 +173,15 @@ export class InferenceModel {
     return probs;
   }
 
+  /** A copy of the output layer, kernel [H, V] row-major and bias [V], for dynamic evaluation to adapt per document. */
+  outputLayer(): { kernel: Float32Array; bias: Float32Array } {
+    const { hiddenSize: H, vocabSize: V } = this.config;
+    const Vp = padTo4(V);
+    const kernel = new Float32Array(H * V);
+    for (let k = 0; k < H; k++) kernel.set(this.denseKernel.subarray(k * Vp, k * Vp + V), k * V);
+    return { kernel, bias: this.denseBias.slice() };
+  }
+
   /** The step API: feed one character, get probabilities and every layer's h and c. */
   step(state: LstmState, id: number): StepResult {
     this.advance(state, id);

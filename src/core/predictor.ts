@@ -1,3 +1,4 @@
+import type { AdaptedReading } from './dynamicDocuments';
 import { InferenceModel, LstmState } from './inference';
 import { GATE_INPUTS, Gate, gateWeightAt } from './mixture';
 import { NgramReader } from './ngram/charNgram';
@@ -16,6 +17,16 @@ export interface Stepper {
 
 export function lstmStepper(model: InferenceModel, state: LstmState): Stepper {
   return { probabilities: () => model.probabilities(state), advance: (id) => void model.advance(state, id) };
+}
+
+/**
+ * The LSTM with its output layer adapted to the text before the cursor
+ * (dynamic evaluation): it predicts with that layer and does not learn from
+ * what it generates, which is not the user's text.
+ */
+export function adaptedStepper(model: InferenceModel, reading: AdaptedReading): Stepper {
+  const h = reading.state.h[reading.state.h.length - 1];
+  return { probabilities: () => reading.layer.probabilities(h), advance: (id) => void model.advance(reading.state, id) };
 }
 
 /** The n-gram after `prefix` (of which only the last order - 1 characters count). */

@@ -14,7 +14,7 @@ import { UserError } from '../core/userError';
 import { Answerer } from './answerer';
 import { reportFaults } from './faults';
 import { InstantModel } from './instantModel';
-import { ModelHost } from './modelHost';
+import { HostOptions, ModelHost } from './modelHost';
 import * as rpc from './protocol';
 import { INVALID_PARAMS } from './schema';
 import { LatestPerDocument, ObservingReader, readArrivals } from './supersede';
@@ -30,6 +30,8 @@ reportFaults(connection);
 let backend: BackendName = 'wasm';
 let description = '';
 let host: ModelHost | undefined;
+/** The settings every loaded model answers under (see HostOptions). */
+let hostOptions: HostOptions = { dynamicEvaluation: true };
 const training = new Training();
 
 /**
@@ -85,11 +87,12 @@ async function useBackend(request: BackendRequest): Promise<string[]> {
 
 serve(rpc.Initialize, async (p) => {
   const backendNotes = await useBackend(p.backend);
+  hostOptions = { dynamicEvaluation: p.dynamicEvaluation ?? true };
   const modelProblems: string[] = [];
   for (const candidate of p.models) {
     if (!fs.existsSync(path.join(candidate.dir, 'model.json'))) continue;
     try {
-      host = ModelHost.load(candidate.dir, candidate.source);
+      host = ModelHost.load(candidate.dir, candidate.source, hostOptions);
       break;
     } catch (err) {
       modelProblems.push((err as Error).message);
@@ -99,8 +102,14 @@ serve(rpc.Initialize, async (p) => {
 });
 
 serve(rpc.LoadModel, (p) => {
-  host = ModelHost.load(p.dir, p.source);
+  host = ModelHost.load(p.dir, p.source, hostOptions);
   return host.info;
+});
+
+serve(rpc.SetDynamicEvaluation, (p) => {
+  hostOptions = { dynamicEvaluation: p.enabled };
+  host?.setOptions(hostOptions);
+  return { model: host?.info };
 });
 
 serve(rpc.SetBackend, async (p) => {
@@ -195,6 +204,7 @@ serve0(rpc.StopTraining, () => training.stop());
 serve(rpc.StartTraining, (p) =>
   training.start(p, backend, {
     progress: (progress) => void connection.sendNotification(rpc.TrainingProgress, progress),
+    load: (dir) => ModelHost.load(dir, 'workspace', hostOptions),
     trained: (trained) => (host = trained),
     finished: (finished) => void connection.sendNotification(rpc.TrainingFinished, finished),
   }),

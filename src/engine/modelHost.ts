@@ -1,4 +1,6 @@
 import { Checkpoint, loadCheckpoint } from '../core/checkpoint';
+import { DynamicDocuments } from '../core/dynamicDocuments';
+import { DynamicEvaluation, DynamicMixture, checkDynamicMixture } from '../core/dynamicEvaluation';
 import { DocumentTrace, checkNeuron, neuronValue } from '../core/documentTrace';
 import { InferenceModel } from '../core/inference';
 import { LruMap } from '../core/lruMap';
@@ -6,7 +8,7 @@ import { cellRank, topGuesses } from '../core/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/ngram/workspaceNgram';
 import { CharNgram } from '../core/ngram/charNgram';
 import { DocumentNgrams } from '../core/ngram/documentNgram';
-import { Stepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
+import { Stepper, adaptedStepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predictor';
 import { sample } from '../core/sampling';
 import { StateCache } from '../core/stateCache';
 import { readCorpus } from '../core/corpus';
@@ -18,7 +20,7 @@ import { clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { modelReport } from '../core/explorer/modelReport';
 import { alignToCodePoint } from '../core/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, describeValidation } from './protocol';
+import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -27,9 +29,14 @@ export interface Explored extends ExploreResult {
   chars: string[];
 }
 
+/** The engine's settings that change how a model answers. */
+export interface HostOptions {
+  /** charlens.completion.dynamicEvaluation: completions and the read-out adapt the LSTM's output layer to each document, when the model has it fitted. */
+  dynamicEvaluation: boolean;
+}
+
 /** The loaded model and everything that answers queries from it. */
 export class ModelHost implements Answerer {
-  readonly info: ModelInfo;
   private readonly model: InferenceModel;
   private readonly states: StateCache;
   private readonly traces = new LruMap<string, DocumentTrace>(20);
@@ -37,58 +44,82 @@ export class ModelHost implements Answerer {
   private readonly explored = new Map<string, Promise<Explored>>();
   /** The n-gram with each document's text before the cursor read beside it. */
   private readonly documents?: DocumentNgrams;
+  /** Dynamic evaluation, when mixture.json has it: each document's adapted output layer and the mixer fitted for it. */
+  private readonly dynamic?: { documents: DynamicDocuments; mixture: DynamicMixture };
 
   constructor(
     readonly checkpoint: Checkpoint,
-    source: ModelInfo['source'],
+    readonly source: ModelInfo['source'],
     private readonly mixture?: { ngram: CharNgram; info: MixtureInfo },
+    private options: HostOptions = { dynamicEvaluation: true },
   ) {
     this.model = InferenceModel.of(checkpoint);
     this.states = new StateCache(this.model, checkpoint.vocabulary);
     if (mixture) this.documents = new DocumentNgrams(mixture.ngram, checkpoint.vocabulary);
-    this.info = {
+    const { hiddenSize, vocabSize } = checkpoint.config;
+    const dynamic = mixture && checkDynamicMixture(mixture.info.dynamicEvaluation, hiddenSize, vocabSize);
+    if (dynamic) this.dynamic = { documents: new DynamicDocuments(new DynamicEvaluation(this.model, dynamic.params), checkpoint.vocabulary), mixture: dynamic };
+  }
+
+  static load(dir: string, source: ModelInfo['source'], options?: HostOptions): ModelHost {
+    const checkpoint = loadCheckpoint(dir);
+    const mixture = loadMixture(dir);
+    const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined, options);
+    // The engine's stderr is the output log.
+    process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);
+    return host;
+  }
+
+  get info(): ModelInfo {
+    const { checkpoint, mixture } = this;
+    const adapting = this.adapting();
+    const validation: ValidationFigures | undefined = mixture && validationFigures(mixture.info);
+    if (validation && this.dynamic) {
+      validation.dynamic = { lstm: this.dynamic.mixture.lstm, enabled: this.options.dynamicEvaluation };
+      if (adapting) validation.answering = adapting.mixture.gated;
+    }
+    return {
       dir: checkpoint.dir,
-      source,
+      source: this.source,
       layers: checkpoint.config.layers,
       hiddenSize: checkpoint.config.hiddenSize,
       vocabSize: checkpoint.config.vocabSize,
       valLoss: checkpoint.metadata.metrics?.valLoss ?? checkpoint.metadata.metrics?.bestValLoss,
       step: checkpoint.metadata.metrics?.step,
-      answering: answeringLabel(mixture?.info),
-      validation: mixture && validationFigures(mixture.info),
+      answering: this.answering,
+      validation,
     };
   }
 
-  static load(dir: string, source: ModelInfo['source']): ModelHost {
-    const checkpoint = loadCheckpoint(dir);
-    const mixture = loadMixture(dir);
-    const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined);
-    // The engine's stderr is the output log.
-    process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);
-    return host;
+  setOptions(options: HostOptions): void {
+    this.options = options;
   }
 
   get vocabulary() {
     return this.checkpoint.vocabulary;
   }
 
-  get source(): ModelInfo['source'] {
-    return this.info.source;
-  }
-
   get answering(): string {
-    return this.info.answering;
+    return `${answeringLabel(this.mixture?.info)}${this.adapting() ? ', the LSTM adapting to each document (dynamic evaluation)' : ''}`;
   }
 
-  /** The LSTM, or its mixture with the n-gram when the validation numbers favour that. */
+  /** The LSTM (dynamically evaluated when that is on and fitted), or its mixture with the n-gram when the validation numbers favour that. */
   predictorAt(documentId: string, prefix: string): Stepper {
-    const lstm = lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
+    const adapting = this.adapting();
+    const lstm = adapting ? adaptedStepper(this.model, adapting.documents.at(documentId, prefix)) : lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
     const m = this.mixture;
     if (!m || !this.documents || (!m.info.gate && m.info.weightOfLstm > 0.99)) return lstm;
     const reader = this.documents.at(documentId, prefix);
     const ngram = ngramStepper(reader, this.vocabulary, prefix);
-    if (m.info.gate) return mixedStepper(lstm, ngram, { gate: m.info.gate, ngram: reader });
+    // Each gate was fitted on the probabilities of the LSTM it mixes, static or adapting.
+    const gate = adapting?.mixture.gate ?? m.info.gate;
+    if (gate) return mixedStepper(lstm, ngram, { gate, ngram: reader });
     return m.info.weightOfLstm < 0.01 ? ngram : mixedStepper(lstm, ngram, m.info.weightOfLstm);
+  }
+
+  /** Dynamic evaluation, if the model has it and the setting is on. */
+  private adapting(): ModelHost['dynamic'] {
+    return this.options.dynamicEvaluation ? this.dynamic : undefined;
   }
 
   trace(p: TraceParams): Omit<TraceResult, 'ms'> {
@@ -96,6 +127,8 @@ export class ModelHost implements Answerer {
     const m = this.mixture;
     let probability = slice.probability;
     // The prediction overlay shows what completions use: the mixture when it was fitted, the n-gram reading the document as it goes.
+    // Its LSTM is static even with dynamic evaluation on: the overlay reads from 500 characters before the view and reuses its
+    // reading after an edit once the state converges, where an adapted layer would need the document read from its start.
     if (m && this.documents && (m.info.gate || m.info.weightOfLstm <= 0.99)) {
       const { reader, readOn } = this.documents.reading(p.documentId, p.text, slice.from);
       const mix = { lstm: probability, weightOfLstm: m.info.weightOfLstm, gate: m.info.gate };
@@ -106,8 +139,8 @@ export class ModelHost implements Answerer {
       start: slice.start,
       probability: Array.from(probability),
       activation: Array.from(slice.activation),
-      model: this.info.source,
-      answering: this.info.answering,
+      model: this.source,
+      answering: answeringLabel(m?.info),
     };
   }
 
@@ -129,7 +162,7 @@ export class ModelHost implements Answerer {
       ...cellRank(state, p.neuron),
       guesses: topGuesses(probs, this.vocabulary, p.topK),
       next: nextChar === undefined ? undefined : { char: nextChar, probability: probs[this.vocabulary.idOf(nextChar)] },
-      model: this.info.source,
+      model: this.source,
     };
   }
 
@@ -146,7 +179,7 @@ export class ModelHost implements Answerer {
       chars.push({ offset, char, probability: probs[id], activation: neuronValue(state, p.neuron), guesses: topGuesses(probs, this.vocabulary, p.topK) });
       offset += char.length;
     }
-    return { chars, model: this.info.source };
+    return { chars, model: this.source };
   }
 
   /**
@@ -220,6 +253,7 @@ export class ModelHost implements Answerer {
     this.states.forget(documentId);
     this.traces.delete(documentId);
     this.documents?.forget(documentId);
+    this.dynamic?.documents.forget(documentId);
   }
 
   private traceOf(documentId: string): DocumentTrace {

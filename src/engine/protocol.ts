@@ -38,16 +38,22 @@ export interface ValidationFigures {
   ngram: number;
   /** Online: the n-gram read each validation character after predicting it, as it reads a document in the editor. */
   online: boolean;
+  /** The LSTM with dynamic evaluation (its output layer adapting to the text it reads), when the model has it fitted; `enabled` is the setting. */
+  dynamic?: { lstm: number; enabled: boolean };
 }
 
-/** "validation 1.251 nats/char online (LSTM 1.729, n-gram 1.375)", for the status bar and the log. */
-export const describeValidation = (v: ValidationFigures): string =>
-  `validation ${v.answering.toFixed(3)} nats/char${v.online ? ' online' : ''} (LSTM ${v.lstm.toFixed(3)}, n-gram ${v.ngram.toFixed(3)})`;
+/** "validation 1.251 nats/char online (LSTM 1.729, dynamically evaluated 1.344, n-gram 1.375)", for the status bar and the log. */
+export const describeValidation = (v: ValidationFigures): string => {
+  const dynamic = v.dynamic ? `, dynamically evaluated ${v.dynamic.lstm.toFixed(3)}${v.dynamic.enabled ? '' : ' (off in the settings)'}` : '';
+  return `validation ${v.answering.toFixed(3)} nats/char${v.online ? ' online' : ''} (LSTM ${v.lstm.toFixed(3)}${dynamic}, n-gram ${v.ngram.toFixed(3)})`;
+};
 
 export interface InitializeParams {
   backend: BackendRequest;
   /** Models tried in order; the first that loads answers queries. */
   models: Array<{ dir: string; source: ModelInfo['source'] }>;
+  /** charlens.completion.dynamicEvaluation (absent: on). */
+  dynamicEvaluation?: boolean;
 }
 
 export interface InitializeResult {
@@ -320,7 +326,7 @@ const withinText = (p: { text: string; from: number; to: number }, maxRange: num
   p.from <= p.to && p.to <= p.text.length && p.to - p.from <= maxRange ? undefined : `need from <= to <= text length and at most ${maxRange} characters between them (from ${p.from}, to ${p.to}, text length ${p.text.length})`;
 const documentRange = { documentId, text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT), neuron };
 
-const initializeParams: Schema<InitializeParams> = object({ backend, models: array(object({ dir: path, source }), 10) });
+const initializeParams: Schema<InitializeParams> = object({ backend, models: array(object({ dir: path, source }), 10), dynamicEvaluation: optional(boolean) });
 const loadModelParams = object({ dir: path, source });
 /** Types and loose bounds; validateTrainOptions() says what combinations make sense. */
 const trainOptions: Schema<TrainParams['options']> = object({
@@ -385,6 +391,7 @@ const sampleParams: Schema<SampleParams> = object({
 });
 const setBackendParams = object({ backend });
 export const forgetDocumentParams = object({ documentId });
+const dynamicEvaluationParams = object({ enabled: boolean });
 
 /**
  * A request type with the schema its parameters are checked against when
@@ -416,6 +423,8 @@ export const ModelReport = new CheckedRequest<ExploreParams, ModelReportResult>(
 export const CellsForSelection = new CheckedRequest<SelectionParams, SelectionResult>('charlens/cellsForSelection', selectionParams);
 export const FindSimilar = new CheckedRequest<FindSimilarParams, FindSimilarResult>('charlens/findSimilar', findSimilarParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);
+/** charlens.completion.dynamicEvaluation changed; the answer is the loaded model's info under the new setting. */
+export const SetDynamicEvaluation = new CheckedRequest<{ enabled: boolean }, { model?: ModelInfo }>('charlens/setDynamicEvaluation', dynamicEvaluationParams);
 export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; description: string; notes: string[] }>('charlens/setBackend', setBackendParams);
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');
 export const ForgetDocument = new NotificationType<{ documentId: string }>('charlens/forgetDocument');

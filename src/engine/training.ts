@@ -7,12 +7,14 @@ import type { TrainProgress } from '../core/train/loop';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
 import { UserError } from '../core/userError';
 import { InstantModel } from './instantModel';
-import { ModelHost } from './modelHost';
+import type { ModelHost } from './modelHost';
 import type { TrainFinished, TrainParams, TrainStarted } from './protocol';
 import { TrainingThread, startTrainingThread } from './trainingThread';
 
 export interface TrainingEvents {
   progress(p: TrainProgress): void;
+  /** Loads the saved model as the engine loads any (under its settings). */
+  load(dir: string): ModelHost;
   /** The trained model, to answer from now on (before `finished` is sent). */
   trained(host: ModelHost): void;
   finished(f: TrainFinished): void;
@@ -92,7 +94,7 @@ export class Training {
         const finished: TrainFinished = { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss };
         if (fs.existsSync(path.join(result.modelDir, MODEL_FILE))) {
           // The thread saved the model and its mixture; this thread answers from them now.
-          const trained = ModelHost.load(result.modelDir, 'workspace');
+          const trained = events.load(result.modelDir);
           events.trained(trained);
           finished.model = trained.info;
         }

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import * as protocol from '../engine/protocol';
-import { ForgetDocument, Initialize } from '../engine/protocol';
+import { ForgetDocument, Initialize, SetDynamicEvaluation } from '../engine/protocol';
 import { findCellsForSelection } from './commands/findCellsForSelection';
 import { loadModel } from './commands/loadModel';
 import { corpusOf, labelledCells, pickNeuron } from './commands/pickNeuron';
@@ -44,8 +44,10 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const statusBar = new StatusBar();
   const notify = new Notifier(output);
   const engine = new EngineClient(path.join(extension.extensionPath, 'dist', 'engine.js'), output, notify, async (client) => {
+    const settings = readSettings();
     const init = await client.request(Initialize, {
-      backend: readSettings().backend,
+      backend: settings.backend,
+      dynamicEvaluation: settings.completion.dynamicEvaluation,
       // Also in Restricted Mode: the workspace model lives in CharLens's own storage, not in the workspace's files.
       models: [
         { dir: workspaceModelDir(extension), source: 'workspace' },
@@ -88,6 +90,18 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
       void overlays.refresh();
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => engine.notify(ForgetDocument, { documentId: doc.uri.toString() })),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('charlens.completion.dynamicEvaluation')) return;
+      const enabled = readSettings().completion.dynamicEvaluation;
+      try {
+        const { model } = await engine.request(SetDynamicEvaluation, { enabled });
+        output.appendLine(`[engine] dynamic evaluation ${enabled ? 'on' : 'off'}${model ? `: completions from ${model.answering}` : ''}`);
+        if (model) statusBar.setModel(model);
+      } catch (err) {
+        // An engine that is not running takes the setting with its Initialize when it starts.
+        output.appendLine(`[engine] dynamic evaluation ${enabled ? 'on' : 'off'} from the next start: ${(err as Error).message}`);
+      }
+    }),
     vscode.commands.registerCommand('charlens.trainOnWorkspace', (args?) => trainOnWorkspace(charlens, args)),
     vscode.commands.registerCommand('charlens.resumeTraining', (args?) => trainOnWorkspace(charlens, args, true)),
     vscode.commands.registerCommand('charlens.stopTraining', () => stopTraining(charlens)),

@@ -12,7 +12,7 @@ export interface Settings {
   exclude: string[];
   /** Open the training dashboard when training starts. */
   showDashboard: boolean;
-  completion: { enabled: boolean; debounceMs: number; maxChars: number; temperature: number; multiline: boolean };
+  completion: { enabled: boolean; debounceMs: number; maxChars: number; temperature: number; multiline: boolean; dynamicEvaluation: boolean };
 }
 
 export function readSettings(): Settings {
@@ -45,6 +45,7 @@ export function readSettings(): Settings {
       maxChars: c.get<number>('completion.maxChars', 40),
       temperature: c.get<number>('completion.temperature', 0),
       multiline: c.get<boolean>('completion.multiline', false),
+      dynamicEvaluation: c.get<boolean>('completion.dynamicEvaluation', true),
     },
   };
 }

@@ -54,4 +54,36 @@
             (br $cols1)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $rows))))
+;; Dynamic evaluation's step on an adapted layer (core/dynamicEvaluation.ts), rows k < m of n:
+;;   W[k, j] += -x[k] * e[j] + min(1, r[k] * c[j]) * (W0[k, j] - W[k, j])
+;; a rank-one gradient step plus a decay back to the saved W0. All arguments are
+;; byte offsets of 16-byte aligned arrays; n is a multiple of 4.
+  (func (export "adaptRows") (param $w i32) (param $w0 i32) (param $x i32) (param $e i32) (param $r i32) (param $c i32) (param $m i32) (param $n i32)
+    (local $k i32) (local $j i32) (local $stride i32) (local $row i32) (local $o i32)
+    (local $xk v128) (local $rk v128) (local $wv v128) (local $one v128)
+    (local.set $stride (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $k (i32.const 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $k) (local.get $m)))
+        (local.set $xk (f32x4.splat (f32.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))))
+        (local.set $rk (f32x4.splat (f32.load (i32.add (local.get $r) (i32.shl (local.get $k) (i32.const 2))))))
+        (local.set $row (i32.mul (local.get $k) (local.get $stride)))
+        (local.set $j (i32.const 0))
+        (block $cols_done
+          (loop $cols
+            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $stride)))
+            (local.set $o (i32.add (local.get $row) (local.get $j)))
+            (local.set $wv (v128.load (i32.add (local.get $w) (local.get $o))))
+            (v128.store (i32.add (local.get $w) (local.get $o))
+              (f32x4.add
+                (f32x4.sub (local.get $wv) (f32x4.mul (local.get $xk) (v128.load (i32.add (local.get $e) (local.get $j)))))
+                (f32x4.mul
+                  (f32x4.min (local.get $one) (f32x4.mul (local.get $rk) (v128.load (i32.add (local.get $c) (local.get $j)))))
+                  (f32x4.sub (v128.load (i32.add (local.get $w0) (local.get $o))) (local.get $wv)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $cols)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $rows))))
 )

@@ -16,6 +16,7 @@ const simdAvailable = WebAssembly.validate(bytes);
 export class VectorMemory {
   private readonly memory?: WebAssembly.Memory;
   private readonly kernel?: (out: number, x: number, w: number, m: number, n: number) => void;
+  private readonly adaptKernel?: (w: number, w0: number, x: number, e: number, r: number, c: number, m: number, n: number) => void;
   private readonly scratch: Float32Array;
   private top = 0;
 
@@ -27,6 +28,7 @@ export class VectorMemory {
       const pages = Math.ceil((floats * 4) / 65536);
       this.memory.grow(Math.max(0, pages - this.memory.buffer.byteLength / 65536));
       this.kernel = instance.exports.addVecMat as VectorMemory['kernel'];
+      this.adaptKernel = instance.exports.adaptRows as VectorMemory['adaptKernel'];
     }
     this.scratch = this.alloc(scratchFloats);
   }
@@ -61,6 +63,26 @@ export class VectorMemory {
       if (xk === 0) continue;
       const base = k * n;
       for (let j = 0; j < n; j++) out[j] += xk * w[base + j];
+    }
+  }
+
+  /**
+   * Dynamic evaluation's step, for rows k < x.length of W [x.length, n]:
+   * W[k, j] += -x[k] e[j] + min(1, r[k] c[j]) (W0[k, j] - W[k, j]).
+   * Every array must come from alloc(); n a multiple of 4.
+   */
+  adaptRows(w: Float32Array, w0: Float32Array, x: Float32Array, e: Float32Array, r: Float32Array, c: Float32Array, n: number): void {
+    const m = x.length;
+    if (this.adaptKernel) {
+      this.adaptKernel(w.byteOffset, w0.byteOffset, x.byteOffset, e.byteOffset, r.byteOffset, c.byteOffset, m, n);
+      return;
+    }
+    for (let k = 0; k < m; k++) {
+      const base = k * n;
+      for (let j = 0; j < n; j++) {
+        const wj = w[base + j];
+        w[base + j] = wj - x[k] * e[j] + Math.min(1, r[k] * c[j]) * (w0[base + j] - wj);
+      }
     }
   }
 }

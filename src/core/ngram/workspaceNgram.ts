@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../atomicFile';
 import { Split } from '../batches';
+import { DynamicMixture, fitDynamicMixture } from '../dynamicEvaluation';
 import { InferenceModel } from '../inference';
 import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedProbabilities, fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../mixture';
 import { Vocabulary } from '../vocabulary';
@@ -36,6 +37,8 @@ export interface MixtureInfo {
    */
   gate?: Gate;
   online?: { ngram: number; mixture: number; gated: number };
+  /** Dynamic evaluation fitted on the same characters and the mixer fitted for it (see DynamicMixture); files from before it run the LSTM static. */
+  dynamicEvaluation?: DynamicMixture;
   order: number;
 }
 
@@ -71,6 +74,7 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     info.gate = fitGate(online.rows, pLstm, online.probs);
     const onlineWeight = fitMixtureWeight(pLstm, online.probs);
     info.online = { ngram: meanNats(online.probs), mixture: meanNats(mixProbabilities(pLstm, online.probs, onlineWeight)), gated: meanNats(gatedProbabilities(info.gate, online.rows, pLstm, online.probs)) };
+    info.dynamicEvaluation = fitDynamicMixture(lstm, fit, online);
   }
   // It has read the fitted characters already.
   ngram.learnSequence(split.val.subarray(fit.length));
