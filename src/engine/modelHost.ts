@@ -63,7 +63,7 @@ export class ModelHost implements Answerer {
 
   static load(dir: string, source: ModelInfo['source'], options?: HostOptions): ModelHost {
     const checkpoint = loadCheckpoint(dir);
-    const mixture = loadMixture(dir);
+    const mixture = loadMixture(dir, (why) => process.stderr.write(`[engine] ${dir}: its n-gram is not used (${why}); training the model again rebuilds it\n`));
     const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined, options);
     // The engine's stderr is the output log.
     process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);

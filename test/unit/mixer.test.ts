@@ -91,6 +91,14 @@ test('fitAndSaveMixture saves a gate that loads back; files from before gates an
   fs.writeFileSync(file, JSON.stringify({ ...info, gate: { version: GATE_VERSION + 1, weights: info.gate?.weights } }));
   assert.equal(loadMixture(dir)?.info.gate, undefined);
   assert.ok(fs.existsSync(path.join(dir, NGRAM_FILE)));
+
+  // An n-gram saved by an older CharLens is not read as if it were this one's: the LSTM answers alone, and the log says why.
+  const bytes = fs.readFileSync(path.join(dir, NGRAM_FILE));
+  bytes.writeUInt32LE(1, 4);
+  fs.writeFileSync(path.join(dir, NGRAM_FILE), bytes);
+  const heard: string[] = [];
+  assert.equal(loadMixture(dir, (why) => heard.push(why)), undefined);
+  assert.match(heard.join(), /suffix-array n-gram version 1; this CharLens reads version 2/);
 });
 
 test('scoring with gate inputs gives the n-gram scores, static and online', () => {

@@ -26,7 +26,7 @@ const MAX_FIT_CHARS = 100_000;
 export interface MixtureInfo {
   /** Weight of the LSTM in the mixture; 1 = the LSTM alone, 0 = the n-gram alone. */
   weightOfLstm: number;
-  /** Validation nats/char of each, on the first MAX_FIT_CHARS characters of the validation split. */
+  /** Validation nats/char of each, on the first MAX_FIT_CHARS characters of the validation split (the second half of them for the suffix-array n-gram, whose discounts the first half fits). */
   valNats: { lstm: number; ngram: number; mixture: number };
   /**
    * The learned mixer (see Gate in mixture.ts), fitted on the same
@@ -58,10 +58,14 @@ export function buildWorkspaceNgram(train: ArrayLike<number>, vocabSize: number,
  * also reads the validation and test text, as the editor will have.
  */
 export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
-  const fit = split.val.subarray(0, MAX_FIT_CHARS);
-  // Its discounts per match length are fitted on the first half, so the mixture weight is fitted on text they never saw.
-  if (ngram instanceof SuffixNgram) ngram.fitDiscounts(fit.subarray(0, fit.length >> 1));
-  const pLstm = scoreWithLstm(lstm, fit);
+  const fitted = split.val.subarray(0, MAX_FIT_CHARS);
+  // The suffix-array model's discounts are fitted on the first half read online (as the editor reads), so the mixture is fitted on the second half, text they never saw, after it.
+  let fit = fitted;
+  if (ngram instanceof SuffixNgram) {
+    fit = fitted.subarray(fitted.length >> 1);
+    ngram.fitDiscounts(fitted.subarray(0, fitted.length >> 1), { online: true });
+  }
+  const pLstm = scoreWithLstm(lstm, fitted).subarray(fitted.length - fit.length);
   const pNgram = ngram.score(fit);
   const weightOfLstm = fit.length > 0 ? fitMixtureWeight(pLstm, pNgram) : 1;
   const info: MixtureInfo = {
@@ -77,26 +81,28 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     info.dynamicEvaluation = fitDynamicMixture(lstm, fit, online);
   }
   // It has read the fitted characters already.
-  ngram.learnSequence(split.val.subarray(fit.length));
+  ngram.learnSequence(split.val.subarray(fitted.length));
   ngram.learnSequence(split.test);
   ngram.save(path.join(dir, NGRAM_FILE));
   writeFileAtomic(path.join(dir, MIXTURE_FILE), JSON.stringify(info, null, 2));
   return info;
 }
 
-/** The n-gram and mixture saved beside a checkpoint, if both are there and readable. */
-export function loadMixture(dir: string): { ngram: Ngram; info: MixtureInfo } | undefined {
+/** The n-gram and mixture saved beside a checkpoint, if both are there and readable; `unreadable` hears why not when they are there. */
+export function loadMixture(dir: string, unreadable?: (why: string) => void): { ngram: Ngram; info: MixtureInfo } | undefined {
   const ngramFile = path.join(dir, NGRAM_FILE);
   const mixtureFile = path.join(dir, MIXTURE_FILE);
   if (!fs.existsSync(ngramFile) || !fs.existsSync(mixtureFile)) return undefined;
   try {
     const info = JSON.parse(fs.readFileSync(mixtureFile, 'utf8')) as MixtureInfo;
-    if (!(info.weightOfLstm >= 0 && info.weightOfLstm <= 1)) return undefined;
+    if (!(info.weightOfLstm >= 0 && info.weightOfLstm <= 1)) throw new Error(`${MIXTURE_FILE} has no LSTM weight between 0 and 1`);
     // A gate of another version (or damaged) leaves the global weight, as in files from before gates.
     const gate = checkGate(info.gate);
     return { ngram: loadNgram(ngramFile), info: { ...info, gate } };
-  } catch {
-    return undefined; // a damaged n-gram only costs the mixture: the LSTM answers alone
+  } catch (err) {
+    // A damaged n-gram, or one from another version of CharLens, only costs the mixture: the LSTM answers alone.
+    unreadable?.((err as Error).message);
+    return undefined;
   }
 }
 
