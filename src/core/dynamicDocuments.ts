@@ -28,7 +28,7 @@ export const CHECKPOINT_CHARS = 1024;
 const MAX_CHECKPOINTS = 32;
 const MAX_DOCUMENTS = 8;
 /** Where a new reading starts: this many characters before the cursor (about 0.1 s of reading for the shipped model). */
-export const WINDOW = 2048;
+const WINDOW = 2048;
 /** At most this many characters are read for one request (about 0.4 s); more starts over. */
 const MAX_READ = 4 * WINDOW;
 
