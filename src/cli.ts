@@ -44,7 +44,7 @@ const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: Ret
   eval: { values: ['include', 'exclude', 'train', 'val', 'order'], flags: [], run: evalCommand },
   ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },
   explore: { values: ['include', 'exclude', 'chars', 'top'], flags: [], run: exploreCommand },
-  bench: { values: ['backend', 'steps', 'model', 'order', 'cursors', 'seed'], flags: ['while-training'], run: benchCommand },
+  bench: { values: ['backend', 'steps', 'model', 'order', 'cursors', 'seed', 'json'], flags: ['while-training'], run: benchCommand },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { splitIds } from '../core/batches';
+import { writeFileAtomic } from '../core/atomicFile';
 import { Checkpoint, loadCheckpoint } from '../core/checkpoint';
 import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../core/completionAccuracy';
 import { InferenceModel, LstmState } from '../core/inference';
@@ -25,6 +26,15 @@ type Mode = 'static' | 'online';
 const PREDICTORS = ['LSTM', 'n-gram', 'mixture', 'mixer', 'LSTM dyn', 'mixer dyn'] as const;
 type PredictorName = (typeof PREDICTORS)[number];
 const ONLINE_ONLY: readonly PredictorName[] = ['LSTM dyn', 'mixer dyn'];
+/** What --json calls each predictor (the README's tables, scripts/quality-tables.mjs). */
+const LABELS: Record<PredictorName, string> = {
+  LSTM: 'LSTM',
+  'n-gram': 'n-gram',
+  mixture: 'mixture (one weight)',
+  mixer: 'learned mixer',
+  'LSTM dyn': 'LSTM, dynamic evaluation',
+  'mixer dyn': 'learned mixer, dynamic evaluation',
+};
 
 /** One mode's figures per predictor. */
 interface ModeResult {
@@ -50,7 +60,8 @@ interface ModeResult {
  * use the ones fitted on the other half. A last line gives full-network
  * dynamic evaluation's nats/char, for what adapting the output layer alone
  * leaves. The same path for <train> and <test> means the
- * trainer's split: the held-out last 5% is the test text.
+ * trainer's split: the held-out last 5% is the test text. `--json <file>`
+ * also writes the figures there, for scripts/quality-tables.mjs.
  */
 export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   const [, trainSource, testSource] = args.positional;
@@ -70,7 +81,8 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   let ngram: CharNgram = buildWorkspaceNgram(trainIds, vocabulary.size, order);
   const buildSeconds = (performance.now() - built) / 1000;
   const snapshot = ngram.toBuffer();
-  note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngram.bytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
+  const ngramBytes = ngram.bytes;
+  note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngramBytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
 
   const { probs: pLstm, states } = scoreLstm(lstm, ids, cursors);
   const half = Math.floor(ids.length / 2);
@@ -160,6 +172,23 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
       `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
   );
   log(`${msPerCompletion.toFixed(2)} ms per completion (mean over predictors and modes).`);
+  const json = stringOption(args, 'json');
+  if (json) {
+    const figures = (mode: Mode, name: PredictorName) => {
+      const tally = results[mode].accuracy[name];
+      const nats = results[mode].nats[name];
+      return tally && nats !== undefined ? { exact: tally.exactRate, chars: tally.meanCorrectChars, nats } : null;
+    };
+    const predictors = PREDICTORS.map((name) => ({
+      name,
+      label: name === 'n-gram' ? ngram.label : LABELS[name],
+      static: figures('static', name),
+      // The LSTM's weights are fixed: online it scores as it does static.
+      online: name === 'LSTM' ? null : figures('online', name),
+    }));
+    const ngramFigures = { trainChars: trainIds.length, memoryBytes: ngramBytes, diskBytes: snapshot.length, buildSeconds };
+    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, ngram: ngramFigures, fullNetworkNats: fullNetwork.nats, predictors }, null, 2));
+  }
 }
 
 /** The training and test ids; one source for both is split as the trainer splits it (the held-out end is the test text). */

@@ -229,7 +229,7 @@ export class NgramModel {
     return Buffer.from(words.buffer, words.byteOffset, words.byteLength);
   }
 
-  static fromBuffer(bytes: Uint8Array, options: Pick<NgramOptions, 'continuationRoot'> = {}): NgramModel {
+  static fromBuffer(bytes: Uint8Array): NgramModel {
     // Copy if unaligned: a Uint32Array view needs a multiple-of-4 offset.
     const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
     const words = new Uint32Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.byteLength / 4));
@@ -238,7 +238,7 @@ export class NgramModel {
     const [order, vocabSize, entries] = [words[2], words[3], words[4]];
     const cocWords = (order + 1) * 5;
     if (aligned.byteLength !== (HEADER_WORDS + cocWords + entries * RECORD_WORDS) * 4) throw new Error('CharLens n-gram model is truncated or corrupt');
-    const model = new NgramModel({ order, vocabSize, ...options }, new CountTable(entries));
+    const model = new NgramModel({ order, vocabSize }, new CountTable(entries));
     model.countOfCounts.set(words.subarray(HEADER_WORDS, HEADER_WORDS + cocWords));
     const records = words.subarray(HEADER_WORDS + cocWords);
     for (let o = 0; o < records.length; o += RECORD_WORDS) model.table.insertRecord(records, o);

@@ -56,7 +56,7 @@ export function discountIndex(depth: number, c: number): number {
 }
 
 const FILE_MAGIC = 0x41534c43; // 'CLSA' little-endian
-/** 2: continuation counts at every length, the table under it one order longer. */
+/** 2: continuation counts at every length; the short-context table is counted again on load, not saved. */
 const FILE_VERSION = 2;
 const HEADER_WORDS = 4;
 
@@ -209,7 +209,7 @@ export class SuffixNgram {
       if (!(ids[i] >= 0 && ids[i] < options.vocabSize)) throw new Error(`Symbol ${ids[i]} is outside the n-gram vocabulary 0..${options.vocabSize - 1}`);
       text[i] = ids[i];
     }
-    const base = NgramModel.build(ids, { order: BASE_ORDER + 1, vocabSize: options.vocabSize, continuationRoot: true });
+    const base = shortContextTable(ids, options.vocabSize);
     return new SuffixNgram(options.vocabSize, text, sortReversed(text, ids.length, options.vocabSize), options.discounts ?? DEFAULT_DISCOUNTS, base);
   }
 
@@ -224,22 +224,37 @@ export class SuffixNgram {
     return this.text.byteLength + this.sa.byteLength + this.recent.bytes + this.base.bytes;
   }
 
-  /** Reads `ids` after the text it knows, online. */
+  /** Reads `ids` after the text it knows, online, as the continuation of that text. */
   learnSequence(ids: ArrayLike<number>): void {
-    this.base.learnSequence(ids);
+    const { text, from } = this.continued(ids);
+    this.base.score(text, { online: true, from });
     for (let i = 0; i < ids.length; i++) this.learnSymbol(ids[i]);
   }
 
-  /** P(ids[i] | ids[0..i)) for i >= from; online, each symbol is read right after it is scored. */
+  /**
+   * P(ids[i] | ids[0..i)) for i >= from. Online, each symbol is read right
+   * after it is scored, and ids[from..] continue the text the model has
+   * read (which, read in order, ends with the context ids[0..from) given),
+   * as they will once it is saved.
+   */
   score(ids: ArrayLike<number>, options: { online?: boolean; from?: number } = {}): Float32Array {
-    const from = options.from ?? 0;
+    const { text, from } = options.online ? this.continued(Array.prototype.slice.call(ids, options.from ?? 0)) : { text: ids, from: options.from ?? 0 };
     // The table reads (online) exactly what this model reads, so it can score the whole text first.
-    const out = this.base.score(ids, options);
-    for (let i = from; i < ids.length; i++) {
-      out[i - from] = this.interpolate(ids, i, ids[i], out[i - from]);
-      if (options.online) this.learnSymbol(ids[i]);
+    const out = this.base.score(text, { online: options.online, from });
+    for (let i = from; i < text.length; i++) {
+      out[i - from] = this.interpolate(text, i, text[i], out[i - from]);
+      if (options.online) this.learnSymbol(text[i]);
     }
     return out;
+  }
+
+  /** `ids` after the end of the text read so far (its longest context): the text to read, and where `ids` start in it. */
+  private continued(ids: ArrayLike<number>): { text: Int32Array; from: number } {
+    const from = Math.min(this.length, MAX_MATCH);
+    const text = new Int32Array(from + ids.length);
+    text.set(this.text.subarray(this.length - from, this.length));
+    for (let i = 0; i < ids.length; i++) text[from + i] = ids[i];
+    return { text, from };
   }
 
   /** P(symbol | context), `side` text searched too. */
@@ -305,13 +320,17 @@ export class SuffixNgram {
     return { before, after: best };
   }
 
-  /** The suffix array, text and discounts; text read online is sorted in first. */
+  /**
+   * The suffix array, text and discounts; text read online is sorted in
+   * first. Not the short-context table: counting it again from the text on
+   * load takes a fraction of a second per megabyte, and on disk it would
+   * take more than the text and the array together on a small corpus.
+   */
   toBuffer(): Buffer {
     this.compact();
     const n = this.length;
     const textBytes = Math.ceil((n * 2) / 4) * 4;
-    const base = this.base.toBuffer();
-    const out = Buffer.alloc(HEADER_WORDS * 4 + DISCOUNT_COUNT * 8 + textBytes + n * 4 + base.length);
+    const out = Buffer.alloc(HEADER_WORDS * 4 + DISCOUNT_COUNT * 8 + textBytes + n * 4);
     const words = new Uint32Array(out.buffer, out.byteOffset, HEADER_WORDS);
     words.set([FILE_MAGIC, FILE_VERSION, this.vocabSize, n]);
     let at = HEADER_WORDS * 4;
@@ -320,7 +339,6 @@ export class SuffixNgram {
     out.set(new Uint8Array(this.text.buffer, 0, n * 2), at);
     at += textBytes;
     out.set(new Uint8Array(this.sa.buffer, this.sa.byteOffset, n * 4), at);
-    out.set(base, at + n * 4);
     return out;
   }
 
@@ -337,7 +355,7 @@ export class SuffixNgram {
     const n = view.getUint32(12, true);
     const textBytes = Math.ceil((n * 2) / 4) * 4;
     let at = HEADER_WORDS * 4;
-    if (bytes.byteLength < at + DISCOUNT_COUNT * 8 + textBytes + n * 4) throw new Error('CharLens suffix-array n-gram is truncated or corrupt');
+    if (bytes.byteLength !== at + DISCOUNT_COUNT * 8 + textBytes + n * 4) throw new Error('CharLens suffix-array n-gram is truncated or corrupt');
     // Copies: the typed arrays need aligned offsets, and the text grows as the model reads.
     const copy = (from: number, to: number) => new Uint8Array(bytes.subarray(from, to)).buffer;
     const discounts = new Float64Array(copy(at, at + DISCOUNT_COUNT * 8));
@@ -347,9 +365,7 @@ export class SuffixNgram {
     at += textBytes;
     const sa = new Int32Array(copy(at, at + n * 4));
     for (let i = 0; i < n; i++) if (!(text[i] < vocabSize) || !(sa[i] >= 0 && sa[i] < n)) throw new Error('CharLens suffix-array n-gram is corrupt');
-    const base = NgramModel.fromBuffer(bytes.subarray(at + n * 4), { continuationRoot: true });
-    if (base.vocabSize !== vocabSize) throw new Error('CharLens suffix-array n-gram is corrupt');
-    return new SuffixNgram(vocabSize, text, sa, discounts, base);
+    return new SuffixNgram(vocabSize, text, sa, discounts, shortContextTable(text.subarray(0, n), vocabSize));
   }
 
   save(file: string): void {
@@ -582,13 +598,14 @@ export class SuffixNgram {
   /** Per held-out position, what the target's probability needs from each node, for fitDiscounts. */
   private pathStatistics(ids: ArrayLike<number>, online: boolean): { nats: (discounts: Float64Array) => number } {
     const rows: number[] = []; // per position: level count, then per level band, c, total, n1, n2, n3, repeat
-    const roots = this.base.score(ids, { online });
-    for (let i = 0; i < ids.length; i++) {
-      if (online && i > 0) this.learnSymbol(ids[i - 1]);
-      this.query(ids, i);
+    const { text, from } = online ? this.continued(ids) : { text: ids, from: 0 };
+    const roots = this.base.score(text, { online, from });
+    for (let i = from; i < text.length; i++) {
+      this.query(text, i);
       const { path } = this;
       rows.push(path.count);
-      for (let k = 0; k < path.count; k++) rows.push(BAND_OF[Math.min(path.depth[k], MAX_MATCH)] * 3, path.countOf(k, ids[i]), path.total[k], path.n1[k], path.n2[k], path.n3[k], path.repeat[k]);
+      for (let k = 0; k < path.count; k++) rows.push(BAND_OF[Math.min(path.depth[k], MAX_MATCH)] * 3, path.countOf(k, text[i]), path.total[k], path.n1[k], path.n2[k], path.n3[k], path.repeat[k]);
+      if (online) this.learnSymbol(text[i]);
     }
     return {
       nats: (d) => {
@@ -617,6 +634,11 @@ function interpolated(p: number, own: number, share: number, times: number): num
   if (times === 1) return own + share * p;
   const kept = share ** times;
   return kept * p + (share < 1 - 1e-12 ? (own * (1 - kept)) / (1 - share) : own * times);
+}
+
+/** The Kneser-Ney table of contexts shorter than BASE_ORDER, counted one order higher so that its top order has continuation counts. */
+function shortContextTable(ids: ArrayLike<number>, vocabSize: number): NgramModel {
+  return NgramModel.build(ids, { order: BASE_ORDER + 1, vocabSize, continuationRoot: true });
 }
 
 /** The suffix array of text[0..n) read backwards. */

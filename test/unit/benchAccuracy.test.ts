@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { benchAccuracy } from '../../src/cli/benchAccuracy';
+import { saveCheckpoint } from '../../src/core/checkpoint';
+import { initialWeights } from '../../src/core/lstmInit';
+import { Random } from '../../src/core/random';
+import { Vocabulary } from '../../src/core/vocabulary';
+import { structuredText, tempDir } from './helpers';
+
+test('bench accuracy --json writes every predictor, static and online, for the README tables', async (t) => {
+  const dir = tempDir(t);
+  const train = structuredText(400, 1);
+  const testText = structuredText(80, 2);
+  const vocabulary = Vocabulary.fromText(train + testText);
+  const config = { vocabSize: vocabulary.size, embeddingSize: 8, hiddenSize: 16, layers: 1, dropout: 0 };
+  const model = path.join(dir, 'model');
+  saveCheckpoint(model, config, vocabulary, initialWeights(config, new Random(3)));
+  fs.writeFileSync(path.join(dir, 'train.c'), train);
+  fs.writeFileSync(path.join(dir, 'test.c'), testText);
+  const json = path.join(dir, 'accuracy.json');
+  const options = new Map([['model', [model]], ['cursors', ['40']], ['json', [json]]]);
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  try {
+    await benchAccuracy({ positional: ['accuracy', path.join(dir, 'train.c'), path.join(dir, 'test.c')], options });
+  } finally {
+    process.stdout.write = write;
+  }
+  const result = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.equal(result.cursors, 40);
+  assert.equal(result.testChars, Array.from(testText).length);
+  assert.ok(result.ngram.diskBytes > 0 && result.ngram.trainChars === Array.from(train).length);
+  const by = Object.fromEntries(result.predictors.map((p: { name: string }) => [p.name, p]));
+  assert.deepEqual(Object.keys(by), ['LSTM', 'n-gram', 'mixture', 'mixer', 'LSTM dyn', 'mixer dyn']);
+  // The LSTM's weights are fixed (no online row); dynamic evaluation only adapts online (no static row).
+  assert.equal(by.LSTM.online, null);
+  assert.equal(by['LSTM dyn'].static, null);
+  for (const p of result.predictors) for (const f of [p.static, p.online].filter(Boolean)) assert.ok(f.exact >= 0 && f.exact <= 1 && f.chars >= 0 && f.nats > 0, JSON.stringify(p));
+  // Reading the test text helps the n-gram; an untrained LSTM adapting to it beats itself static.
+  assert.ok(by['n-gram'].online.nats < by['n-gram'].static.nats);
+  assert.ok(by['LSTM dyn'].online.nats < by.LSTM.static.nats);
+  assert.ok(result.fullNetworkNats > 0);
+});
