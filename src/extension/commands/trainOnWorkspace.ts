@@ -60,14 +60,15 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
       charlens.notify.error((err as Error).message);
       return { error: (err as Error).message };
     }
-    await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
+    const kb = Math.round(started.report.bytes / 1024);
+    // At once, before anything is awaited: steps are arriving, and a Stop from now on must show.
+    // The plan (model, backend, budget, epochs) is known before the first step: the title says it.
+    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model}`, end.finished);
     if (settings.showDashboard) DashboardPanel.show(charlens.extension.extensionUri, charlens.history, true);
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
-    const kb = Math.round(started.report.bytes / 1024);
-    // The plan (model, backend, budget, epochs) is known before the first step: the title says it.
-    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model}`, end.finished);
+    await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
