@@ -164,7 +164,7 @@ export class SuffixNgram {
   private readonly rangeHi = new Int32Array(MAX_MATCH + 1);
   private readonly dense: Float64Array;
   private readonly touched: number[] = [];
-  // Scratch of a range's pass: each follower's count, and the group (character before the context) that last counted it.
+  // Scratch of a range's pass: each follower's count, and the stamp of the run (of one character before the context) that last counted it.
   private readonly pairCount: Float64Array;
   private readonly groupOf: Float64Array;
   private readonly onlineLength: number[] = [];
@@ -445,11 +445,15 @@ export class SuffixNgram {
       let last = d;
       while (last < deepest && sameAsNext(last)) last++;
       if (d <= longestSorted) {
-        const { symbols, counts } = this.continuationCounts(rangeLo[d], rangeHi[d], d);
-        for (let i = 0; i < symbols.length; i++) {
-          touched.push(symbols[i]);
-          dense[symbols[i]] = counts[i];
-        }
+        const lo = rangeLo[d];
+        const hi = rangeHi[d];
+        if (hi - lo > BIG_RANGE) {
+          const { symbols, counts } = this.continuationCounts(lo, hi, d);
+          for (let i = 0; i < symbols.length; i++) {
+            touched.push(symbols[i]);
+            dense[symbols[i]] = counts[i];
+          }
+        } else this.addPairs(lo, hi, d, dense, touched);
       }
       this.addOnlinePairs(d, longestSorted);
       path.push(last, last - d + 1, dense, touched);
@@ -577,22 +581,34 @@ export class SuffixNgram {
   }
 
   private countPairs(lo: number, hi: number, d: number): SparseCounts {
-    const { sa, text, nBase, pairCount: dense, groupOf } = this;
+    const { pairCount } = this;
     const touched: number[] = [];
+    this.addPairs(lo, hi, d, pairCount, touched);
+    const counts = { symbols: Int32Array.from(touched), counts: Int32Array.from(touched, (w) => pairCount[w]) };
+    for (const w of touched) pairCount[w] = 0;
+    return counts;
+  }
+
+  /** Adds N1+(. context w) of sa[lo..hi) to `counts`, each run of one character before the context counting a follower once (a fresh stamp per run). */
+  private addPairs(lo: number, hi: number, d: number, counts: Float64Array, touched: number[]): void {
+    const { sa, text, nBase, groupOf } = this;
+    let before = -2;
+    let group = 0;
     for (let i = lo; i < hi; i++) {
       const p = sa[i];
       // The occurrence at the very end is followed by online text, which RecentIndex counts.
       if (p === 0) continue;
       const w = text[nBase - p];
-      const group = this.keyAt(i, d) + 2;
+      const key = this.keyAt(i, d);
+      if (key !== before) {
+        before = key;
+        group = ++this.stamp;
+      }
       if (groupOf[w] === group) continue;
       groupOf[w] = group;
-      if (dense[w] === 0) touched.push(w);
-      dense[w]++;
+      if (counts[w] === 0) touched.push(w);
+      counts[w]++;
     }
-    const counts = { symbols: Int32Array.from(touched), counts: Int32Array.from(touched, (w) => dense[w]) };
-    for (const w of touched) dense[w] = groupOf[w] = 0;
-    return counts;
   }
 
   /** Per held-out position, what the target's probability needs from each node, for fitDiscounts. */
