@@ -68,6 +68,13 @@ function serve0<R>(type: RequestType0<R, void>, handler: () => R): void {
   });
 }
 
+/** The result with how long the work took, for the UI's timings. */
+async function timed<R extends object>(work: () => R | Promise<R>): Promise<R & { ms: number }> {
+  const t0 = performance.now();
+  const result = await work();
+  return { ...result, ms: performance.now() - t0 };
+}
+
 function loaded(): ModelHost {
   if (!host) throw new UserError('No model is loaded: train one or load one first.');
   return host;
@@ -147,11 +154,7 @@ serve(rpc.Predict, (p) => {
   return { guesses: topGuesses(model.predictorAt(p.documentId, p.prefix).probabilities(), model.vocabulary, p.topK), model: model.source, answering: model.answering };
 });
 
-serve(rpc.Trace, (p) => {
-  const t0 = performance.now();
-  const result = training.instant ? traceWhileTraining(p, training.instant) : loaded().trace(p);
-  return { ...result, ms: performance.now() - t0 };
-});
+serve(rpc.Trace, (p) => timed(() => (training.instant ? traceWhileTraining(p, training.instant) : loaded().trace(p))));
 
 serve(rpc.Inspect, (p) => loaded().inspect(p));
 
@@ -165,34 +168,15 @@ serve(rpc.ExploreNeurons, async (p) => {
   return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache, chars: ranking.chars, ms: performance.now() - t0 };
 });
 
-serve(rpc.CellsForSelection, (p) => {
-  const t0 = performance.now();
-  return { ...loaded().cellsForSelection(p), ms: performance.now() - t0 };
-});
+serve(rpc.CellsForSelection, (p) => timed(() => loaded().cellsForSelection(p)));
 
-serve(rpc.FindSimilar, async (p) => {
-  const t0 = performance.now();
-  const result = await loaded().findSimilar(p, exploreProgress);
-  return { ...result, ms: performance.now() - t0 };
-});
+serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(p, exploreProgress)));
 
-serve(rpc.CellFiring, async (p) => {
-  const t0 = performance.now();
-  const result = await loaded().cellFiring(p, exploreProgress);
-  return { ...result, ms: performance.now() - t0 };
-});
+serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(p, exploreProgress)));
 
-serve(rpc.ClampEffect, async (p) => {
-  const t0 = performance.now();
-  const result = await loaded().clampEffect(p, exploreProgress);
-  return { ...result, ms: performance.now() - t0 };
-});
+serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(p, exploreProgress)));
 
-serve(rpc.ModelReport, async (p) => {
-  const t0 = performance.now();
-  const result = await loaded().modelReport(p);
-  return { ...result, ms: performance.now() - t0 };
-});
+serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(p)));
 
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
   const { documentId } = rpc.forgetDocumentParams.check(raw, rpc.ForgetDocument.method);

@@ -171,6 +171,9 @@ export class SuffixNgram {
   private readonly leftPairs: number[] = [];
   // Stamps (a query's, a level's) marking without clearing: match lengths that end online, followers seen online and in the suffix array.
   private stamp = 0;
+  private queryStamp = 0;
+  /** The text the online matches being filed are in (the model's own, or the side text). */
+  private matchedText: ArrayLike<number> = [];
   private readonly endsAt = new Float64Array(MAX_MATCH + 2);
   private readonly followerStamp: Float64Array;
   private readonly sortedStamp: Float64Array;
@@ -233,7 +236,7 @@ export class SuffixNgram {
    * as they will once it is saved.
    */
   score(ids: ArrayLike<number>, options: { online?: boolean; from?: number } = {}): Float32Array {
-    const { text, from } = options.online ? this.continued(Array.prototype.slice.call(ids, options.from ?? 0)) : { text: ids, from: options.from ?? 0 };
+    const { text, from } = options.online ? this.continued(ids, options.from) : { text: ids, from: options.from ?? 0 };
     // The table reads (online) exactly what this model reads, so it can score the whole text first.
     const out = this.base.score(text, { online: options.online, from });
     for (let i = from; i < text.length; i++) {
@@ -243,12 +246,12 @@ export class SuffixNgram {
     return out;
   }
 
-  /** `ids` after the end of the text read so far (its longest context): the text to read, and where `ids` start in it. */
-  private continued(ids: ArrayLike<number>): { text: Int32Array; from: number } {
+  /** ids[skip..] after the end of the text read so far (its longest context): the text to read, and where they start in it. */
+  private continued(ids: ArrayLike<number>, skip = 0): { text: Int32Array; from: number } {
     const from = Math.min(this.length, MAX_MATCH);
-    const text = new Int32Array(from + ids.length);
+    const text = new Int32Array(from + ids.length - skip);
     text.set(this.text.subarray(this.length - from, this.length));
-    for (let i = 0; i < ids.length; i++) text[from + i] = ids[i];
+    for (let i = skip; i < ids.length; i++) text[from + i - skip] = ids[i];
     return { text, from };
   }
 
@@ -413,18 +416,16 @@ export class SuffixNgram {
     const longestSorted = this.findRanges(context, end);
     const { onlineLength, onlineNext, onlineText, onlineAt, rangeLo, rangeHi } = this;
     onlineLength.length = onlineNext.length = onlineText.length = onlineAt.length = 0;
-    const stamp = ++this.stamp;
+    this.queryStamp = ++this.stamp;
+    this.matchedText = this.text;
+    this.recent.matches(this.text, context, end, MAX_MATCH, this.visitMatch);
+    if (side) {
+      this.matchedText = side.ids;
+      side.index.matches(side.ids, context, end, MAX_MATCH, this.visitMatch);
+    }
+    const stamp = this.queryStamp;
     let longest = longestSorted;
-    const visit = (text: ArrayLike<number>) => (length: number, j: number) => {
-      onlineLength.push(length);
-      onlineNext.push(text[j]);
-      onlineText.push(text);
-      onlineAt.push(j);
-      this.endsAt[length] = stamp;
-      longest = Math.max(longest, length);
-    };
-    this.recent.matches(this.text, context, end, MAX_MATCH, visit(this.text));
-    if (side) side.index.matches(side.ids, context, end, MAX_MATCH, visit(side.ids));
+    for (const length of onlineLength) longest = Math.max(longest, length);
     const { dense, touched, path, endsAt } = this;
     // Lengths d and d + 1 count the same when no online match ends at either, and the suffix array's occurrences are one run of the
     // same character before (so each follower counts once) at both, or it has none; and the same discounts apply.
@@ -455,6 +456,15 @@ export class SuffixNgram {
       d = last + 1;
     }
   }
+
+  /** Files an online match of `matchedText` (ending before position j) for the query under way: made once, not per query. */
+  private readonly visitMatch = (length: number, j: number): void => {
+    this.onlineLength.push(length);
+    this.onlineNext.push(this.matchedText[j]);
+    this.onlineText.push(this.matchedText);
+    this.onlineAt.push(j);
+    this.endsAt[length] = this.queryStamp;
+  };
 
   /**
    * Adds to `dense` the pairs the online occurrences of the length-d
