@@ -4,15 +4,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
-import { splitIds } from '../core/batches';
-import { loadCheckpoint, saveCheckpoint } from '../core/checkpoint';
-import { readCorpus } from '../core/corpus';
-import { InferenceModel } from '../core/inference';
-import { initialWeights } from '../core/lstmInit';
-import { buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
+import { splitIds } from '../core/text/batches';
+import { loadCheckpoint, saveCheckpoint } from '../core/model/checkpoint';
+import { readCorpus } from '../core/text/corpus';
+import { InferenceModel } from '../core/model/inference';
+import { initialWeights } from '../core/model/lstmInit';
+import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
+import { fitAndSaveMixture } from '../core/predict/workspaceMixture';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
 import { Random } from '../core/random';
-import { Vocabulary } from '../core/vocabulary';
+import { Vocabulary } from '../core/text/vocabulary';
 import * as rpc from '../engine/protocol';
 
 /**

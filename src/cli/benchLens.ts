@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EXPLORER_FILE, EXPLORER_STATES_FILE } from '../core/explorer/explorerCache';
-import { lineSurprisal } from '../core/lineSurprisal';
+import { lineSurprisal } from '../core/predict/lineSurprisal';
 import * as rpc from '../engine/protocol';
 import { cFile, startEngine } from './benchEngine';
 

@@ -1,10 +1,10 @@
 import * as path from 'path';
-import { loadCheckpoint } from '../core/checkpoint';
-import { DocumentTrace, Neuron } from '../core/documentTrace';
-import { InferenceModel } from '../core/inference';
+import { loadCheckpoint } from '../core/model/checkpoint';
+import { DocumentTrace, Neuron } from '../core/predict/documentTrace';
+import { InferenceModel } from '../core/model/inference';
 import { Random } from '../core/random';
-import { feed } from '../core/sampling';
-import { Vocabulary } from '../core/vocabulary';
+import { feed } from '../core/predict/sampling';
+import { Vocabulary } from '../core/text/vocabulary';
 import * as rpc from '../engine/protocol';
 import { cFile, percentile, startEngine } from './benchEngine';
 

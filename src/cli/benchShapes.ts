@@ -1,5 +1,5 @@
-import { initialWeights } from '../core/lstmInit';
-import { ModelConfig } from '../core/modelConfig';
+import { initialWeights } from '../core/model/lstmInit';
+import { ModelConfig } from '../core/model/modelConfig';
 import { Random } from '../core/random';
 import { TrainerSpec } from '../core/train/trainer';
 

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { selectBackend } from '../core/backend';
-import { stepMultiplyAdds } from '../core/modelConfig';
+import { stepMultiplyAdds } from '../core/model/modelConfig';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Trainer, TrainerSpec } from '../core/train/trainer';
 import { INIT_ZERO, compileKernels, instantiateKernels } from '../core/train/wasm/kernelModules';

@@ -1,8 +1,8 @@
-import { loadCheckpoint } from '../core/checkpoint';
-import { formatCorpusReport, streamCorpusFile } from '../core/corpus';
-import { bitsPerChar } from '../core/evaluate';
-import { InferenceModel, LstmState } from '../core/inference';
-import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../core/mixture';
+import { loadCheckpoint } from '../core/model/checkpoint';
+import { formatCorpusReport, streamCorpusFile } from '../core/text/corpus';
+import { bitsPerChar } from '../core/predict/lossUnits';
+import { InferenceModel, LstmState } from '../core/model/inference';
+import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../core/predict/mixture';
 import { DEFAULT_NGRAM_ORDER, NgramModel } from '../core/ngram/kneserNey';
 import { ParsedArgs, UsageError, stringOption } from './args';
 import { fmt, log, natsAndBits, note, parseOrders, readIds } from './ngramReport';

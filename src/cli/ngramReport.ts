@@ -1,8 +1,8 @@
-import { formatCorpusReport } from '../core/corpus';
-import { bitsPerChar } from '../core/evaluate';
-import { meanNats } from '../core/mixture';
+import { formatCorpusReport } from '../core/text/corpus';
+import { bitsPerChar } from '../core/predict/lossUnits';
+import { meanNats } from '../core/predict/mixture';
 import { MAX_NGRAM_ORDER, NgramModel } from '../core/ngram/kneserNey';
-import { Vocabulary } from '../core/vocabulary';
+import { Vocabulary } from '../core/text/vocabulary';
 import { ParsedArgs, UsageError, listOption } from './args';
 import { readTextSource } from './readText';
 

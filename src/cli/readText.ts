@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Corpus, CorpusError, CorpusOptions, CorpusReport, scanCorpus } from '../core/corpus';
-import { fileErrorReason } from '../core/fileErrors';
+import { Corpus, CorpusError, CorpusOptions, CorpusReport, scanCorpus } from '../core/text/corpus';
+import { fileErrorReason } from '../core/userError';
 import { ParsedArgs, listOption } from './args';
 
 /**

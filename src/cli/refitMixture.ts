@@ -1,8 +1,9 @@
-import { splitIds } from '../core/batches';
-import { loadCheckpoint } from '../core/checkpoint';
-import { readCorpus } from '../core/corpus';
-import { InferenceModel } from '../core/inference';
-import { buildWorkspaceNgram, fitAndSaveMixture } from '../core/ngram/workspaceNgram';
+import { splitIds } from '../core/text/batches';
+import { loadCheckpoint } from '../core/model/checkpoint';
+import { readCorpus } from '../core/text/corpus';
+import { InferenceModel } from '../core/model/inference';
+import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
+import { fitAndSaveMixture } from '../core/predict/workspaceMixture';
 import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
 
 /**

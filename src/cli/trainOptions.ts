@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureWritableFolder } from '../core/atomicFile';
-import { MODEL_FILE } from '../core/checkpoint';
+import { MODEL_FILE } from '../core/model/checkpoint';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab, validateTrainOptions } from '../core/train/options';
 import { resumeDir } from '../core/train/loop';
 import { ParsedArgs, UsageError, flag, numberOption, stringOption } from './args';

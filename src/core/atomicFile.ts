@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileErrorReason } from './fileErrors';
-import { UserError } from './userError';
+import { UserError, fileErrorReason } from './userError';
 
 /** `.<name>.<pid>.<ms>.tmp`: the writer's pid and start time tell a stale temp file from one being written. */
 const tempName = (name: string): string => `.${name}.${process.pid}.${Date.now()}.tmp`;

@@ -1,5 +1,5 @@
-import type { Stepper } from '../core/predictor';
-import type { Vocabulary } from '../core/vocabulary';
+import type { Stepper } from '../core/predict/predictor';
+import type { Vocabulary } from '../core/text/vocabulary';
 import type { ModelInfo } from './protocol';
 
 /**

@@ -1,8 +1,8 @@
 import { CharNgram } from '../core/ngram/charNgram';
 import { DocumentNgrams } from '../core/ngram/documentNgram';
-import { ngramProbabilities } from '../core/ngram/workspaceNgram';
-import { Stepper, ngramStepper } from '../core/predictor';
-import { Vocabulary } from '../core/vocabulary';
+import { ngramProbabilities } from '../core/predict/workspaceMixture';
+import { Stepper, ngramStepper } from '../core/predict/predictor';
+import { Vocabulary } from '../core/text/vocabulary';
 import { Answerer } from './answerer';
 
 /**

@@ -5,9 +5,9 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { BACKENDS, type BackendRequest } from '../core/backendNames';
-import type { CorpusReport } from '../core/corpus';
-import type { Neuron } from '../core/documentTrace';
-import type { Guess } from '../core/modelLens';
+import type { CorpusReport } from '../core/text/corpus';
+import type { Neuron } from '../core/predict/documentTrace';
+import type { Guess } from '../core/predict/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { CellSnippet } from '../core/explorer/cellSnippets';
 import type { ClampEffect as ClampMeasures, MeasuredText } from '../core/explorer/clampEffect';
@@ -308,7 +308,7 @@ const MAX_TRACE_RANGE = 100_000;
 const MAX_DETAIL_RANGE = 5_000;
 /** The `charlens.completion.maxChars` setting's maximum. */
 const MAX_COMPLETION_CHARS = 400;
-/** Tighter than the CLI's bound (core/sampling.ts): the engine samples on the thread that answers the editor. */
+/** Tighter than the CLI's bound (core/predict/sampling.ts): the engine samples on the thread that answers the editor. */
 const MAX_ENGINE_SAMPLE = 100_000;
 const MAX_TOP_K = 100;
 const MAX_PATH = 4096;

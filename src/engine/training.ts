@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BackendRequest } from '../core/backendNames';
-import { MODEL_FILE } from '../core/checkpoint';
+import { MODEL_FILE } from '../core/model/checkpoint';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import type { TrainProgress } from '../core/train/loop';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';

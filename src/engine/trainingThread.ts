@@ -1,13 +1,13 @@
 import * as path from 'path';
 import { SHARE_ENV, Worker } from 'worker_threads';
 import type { BackendRequest } from '../core/backendNames';
-import type { CorpusReport } from '../core/corpus';
+import type { CorpusReport } from '../core/text/corpus';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
 import type { JobResult, TrainingJob } from '../core/train/job';
 import type { TrainProgress } from '../core/train/loop';
 import type { TrainOptions } from '../core/train/options';
 import { UserError } from '../core/userError';
-import { Vocabulary } from '../core/vocabulary';
+import { Vocabulary } from '../core/text/vocabulary';
 
 /**
  * Training on its own thread, so the engine's thread answers completions,

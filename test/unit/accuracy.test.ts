@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../../src/core/completionAccuracy';
-import { Stepper } from '../../src/core/predictor';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../../src/core/predict/completionAccuracy';
+import { Stepper } from '../../src/core/predict/predictor';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 
 const chars = Array.from('int a = b;\n  x++;\n\nfoo(bar);\n');
 

@@ -3,10 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { benchAccuracy } from '../../src/cli/benchAccuracy';
-import { saveCheckpoint } from '../../src/core/checkpoint';
-import { initialWeights } from '../../src/core/lstmInit';
+import { saveCheckpoint } from '../../src/core/model/checkpoint';
+import { initialWeights } from '../../src/core/model/lstmInit';
 import { Random } from '../../src/core/random';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { structuredText, tempDir } from './helpers';
 
 test('bench accuracy --json writes every predictor, static and online, for the README tables', async (t) => {

@@ -3,9 +3,9 @@
 // on a model trained in the test whose string cell is known.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { loadCheckpoint } from '../../src/core/checkpoint';
-import { InferenceModel, LstmState } from '../../src/core/inference';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { loadCheckpoint } from '../../src/core/model/checkpoint';
+import { InferenceModel, LstmState } from '../../src/core/model/inference';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { BINS } from '../../src/core/explorer/activationSketch';
 import { cellSnippets } from '../../src/core/explorer/cellSnippets';
 import { FEATURE_NAMES, codeFeatures } from '../../src/core/explorer/codeFeatures';

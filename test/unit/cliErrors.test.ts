@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { saveCheckpoint } from '../../src/core/checkpoint';
-import { initialWeights } from '../../src/core/lstmInit';
+import { saveCheckpoint } from '../../src/core/model/checkpoint';
+import { initialWeights } from '../../src/core/model/lstmInit';
 import { Random } from '../../src/core/random';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { charlens, structuredText, tempDir } from './helpers';
 
 /** A JavaScript stack frame (Dawn's native warnings print C++ frames, which are not ours). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Corpus } from '../../src/core/corpus';
+import { Corpus } from '../../src/core/text/corpus';
 import { FeatureName, FeatureOptions, codeFeatures, dialectOf } from '../../src/core/explorer/codeFeatures';
 import { corpusFiles, explorerSample } from '../../src/core/explorer/explorerSample';
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend';
-import { InferenceModel } from '../../src/core/inference';
+import { InferenceModel } from '../../src/core/model/inference';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../../src/core/train/options';
 import { Random } from '../../src/core/random';
 import { TrainHooks, TrainResult, prepareTraining, train } from '../../src/core/train/loop';

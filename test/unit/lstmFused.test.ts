@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initialWeights } from '../../src/core/lstmInit';
-import { ModelConfig } from '../../src/core/modelConfig';
+import { initialWeights } from '../../src/core/model/lstmInit';
+import { ModelConfig } from '../../src/core/model/modelConfig';
 import { LstmImplementation, Network } from '../../src/core/train/tfjs/network';
 import { Random } from '../../src/core/random';
 import { useWasm } from './helpers';

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { saveCheckpoint } from '../../src/core/checkpoint';
-import { InferenceModel } from '../../src/core/inference';
-import { initialWeights } from '../../src/core/lstmInit';
-import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../../src/core/mixture';
+import { saveCheckpoint } from '../../src/core/model/checkpoint';
+import { InferenceModel } from '../../src/core/model/inference';
+import { initialWeights } from '../../src/core/model/lstmInit';
+import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../../src/core/predict/mixture';
 import { NgramModel } from '../../src/core/ngram/kneserNey';
 import { Random } from '../../src/core/random';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { charlens, structuredText, tempDir, unigramEntropy } from './helpers';
 
 const train = structuredText(400, 1);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import * as path from 'path';
 import { test } from 'node:test';
-import { meanNats } from '../../src/core/mixture';
+import { meanNats } from '../../src/core/predict/mixture';
 import { buildSuffixArray } from '../../src/core/ngram/suffixArray';
 import { NgramModel } from '../../src/core/ngram/kneserNey';
 import { BASE_ORDER, DISCOUNT_COUNT, MAX_MATCH, SuffixNgram, discountIndex } from '../../src/core/ngram/suffixNgram';
 import { Random } from '../../src/core/random';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { structuredText, tempDir } from './helpers';
 
 function bruteSuffixArray(s: number[]): number[] {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { completeFrom } from '../../src/core/completion';
+import { completeFrom } from '../../src/core/predict/completion';
 import { InstantModel } from '../../src/engine/instantModel';
 import { DocumentNgrams, MAX_DOCUMENT_CHARS } from '../../src/core/ngram/documentNgram';
 import { RecentIndex } from '../../src/core/ngram/recentIndex';
 import { SuffixNgram } from '../../src/core/ngram/suffixNgram';
-import { Stepper, ngramStepper } from '../../src/core/predictor';
+import { Stepper, ngramStepper } from '../../src/core/predict/predictor';
 import { Random } from '../../src/core/random';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { structuredText } from './helpers';
 
 const training = structuredText(300);

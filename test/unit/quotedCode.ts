@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import { after, before } from 'node:test';
 import * as os from 'os';
 import * as path from 'path';
-import { LstmState } from '../../src/core/inference';
+import { LstmState } from '../../src/core/model/inference';
 import { Random } from '../../src/core/random';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 import { SteppingModel } from '../../src/core/explorer/neuronRanking';
 import { smallOptions, trainText, useWasm } from './helpers';
 

@@ -1,8 +1,8 @@
-import { InferenceModel, LstmState } from '../../src/core/inference';
-import { initialWeights } from '../../src/core/lstmInit';
+import { InferenceModel, LstmState } from '../../src/core/model/inference';
+import { initialWeights } from '../../src/core/model/lstmInit';
 import { Random } from '../../src/core/random';
-import { feed } from '../../src/core/sampling';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { feed } from '../../src/core/predict/sampling';
+import { Vocabulary } from '../../src/core/text/vocabulary';
 
 /** A small random LSTM with large weights, so that every character moves its state visibly. */
 export const vocabulary = Vocabulary.fromText('abcdefghijklmnopqrstuvwxyz (){};=+<>\n\t😀');

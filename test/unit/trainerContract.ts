@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { Batch } from '../../src/core/batches';
-import { WeightArrays } from '../../src/core/modelConfig';
+import { Batch } from '../../src/core/text/batches';
+import { WeightArrays } from '../../src/core/model/modelConfig';
 import { adamUpdate, clipScale, rmspropUpdate } from '../../src/core/train/stepMath';
 import { OptimizerName, Trainer, momentName } from '../../src/core/train/trainer';
 

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { before, test } from 'node:test';
-import { loadCheckpoint } from '../../src/core/checkpoint';
-import { corpusInfo, resumeDir, TrainingError } from '../../src/core/train/loop';
+import { loadCheckpoint } from '../../src/core/model/checkpoint';
+import { resumeDir, TrainingError } from '../../src/core/train/loop';
+import { corpusInfo } from '../../src/core/text/corpus';
 import { smallOptions, structuredText, tempDir, trainText, unigramEntropy, useWasm } from './helpers';
 
 before(useWasm);

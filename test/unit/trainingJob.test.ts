@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { before, test } from 'node:test';
-import { loadCheckpoint } from '../../src/core/checkpoint';
+import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { TrainingJob, runTrainingJob } from '../../src/core/train/job';
 import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
 import { smallOptions, structuredText, tempDir, useWasm } from './helpers';

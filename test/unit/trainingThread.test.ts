@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { loadCheckpoint } from '../../src/core/checkpoint';
+import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { resumeDir } from '../../src/core/train/loop';
 import { UserError } from '../../src/core/userError';
 import { ThreadJob, startTrainingThread } from '../../src/engine/trainingThread';

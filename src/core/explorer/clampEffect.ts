@@ -1,12 +1,11 @@
-import { Checkpoint } from '../checkpoint';
-import { Corpus } from '../corpus';
-import { LN2 } from '../evaluate';
-import { InferenceModel, LstmState, StepHook } from '../inference';
+import { Checkpoint } from '../model/checkpoint';
+import { DEFAULT_SPLIT } from '../text/batches';
+import { Corpus, corpusInfo } from '../text/corpus';
+import { LN2 } from '../predict/lossUnits';
+import { InferenceModel, LstmState, StepHook } from '../model/inference';
 import { Random } from '../random';
-import { pickNext } from '../sampling';
-import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
-import { corpusInfo } from '../train/loop';
-import { Vocabulary } from '../vocabulary';
+import { pickNext } from '../predict/sampling';
+import { Vocabulary } from '../text/vocabulary';
 import { CodeFeatures, DEFAULT_TAB_WIDTH, FeatureName, codeFeatures, dialectOf } from './codeFeatures';
 import { ExplorerSample, corpusFiles, joinFeatures, mapFeatures } from './explorerSample';
 import { featureThresholds } from './samplePass';
@@ -39,8 +38,8 @@ export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: C
   }
   const options = checkpoint.metadata.training ?? {};
   const fraction = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
-  const valFrac = fraction(options.valFrac, DEFAULT_TRAIN_OPTIONS.valFrac);
-  const testFrac = fraction(options.testFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
+  const valFrac = fraction(options.valFrac, DEFAULT_SPLIT.valFrac);
+  const testFrac = fraction(options.testFrac, DEFAULT_SPLIT.testFrac);
   const lengths = files.map((f) => Array.from(f.text).length);
   const n = lengths.reduce((s, l) => s + l, 0);
   const nVal = Math.floor(n * valFrac);

@@ -1,5 +1,5 @@
-import { Checkpoint } from '../checkpoint';
-import { InferenceModel } from '../inference';
+import { Checkpoint } from '../model/checkpoint';
+import { InferenceModel } from '../model/inference';
 import { ExplorerCacheKey, readExplorerCache, weightsFingerprint, writeExplorerCache } from './explorerCache';
 import { ExplorerSample } from './explorerSample';
 import { DEFAULT_TOP, RankOptions } from './neuronRanking';

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../atomicFile';
-import { WeightArrays } from '../modelConfig';
+import { WeightArrays } from '../model/modelConfig';
 import { ExplorerPass } from './samplePass';
 
 /**

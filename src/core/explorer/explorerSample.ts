@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Corpus } from '../corpus';
+import { Corpus } from '../text/corpus';
 import { Random } from '../random';
 import { CodeFeatures, DEFAULT_TAB_WIDTH, FEATURE_NAMES, FeatureName, codeFeatures, dialectOf } from './codeFeatures';
 

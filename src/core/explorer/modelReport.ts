@@ -1,8 +1,8 @@
-import { LN2 } from '../evaluate';
-import { InferenceModel } from '../inference';
+import { LN2 } from '../predict/lossUnits';
+import { InferenceModel } from '../model/inference';
 import { Random } from '../random';
-import { pickNext } from '../sampling';
-import { Vocabulary } from '../vocabulary';
+import { pickNext } from '../predict/sampling';
+import { Vocabulary } from '../text/vocabulary';
 import { MeasuredText } from './clampEffect';
 
 /**

@@ -1,4 +1,4 @@
-import { InferenceModel } from '../inference';
+import { InferenceModel } from '../model/inference';
 import { FEATURE_LABELS, FEATURE_NAMES, FeatureName } from './codeFeatures';
 
 /**

@@ -1,4 +1,4 @@
-import { Vocabulary } from '../vocabulary';
+import { Vocabulary } from '../text/vocabulary';
 import { ActivationSketch, Example, PeakActivations } from './activationSketch';
 import { CodeFeatures, FEATURE_NAMES, FeatureName } from './codeFeatures';
 import { CorrelationAccumulator, DEFAULT_TOP, NeuronRanking, RankOptions, SteppingModel, rankCells } from './neuronRanking';

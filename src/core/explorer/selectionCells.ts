@@ -1,5 +1,5 @@
-import { LstmState } from '../inference';
-import { Vocabulary } from '../vocabulary';
+import { LstmState } from '../model/inference';
+import { Vocabulary } from '../text/vocabulary';
 import { SamplePart } from './explorerSample';
 import { SteppingModel } from './neuronRanking';
 

@@ -1,5 +1,5 @@
 import { LruMap } from '../lruMap';
-import { Vocabulary } from '../vocabulary';
+import { Vocabulary } from '../text/vocabulary';
 import { CharNgram, NgramReader } from './charNgram';
 import { RecentIndex } from './recentIndex';
 import { SideText, SuffixNgram } from './suffixNgram';

@@ -1,6 +1,6 @@
 import { Random } from '../random';
-import { initialWeights } from '../lstmInit';
-import { ModelConfig, parameterCount, stepMultiplyAdds } from '../modelConfig';
+import { initialWeights } from '../model/lstmInit';
+import { ModelConfig, parameterCount, stepMultiplyAdds } from '../model/modelConfig';
 import { TrainerFactory } from './loop';
 
 /**

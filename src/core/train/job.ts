@@ -1,15 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { splitIds } from '../batches';
-import { loadCheckpoint } from '../checkpoint';
-import { CorpusOptions, CorpusReport, readCorpus } from '../corpus';
-import { InferenceModel } from '../inference';
-import { sizeForCorpus } from '../modelSize';
+import { splitIds } from '../text/batches';
+import { loadCheckpoint } from '../model/checkpoint';
+import { CorpusOptions, CorpusReport, readCorpus } from '../text/corpus';
+import { InferenceModel } from '../model/inference';
+import { sizeForCorpus } from '../model/modelSize';
 import { CharNgram } from '../ngram/charNgram';
-import { MixtureInfo, buildWorkspaceNgram, fitAndSaveMixture } from '../ngram/workspaceNgram';
+import { buildWorkspaceNgram } from '../ngram/workspaceNgram';
+import { MixtureInfo, fitAndSaveMixture } from '../predict/workspaceMixture';
 import { planForBudget, probeTrainer } from './budget';
 import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
-import { Vocabulary } from '../vocabulary';
+import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
 
 /**

@@ -1,15 +1,16 @@
-import * as crypto from 'crypto';
 import * as path from 'path';
-import { BatchStreams, splitIds } from '../batches';
-import { Checkpoint, CheckpointMetrics, CorpusInfo, ResumeData, loadCheckpoint, saveCheckpoint } from '../checkpoint';
-import { bitsPerChar } from '../evaluate';
-import { InferenceModel } from '../inference';
-import { initialWeights } from '../lstmInit';
-import { ModelConfig, WeightArrays, parameterCount } from '../modelConfig';
+import { BatchStreams, splitIds } from '../text/batches';
+import { Checkpoint, ResumeData, loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
+import { CheckpointMetrics } from '../model/modelJson';
+import { bitsPerChar } from '../predict/lossUnits';
+import { InferenceModel } from '../model/inference';
+import { initialWeights } from '../model/lstmInit';
+import { ModelConfig, WeightArrays, parameterCount } from '../model/modelConfig';
 import { Random } from '../random';
-import { sample } from '../sampling';
+import { sample } from '../predict/sampling';
 import { UserError } from '../userError';
-import { Vocabulary, codePointCount } from '../vocabulary';
+import { CorpusInfo, corpusInfo } from '../text/corpus';
+import { Vocabulary } from '../text/vocabulary';
 import { stepDropoutSeed } from './dropoutMask';
 import { TrainOptions, validateTrainOptions } from './options';
 import { createTfjsTrainer } from './tfjs/tfjsTrainer';
@@ -65,16 +66,6 @@ export interface TrainHooks {
 }
 
 export const resumeDir = (out: string): string => path.join(out, 'resume');
-
-/** Fingerprint that tells whether a resumed run sees the same corpus. */
-export function corpusInfo(text: string, files: number): CorpusInfo {
-  return {
-    fingerprint: crypto.createHash('sha256').update(text).digest('hex').slice(0, 16),
-    files,
-    bytes: Buffer.byteLength(text),
-    chars: codePointCount(text),
-  };
-}
 
 interface LoopState {
   step: number;

@@ -1,3 +1,4 @@
+import { DEFAULT_SPLIT } from '../text/batches';
 import { UserError } from '../userError';
 
 /**
@@ -51,8 +52,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'out'> = {
   epochs: 50,
   maxSteps: 0,
   minutes: 0,
-  valFrac: 0.05,
-  testFrac: 0,
+  ...DEFAULT_SPLIT,
   evalEvery: 0,
   patience: 5,
   minCharCount: 1,

@@ -1,5 +1,5 @@
-import { Batch, BatchStreams } from '../batches';
-import { ModelConfig, WeightArrays } from '../modelConfig';
+import { Batch, BatchStreams } from '../text/batches';
+import { ModelConfig, WeightArrays } from '../model/modelConfig';
 
 /**
  * What the training loop (loop.ts) asks of a trainer. The loop owns the

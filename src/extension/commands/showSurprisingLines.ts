@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LineSurprisal, mostSurprising } from '../../core/lineSurprisal';
+import { LineSurprisal, mostSurprising } from '../../core/predict/lineSurprisal';
 import { CharLens } from '../context';
 import { NeuronSelection } from '../lens/neuronSelection';
 import { MAX_CHUNK_CHARS, surpriseOfLines } from '../lens/surpriseOverlay';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/corpus';
+import { formatCorpusReport, SOURCE_LANGUAGES } from '../../core/text/corpus';
 import type { TrainOptions } from '../../core/train/options';
 import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol';
 import { Notifier } from '../notifier';

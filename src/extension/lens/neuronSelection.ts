@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Neuron } from '../../core/documentTrace';
+import type { Neuron } from '../../core/predict/documentTrace';
 
 export interface ChosenNeuron extends Neuron {
   /** What the neuron explorer found it tracks, if anything ("inside string, r = 0.93"). */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
-import { Guess } from '../../core/modelLens';
+import { Guess } from '../../core/predict/modelLens';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { visibleChar } from './buckets';

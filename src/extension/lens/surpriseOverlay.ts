@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
-import { LN2 } from '../../core/evaluate';
-import { LineSurprisal, lineSurprisal } from '../../core/lineSurprisal';
+import { LN2 } from '../../core/predict/lossUnits';
+import { LineSurprisal, lineSurprisal } from '../../core/predict/lineSurprisal';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { Notifier } from '../notifier';

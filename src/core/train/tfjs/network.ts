@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstmSequenceFused } from './lstmFused';
 import { matMul } from './matMul';
-import { ModelConfig, WeightArrays, weightSpecs, lstmLayerName } from '../../modelConfig';
+import { ModelConfig, WeightArrays, weightSpecs, lstmLayerName } from '../../model/modelConfig';
 import { dropoutMask } from '../dropoutMask';
 
 /**

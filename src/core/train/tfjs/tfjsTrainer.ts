@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { Batch, BatchStreams } from '../../batches';
-import { evaluateLoss } from '../../evaluate';
-import { WeightArrays } from '../../modelConfig';
+import { Batch, BatchStreams } from '../../text/batches';
+import { evaluateLoss } from './evaluateLoss';
+import { WeightArrays } from '../../model/modelConfig';
 import { ADAM_BETA1, ADAM_BETA2, OPTIMIZER_EPSILON, RMSPROP_DECAY, adamCorrection } from '../stepMath';
 import { CarriedState, MOMENTS, StepParams, Trainer, TrainerSpec, momentName } from '../trainer';
 import { LstmImplementation, Network, TensorState, disposeState } from './network';

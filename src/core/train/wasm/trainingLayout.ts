@@ -1,4 +1,4 @@
-import { ModelConfig, WeightArrays, lstmLayerName, weightSpecs } from '../../modelConfig';
+import { ModelConfig, WeightArrays, lstmLayerName, weightSpecs } from '../../model/modelConfig';
 
 /**
  * Where everything of a training step lives in the one shared wasm memory:

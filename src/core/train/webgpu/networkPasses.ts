@@ -1,4 +1,4 @@
-import { ModelConfig, lstmLayerName } from '../../modelConfig';
+import { ModelConfig, lstmLayerName } from '../../model/modelConfig';
 import { biasGradient } from './biasGradientKernel';
 import { carryState } from './carryStateKernel';
 import { dropout } from './dropoutKernel';

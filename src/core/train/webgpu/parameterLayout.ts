@@ -1,4 +1,4 @@
-import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from '../../modelConfig';
+import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from '../../model/modelConfig';
 
 /**
  * Where each weight sits in the flat parameter buffer (and, at the same

@@ -1,5 +1,5 @@
-import { Batch, BatchStreams } from '../../batches';
-import { ModelConfig, WeightArrays, parameterCount } from '../../modelConfig';
+import { Batch, BatchStreams } from '../../text/batches';
+import { ModelConfig, WeightArrays, parameterCount } from '../../model/modelConfig';
 import { dropThreshold, layerMaskSeed } from '../dropoutMask';
 import { adamCorrection } from '../stepMath';
 import { CarriedState, MOMENTS, StepParams, Trainer, TrainerSpec, momentName } from '../trainer';

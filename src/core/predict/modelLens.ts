@@ -1,0 +1,29 @@
+import { LstmState } from '../model/inference';
+import { Neuron, neuronValue } from './documentTrace';
+import { Vocabulary } from '../text/vocabulary';
+
+export interface Guess {
+  char: string;
+  probability: number;
+}
+
+/** The k most likely next characters, most likely first; the unknown symbol is never offered. */
+export function topGuesses(probs: Float32Array, vocabulary: Vocabulary, k: number): Guess[] {
+  const ids = Array.from({ length: probs.length - 1 }, (_, i) => i + 1);
+  ids.sort((a, b) => probs[b] - probs[a]);
+  return ids.slice(0, k).map((id) => ({ char: vocabulary.symbols[id], probability: probs[id] }));
+}
+
+/** 1 = the most active of all cells of the neuron's kind, by |activation|. */
+export function cellRank(state: LstmState, neuron: Neuron): { rank: number; cells: number } {
+  const mine = Math.abs(neuronValue(state, neuron));
+  let rank = 1;
+  let cells = 0;
+  state.h.forEach((layer, l) => {
+    for (let i = 0; i < layer.length; i++) {
+      cells++;
+      if (Math.abs(neuronValue(state, { layer: l, index: i, kind: neuron.kind })) > mine) rank++;
+    }
+  });
+  return { rank, cells };
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../../src/core/model/checkpoint';
+import { InferenceModel } from '../../../src/core/model/inference';
+import { initialWeights } from '../../../src/core/model/lstmInit';
+import { ModelConfig } from '../../../src/core/model/modelConfig';
+import { Random } from '../../../src/core/random';
+import { Vocabulary } from '../../../src/core/text/vocabulary';
+import { folderHandler, stepProbabilities, tempDir, useWasm } from '../helpers';
+
+before(useWasm);
+
+const text = 'int main(void) {\n  return "ok";\n}\n';
+const vocabulary = Vocabulary.fromText(text);
+const config: ModelConfig = { vocabSize: vocabulary.size, embeddingSize: 8, hiddenSize: 16, layers: 2, dropout: 0.2 };
+// Larger than char-rnn's init so the probabilities differ clearly from uniform.
+const weights = () => {
+  const w = initialWeights(config, new Random(3));
+  for (const a of w.values()) for (let i = 0; i < a.length; i++) a[i] *= 8;
+  const rng = new Random(4);
+  w.get('dense/bias')!.forEach((_, i, a) => (a[i] = rng.uniform(-3, 3)));
+  return w;
+};
+
+test('a saved model loads back with identical probabilities', (t) => {
+  const dir = tempDir(t);
+  const original = weights();
+  saveCheckpoint(dir, config, vocabulary, original, { metrics: { step: 7, epoch: 1, valLoss: 1.5 } });
+  const loaded = loadCheckpoint(dir);
+  assert.deepEqual(loaded.vocabulary.symbols, vocabulary.symbols);
+  assert.equal(loaded.metadata.metrics?.valLoss, 1.5);
+  const ids = vocabulary.encode(text);
+  assert.deepEqual(stepProbabilities(new InferenceModel(loaded.config, loaded.weights), ids), stepProbabilities(new InferenceModel(config, original), ids));
+});
+
+test('tf.loadLayersModel opens a checkpoint and predicts what CharLens predicts', async (t) => {
+  const dir = tempDir(t);
+  const w = weights();
+  saveCheckpoint(dir, config, vocabulary, w);
+  const model = await tf.loadLayersModel(folderHandler(dir));
+  const ids = vocabulary.encode(text);
+  const keras = model.predict(tf.tensor2d(Array.from(ids), [1, ids.length])) as tf.Tensor;
+  const kerasProbs = (await keras.array()) as number[][][];
+  const ours = stepProbabilities(new InferenceModel(config, w), ids);
+  let maxDiff = 0;
+  ours.forEach((p, step) => p.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - kerasProbs[0][step][i])))));
+  assert.ok(maxDiff < 1e-5, `probabilities differ by up to ${maxDiff}`);
+  const spread = Math.max(...ours[5]) / Math.min(...ours[5]);
+  assert.ok(spread > 3, 'the comparison is made on non-uniform probabilities');
+});
+
+test('saving again replaces the checkpoint whole and removes the old weight file', (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const other = weights();
+  other.get('dense/bias')![0] = 42;
+  saveCheckpoint(dir, config, vocabulary, other);
+  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).length, 1);
+  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 0);
+  assert.equal(loadCheckpoint(dir).weights.get('dense/bias')![0], 42);
+});
+
+test('corrupt or mismatched checkpoints say what is wrong', (t) => {
+  const dir = tempDir(t);
+  assert.throws(() => loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /model.json not found/.test(e.message));
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const modelFile = path.join(dir, 'model.json');
+  const good = fs.readFileSync(modelFile, 'utf8');
+  const bin = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.bin'))!);
+  const goodBin = fs.readFileSync(bin);
+
+  fs.writeFileSync(bin, goodBin.subarray(0, 100));
+  assert.throws(() => loadCheckpoint(dir), /corrupt: .* is 100 bytes but its manifest needs/);
+  const flipped = Buffer.from(goodBin);
+  flipped[10] ^= 0xff;
+  fs.writeFileSync(bin, flipped);
+  assert.throws(() => loadCheckpoint(dir), /does not match its checksum/);
+  fs.writeFileSync(bin, goodBin);
+
+  fs.writeFileSync(modelFile, good.slice(0, good.length / 2));
+  assert.throws(() => loadCheckpoint(dir), /corrupt: model.json is not valid JSON/);
+
+  const json = JSON.parse(good);
+  json.userDefinedMetadata.charlens.vocabulary.pop();
+  fs.writeFileSync(modelFile, JSON.stringify(json));
+  assert.throws(() => loadCheckpoint(dir), /vocabulary has \d+ symbols but the model expects \d+/);
+
+  const wrongShape = JSON.parse(good);
+  wrongShape.userDefinedMetadata.charlens.config.hiddenSize = 32;
+  fs.writeFileSync(modelFile, JSON.stringify(wrongShape));
+  assert.throws(() => loadCheckpoint(dir), /weight embedding\/embeddings|lstm_1\/kernel has shape \[8,64\] but the model config needs \[8,128\]/);
+
+  fs.rmSync(bin);
+  fs.writeFileSync(modelFile, good);
+  assert.throws(() => loadCheckpoint(dir), /incomplete: weight file .* is missing/);
+
+  fs.writeFileSync(modelFile, JSON.stringify({ format: 'layers-model', modelTopology: {} }));
+  assert.throws(() => loadCheckpoint(dir), /not a CharLens model/);
+});

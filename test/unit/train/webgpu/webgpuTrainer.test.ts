@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { BatchStreams } from '../../../../src/core/text/batches';
+import { initialWeights } from '../../../../src/core/model/lstmInit';
+import { ModelConfig, WeightArrays, weightSpecs } from '../../../../src/core/model/modelConfig';
+import { Random } from '../../../../src/core/random';
+import { stepDropoutSeed } from '../../../../src/core/train/dropoutMask';
+import { adamUpdate, clipScale } from '../../../../src/core/train/stepMath';
+import { createTfjsTrainer } from '../../../../src/core/train/tfjs/tfjsTrainer';
+import { CarriedState, Trainer, TrainerSpec, momentName } from '../../../../src/core/train/trainer';
+import { GpuContext, openGpu } from '../../../../src/core/train/webgpu/device';
+import { WebGpuError } from '../../../../src/core/train/webgpu/webGpuError';
+import { createWebGpuTrainer, dispatchBudget } from '../../../../src/core/train/webgpu/webgpuTrainer';
+import { structuredText, useWasm } from '../../helpers';
+import { openTestGpu, randomArray, relativeError } from '../../webgpuHelpers';
+
+// The WebGPU trainer against the tfjs trainer (wasm, the CPU reference) on the same weights and
+// batches, on the software adapter where there is no GPU.
+let gpu: GpuContext;
+before(async () => {
+  await useWasm();
+  gpu = await openTestGpu();
+});
+after(() => gpu.device.destroy());
+
+const text = structuredText(120);
+const chars = [...new Set(text)].sort();
+const ids = Int32Array.from(text, (ch) => chars.indexOf(ch));
+const B = 4;
+const T = 8;
+const config: ModelConfig = { vocabSize: chars.length, embeddingSize: 16, hiddenSize: 32, layers: 2, dropout: 0 };
+
+function spec(overrides: Partial<TrainerSpec> = {}, seed = 3): TrainerSpec {
+  const c = overrides.config ?? config;
+  return { config: c, batchSize: B, seqLength: T, optimizer: 'adam', gradClip: 5, weights: initialWeights(c, new Random(seed), ids), ...overrides };
+}
+
+/** A non-zero carried state, so the first step's h_{-1}, c_{-1} terms are exercised. */
+function randomState(c: ModelConfig): CarriedState {
+  const rng = new Random(5);
+  const make = () => Array.from({ length: c.layers }, () => randomArray(rng, B * c.hiddenSize, 0.5));
+  return { h: make(), c: make() };
+}
+
+function assertClose(got: WeightArrays, want: WeightArrays, tolerance: number, what: string): number {
+  let worst = 0;
+  for (const [name, w] of want) {
+    const g = got.get(name);
+    assert.ok(g, `${what}: ${name} missing`);
+    const err = relativeError(g, w);
+    worst = Math.max(worst, err);
+    assert.ok(err <= tolerance, `${what} ${name}: max difference ${err.toExponential(2)} of the largest magnitude`);
+  }
+  return worst;
+}
+
+async function pair(s: TrainerSpec): Promise<[Trainer, Trainer]> {
+  return [await createWebGpuTrainer(s, gpu), await createTfjsTrainer(s)];
+}
+
+const streams = new BatchStreams(ids, B, T);
+
+test('Dawn loads here and finds an adapter (the software one on a CPU-only machine)', async () => {
+  assert.ok(gpu.device, 'no device');
+  assert.ok(gpu.adapterName.length > 0);
+  if (gpu.isSoftware) assert.equal(gpu.backendName, 'opengles');
+});
+
+test('loss and every gradient equal the CPU trainer on the same weights, batch and carried state', async () => {
+  const s = spec();
+  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 4; // gates well away from their linear range
+  const [gpuTrainer, cpu] = await pair(s);
+  const state = randomState(config);
+  await gpuTrainer.writeState(state);
+  await cpu.writeState(state);
+  const batch = streams.batch(1);
+  const got = await gpuTrainer.gradients(batch);
+  const want = await cpu.gradients(batch);
+  assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `loss ${got.loss} vs ${want.loss}`);
+  const worst = assertClose(got.gradients, want.gradients, 1e-4, 'gradient');
+  assert.deepEqual([...got.gradients.keys()], weightSpecs(config).map((w) => w.name));
+  // gradients() changes nothing: the carried state is the one written.
+  assert.deepEqual(await gpuTrainer.readState(), state);
+  console.log(`  gradients: loss ${got.loss.toFixed(6)} vs ${want.loss.toFixed(6)}, worst tensor ${worst.toExponential(2)}`);
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
+test('one Adam step with clipping equals stepMath.adamUpdate on the same gradients', async () => {
+  const s = spec({ gradClip: 0.05 });
+  const trainer = await createWebGpuTrainer(s, gpu);
+  const batch = streams.batch(0);
+  const { gradients } = await trainer.gradients(batch);
+  const norm = Math.sqrt([...gradients.values()].reduce((sum, g) => sum + g.reduce((a, v) => a + v * v, 0), 0));
+  const scale = clipScale(norm, s.gradClip);
+  assert.ok(scale < 1, `the test should clip (norm ${norm})`);
+  const want = new Map([...s.weights].map(([n, w]) => [n, Float32Array.from(w)]));
+  const moments: WeightArrays = new Map();
+  for (const [name, w] of want) {
+    const m = new Float32Array(w.length);
+    const v = new Float32Array(w.length);
+    adamUpdate(w, gradients.get(name)!, m, v, 0.01, 1, scale);
+    moments.set(momentName(name, 'm'), m).set(momentName(name, 'v'), v);
+  }
+  await trainer.step(batch, { lr: 0.01, t: 1 });
+  assertClose(await trainer.readWeights(), want, 1e-5, 'weight');
+  assertClose(await trainer.readMoments(), moments, 1e-5, 'moment');
+  trainer.dispose();
+});
+
+test('30 steps with dropout follow the CPU trainer: losses, carried state, validation', async () => {
+  const s = spec({ config: { ...config, dropout: 0.25 } });
+  const [gpuTrainer, cpu] = await pair(s);
+  let worst = 0;
+  for (let t = 1; t <= 30; t++) {
+    const batch = streams.batch((t - 1) % streams.batchesPerEpoch);
+    const params = { lr: 0.01, t, dropoutSeed: stepDropoutSeed(11, t) };
+    const got = await gpuTrainer.step(batch, params);
+    const want = await cpu.step(batch, params);
+    worst = Math.max(worst, Math.abs(got - want));
+    assert.ok(Math.abs(got - want) <= 1e-3, `step ${t}: loss ${got} vs ${want}`);
+  }
+  const [gs, cs] = [await gpuTrainer.readState(), await cpu.readState()];
+  for (let l = 0; l < config.layers; l++) {
+    assert.ok(relativeError(gs.h[l], cs.h[l]) < 1e-2 && relativeError(gs.c[l], cs.c[l]) < 1e-2, `carried state of layer ${l + 1}`);
+  }
+  const val = BatchStreams.fit(ids.subarray(0, 200), B, T)!;
+  const [gv, cv] = [await gpuTrainer.evaluate(val), await cpu.evaluate(val)];
+  assert.ok(Math.abs(gv - cv) <= 1e-3, `validation ${gv} vs ${cv}`);
+  // Evaluation has its own state: the training state is untouched.
+  assert.deepEqual(await gpuTrainer.readState(), gs);
+  console.log(`  30 steps: worst loss difference ${worst.toExponential(2)}; validation ${gv.toFixed(5)} vs ${cv.toFixed(5)}`);
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
+test('the state after a step is the carried state; resetState zeroes it; evaluation with fewer streams', async () => {
+  const [gpuTrainer, cpu] = await pair(spec());
+  const batch = streams.batch(2);
+  await gpuTrainer.step(batch, { lr: 0.002, t: 1 });
+  await cpu.step(batch, { lr: 0.002, t: 1 });
+  const [gs, cs] = [await gpuTrainer.readState(), await cpu.readState()];
+  for (let l = 0; l < config.layers; l++) assert.ok(relativeError(gs.h[l], cs.h[l]) < 1e-4 && relativeError(gs.c[l], cs.c[l]) < 1e-4, `layer ${l + 1}`);
+  gpuTrainer.resetState();
+  assert.ok((await gpuTrainer.readState()).c.every((c) => c.every((v) => v === 0)));
+  const narrow = new BatchStreams(ids, 3, T);
+  const [gv, cv] = [await gpuTrainer.evaluate(narrow), await cpu.evaluate(narrow)];
+  assert.ok(Math.abs(gv - cv) <= 1e-4, `evaluation with B=3: ${gv} vs ${cv}`);
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
+test('a training step is one submit and at most 2LT + 8L + 16 dispatches', async () => {
+  const trainer = await createWebGpuTrainer(spec({ config: { ...config, dropout: 0.5 } }), gpu);
+  await trainer.step(streams.batch(0), { lr: 0.001, t: 1, dropoutSeed: 9 });
+  assert.equal(trainer.lastStep.submits, 1);
+  assert.ok(trainer.lastStep.dispatches <= dispatchBudget(config.layers, T), `${trainer.lastStep.dispatches} dispatches`);
+  assert.equal(trainer.lastStep.dispatches, 2 * config.layers * T + 8 * config.layers + 11);
+  trainer.dispose();
+});
+
+test('moments and weights round-trip by name', async () => {
+  const trainer = await createWebGpuTrainer(spec({ optimizer: 'rmsprop' }), gpu);
+  const rng = new Random(9);
+  const moments: WeightArrays = new Map(weightSpecs(config).map((w) => [momentName(w.name, 'ms'), randomArray(rng, w.shape.reduce((a, b) => a * b, 1))]));
+  await trainer.writeMoments(moments);
+  assert.deepEqual(await trainer.readMoments(), moments);
+  const weights = spec({}, 8).weights;
+  await trainer.writeWeights(weights);
+  assert.deepEqual(await trainer.readWeights(), weights);
+  trainer.dispose();
+});
+
+test('a device lost mid-run makes step() reject with a WebGpuError naming the loss', async () => {
+  const own = await openTestGpu();
+  const trainer = await createWebGpuTrainer(spec(), own);
+  await trainer.step(streams.batch(0), { lr: 0.001, t: 1 });
+  own.device.destroy();
+  await assert.rejects(trainer.step(streams.batch(1), { lr: 0.001, t: 2 }), (err: Error) => {
+    assert.ok(err instanceof WebGpuError, String(err));
+    assert.equal(err.code, 'device-lost');
+    assert.match(err.message, /GPU device was lost/);
+    console.log(`  ${err.message}`);
+    return true;
+  });
+  await assert.rejects(trainer.readWeights(), WebGpuError);
+  trainer.dispose();
+});
+
+test('a model over the device limits is refused before allocation, naming the limit and the size', async () => {
+  // Wh alone ([H, 4H] floats) over the smaller of the two limits.
+  const limit = Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
+  const big: ModelConfig = { vocabSize: 50, embeddingSize: 16, hiddenSize: Math.ceil(Math.sqrt(limit / 16)) + 64, layers: 1, dropout: 0 };
+  const weights: WeightArrays = new Map(weightSpecs(big).map((w) => [w.name, new Float32Array(0)]));
+  await assert.rejects(createWebGpuTrainer({ ...spec(), config: big, weights }, gpu), (err: Error) => {
+    assert.ok(err instanceof WebGpuError, String(err));
+    assert.equal(err.code, 'too-big');
+    console.log(`  ${err.message}`);
+    assert.match(err.message, /parameter buffer needs [\d.]+ MiB, over the device's (maxStorageBufferBindingSize|maxBufferSize) of [\d.]+ MiB/);
+    return true;
+  });
+});
+
+test('batches whose shader loops would pass llvmpipe\'s iteration cap are refused there, and taken on a hardware adapter', async () => {
+  const large = createWebGpuTrainer({ ...spec(), batchSize: 512, seqLength: 128 }, gpu);
+  if (gpu.isSoftware) {
+    await assert.rejects(large, (err: Error) => err instanceof WebGpuError && /65,535 iterations/.test(err.message));
+  } else {
+    (await large).dispose();
+  }
+});
+
+test('without the software adapter, a machine with no GPU gets a clear no-adapter error', async (t) => {
+  let hardware: GpuContext | undefined;
+  try {
+    hardware = await openGpu({ allowSoftware: false });
+  } catch (err) {
+    assert.ok(err instanceof WebGpuError && err.code === 'no-adapter', String(err));
+    assert.match(err.message, /No WebGPU adapter found: tried hardware/);
+    return;
+  }
+  t.diagnostic(`hardware adapter present: ${hardware.adapterName}`);
+  hardware.device.destroy();
+});
