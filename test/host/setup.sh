@@ -87,8 +87,13 @@ else
   # Node 24 first on PATH: npm's scripts and node-gyp must build for it, not
   # for the project's Node. nodedir overrides npmrc files that point node-gyp
   # at another Node's headers (one here says nodedir=/usr).
+  # Run as npm's pretest, this script inherits the outer npm's npm_* variables;
+  # code-server's postinstall reads the Node version from npm_config_user_agent
+  # (the outer npm's Node, 20), so the inner install starts with none of them.
+  outer_npm_vars=()
+  while IFS='=' read -r name _; do outer_npm_vars+=(-u "$name"); done < <(env | grep -E '^npm_[A-Za-z0-9_]*=' || true)
   if ! (cd "$CS_DIR" &&
-        PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" \
+        env "${outer_npm_vars[@]}" PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" \
         npm ci --foreground-scripts --no-audit --no-fund >"$CS_DIR.log" 2>&1); then
     tail -n 40 "$CS_DIR.log" >&2
     die "code-server install failed; full log: $CS_DIR.log"
