@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { splitIds } from '../core/text/batches';
+import { DEFAULT_SPLIT, splitIds } from '../core/text/batches';
 import { writeFileAtomic } from '../core/atomicFile';
 import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
 import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../core/predict/completionAccuracy';
@@ -10,7 +10,6 @@ import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
 import { scoreWithGateInputs } from '../core/predict/workspaceMixture';
 import { Stepper, adaptedStepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predict/predictor';
 import { DynamicEvaluation, fitDynamicEvaluation, scoreAdapting } from '../core/predict/dynamicEvaluation';
-import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
 import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
 import { Vocabulary } from '../core/text/vocabulary';
 import { ParsedArgs, UsageError, numberOption, stringOption } from './args';
@@ -192,12 +191,12 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   }
 }
 
-/** The training and test ids; one source for both is split as the trainer splits it (the held-out end is the test text). */
+/** The training and test ids; one source for both is cut at its tail (the held-out end is the test text, contiguous as a file a user opens). */
 function readSplit(trainSource: string, testSource: string, args: ParsedArgs, vocabulary: Vocabulary): { trainIds: Int32Array; testText: string } {
   const train = readTextSource(trainSource, args).text;
   if (path.resolve(trainSource) !== path.resolve(testSource)) return { trainIds: vocabulary.encode(train), testText: readTextSource(testSource, args).text };
   const all = Array.from(train);
-  const split = splitIds(new Int32Array(all.length), DEFAULT_TRAIN_OPTIONS.valFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
+  const split = splitIds(new Int32Array(all.length), { ...DEFAULT_SPLIT, scheme: 'tail' });
   return { trainIds: vocabulary.encode(all.slice(0, split.train.length).join('')), testText: all.slice(split.train.length).join('') };
 }
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
-import { splitIds } from '../core/text/batches';
+import { DEFAULT_SPLIT, splitIds } from '../core/text/batches';
 import { loadCheckpoint, saveCheckpoint } from '../core/model/checkpoint';
 import { readCorpus } from '../core/text/corpus';
 import { InferenceModel } from '../core/model/inference';
@@ -57,7 +57,7 @@ export async function benchCompletion(whileTraining = false): Promise<void> {
   const config = { vocabSize: vocabulary.size, embeddingSize: 64, hiddenSize: 256, layers: 2, dropout: 0 };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-bench-'));
   saveCheckpoint(dir, config, vocabulary, initialWeights(config, new Random(1)));
-  const split = splitIds(vocabulary.encode(readCorpus(CORPUS).text), DEFAULT_TRAIN_OPTIONS.valFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
+  const split = splitIds(vocabulary.encode(readCorpus(CORPUS).text), { ...DEFAULT_SPLIT, scheme: DEFAULT_TRAIN_OPTIONS.split });
   fitAndSaveMixture(dir, InferenceModel.of(loadCheckpoint(dir)), buildWorkspaceNgram(split.train, vocabulary.size), split);
   const { connection, stop } = startEngine();
   const delay = monitorEventLoopDelay({ resolution: 5 });

@@ -1,21 +1,21 @@
-import { splitIds } from '../core/text/batches';
+import { splitIds, storedSplit } from '../core/text/batches';
 import { loadCheckpoint } from '../core/model/checkpoint';
 import { readCorpus } from '../core/text/corpus';
 import { InferenceModel } from '../core/model/inference';
 import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
 import { fitAndSaveMixture } from '../core/predict/workspaceMixture';
-import { DEFAULT_TRAIN_OPTIONS } from '../core/train/options';
 
 /**
  * Rebuilds a trained model's n-gram and mixture files (ngram.bin,
  * mixture.json) for its LSTM, as training would have, without retraining:
- * the corpus is split as the trainer's defaults split it. For the shipped
+ * the corpus is split as the model's training split it. For the shipped
  * model: `npx tsc -p . && node out/src/cli/refitMixture.js models/default models/corpus`.
  */
 function refitMixture(dir: string, folder: string): void {
   const checkpoint = loadCheckpoint(dir);
-  const ids = checkpoint.vocabulary.encode(readCorpus(folder).text);
-  const split = splitIds(ids, DEFAULT_TRAIN_OPTIONS.valFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
+  const corpus = readCorpus(folder);
+  const ids = checkpoint.vocabulary.encode(corpus.text);
+  const split = splitIds(ids, storedSplit(checkpoint.metadata.training, corpus.report.files.map((f) => f.chars)));
   const started = performance.now();
   const ngram = buildWorkspaceNgram(split.train, checkpoint.vocabulary.size);
   const built = (performance.now() - started) / 1000;

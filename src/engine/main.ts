@@ -10,6 +10,8 @@ import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/
 import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
 import { topGuesses } from '../core/predict/modelLens';
+import { scanCorpus } from '../core/text/corpus';
+import { dataFileWarnings } from '../core/text/dataFiles';
 import { UserError } from '../core/userError';
 import { Answerer } from './answerer';
 import { reportFaults } from './faults';
@@ -184,6 +186,12 @@ connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
 });
 
 serve0(rpc.StopTraining, () => training.stop());
+
+// Reads every file once without keeping its text: a pause of well under a second for most workspaces, before training starts.
+serve(rpc.ScanCorpus, ({ folder, include, exclude, maxFileBytes }) => {
+  const report = scanCorpus(folder, { include, exclude, maxFileBytes });
+  return { report, dataFiles: dataFileWarnings(report) };
+});
 
 serve(rpc.StartTraining, (p) =>
   training.start(p, backend, {

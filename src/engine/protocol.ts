@@ -6,6 +6,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { BACKENDS, type BackendRequest } from '../core/backendNames';
 import type { CorpusReport } from '../core/text/corpus';
+import type { DataFileWarning } from '../core/text/dataFiles';
 import type { Neuron } from '../core/predict/documentTrace';
 import type { Guess } from '../core/predict/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
@@ -74,6 +75,15 @@ export interface TrainParams {
   /** Threads of the wasm CPU trainer (default: the cores, less one for the editor when there are more than 2). */
   threads?: number;
   options: Partial<TrainOptions> & { out: string };
+}
+
+/** The files a training of `folder` would read, before it starts. */
+export type ScanParams = Pick<TrainParams, 'folder' | 'include' | 'exclude' | 'maxFileBytes'>;
+
+export interface ScanResult {
+  report: CorpusReport;
+  /** Files that look like data and would dominate the corpus (see core/text/dataFiles.ts). */
+  dataFiles: DataFileWarning[];
 }
 
 export interface TrainStarted {
@@ -361,6 +371,12 @@ const trainParams: Schema<TrainParams> = object({
   threads: optional(integer(1, 256)),
   options: trainOptions,
 });
+const scanParams: Schema<ScanParams> = object({
+  folder: path,
+  include: optional(globs),
+  exclude: optional(globs),
+  maxFileBytes: optional(integer(1, 2 ** 31)),
+});
 const completeParams: Schema<CompleteParams> = object({
   documentId,
   prefix: text,
@@ -409,6 +425,7 @@ export class CheckedRequest<P, R> extends RequestType<P, R, void> {
 
 export const Initialize = new CheckedRequest<InitializeParams, InitializeResult>('charlens/initialize', initializeParams);
 export const LoadModel = new CheckedRequest<{ dir: string; source: ModelInfo['source'] }, ModelInfo>('charlens/loadModel', loadModelParams);
+export const ScanCorpus = new CheckedRequest<ScanParams, ScanResult>('charlens/scanCorpus', scanParams);
 export const StartTraining = new CheckedRequest<TrainParams, TrainStarted>('charlens/startTraining', trainParams);
 export const StopTraining = new RequestType0<boolean, void>('charlens/stopTraining');
 export const Complete = new CheckedRequest<CompleteParams, CompleteResult>('charlens/complete', completeParams);

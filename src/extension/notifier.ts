@@ -25,6 +25,19 @@ export class Notifier {
     void vscode.window.showWarningMessage(`CharLens: ${message}`);
   }
 
+  /**
+   * A question the user must answer before CharLens goes on (a modal
+   * dialog); undefined when they cancel. Tests answer through `answerWith`,
+   * as a dialog would wait for a person forever.
+   */
+  async ask(message: string, ...choices: string[]): Promise<string | undefined> {
+    this.record('warning', message);
+    if (this.answerWith) return this.answerWith(message, choices);
+    return vscode.window.showWarningMessage(`CharLens: ${message}`, { modal: true }, ...choices);
+  }
+
+  answerWith?: (message: string, choices: readonly string[]) => string | undefined;
+
   error(message: string): void {
     this.record('error', message);
     void vscode.window.showErrorMessage(`CharLens: ${message}`);

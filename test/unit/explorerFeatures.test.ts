@@ -65,7 +65,7 @@ function corpusOf(files: Record<string, string>): Corpus {
     text: entries.map(([, text]) => text).join(''),
     report: {
       folder: '/src', include: [], exclude: [], skipped: [], languages: [],
-      files: entries.map(([path, text]) => ({ path, bytes: Buffer.byteLength(text) })),
+      files: entries.map(([path, text]) => ({ path, bytes: Buffer.byteLength(text), chars: Array.from(text).length })),
       bytes: 0, chars: 0,
     },
   };

@@ -73,7 +73,7 @@ export function charlens(...args: string[]) {
 
 /** Trains on `text` as one file, as the CLI and the engine do after reading a corpus. */
 export function trainText(text: string, options: TrainOptions, hooks?: TrainHooks): Promise<TrainResult> {
-  return train(prepareTraining(text, 1, options), options, hooks);
+  return train(prepareTraining(text, [Array.from(text).length], options), options, hooks);
 }
 
 /** The model's probabilities after each of `ids`, from a zero state. */

@@ -51,7 +51,8 @@ export function plantedModel(vocabulary: Vocabulary): SteppingModel {
 
 /** Trains, in `out`, the small model whose cells learn quoted code (the explorer test finds its string cell, |r| > 0.8). */
 export async function trainQuotedModel(out: string, seed = 1): Promise<void> {
-  await trainText(quotedCode(1500, seed), smallOptions(out, { seqLength: 64, batchSize: 16, maxSteps: 300, evalEvery: 300, valFrac: 0.05, lr: 0.01, seed }));
+  // Cut at its tail, as when the explorer's figures for it were set: its cells are the fixture, not the split.
+  await trainText(quotedCode(1500, seed), smallOptions(out, { seqLength: 64, batchSize: 16, maxSteps: 300, evalEvery: 300, valFrac: 0.05, lr: 0.01, seed, split: 'tail' }));
 }
 
 /** For a test file: trains the quoted-code model once before its tests, in a folder removed after them; the result names the folder. */

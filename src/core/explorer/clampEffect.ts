@@ -1,5 +1,5 @@
 import { Checkpoint } from '../model/checkpoint';
-import { DEFAULT_SPLIT } from '../text/batches';
+import { heldOutBlocks, storedSplit, trainRanges } from '../text/batches';
 import { Corpus, corpusInfo } from '../text/corpus';
 import { LN2 } from '../predict/lossUnits';
 import { InferenceModel, LstmState, StepHook } from '../model/inference';
@@ -25,8 +25,8 @@ export interface MeasuredText {
 }
 
 /**
- * The model's validation split, cut as the trainer cut it (splitIds: the
- * code points after the training part), with each file it crosses lexed from
+ * The model's validation split, cut as the trainer cut it (heldOutBlocks,
+ * with the checkpoint's stored split), with each file it crosses lexed from
  * its start in its own dialect; the explorer's sample when the corpus is not
  * the one the model was trained on.
  */
@@ -36,25 +36,27 @@ export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: C
     const { text, features } = sample();
     return { kind: 'sample', text, features };
   }
-  const options = checkpoint.metadata.training ?? {};
-  const fraction = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
-  const valFrac = fraction(options.valFrac, DEFAULT_SPLIT.valFrac);
-  const testFrac = fraction(options.testFrac, DEFAULT_SPLIT.testFrac);
   const lengths = files.map((f) => Array.from(f.text).length);
   const n = lengths.reduce((s, l) => s + l, 0);
-  const nVal = Math.floor(n * valFrac);
-  const from = n - nVal - Math.floor(n * testFrac);
-  const to = from + nVal;
+  const blocks = heldOutBlocks(n, storedSplit(checkpoint.metadata.training, lengths));
+  const val = blocks.filter((b) => b.part === 'val');
   const pieces: Array<{ text: string; features: CodeFeatures }> = [];
   let offset = 0;
   for (const [k, file] of files.entries()) {
-    const [start, end] = [Math.max(from, offset) - offset, Math.min(to, offset + lengths[k]) - offset];
-    offset += lengths[k];
-    if (start >= end) continue;
+    const [fileFrom, fileTo] = [offset, offset + lengths[k]];
+    offset = fileTo;
+    const crossing = val.filter((b) => b.from < fileTo && b.to > fileFrom);
+    if (crossing.length === 0) continue;
     const lexed = codeFeatures(file.text, { dialect: dialectOf(file.path), tabWidth: DEFAULT_TAB_WIDTH });
-    pieces.push({ text: Array.from(file.text).slice(start, end).join(''), features: mapFeatures((name) => lexed[name].subarray(start, end)) });
+    const points = Array.from(file.text);
+    for (const b of crossing) {
+      const [start, end] = [Math.max(b.from, fileFrom) - fileFrom, Math.min(b.to, fileTo) - fileFrom];
+      pieces.push({ text: points.slice(start, end).join(''), features: mapFeatures((name) => lexed[name].subarray(start, end)) });
+    }
   }
-  const training = Array.from(corpus.text).slice(0, from).join('');
+  const points = Array.from(corpus.text);
+  const training = trainRanges(n, blocks).map((r) => points.slice(r.from, r.to).join('')).join('');
+  const nVal = val.reduce((s, b) => s + b.to - b.from, 0);
   return { kind: 'validation', text: pieces.map((p) => p.text).join(''), features: joinFeatures(pieces.map((p) => p.features), nVal), training };
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../atomicFile';
-import { Split } from '../text/batches';
+import { Split, spreadSample } from '../text/batches';
 import { DynamicMixture, fitDynamicMixture } from './dynamicEvaluation';
 import { InferenceModel } from '../model/inference';
 import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedProbabilities, fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from './mixture';
@@ -11,7 +11,7 @@ import { SuffixNgram } from '../ngram/suffixNgram';
 import { NGRAM_FILE } from '../ngram/workspaceNgram';
 
 export const MIXTURE_FILE = 'mixture.json';
-/** Validation characters read to fit the mixture weight (more changes the weight little and costs seconds). */
+/** Validation characters read to fit the mixture weight, spread over the validation blocks (more changes the weight little and costs seconds). */
 const MAX_FIT_CHARS = 100_000;
 
 export interface MixtureInfo {
@@ -39,7 +39,7 @@ export interface MixtureInfo {
  * also reads the validation and test text, as the editor will have.
  */
 export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
-  const fitted = split.val.subarray(0, MAX_FIT_CHARS);
+  const { sample: fitted, rest } = spreadSample(split.val, MAX_FIT_CHARS);
   // The suffix-array model's discounts are fitted on the first half read online (as the editor reads), so the mixture is fitted on the second half, text they never saw, after it.
   let fit = fitted;
   if (ngram instanceof SuffixNgram) {
@@ -62,7 +62,7 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     info.dynamicEvaluation = fitDynamicMixture(lstm, fit, online);
   }
   // It has read the fitted characters already.
-  ngram.learnSequence(split.val.subarray(fitted.length));
+  ngram.learnSequence(rest);
   ngram.learnSequence(split.test);
   ngram.save(path.join(dir, NGRAM_FILE));
   writeFileAtomic(path.join(dir, MIXTURE_FILE), JSON.stringify(info, null, 2));

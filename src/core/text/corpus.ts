@@ -12,6 +12,7 @@ import * as path from 'path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
 import { UserError, fileErrorReason } from '../userError';
+import { DataSniffer, dataFileWarnings, largestFiles, literalGlob } from './dataFiles';
 import { codePointCount } from './vocabulary';
 
 export interface CorpusOptions {
@@ -24,6 +25,10 @@ export interface CorpusFile {
   path: string;
   /** UTF-8 bytes of its text as read (line ends normalised). */
   bytes: number;
+  /** Code points of its text as read. */
+  chars: number;
+  /** What kind of data it looks like, when it is not code (see dataFiles.ts). */
+  looksLike?: string;
   /** Set when the file was UTF-16 and decoded from it; UTF-8 otherwise. */
   encoding?: Utf16;
 }
@@ -332,10 +337,18 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
     // The cap is checked before each file, so the corpus may overshoot it by at most one file.
     if (bytes >= maxTotalBytes) { skipped.push({ path: rel, reason: 'corpus size limit reached' }); continue; }
     const pieces: string[] = [];
-    const d = readFileText(path.join(root, rel), maxFileBytes, onText ? (piece) => pieces.push(piece) : () => {});
+    const sniffer = new DataSniffer();
+    const d = readFileText(path.join(root, rel), maxFileBytes, (piece) => {
+      sniffer.add(piece);
+      if (onText) pieces.push(piece);
+    });
     if ('reason' in d) { skipped.push({ path: rel, reason: d.reason }); continue; }
     onText?.(pieces.join(''));
-    files.push(d.encoding ? { path: rel, bytes: d.bytes, encoding: d.encoding } : { path: rel, bytes: d.bytes });
+    const file: CorpusFile = { path: rel, bytes: d.bytes, chars: d.chars };
+    if (d.encoding) file.encoding = d.encoding;
+    const looksLike = sniffer.kind();
+    if (looksLike) file.looksLike = looksLike;
+    files.push(file);
     bytes += d.bytes;
     chars += d.chars;
   }
@@ -374,8 +387,15 @@ export function formatCorpusReport(report: CorpusReport): string {
   const lines = [head];
   for (const s of report.skipped.slice(0, MAX_LISTED_SKIPPED)) lines.push(`  skipped ${s.path}: ${s.reason}`);
   if (report.skipped.length > MAX_LISTED_SKIPPED) lines.push(`  ... and ${fmt(report.skipped.length - MAX_LISTED_SKIPPED)} more skipped`);
+  if (n > 1) {
+    const largest = largestFiles(report).map(({ file, share }) => `${file.path} ${percent(share)}${file.looksLike ? ` (${file.looksLike})` : ''}`);
+    lines.push(`  largest: ${largest.join(', ')}`);
+  }
+  for (const w of dataFileWarnings(report)) lines.push(`  warning: ${w.message}; leave it out with --exclude '${literalGlob(w.path)}' (or charlens.training.exclude)`);
   return lines.join('\n');
 }
+
+const percent = (share: number): string => `${share >= 0.1 ? Math.round(share * 100) : (share * 100).toFixed(1)}%`;
 
 export interface CorpusInfo {
   fingerprint: string;

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { splitIds } from '../text/batches';
 import { loadCheckpoint } from '../model/checkpoint';
 import { CorpusOptions, CorpusReport, readCorpus } from '../text/corpus';
 import { InferenceModel } from '../model/inference';
@@ -9,7 +8,7 @@ import { CharNgram } from '../ngram/charNgram';
 import { buildWorkspaceNgram } from '../ngram/workspaceNgram';
 import { MixtureInfo, fitAndSaveMixture } from '../predict/workspaceMixture';
 import { planForBudget, probeTrainer } from './budget';
-import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
+import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, splitForTraining, train } from './loop';
 import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
 
@@ -69,8 +68,8 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   const startedAt = Date.now();
   const corpus = readCorpus(job.folder, job.corpus);
   const options: TrainOptions = { ...job.options };
-  const input = prepareTraining(corpus.text, corpus.report.files.length, options);
-  const split = splitIds(input.ids, options.valFrac, options.testFrac);
+  const input = prepareTraining(corpus.text, corpus.report.files.map((f) => f.chars), options);
+  const split = splitForTraining(input, options);
   const line = await chooseShape(job, options, input, split.train.length);
   validateTrainOptions(options);
   const ngram = job.ngramOrder > 0 ? buildWorkspaceNgram(split.train, input.vocabulary.size, job.ngramOrder) : undefined;

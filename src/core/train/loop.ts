@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { BatchStreams, splitIds } from '../text/batches';
+import { BatchStreams, Split, splitIds, storedSplit } from '../text/batches';
 import { Checkpoint, ResumeData, loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import { CheckpointMetrics } from '../model/modelJson';
 import { bitsPerChar } from '../predict/lossUnits';
@@ -85,15 +85,24 @@ export interface TrainInput {
   vocabulary: Vocabulary;
   ids: Int32Array;
   corpus: CorpusInfo;
+  /** Characters of each file, in corpus order (held-out blocks end at file ends). */
+  fileChars: readonly number[];
   resumed?: Checkpoint;
 }
 
 /** Loads the resume checkpoint if asked, and encodes `text` with its vocabulary or a new one. */
-export function prepareTraining(text: string, files: number, options: Pick<TrainOptions, 'out' | 'resume' | 'minCharCount'>): TrainInput {
+export function prepareTraining(text: string, fileChars: readonly number[], options: Pick<TrainOptions, 'out' | 'resume' | 'minCharCount'>): TrainInput {
   const resumed = options.resume ? loadCheckpoint(resumeDir(options.out)) : undefined;
   if (resumed && !resumed.resume) throw new TrainingError(`${resumeDir(options.out)} has no training state to resume from`);
   const vocabulary = resumed?.vocabulary ?? Vocabulary.fromText(text, options.minCharCount);
-  return { vocabulary, ids: vocabulary.encode(text), corpus: corpusInfo(text, files), resumed };
+  return { vocabulary, ids: vocabulary.encode(text), corpus: corpusInfo(text, fileChars.length), fileChars, resumed };
+}
+
+/** The run's train/validation/test split; a resumed run is cut as its checkpoint was, whatever the options say. */
+export function splitForTraining(input: TrainInput, options: Pick<TrainOptions, 'valFrac' | 'testFrac' | 'split'>): Split {
+  const { resumed, fileChars } = input;
+  const how = resumed ? storedSplit(resumed.metadata.training, fileChars) : { valFrac: options.valFrac, testFrac: options.testFrac, scheme: options.split, fileChars };
+  return splitIds(input.ids, how);
 }
 
 /**
@@ -116,7 +125,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     layers: options.layers,
     dropout: options.dropout,
   };
-  const split = splitIds(input.ids, options.valFrac, options.testFrac);
+  const split = splitForTraining(input, options);
   const { batchSize: B, seqLength: T } = options;
   const trainStreams = new BatchStreams(split.train, B, T);
   if (trainStreams.batchesPerEpoch < 1) {

@@ -1,4 +1,4 @@
-import { DEFAULT_SPLIT } from '../text/batches';
+import { DEFAULT_SPLIT, SplitScheme } from '../text/batches';
 import { UserError } from '../userError';
 
 /**
@@ -27,6 +27,8 @@ export interface TrainOptions {
   minutes: number;
   valFrac: number;
   testFrac: number;
+  /** How validation and test are cut from the corpus (a resumed run keeps its checkpoint's). */
+  split: SplitScheme;
   /** Validate (and checkpoint) every this many steps; 0 = once per epoch, at most every 1000 steps. */
   evalEvery: number;
   /** Stop after this many validations without improvement (0 = never). */
@@ -53,6 +55,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'out'> = {
   maxSteps: 0,
   minutes: 0,
   ...DEFAULT_SPLIT,
+  split: 'blocks',
   evalEvery: 0,
   patience: 5,
   minCharCount: 1,

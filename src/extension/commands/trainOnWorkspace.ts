@@ -4,6 +4,7 @@ import type { TrainOptions } from '../../core/train/options';
 import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol';
 import { Notifier } from '../notifier';
 import { DashboardPanel } from '../panels/dashboardPanel';
+import { offerToExcludeDataFiles } from './dataFilesPrompt';
 import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
 import { showTrainingProgress, trainingEnd } from '../trainingProgress';
@@ -49,6 +50,17 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   };
   running = true;
   try {
+    if (!resume) {
+      let exclude;
+      try {
+        exclude = await offerToExcludeDataFiles(charlens, params);
+      } catch (err) {
+        charlens.notify.error((err as Error).message);
+        return { error: (err as Error).message };
+      }
+      if (!exclude) return undefined;
+      params.exclude = exclude;
+    }
     const end = trainingEnd(charlens.engine);
     // Before the request: progress starts arriving as soon as the engine has it.
     if (!resume) charlens.history.reset();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { splitIds } from '../../../src/core/text/batches';
+import { splitIds, storedSplit } from '../../../src/core/text/batches';
 import { loadCheckpoint } from '../../../src/core/model/checkpoint';
 import { readCorpus } from '../../../src/core/text/corpus';
 import { InferenceModel } from '../../../src/core/model/inference';
@@ -51,7 +51,7 @@ test("clamping the trained model's string cell raises the loss inside strings mo
   const measured = measuredText(checkpoint, corpus, () => sample);
   assert.equal(measured.kind, 'validation');
   const ids = checkpoint.vocabulary.encode(corpus.text);
-  const val = splitIds(ids, 0.05, 0);
+  const val = splitIds(ids, storedSplit(checkpoint.metadata.training, corpus.report.files.map((f) => f.chars)));
   assert.equal(measured.text, Array.from(val.val, (id) => checkpoint.vocabulary.symbols[id]).join(''));
   assert.equal(measured.features.insideString.length, val.val.length);
   assert.equal(measured.training, Array.from(val.train, (id) => checkpoint.vocabulary.symbols[id]).join(''));
