@@ -17,7 +17,7 @@ const MAX_FIT_CHARS = 100_000;
 export interface MixtureInfo {
   /** Weight of the LSTM in the mixture; 1 = the LSTM alone, 0 = the n-gram alone. */
   weightOfLstm: number;
-  /** Validation nats/char of each, on the first MAX_FIT_CHARS characters of the validation split (the second half of them for the suffix-array n-gram, whose discounts the first half fits). */
+  /** Validation nats/char of each, on MAX_FIT_CHARS characters spread over the validation split (the second half of them for the suffix-array n-gram, whose discounts the first half fits). */
   valNats: { lstm: number; ngram: number; mixture: number };
   /**
    * The learned mixer (see Gate in mixture.ts), fitted on the same
