@@ -56,7 +56,7 @@
       : 'Waiting for training to start…';
     const t = message.timing;
     timing.textContent = t
-      ? `${clock(t.elapsedSeconds)} elapsed · ${clock(t.etaSeconds)} ${t.endsBy === 'budget' ? 'left of the time budget' : 'to the last step'}`
+      ? `${t.counter} (${Math.round(t.fraction * 100)}%) · ${clock(t.elapsedSeconds)} elapsed · ${clock(t.etaSeconds)} ${t.endsBy === 'budget' ? 'left of the time budget' : 'to the last step'}`
       : '';
     draw();
     samples.textContent = '';

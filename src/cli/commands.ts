@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BackendChoice, BackendRequest, selectBackend } from '../core/backend';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
-import { answeringLabel } from '../core/predict/workspaceMixture';
 import { loadCheckpoint } from '../core/model/checkpoint';
 import { formatCorpusReport } from '../core/text/corpus';
 import { bitsPerChar } from '../core/predict/lossUnits';
@@ -15,6 +14,7 @@ import { InferenceModel } from '../core/model/inference';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample, validateSampleOptions } from '../core/predict/sampling';
 import { runTrainingJob } from '../core/train/job';
 import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
+import { trainingFigures } from './mixtureReport';
 import { ProgressBar } from './progressBar';
 import { readTextSource } from './readText';
 import { prepareOutFolder, trainRequest } from './trainOptions';
@@ -69,16 +69,11 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
     const minutes = ((Date.now() - started) / 60000).toFixed(1);
     log(`Stopped: ${result.stopReason} after ${result.steps} steps in ${minutes} min.`);
     const nats = (x: number) => `${x.toFixed(3)} nats/char, ${bitsPerChar(x).toFixed(3)} bits/char`;
-    if (result.bestValLoss !== undefined) log(`Best validation loss: ${nats(result.bestValLoss)}`);
     if (result.testLoss !== undefined) log(`Test loss: ${nats(result.testLoss)}`);
     if (result.stopReason === 'cancelled') log(`Resume with: charlens train ${folder} --out ${out} --resume`);
     if (fs.existsSync(path.join(out, 'model.json'))) {
       log(`Model saved to ${out}`);
-      const m = result.mixture;
-      if (m) {
-        const both = (x: number) => `${x.toFixed(3)} (${bitsPerChar(x).toFixed(3)} bits)`;
-        log(`Validation nats/char: LSTM ${both(m.valNats.lstm)}, ${result.plan.ngram?.label ?? `n-gram`} ${both(m.valNats.ngram)}, mixture ${both(m.valNats.mixture)} with LSTM weight ${m.weightOfLstm.toFixed(2)}; completions use ${answeringLabel(m)}.`);
-      }
+      for (const line of trainingFigures(result.bestValLoss, result.valChars, result.mixture, result.plan.ngram?.label ?? 'n-gram')) log(line);
       const model = loadCheckpoint(out);
       const text = sample(InferenceModel.of(model), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
       log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);

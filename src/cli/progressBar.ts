@@ -1,4 +1,4 @@
-import { TrainProgress } from '../core/train/loop';
+import { TrainProgress, stepCounter } from '../core/train/progress';
 
 const formatDuration = (s: number): string => {
   if (!Number.isFinite(s)) return '?';
@@ -29,9 +29,9 @@ export class ProgressBar {
     if (p.kind === 'validation' && p.valLoss !== undefined) this.lastVal = { loss: p.valLoss, bits: p.valBits! };
     const val = this.lastVal ? ` val ${this.lastVal.loss.toFixed(3)} (${this.lastVal.bits.toFixed(3)} bits)` : '';
     this.show(
-      p.totalSteps > 0 ? p.step / p.totalSteps : 0,
-      `step ${p.step}/${p.totalSteps} epoch ${p.epoch.toFixed(2)} loss ${p.trainLoss.toFixed(3)} (${p.trainBits.toFixed(3)} bits)${val} ` +
-        `${formatRate(p.charsPerSec)} chars/s ETA ${formatDuration(p.etaSeconds)} [${p.backend}]`,
+      p.fraction,
+      `${stepCounter(p)} epoch ${p.epoch.toFixed(2)} loss ${p.trainLoss.toFixed(3)} (${p.trainBits.toFixed(3)} bits)${val} ` +
+        `${formatRate(p.charsPerSec)} chars/s ${p.endsBy === 'budget' ? `${formatDuration(p.etaSeconds)} left of the budget` : `ETA ${formatDuration(p.etaSeconds)}`} [${p.backend}]`,
       p.kind === 'validation',
     );
   }

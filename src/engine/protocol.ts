@@ -15,7 +15,8 @@ import type { ClampEffect as ClampMeasures, MeasuredText } from '../core/explore
 import type { ModelReport as ReportFigures } from '../core/explorer/modelReport';
 import type { SelectionCell } from '../core/explorer/selectionCells';
 import type { TrainOptions } from '../core/train/options';
-import type { StopReason, TrainProgress } from '../core/train/loop';
+import type { StopReason } from '../core/train/loop';
+import type { TrainProgress } from '../core/train/progress';
 import { Schema, array, boolean, integer, number, object, oneOf, optional, string } from './schema';
 
 export interface ModelInfo {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { BackendRequest } from '../core/backendNames';
 import { MODEL_FILE } from '../core/model/checkpoint';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
-import type { TrainProgress } from '../core/train/loop';
+import type { TrainProgress } from '../core/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
 import { UserError } from '../core/userError';
 import { InstantModel } from './instantModel';

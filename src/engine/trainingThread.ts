@@ -4,7 +4,7 @@ import type { BackendRequest } from '../core/backendNames';
 import type { CorpusReport } from '../core/text/corpus';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
 import type { JobResult, TrainingJob } from '../core/train/job';
-import type { TrainProgress } from '../core/train/loop';
+import type { TrainProgress } from '../core/train/progress';
 import type { TrainOptions } from '../core/train/options';
 import { UserError } from '../core/userError';
 import { Vocabulary } from '../core/text/vocabulary';

@@ -40,10 +40,11 @@ export class StatusBar implements vscode.Disposable {
       : `No model yet: run "CharLens: Train on Workspace".\nBackend: ${this.backend}`;
   }
 
-  showTraining(step: number, totalSteps: number, bits: number, valBits?: number): void {
+  /** `counter`: "step 1812/~3233" (see stepCounter). */
+  showTraining(counter: string, bits: number, valBits?: number): void {
     const val = valBits !== undefined ? ` val ${valBits.toFixed(2)}` : '';
     this.item.text = `$(sync~spin) CharLens ${bits.toFixed(2)} bits/char${val}`;
-    this.item.tooltip = `Training: step ${step}/${totalSteps} on ${this.backend}\nCompletions from the workspace n-gram until the LSTM is trained`;
+    this.item.tooltip = `Training: ${counter} on ${this.backend}\nCompletions from the workspace n-gram until the LSTM is trained`;
   }
 
   /** What the item shows now (for tests). */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { stepCounter } from '../core/train/progress';
 import type { TrainingProgressParams } from '../engine/protocol';
 
 export interface LossPoint {
@@ -25,7 +26,7 @@ export class TrainingHistory implements vscode.Disposable {
   samples: TrainingSample[] = [];
   backend = '';
   /** Time so far, time left and what ends the run, from the latest step. */
-  timing?: { elapsedSeconds: number; etaSeconds: number; endsBy: 'budget' | 'steps' };
+  timing?: { elapsedSeconds: number; etaSeconds: number; endsBy: 'budget' | 'steps'; counter: string; fraction: number };
   private readonly emitter = new vscode.EventEmitter<TrainingProgressParams>();
   readonly onDidAdd = this.emitter.event;
 
@@ -38,7 +39,7 @@ export class TrainingHistory implements vscode.Disposable {
   add(p: TrainingProgressParams): void {
     if (p.kind === 'info') return;
     this.backend = p.backend;
-    this.timing = { elapsedSeconds: p.elapsedSeconds, etaSeconds: p.etaSeconds, endsBy: p.endsBy };
+    this.timing = { elapsedSeconds: p.elapsedSeconds, etaSeconds: p.etaSeconds, endsBy: p.endsBy, counter: stepCounter(p), fraction: p.fraction };
     if (p.kind === 'step') {
       this.points.push({ step: p.step, trainBits: p.trainBits });
       if (this.points.length > MAX_POINTS) this.points = this.points.filter((q, i) => i % 2 === 0 || q.valBits !== undefined);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { stepCounter } from '../core/train/progress';
 import { StopTraining, TrainFinished, TrainingProgressParams } from '../engine/protocol';
 import { CharLens } from './context';
 import { EngineClient } from './engineClient';
@@ -8,7 +9,19 @@ const duration = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.
 export function describeProgress(p: TrainingProgressParams): string {
   const val = p.valBits !== undefined ? `, val ${p.valBits.toFixed(2)}` : '';
   const ends = p.endsBy === 'budget' ? `${duration(p.etaSeconds)} left of the budget` : `ETA ${duration(p.etaSeconds)}`;
-  return `step ${p.step}/${p.totalSteps} · ${p.trainBits.toFixed(2)} bits/char${val} · ${(p.charsPerSec / 1000).toFixed(1)}k chars/s · ${ends}`;
+  return `${stepCounter(p)} · ${p.trainBits.toFixed(2)} bits/char${val} · ${(p.charsPerSec / 1000).toFixed(1)}k chars/s · ${ends}`;
+}
+
+/**
+ * A notification from the moment the user asks to train until the engine
+ * has planned the run (reading the workspace, probing the backend's speed
+ * take seconds); the returned function ends it.
+ */
+export function showPreparing(resume: boolean): () => void {
+  let done!: () => void;
+  const ended = new Promise<void>((resolve) => (done = resolve));
+  void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CharLens: preparing to ${resume ? 'resume' : 'train'}: reading the workspace and sizing the model…` }, () => ended);
+  return done;
 }
 
 const stopping = new vscode.EventEmitter<void>();
@@ -61,7 +74,7 @@ export function showTrainingProgress(charlens: CharLens, title: string, finished
         lastVal = p.valBits;
         output.appendLine(`[train] ${describeProgress(p)}`);
       }
-      if (p.kind !== 'info' && !stopRequested) statusBar.showTraining(p.step, p.totalSteps, p.trainBits, lastVal);
+      if (p.kind !== 'info' && !stopRequested) statusBar.showTraining(stepCounter(p), p.trainBits, lastVal);
     }),
     stopping.event(() => {
       stopRequested = true;
@@ -73,12 +86,11 @@ export function showTrainingProgress(charlens: CharLens, title: string, finished
     let lastFraction = 0;
     const subscriptions = [
       token.onCancellationRequested(() => void requestStop(charlens)),
-      stopping.event(() => progress.report({ message: 'Stopping: finishing this step, then validating and saving…' })),
+      stopping.event(() => progress.report({ message: 'Stopping: finishing this step and saving…' })),
       engine.onTrainingProgress((p) => {
         if (p.kind === 'info' || stopRequested) return;
-        const fraction = p.totalSteps > 0 ? p.step / p.totalSteps : 0;
-        progress.report({ message: describeProgress({ ...p, valBits: p.valBits ?? lastVal }), increment: (fraction - lastFraction) * 100 });
-        lastFraction = fraction;
+        progress.report({ message: describeProgress({ ...p, valBits: p.valBits ?? lastVal }), increment: (p.fraction - lastFraction) * 100 });
+        lastFraction = p.fraction;
       }),
     ];
     return finished.then(() => subscriptions.forEach((s) => s.dispose()));

@@ -12,7 +12,13 @@ import { NGRAM_FILE } from '../ngram/workspaceNgram';
 
 export const MIXTURE_FILE = 'mixture.json';
 /** Validation characters read to fit the mixture weight, spread over the validation blocks (more changes the weight little and costs seconds). */
-const MAX_FIT_CHARS = 100_000;
+export const MAX_FIT_CHARS = 100_000;
+/**
+ * What fitting costs, in one-character LSTM steps per fitted character
+ * (scoring, the dynamic-evaluation grid on its first part and its full
+ * pass): measured at about 7 on the shipped model; the budget plans with it.
+ */
+export const FIT_STEPS_PER_CHAR = 8;
 
 export interface MixtureInfo {
   /** Weight of the LSTM in the mixture; 1 = the LSTM alone, 0 = the n-gram alone. */
@@ -31,6 +37,8 @@ export interface MixtureInfo {
   /** Dynamic evaluation fitted on the same characters and the mixer fitted for it (see DynamicMixture); files from before it run the LSTM static. */
   dynamicEvaluation?: DynamicMixture;
   order: number;
+  /** Validation characters the figures are on (absent in files from before it). */
+  fitChars?: number;
 }
 
 /**
@@ -38,8 +46,8 @@ export interface MixtureInfo {
  * n-gram and the weight beside the LSTM checkpoint in `dir`. Then the n-gram
  * also reads the validation and test text, as the editor will have.
  */
-export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
-  const { sample: fitted, rest } = spreadSample(split.val, MAX_FIT_CHARS);
+export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>, maxFitChars = MAX_FIT_CHARS): MixtureInfo {
+  const { sample: fitted, rest } = spreadSample(split.val, maxFitChars);
   // The suffix-array model's discounts are fitted on the first half read online (as the editor reads), so the mixture is fitted on the second half, text they never saw, after it.
   let fit = fitted;
   if (ngram instanceof SuffixNgram) {
@@ -53,6 +61,7 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     weightOfLstm,
     valNats: { lstm: meanNats(pLstm), ngram: meanNats(pNgram), mixture: meanNats(mixProbabilities(pLstm, pNgram, weightOfLstm)) },
     order: ngram.order,
+    fitChars: fit.length,
   };
   const online = scoreWithGateInputs(ngram, fit, true);
   if (fit.length > 0) {

@@ -1,6 +1,8 @@
 import { Random } from '../random';
 import { initialWeights } from '../model/lstmInit';
+import { InferenceModel } from '../model/inference';
 import { ModelConfig, parameterCount, stepMultiplyAdds } from '../model/modelConfig';
+import { FIT_STEPS_PER_CHAR, MAX_FIT_CHARS } from '../predict/workspaceMixture';
 import { TrainerFactory } from './loop';
 
 /**
@@ -82,7 +84,7 @@ export async function planForBudget(r: BudgetRequest): Promise<BudgetPlan> {
   return { layers, hidden: chosen.hidden, dropout, parameters: chosen.parameters, steps: chosen.steps, epochs, msPerStep: chosen.msPerStep, line };
 }
 
-const formatMinutes = (m: number): string => (m >= 1 ? `${Math.round(m)} min` : `${Math.round(m * 60)} s`);
+export const formatMinutes = (m: number): string => (m >= 1 ? `${Math.round(m)} min` : `${Math.round(m * 60)} s`);
 
 /** ms = a + b * macs through two measured points (b >= 0; one point gives a pure rate). */
 function linearFit(x0: number, y0: number, x1: number, y1: number): (x: number) => number {
@@ -114,3 +116,28 @@ export async function probeTrainer(createTrainer: TrainerFactory, config: ModelC
 }
 
 const ids = (n: number, vocabSize: number, rng: Random) => Int32Array.from({ length: n }, () => Math.floor(rng.next() * vocabSize));
+
+/** The share of a time budget the mixture fit after training may take at most (it fits on fewer characters to stay inside). */
+const MAX_FIT_SHARE = 0.1;
+/** Learning the held-out text into the n-gram and writing its file, beside the fit proper. */
+const NGRAM_SAVE_MS = 1_000;
+
+/**
+ * How many validation characters the mixture fit after training reads, and
+ * the time the training loop keeps for it at the end of the budget, so that
+ * the whole job (fit included) ends within the budget.
+ */
+export function planMixtureFit(msPerChar: number, minutes: number): { fitChars: number; reserveMs: number } {
+  const fitChars = Math.max(1_000, Math.min(MAX_FIT_CHARS, Math.floor((MAX_FIT_SHARE * minutes * 60_000) / (FIT_STEPS_PER_CHAR * msPerChar))));
+  return { fitChars, reserveMs: fitChars * FIT_STEPS_PER_CHAR * msPerChar + NGRAM_SAVE_MS };
+}
+
+/** ms per character of one-character inference steps (what the mixture fit runs) for a model of `config`'s shape. */
+export function probeInference(config: ModelConfig, chars = 2_000): number {
+  const model = new InferenceModel(config, initialWeights(config, new Random(1)));
+  const state = model.zeroState();
+  model.advance(state, 0); // warm-up: the kernels compile on first use
+  const t0 = performance.now();
+  for (let i = 0; i < chars; i++) model.advance(state, i % config.vocabSize);
+  return (performance.now() - t0) / chars;
+}

@@ -7,8 +7,8 @@ import { sizeForCorpus } from '../model/modelSize';
 import { CharNgram } from '../ngram/charNgram';
 import { buildWorkspaceNgram } from '../ngram/workspaceNgram';
 import { MixtureInfo, fitAndSaveMixture } from '../predict/workspaceMixture';
-import { planForBudget, probeTrainer } from './budget';
-import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, splitForTraining, train } from './loop';
+import { planForBudget, planMixtureFit, probeInference, probeTrainer } from './budget';
+import { TrainHooks, TrainResult, TrainerFactory, configOf, prepareTraining, splitForTraining, train } from './loop';
 import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
 
@@ -77,11 +77,13 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   events.onPlan?.(plan);
   // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
   const heldOut = { val: split.val.slice(), test: split.test.slice() };
-  const result = await train(input, options, { ...events, startedAt, createTrainer: job.backend.createTrainer });
+  // Under a budget the fit after training is planned in it: fewer characters for a short budget, and time kept for it.
+  const fit = ngram && options.minutes > 0 ? planMixtureFit(probeInference(input.resumed?.config ?? configOf(options, input.vocabulary.size)), options.minutes) : undefined;
+  const result = await train(input, options, { ...events, startedAt, createTrainer: job.backend.createTrainer, reserveMs: fit?.reserveMs });
   let mixture: MixtureInfo | undefined;
   if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
     const lstm = loadCheckpoint(options.out);
-    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), ngram, heldOut);
+    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), ngram, heldOut, fit?.fitChars);
   }
   return { ...result, plan, mixture };
 }

@@ -11,33 +11,12 @@ import { sample } from '../predict/sampling';
 import { UserError } from '../userError';
 import { CorpusInfo, corpusInfo } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
+import { formatMinutes } from './budget';
+import { TrainProgress } from './progress';
 import { stepDropoutSeed } from './dropoutMask';
 import { TrainOptions, validateTrainOptions } from './options';
 import { createTfjsTrainer } from './tfjs/tfjsTrainer';
 import { CarriedState, Trainer, TrainerSpec } from './trainer';
-
-export interface TrainProgress {
-  kind: 'step' | 'validation' | 'info';
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  trainLoss: number;
-  trainBits: number;
-  valLoss?: number;
-  valBits?: number;
-  charsPerSec: number;
-  /** Since the run (or the job that started it) began. */
-  elapsedSeconds: number;
-  /** Until the run ends, by whichever comes first: the time budget or the step count. */
-  etaSeconds: number;
-  /** Which of the two ends the run at the current speed. */
-  endsBy: 'budget' | 'steps';
-  lr: number;
-  backend: string;
-  message?: string;
-  /** At validations: a short sample from the current weights, to watch the model learn. */
-  sample?: string;
-}
 
 export type StopReason = 'finished' | 'early-stop' | 'time-limit' | 'cancelled';
 
@@ -46,6 +25,8 @@ export interface TrainResult {
   steps: number;
   bestValLoss?: number;
   testLoss?: number;
+  /** Characters of the validation split the losses are on. */
+  valChars: number;
   modelDir: string;
   config: ModelConfig;
 }
@@ -63,6 +44,8 @@ export interface TrainHooks {
   resumeEveryMs?: number;
   /** When the time budget (options.minutes) began, if before this call (the job's setup counts). */
   startedAt?: number;
+  /** Time kept at the end of the budget for the work after training (the job's mixture fit), so the whole job ends on time. */
+  reserveMs?: number;
 }
 
 export const resumeDir = (out: string): string => path.join(out, 'resume');
@@ -73,7 +56,15 @@ interface LoopState {
   validationsWithoutGain: number;
   firstLoss: number;
   trainLoss: number;
+  /** The step of the last validation: a Stop that skipped validating leaves the steps after it to be validated when the run resumes. */
+  validatedStep: number;
+  /** The time budget this run was given (0 = none) and the seconds of it spent so far, across stops and resumes. */
+  budgetMinutes: number;
+  spentSeconds: number;
 }
+
+/** A Stop validates only when the last validation took less than this; else it saves and the next start validates, so a Stop stays quick. */
+const STOP_VALIDATION_MS = 8_000;
 
 /** Bumped when the resume state's layout changes; older states are refused with a message. */
 const RESUME_FORMAT = 2;
@@ -98,6 +89,11 @@ export function prepareTraining(text: string, fileChars: readonly number[], opti
   return { vocabulary, ids: vocabulary.encode(text), corpus: corpusInfo(text, fileChars.length), fileChars, resumed };
 }
 
+/** The shape of a new model, from the options. */
+export function configOf(options: Pick<TrainOptions, 'embedding' | 'hidden' | 'layers' | 'dropout'>, vocabSize: number): ModelConfig {
+  return { vocabSize, embeddingSize: options.embedding, hiddenSize: options.hidden, layers: options.layers, dropout: options.dropout };
+}
+
 /** The run's train/validation/test split; a resumed run is cut as its checkpoint was, whatever the options say. */
 export function splitForTraining(input: TrainInput, options: Pick<TrainOptions, 'valFrac' | 'testFrac' | 'split'>): Split {
   const { resumed, fileChars } = input;
@@ -118,13 +114,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   validateTrainOptions(options);
   const { vocabulary, corpus, resumed } = input;
   // A resumed run has the checkpoint's shape, whatever the options say.
-  const config: ModelConfig = resumed?.config ?? {
-    vocabSize: vocabulary.size,
-    embeddingSize: options.embedding,
-    hiddenSize: options.hidden,
-    layers: options.layers,
-    dropout: options.dropout,
-  };
+  const config = resumed?.config ?? configOf(options, vocabulary.size);
   const split = splitForTraining(input, options);
   const { batchSize: B, seqLength: T } = options;
   const trainStreams = new BatchStreams(split.train, B, T);
@@ -147,7 +137,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   });
   const backend = trainer.description;
   const report = (p: Partial<TrainProgress> & { kind: TrainProgress['kind'] }) =>
-    hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, trainLoss: NaN, trainBits: NaN, charsPerSec: 0, elapsedSeconds: 0, etaSeconds: 0, endsBy: 'steps', lr: options.lr, backend, ...p });
+    hooks.onProgress?.({ step: 0, totalSteps: 0, expectedSteps: 0, fraction: 0, epoch: 0, trainLoss: NaN, trainBits: NaN, charsPerSec: 0, elapsedSeconds: 0, etaSeconds: 0, endsBy: 'steps', lr: options.lr, backend, ...p });
   if (resumed && resumed.metadata.corpus?.fingerprint !== corpus.fingerprint) {
     report({ kind: 'info', message: 'The corpus changed since the checkpoint was saved: training continues from its weights on the new text.' });
   }
@@ -161,7 +151,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     message: `Model ${config.layers}x${config.hiddenSize} LSTM, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}: ${parameterCount(config).toLocaleString('en-US')} parameters; ${split.train.length.toLocaleString('en-US')} training characters, ${bpe} batches per epoch; training on ${backend}.`,
   });
 
-  const loop: LoopState = { step: 0, bestValLoss: Infinity, validationsWithoutGain: 0, firstLoss: NaN, trainLoss: NaN };
+  const loop: LoopState = { step: 0, bestValLoss: Infinity, validationsWithoutGain: 0, firstLoss: NaN, trainLoss: NaN, validatedStep: 0, budgetMinutes: options.minutes, spentSeconds: 0 };
   const metadataFor = (metrics: CheckpointMetrics) => ({
     training: { ...options } as unknown as Record<string, unknown>,
     metrics,
@@ -190,18 +180,34 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   let stopReason: StopReason = 'finished';
   let lastEval = -1;
   let lastProgress: Partial<TrainProgress> = {};
+  // Seconds of budget this session may use: a resumed run under the budget it was started with gets what is left of it; another budget is a new one.
+  let budgetSeconds = options.minutes * 60;
+  let msPerStep = 0;
+  let spentBefore = 0;
   try {
     if (resumed?.resume) {
       await restoreResumeState(resumed.resume, trainer, options.optimizer, loop, config, B);
       startStep = loop.step;
+      if (options.minutes > 0 && loop.budgetMinutes === options.minutes) {
+        spentBefore = loop.spentSeconds;
+        budgetSeconds = Math.max(0, options.minutes * 60 - spentBefore);
+        report({ kind: 'info', message: `${formatMinutes(budgetSeconds / 60)} left of the ${formatMinutes(options.minutes)} budget (${formatMinutes(spentBefore / 60)} spent before the stop); give another budget to train longer.` });
+      } else {
+        Object.assign(loop, { budgetMinutes: options.minutes, spentSeconds: 0 });
+      }
+      // Steps a quick Stop saved without validating are validated first, so the best checkpoint never misses them.
+      if (loop.validatedStep < loop.step) await validate();
     }
+    const budgetLeftMs = () => budgetSeconds * 1000 - (Date.now() - started);
+    // What a validation costs: the last one's time, or before any, its batches at a third of a training step's time each (forward only).
+    const validationMs = () => lastValidationMs || ((valStreams?.batchesPerEpoch ?? 0) * msPerStep) / 3;
     while (loop.step < totalSteps) {
       if (hooks.signal?.aborted) {
         stopReason = 'cancelled';
         break;
       }
-      // The validation that ends the run is part of the budget, so a run ends on time, not one validation late.
-      if (options.minutes > 0 && Date.now() - started + lastValidationMs > options.minutes * 60_000) {
+      // The validation that ends the run and the work after it are part of the budget, so the whole job ends on time.
+      if (options.minutes > 0 && validationMs() + (hooks.reserveMs ?? 0) > budgetLeftMs()) {
         stopReason = 'time-limit';
         break;
       }
@@ -216,15 +222,22 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
       guard(lossValue, 'training loss');
       loop.trainLoss = lossValue;
       const elapsed = (Date.now() - started) / 1000;
+      loop.spentSeconds = spentBefore + elapsed;
       const secsPerStep = (Date.now() - stepsStarted) / 1000 / (loop.step - startStep);
+      msPerStep = secsPerStep * 1000;
       const bySteps = (totalSteps - loop.step) * secsPerStep;
-      const byBudget = options.minutes > 0 ? Math.max(0, options.minutes * 60 - elapsed) : Infinity;
+      const byBudget = options.minutes > 0 ? Math.max(0, budgetLeftMs() / 1000) : Infinity;
+      const endsBy = byBudget < bySteps ? ('budget' as const) : ('steps' as const);
+      // Under the budget the steps end early enough for the last validation and the work after training.
+      const stepSecondsLeft = Math.max(0, byBudget - (validationMs() + (hooks.reserveMs ?? 0)) / 1000);
       const progress = {
         elapsedSeconds: elapsed,
         etaSeconds: Math.min(bySteps, byBudget),
-        endsBy: byBudget < bySteps ? ('budget' as const) : ('steps' as const),
+        endsBy,
         step: loop.step,
         totalSteps,
+        expectedSteps: endsBy === 'budget' ? Math.min(totalSteps, loop.step + Math.floor(stepSecondsLeft / secsPerStep)) : totalSteps,
+        fraction: endsBy === 'budget' ? Math.min(1, elapsed / (elapsed + byBudget)) : loop.step / totalSteps,
         epoch: loop.step / bpe,
         trainLoss: lossValue,
         trainBits: bitsPerChar(lossValue),
@@ -242,10 +255,14 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
       }
       await new Promise((resolve) => setImmediate(resolve)); // let cancellation and queries in
     }
-    // Whatever ended the run (a Stop included), the steps since the last validation are kept.
-    if (lastEval !== loop.step && loop.step > startStep) await validate();
+    // Whatever ended the run, the steps since the last validation are kept: validated now, or after a Stop
+    // that would wait long for a validation, saved in the resume state and validated when the run resumes.
+    if (lastEval !== loop.step && loop.step > startStep) {
+      if (stopReason === 'cancelled' && validationMs() > STOP_VALIDATION_MS) await saveResume(await finiteWeights());
+      else await validate();
+    }
     const testLoss = testStreams && Number.isFinite(loop.bestValLoss) ? await evaluateBest(options.out, testStreams, trainer) : undefined;
-    return { stopReason, steps: loop.step, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : undefined, testLoss, modelDir: options.out, config };
+    return { stopReason, steps: loop.step, bestValLoss: Number.isFinite(loop.bestValLoss) ? loop.bestValLoss : undefined, testLoss, valChars: split.val.length, modelDir: options.out, config };
   } finally {
     trainer.dispose();
   }
@@ -262,6 +279,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   /** Evaluates, keeps the best model, saves the resume state, reports, and says whether to stop early. */
   async function validate(): Promise<boolean> {
     lastEval = loop.step;
+    loop.validatedStep = loop.step;
     const t0 = Date.now();
     const valLoss = valStreams ? await trainer.evaluate(valStreams) : loop.trainLoss;
     guard(valLoss, 'validation loss');
@@ -278,7 +296,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     await saveResume(weights);
     const progressSample = sample(new InferenceModel(config, weights), vocabulary, { temperature: 0.8, length: 240, seed: loop.step }).text;
     lastValidationMs = Date.now() - t0;
-    report({ kind: 'validation', ...lastProgress, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample });
+    report({ kind: 'validation', ...lastProgress, step: loop.step, epoch: loop.step / bpe, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample });
     return options.patience > 0 && loop.validationsWithoutGain >= options.patience;
   }
 }

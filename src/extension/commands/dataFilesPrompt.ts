@@ -17,9 +17,7 @@ export const KEEP = 'Keep';
  */
 export async function offerToExcludeDataFiles(charlens: CharLens, params: TrainParams): Promise<string[] | undefined> {
   const exclude = params.exclude ?? [];
-  const scan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CharLens: reading the workspace' }, () =>
-    charlens.engine.request(ScanCorpus, { folder: params.folder, include: params.include, exclude, maxFileBytes: params.maxFileBytes }),
-  );
+  const scan = await charlens.engine.request(ScanCorpus, { folder: params.folder, include: params.include, exclude, maxFileBytes: params.maxFileBytes });
   const kept = charlens.extension.workspaceState.get<string[]>(KEPT_KEY, []);
   const asked = scan.dataFiles.filter((w) => !kept.includes(w.path));
   if (asked.length === 0) return exclude;

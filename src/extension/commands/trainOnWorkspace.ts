@@ -7,7 +7,7 @@ import { DashboardPanel } from '../panels/dashboardPanel';
 import { offerToExcludeDataFiles } from './dataFilesPrompt';
 import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
-import { showTrainingProgress, trainingEnd } from '../trainingProgress';
+import { showPreparing, showTrainingProgress, trainingEnd } from '../trainingProgress';
 import { trustedFor } from '../trust';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
@@ -49,6 +49,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: workspaceModelDir(charlens.extension), resume },
   };
   running = true;
+  const preparing = showPreparing(resume);
   try {
     if (!resume) {
       let exclude;
@@ -71,6 +72,8 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
       end.cancel();
       charlens.notify.error((err as Error).message);
       return { error: (err as Error).message };
+    } finally {
+      preparing();
     }
     const kb = Math.round(started.report.bytes / 1024);
     // At once, before anything is awaited: steps are arriving, and a Stop from now on must show.
@@ -94,6 +97,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     else charlens.statusBar.showIdle();
     return { ...finished, plan: started.model };
   } finally {
+    preparing();
     running = false;
   }
 }
