@@ -137,6 +137,11 @@ suite('CharLens in VS Code', function () {
     assert.equal(outcome.stopReason, 'time-limit', JSON.stringify(outcome));
     assert.match(outcome.plan, /^1x\d+ LSTM.* on wasm.*, about 6 s, ~[0-9.]+ epochs/);
     assert.ok(outcome.bestValLoss !== undefined, 'the run validated and saved before the budget ran out');
+    // The counter and the share done follow the budget, not the 100,000-epoch cap.
+    const timing = (await api()).charlens.history.timing!;
+    assert.equal(timing.endsBy, 'budget');
+    assert.match(timing.counter, /^step \d+\/~\d+$/);
+    assert.ok(timing.fraction > 0.5, `${timing.fraction}`);
   });
 
   test('Select Backend switches backends and explains one that cannot load', async () => {
