@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { loadCheckpoint } from '../core/model/checkpoint';
 import { DocumentTrace, Neuron } from '../core/predict/documentTrace';
 import { InferenceModel } from '../core/model/inference';
@@ -9,6 +10,8 @@ import * as rpc from '../engine/protocol';
 import { cFile, percentile, startEngine } from './benchEngine';
 
 const VISIBLE_LINES = 50;
+/** A burst of PageDowns as a user holds the key: a visible-range change every 65 ms. */
+const BURST = { changes: 50, everyMs: 65, bursts: 5 };
 const MARGIN_LINES = 5; // as the extension's overlays read
 const neuron: Neuron = { layer: 1, index: 0, kind: 'c' };
 
@@ -44,6 +47,7 @@ export async function benchOverlay(): Promise<void> {
   const jump: number[] = [];
   const edit: number[] = [];
   const exact: number[] = [];
+  const burst: number[] = [];
   const checkpoint = loadCheckpoint(modelDir);
   const model = new InferenceModel(checkpoint.config, checkpoint.weights);
   try {
@@ -68,6 +72,24 @@ export async function benchOverlay(): Promise<void> {
         await trace(id, file, line, []); // undo, untimed
       }
     }
+    // Bursts: the extension cancels the request a newer view replaces; the engine drops what is replaced while it waits.
+    for (let k = 0; k < BURST.bursts; k++) {
+      const id = `burst${k}.c`;
+      let line = randomLine() % 1000;
+      let pending: CancellationTokenSource | undefined;
+      let last: Promise<unknown> = Promise.resolve();
+      let sentAt = 0;
+      for (let c = 0; c < BURST.changes; c++) {
+        pending?.cancel();
+        const source = (pending = new CancellationTokenSource());
+        const { from, to } = viewRange(lineStarts, (line = Math.min(line + VISIBLE_LINES, lineStarts.length - VISIBLE_LINES - 20)));
+        sentAt = performance.now();
+        last = connection.sendRequest(rpc.Trace, { documentId: id, text: file.slice(0, to), from, to, neuron }, source.token).catch(() => undefined);
+        if (c < BURST.changes - 1) await new Promise((resolve) => setTimeout(resolve, BURST.everyMs));
+      }
+      await last;
+      burst.push(performance.now() - sentAt);
+    }
     // The baseline: exact values read from the file's start, in this process.
     for (let k = 0; k < 5; k++) {
       const { from, to } = viewRange(lineStarts, randomLine());
@@ -85,6 +107,8 @@ export async function benchOverlay(): Promise<void> {
       summary('scroll by 20 lines', scroll, 150) +
       summary('jump 1,000s of lines', jump, 150) +
       summary('one-character edit in the view', edit, 50) +
+      summary(`burst scroll, last of ${BURST.changes} to coloured`, burst, 300) +
+      `  the burst's last view is coloured in ${(p50(burst) / p50(scroll)).toFixed(1)}x the time of a lone scroll\n` +
       summary('baseline: exact read from file start', exact, Infinity).replace(' (target < Infinity ms)', '') +
       `  open is ${(p50(exact) / p50(open)).toFixed(1)}x faster than the exact read\n`,
   );

@@ -24,7 +24,8 @@ import { Training } from './training';
 
 const cancelled = (why: string) => new ResponseError(rpc.ErrorCodes.cancelled, `Request ${why}.`);
 const completions = new LatestPerDocument(rpc.Complete.method);
-const connection = createMessageConnection(new ObservingReader(process, (m) => completions.observe(m)), new IPCMessageWriter(process), undefined, {
+const traces = new LatestPerDocument(rpc.Trace.method);
+const connection = createMessageConnection(new ObservingReader(process, (m) => (completions.observe(m), traces.observe(m))), new IPCMessageWriter(process), undefined, {
   // A request the extension cancelled while it still waited in the queue is answered without running it.
   cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: cancelled('cancelled').toJson() }),
 });
@@ -134,19 +135,31 @@ serve0(rpc.Status, () => ({ backend, model: host?.info, training: training.runni
  * that a newer request for the same document replaced, or that the editor
  * cancelled, is answered as cancelled without running the model.
  */
-serve(rpc.Complete, async (p, token, raw) => {
-  try {
-    await readArrivals();
-    if (token.isCancellationRequested) throw cancelled('cancelled');
-    if (completions.superseded(p.documentId, raw)) throw cancelled('superseded by a newer completion for this document');
-    const t0 = performance.now();
-    const model = answerer();
-    // Seeded by position so the same request gives the same text (cache-friendly, testable).
-    const text = completeFrom(model.predictorAt(p.documentId, p.prefix), model.vocabulary, { ...p, seed: p.prefix.length });
-    return { text, model: model.source, answering: model.answering, ms: performance.now() - t0 };
-  } finally {
-    completions.done(p.documentId, raw);
-  }
+/**
+ * Serves a per-document request of which only the newest is worth an
+ * answer (a completion at the cursor, the overlay of the visible range):
+ * one that was cancelled, or replaced by a newer one for its document
+ * while it waited, is answered as cancelled without running.
+ */
+function serveLatest<P extends { documentId: string }, R>(type: rpc.CheckedRequest<P, R>, latest: LatestPerDocument, what: string, handler: (params: P) => R | Promise<R>): void {
+  serve(type, async (p, token, raw) => {
+    try {
+      await readArrivals();
+      if (token.isCancellationRequested) throw cancelled('cancelled');
+      if (latest.superseded(p.documentId, raw)) throw cancelled(`superseded by a newer ${what} for this document`);
+      return await handler(p);
+    } finally {
+      latest.done(p.documentId, raw);
+    }
+  });
+}
+
+serveLatest(rpc.Complete, completions, 'completion', (p) => {
+  const t0 = performance.now();
+  const model = answerer();
+  // Seeded by position so the same request gives the same text (cache-friendly, testable).
+  const text = completeFrom(model.predictorAt(p.documentId, p.prefix), model.vocabulary, { ...p, seed: p.prefix.length });
+  return { text, model: model.source, answering: model.answering, ms: performance.now() - t0 };
 });
 
 serve(rpc.Sample, (p) => ({ text: loaded().sample(p) }));
@@ -156,7 +169,8 @@ serve(rpc.Predict, (p) => {
   return { guesses: topGuesses(model.predictorAt(p.documentId, p.prefix).probabilities(), model.vocabulary, p.topK), model: model.source, answering: model.answering };
 });
 
-serve(rpc.Trace, (p) => timed(() => (training.instant ? traceWhileTraining(p, training.instant) : loaded().trace(p))));
+// Scrolling fast sends one per view: only the view on screen now is traced.
+serveLatest(rpc.Trace, traces, 'overlay request', (p) => timed(() => (training.instant ? traceWhileTraining(p, training.instant) : loaded().trace(p))));
 
 serve(rpc.Inspect, (p) => loaded().inspect(p));
 

@@ -64,6 +64,8 @@ export class Overlays implements vscode.Disposable {
    */
   private editor = vscode.window.activeTextEditor;
   private generation = 0;
+  /** The engine request of the update in progress, cancelled when a newer one (a scroll, a keystroke) replaces it. */
+  private inFlight?: vscode.CancellationTokenSource;
   private readonly updatedEmitter = new vscode.EventEmitter<OverlayUpdate>();
   readonly onDidUpdate = this.updatedEmitter.event;
   last?: OverlayUpdate;
@@ -133,12 +135,17 @@ export class Overlays implements vscode.Disposable {
     // Only the neuron overlay needs the cell, which may mean asking the explorer for its best one first.
     const neuron = this.on.has('neuron') ? await this.neuron.resolve() : this.neuron.current;
     let result: rpc.TraceResult;
+    this.inFlight?.cancel();
+    const request = (this.inFlight = new vscode.CancellationTokenSource());
     try {
       const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
-      result = await this.engine.request(rpc.Trace, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron });
+      result = await this.engine.request(rpc.Trace, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron }, request.token);
     } catch (err) {
       if (generation === this.generation) this.failed(err as Error & { code?: number });
       return;
+    } finally {
+      request.dispose();
+      if (this.inFlight === request) this.inFlight = undefined;
     }
     // A newer update (another keystroke or scroll) supersedes this one.
     if (generation !== this.generation || doc.version !== version || editor !== this.editor) return;
@@ -194,6 +201,7 @@ export class Overlays implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.inFlight?.cancel();
     for (const d of [...this.predictionTypes, ...this.neuronTypes, ...this.legendTypes, ...this.disposables, this.updatedEmitter]) d.dispose();
   }
 }
