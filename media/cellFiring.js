@@ -5,6 +5,12 @@
   const title = document.getElementById('title');
   const summary = document.getElementById('summary');
   const sections = document.getElementById('sections');
+  /** 1st, 2nd, 3rd, 4th, 11th, 21st ... */
+  const ordinal = (n) => {
+    const tens = n % 100;
+    const suffix = tens >= 11 && tens <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+    return `${n}${suffix}`;
+  };
   const HEADINGS = { highest: 'Highest activations', lowest: 'Lowest activations', quantile: 'At quantiles of its activation' };
 
   function snippetRow(s) {
@@ -14,7 +20,7 @@
     row.title = `Open ${s.path} at line ${s.line + 1}`;
     const where = document.createElement('span');
     where.className = 'where';
-    const at = s.kind === 'quantile' ? `${Math.round(s.quantile * 100)}th pct · ` : '';
+    const at = s.kind === 'quantile' ? `${ordinal(Math.round(s.quantile * 100))} percentile · ` : '';
     where.textContent = `${at}${s.value.toFixed(2)} · ${s.path}:${s.line + 1}`;
     row.appendChild(where);
     const code = document.createElement('span');

@@ -189,14 +189,14 @@ export class ModelHost implements Answerer {
    */
   explore(p: ExploreParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Explored> {
     const key = JSON.stringify([p.folder, p.include, p.exclude]);
-    let result = this.explored.get(key);
-    if (!result) {
-      const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
-      const sample = explorerSample(corpusFiles(corpus));
-      result = explore(this.checkpoint, sample, { onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
-      this.explored.set(key, result);
-      result.catch(() => this.explored.delete(key));
-    }
+    const known = this.explored.get(key);
+    // Asked again (every overlay and view asks): answered from memory, and says so.
+    if (known) return known.then((r) => ({ ...r, fromCache: true }));
+    const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
+    const sample = explorerSample(corpusFiles(corpus));
+    const result = explore(this.checkpoint, sample, { onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
+    this.explored.set(key, result);
+    result.catch(() => this.explored.delete(key));
     return result;
   }
 

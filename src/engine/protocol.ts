@@ -44,10 +44,11 @@ export interface ValidationFigures {
   dynamic?: { lstm: number; enabled: boolean };
 }
 
-/** "validation 1.251 nats/char online (LSTM 1.729, dynamically evaluated 1.344, n-gram 1.375)", for the status bar and the log. */
+/** "validation 1.805 bits/char online (LSTM 2.494, dynamically evaluated 1.939, n-gram 1.984)", for the status bar and the log: the editor speaks bits/char only. */
 export const describeValidation = (v: ValidationFigures): string => {
-  const dynamic = v.dynamic ? `, dynamically evaluated ${v.dynamic.lstm.toFixed(3)}${v.dynamic.enabled ? '' : ' (off in the settings)'}` : '';
-  return `validation ${v.answering.toFixed(3)} nats/char${v.online ? ' online' : ''} (LSTM ${v.lstm.toFixed(3)}${dynamic}, n-gram ${v.ngram.toFixed(3)})`;
+  const bits = (nats: number) => (nats / Math.LN2).toFixed(3);
+  const dynamic = v.dynamic ? `, dynamically evaluated ${bits(v.dynamic.lstm)}${v.dynamic.enabled ? '' : ' (off in the settings)'}` : '';
+  return `validation ${bits(v.answering)} bits/char${v.online ? ' online' : ''} (LSTM ${bits(v.lstm)}${dynamic}, n-gram ${bits(v.ngram)})`;
 };
 
 export interface InitializeParams {

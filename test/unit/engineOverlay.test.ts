@@ -28,3 +28,8 @@ test('overlay requests a newer view replaced are dropped; the newest is traced, 
   assert.equal((answers.at(-1) as rpc.TraceResult).probability.length, 1500);
   assert.equal((await other).probability.length, 500, 'a request for another document is not replaced');
 });
+
+test('the validation figures the editor shows are in bits/char', () => {
+  const text = rpc.describeValidation({ answering: Math.LN2, lstm: 2 * Math.LN2, ngram: 1.5 * Math.LN2, online: true, dynamic: { lstm: 1.25 * Math.LN2, enabled: false } });
+  assert.equal(text, 'validation 1.000 bits/char online (LSTM 2.000, dynamically evaluated 1.250 (off in the settings), n-gram 1.500)');
+});

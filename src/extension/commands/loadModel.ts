@@ -14,10 +14,18 @@ export async function loadModel(charlens: CharLens, dir?: string): Promise<Model
   try {
     const model = await charlens.engine.request(LoadModel, { dir, source: 'file' });
     charlens.statusBar.setModel(model);
-    charlens.notify.info(`loaded the ${model.layers}x${model.hiddenSize} model from ${path.basename(dir)}.`);
+    charlens.output.appendLine(`[model] loaded ${dir}`);
+    charlens.notify.info(`loaded ${describeLoaded(model, dir)}.`);
     return model;
   } catch (err) {
     charlens.notify.error(`cannot load ${dir}: ${(err as Error).message}`);
     return undefined;
   }
+}
+
+/** "the 2x128 LSTM of runs/kernel (step 4,537, validation 1.87 bits/char)": the folder by its last two names, the full path in the log. */
+export function describeLoaded(model: ModelInfo, dir: string): string {
+  const figures = [model.step !== undefined ? `step ${model.step.toLocaleString('en-US')}` : '', model.valLoss !== undefined ? `validation ${(model.valLoss / Math.LN2).toFixed(2)} bits/char` : ''].filter(Boolean);
+  const folder = path.join(path.basename(path.dirname(dir)), path.basename(dir));
+  return `the ${model.layers}x${model.hiddenSize} LSTM of ${folder}${figures.length ? ` (${figures.join(', ')})` : ''}`;
 }

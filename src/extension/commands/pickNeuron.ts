@@ -37,7 +37,8 @@ export async function labelledCells(charlens: CharLens, withProgress = true): Pr
     charlens.notify.warn(`the neuron explorer could not run: ${(err as Error).message}`);
     return [];
   }
-  charlens.output.appendLine(`[explorer] ${result.chars} characters, ${result.fromCache ? 'from the model cache' : `computed in ${(result.ms / 1000).toFixed(1)} s`}`);
+  // Once per exploration run, not for each answer from the cache (asked at every overlay and view).
+  if (!result.fromCache) charlens.output.appendLine(`[explorer] ${result.chars} characters explored in ${(result.ms / 1000).toFixed(1)} s`);
   return result.cells.map((c) => ({ layer: c.layer, index: c.cell, kind: 'c', label: describeFeature(c) }));
 }
 

@@ -86,8 +86,12 @@ export class SurpriseOverlay implements vscode.Disposable {
 
   async toggle(show = !this.on): Promise<void> {
     this.on = show;
+    this.announceEmpty = show;
     await this.refresh();
   }
+
+  /** Set when the user turns the overlay on: if nothing in view is marked, say so once rather than show nothing. */
+  private announceEmpty = false;
 
   /** Redraws the active editor's marks now (or clears them when the overlay is off). */
   async refresh(): Promise<void> {
@@ -115,6 +119,10 @@ export class SurpriseOverlay implements vscode.Disposable {
         ),
       );
       this.last = { documentId: doc.uri.toString(), lines, reference, marked: marked.map((band) => band.map((l) => l.line)) };
+      if (this.announceEmpty && marked.every((band) => band.length === 0)) {
+        this.notify.info(`no line in view is surprising: none reaches ${BANDS[0].times} times the model's mean of ${reference.toFixed(2)} bits/char. Lines that do get a mark in the gutter and the scroll bar as you scroll.`);
+      }
+      this.announceEmpty = false;
     } catch (err) {
       this.notify.warn(`the surprise overlay could not be drawn: ${(err as Error).message}`);
       this.on = false;

@@ -164,6 +164,7 @@ suite('CharLens in VS Code', function () {
     const shipped = path.join(charlens.charlens.extension.extensionPath, 'models', 'default');
     const loaded = await vscode.commands.executeCommand('charlens.loadModel', shipped);
     assert.ok(loaded, 'the shipped model loads');
+    assert.match(charlens.charlens.notify.recent.at(-1)!.message, /^loaded the 2x128 LSTM of models\/default \(step [\d,]+, validation [0-9.]+ bits\/char\)\.$/);
     const broken = fs.mkdtempSync(path.join(require('os').tmpdir(), 'charlens-broken-'));
     fs.writeFileSync(path.join(broken, 'model.json'), '{');
     assert.equal(await vscode.commands.executeCommand('charlens.loadModel', broken), undefined);

@@ -93,4 +93,17 @@ suite('Whether cells matter, and the model report', function () {
     await until(() => vscode.window.activeTextEditor?.selection.active.line === ranked.lines[0].line);
     await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', false);
   });
+
+  test('turned on where no line in view is surprising, the surprise overlay says so instead of showing nothing', async () => {
+    const { lens, charlens } = await api();
+    // A view of blank lines: nothing to be surprised by.
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: '\n'.repeat(40) });
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', true);
+    await until(() => lens.surprise.last?.documentId === doc.uri.toString());
+    assert.deepEqual(lens.surprise.last!.marked.flat(), [], 'nothing marked');
+    assert.match(charlens.notify.recent.at(-1)!.message, /^no line in view is surprising: none reaches 1\.5 times the model's mean of [0-9.]+ bits\/char/);
+    await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', false);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });
