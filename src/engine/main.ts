@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CancellationToken, createMessageConnection, IPCMessageWriter, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
+import { CancellationToken, createMessageConnection, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
 import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/backend';
 import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
@@ -17,12 +17,12 @@ import { InstantModel } from './instantModel';
 import { HostOptions, ModelHost } from './modelHost';
 import * as rpc from './protocol';
 import { INVALID_PARAMS } from './schema';
-import { LatestPerDocument, ObservingReader, readArrivals } from './supersede';
+import { LatestPerDocument, ObservingReader, ObservingWriter, readArrivals } from './supersede';
 import { Training } from './training';
 
 const cancelled = (why: string) => new ResponseError(rpc.ErrorCodes.cancelled, `Request ${why}.`);
 const completions = new LatestPerDocument(rpc.Complete.method);
-const connection = createMessageConnection(new ObservingReader(process, (m) => completions.observe(m)), new IPCMessageWriter(process), undefined, {
+const connection = createMessageConnection(new ObservingReader(process, (m) => completions.observe(m)), new ObservingWriter(process, (m) => completions.answered(m)), undefined, {
   // A request the extension cancelled while it still waited in the queue is answered without running it.
   cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: cancelled('cancelled').toJson() }),
 });
@@ -133,18 +133,14 @@ serve0(rpc.Status, () => ({ backend, model: host?.info, training: training.runni
  * cancelled, is answered as cancelled without running the model.
  */
 serve(rpc.Complete, async (p, token, raw) => {
-  try {
-    await readArrivals();
-    if (token.isCancellationRequested) throw cancelled('cancelled');
-    if (completions.superseded(p.documentId, raw)) throw cancelled('superseded by a newer completion for this document');
-    const t0 = performance.now();
-    const model = answerer();
-    // Seeded by position so the same request gives the same text (cache-friendly, testable).
-    const text = completeFrom(model.predictorAt(p.documentId, p.prefix), model.vocabulary, { ...p, seed: p.prefix.length });
-    return { text, model: model.source, answering: model.answering, ms: performance.now() - t0 };
-  } finally {
-    completions.done(p.documentId, raw);
-  }
+  await readArrivals();
+  if (token.isCancellationRequested) throw cancelled('cancelled');
+  if (completions.superseded(p.documentId, raw)) throw cancelled('superseded by a newer completion for this document');
+  const t0 = performance.now();
+  const model = answerer();
+  // Seeded by position so the same request gives the same text (cache-friendly, testable).
+  const text = completeFrom(model.predictorAt(p.documentId, p.prefix), model.vocabulary, { ...p, seed: p.prefix.length });
+  return { text, model: model.source, answering: model.answering, ms: performance.now() - t0 };
 });
 
 serve(rpc.Sample, (p) => ({ text: loaded().sample(p) }));
@@ -180,7 +176,9 @@ serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(p)));
 
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
   const { documentId } = rpc.forgetDocumentParams.check(raw, rpc.ForgetDocument.method);
+  completions.forget(documentId);
   host?.forget(documentId);
+  training.instant?.forget(documentId);
 });
 
 serve0(rpc.StopTraining, () => training.stop());

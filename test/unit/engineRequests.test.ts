@@ -122,6 +122,44 @@ test('a completion the client cancelled while it waited is not computed', async 
   assert.equal((await busy).text.length, 20_000);
 });
 
+test('memory stays flat over 50,000 completions cancelled before they ran or refused by the schema, each for its own document', async (t) => {
+  const probe = path.join(tempDir(t), 'heapProbe.js');
+  // Preloaded into the engine's process: SIGUSR2 logs the heap after a full collection.
+  fs.writeFileSync(probe, `process.on('SIGUSR2', () => { global.gc(); process.stderr.write('heapUsed ' + process.memoryUsage().heapUsed + '\\n'); });\n`);
+  const engine = startEngine(t, ['--expose-gc', '--require', probe]);
+  await engine.connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir: SHIPPED, source: 'default' }] });
+  const heapUsed = async (): Promise<number> => {
+    const seen = engine.log().length;
+    engine.child.kill('SIGUSR2');
+    for (;;) {
+      const line = /heapUsed (\d+)/.exec(engine.log().slice(seen));
+      if (line) return Number(line[1]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const prefix = 'x'.repeat(1000);
+  let documents = 0;
+  /** `n` requests, half cancelled while the engine was busy, half refused (maxChars 0), each for a new document. */
+  const burst = async (n: number) => {
+    const busy = engine.connection.sendRequest(rpc.Sample, { temperature: 1, length: 2000, prime: '', seed: 1 });
+    const settled: Array<Promise<unknown>> = [busy];
+    for (let i = 0; i < n; i += 2) {
+      const source = new CancellationTokenSource();
+      settled.push(engine.connection.sendRequest(rpc.Complete, completion(`doc${documents++}`, prefix), source.token).catch(() => undefined));
+      source.cancel();
+      settled.push(engine.connection.sendRequest(rpc.Complete, completion(`doc${documents++}`, prefix, { maxChars: 0 })).catch(() => undefined));
+    }
+    await Promise.all(settled);
+  };
+  await burst(2000);
+  const before = await heapUsed();
+  for (let sent = 0; sent < 50_000; sent += 2000) await burst(2000);
+  const grown = (await heapUsed()) - before;
+  // Kept, the 50,000 prefixes alone would hold 50 MB.
+  assert.ok(grown < 10e6, `the engine's heap grew ${(grown / 1e6).toFixed(1)} MB`);
+  assert.ok((await engine.connection.sendRequest(rpc.Complete, completion('after'))).text.length > 0, 'the engine still completes');
+});
+
 test('an error nothing in the engine caught is logged with its stack and reported, and the engine goes on', async (t) => {
   const dir = tempDir(t);
   const faulty = path.join(dir, 'faulty.js');
