@@ -91,8 +91,61 @@ function isGitIgnored(rules: GitignoreRules[], rel: string, dir: boolean): boole
   return ignored;
 }
 
-function readGitignore(file: string): ignore.Ignore | undefined {
-  try { return ignore().add(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+function readGitignore(file: string, realRoot: string): ignore.Ignore | undefined {
+  const opened = openInside(file, realRoot);
+  if ('reason' in opened) return undefined;
+  try { return ignore().add(fs.readFileSync(opened.fd, 'utf8')); } catch { return undefined; } finally { fs.closeSync(opened.fd); }
+}
+
+/** Where the files of a corpus must really lie: the folder's real path (itself perhaps reached through a symlink). */
+const realFolder = (folder: string): string => fs.realpathSync(folder);
+
+const isInside = (real: string, realRoot: string): boolean => real === realRoot || real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
+
+/** The real path of the file open as `fd`: the kernel's own record where there is one (Linux), else `abs` resolved and checked to be that same file. */
+function realPathOfOpened(fd: number, abs: string, opened: fs.Stats): string | undefined {
+  let real: string;
+  try {
+    real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    real = fs.realpathSync(abs);
+  }
+  // A deleted file's link reads "... (deleted)", and a path resolved after the open may name another file: either fails here.
+  const st = fs.statSync(real, { throwIfNoEntry: false });
+  return st && st.dev === opened.dev && st.ino === opened.ino ? real : undefined;
+}
+
+const OUTSIDE_THE_WORKSPACE = 'outside the workspace';
+
+/**
+ * Opens `abs` for reading only if the file opened really lies in
+ * `realRoot`. The check is on what was opened, not on the path listed: a
+ * file swapped for a symlink to ~/.aws/credentials between the listing and
+ * the read is refused all the same. Non-blocking, so a FIFO swapped in
+ * cannot hang the scan; only regular files are read.
+ */
+function openInside(abs: string, realRoot: string): { fd: number; stat: fs.Stats } | { reason: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return { reason: `unreadable: ${errMsg(e)}` };
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    const real = realPathOfOpened(fd, abs, stat);
+    if (real === undefined) return close(fd, { reason: 'unreadable: it changed while it was opened' });
+    if (!isInside(real, realRoot)) return close(fd, { reason: `${OUTSIDE_THE_WORKSPACE} (it leads to ${real})` });
+    if (!stat.isFile()) return close(fd, { reason: 'unreadable: not a regular file' });
+    return { fd, stat };
+  } catch (e) {
+    return close(fd, { reason: `unreadable: ${errMsg(e)}` });
+  }
+}
+
+function close<T>(fd: number, result: T): T {
+  fs.closeSync(fd);
+  return result;
 }
 
 interface Walked { files: string[]; unreadable: SkippedFile[] }
@@ -105,7 +158,7 @@ function checkFolder(folder: string): string {
   return abs;
 }
 
-function walk(root: string, pruneDir: (rel: string) => boolean): Walked {
+function walk(root: string, realRoot: string, pruneDir: (rel: string) => boolean): Walked {
   const out: Walked = { files: [], unreadable: [] };
   const visit = (rel: string, inherited: GitignoreRules[]): void => {
     const abs = rel ? path.join(root, rel) : root;
@@ -117,7 +170,7 @@ function walk(root: string, pruneDir: (rel: string) => boolean): Walked {
       out.unreadable.push({ path: rel + '/', reason: `unreadable: ${errMsg(e)}` });
       return;
     }
-    const ig = readGitignore(path.join(abs, '.gitignore'));
+    const ig = readGitignore(path.join(abs, '.gitignore'), realRoot);
     const rules = ig ? [...inherited, { base: rel, ig }] : inherited;
     for (const ent of entries) {
       const child = rel ? `${rel}/${ent.name}` : ent.name;
@@ -155,7 +208,8 @@ function detectLanguages(files: string[]): { include: string[]; languages: strin
 }
 
 export function defaultIncludeGlobs(folder: string): { include: string[]; languages: string[] } {
-  return detectLanguages(walk(checkFolder(folder), () => false).files);
+  const root = checkFolder(folder);
+  return detectLanguages(walk(root, realFolder(root), () => false).files);
 }
 
 /** How many leading bytes the UTF-16 guess looks at. */
@@ -223,14 +277,15 @@ type FileText = { chars: number; bytes: number; encoding?: Utf16 } | { reason: s
  * says why it is not text (then the pieces already handed on do not count).
  * UTF-8, or UTF-16 when it looks so; a leading BOM is dropped.
  */
-function readFileText(abs: string, maxFileBytes: number, onPiece: (piece: string) => void): FileText {
-  let fd: number | undefined;
+function readFileText(abs: string, realRoot: string, maxFileBytes: number, onPiece: (piece: string) => void): FileText {
+  const opened = openInside(abs, realRoot);
+  if ('reason' in opened) return opened;
+  const { fd } = opened;
   try {
-    // Stat first so an oversized file is never read.
-    const size = fs.statSync(abs).size;
+    // Its size before a byte is read, so an oversized file never is.
+    const size = opened.stat.size;
     if (size > maxFileBytes) return { reason: `larger than ${fmt(maxFileBytes)} bytes (${fmt(size)} bytes)` };
     if (size === 0) return { reason: 'empty' };
-    fd = fs.openSync(abs, 'r');
     const buf = Buffer.alloc(Math.min(size, READ_BYTES));
     let n = fs.readSync(fd, buf, 0, buf.length, null);
     const utf16 = utf16Encoding(buf.subarray(0, n), size);
@@ -262,7 +317,7 @@ function readFileText(abs: string, maxFileBytes: number, onPiece: (piece: string
   } catch (e) {
     return { reason: `unreadable: ${errMsg(e)}` };
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
@@ -281,6 +336,7 @@ function countCodePoints(s: string): number {
 // Groups reasons that carry per-file details (sizes, error messages) under one heading.
 function reasonKind(reason: string): string {
   if (reason.startsWith('unreadable')) return 'unreadable';
+  if (reason.startsWith(OUTSIDE_THE_WORKSPACE)) return OUTSIDE_THE_WORKSPACE;
   return reason.replace(/ \([\d,]+ bytes\)$/, '');
 }
 
@@ -308,7 +364,8 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
 
-  const walked = walk(root, isExcluded);
+  const realRoot = realFolder(root);
+  const walked = walk(root, realRoot, isExcluded);
   const candidates = walked.files.filter((f) => !isExcluded(f));
   let include = options.include ?? [];
   let languages: string[] | undefined;
@@ -332,7 +389,7 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
     // The cap is checked before each file, so the corpus may overshoot it by at most one file.
     if (bytes >= maxTotalBytes) { skipped.push({ path: rel, reason: 'corpus size limit reached' }); continue; }
     const pieces: string[] = [];
-    const d = readFileText(path.join(root, rel), maxFileBytes, onText ? (piece) => pieces.push(piece) : () => {});
+    const d = readFileText(path.join(root, rel), realRoot, maxFileBytes, onText ? (piece) => pieces.push(piece) : () => {});
     if ('reason' in d) { skipped.push({ path: rel, reason: d.reason }); continue; }
     onText?.(pieces.join(''));
     files.push(d.encoding ? { path: rel, bytes: d.bytes, encoding: d.encoding } : { path: rel, bytes: d.bytes });
@@ -358,7 +415,7 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
 /** Reads a file of a scanned corpus again, handing its text on in pieces (at most a megabyte each), never whole. */
 export function streamCorpusFile(report: CorpusReport, file: CorpusFile, onPiece: (piece: string) => void): void {
   const abs = path.join(report.folder, file.path);
-  const d = readFileText(abs, Infinity, onPiece);
+  const d = readFileText(abs, realFolder(report.folder), Infinity, onPiece);
   if ('reason' in d) throw new CorpusError(`${abs} changed while it was read: it is now ${d.reason}`);
 }
 
