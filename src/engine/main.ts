@@ -11,6 +11,7 @@ import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
 import { topGuesses } from '../core/predict/modelLens';
 import { UserError } from '../core/userError';
+import { AllowedFolders } from './allowedFolders';
 import { Answerer } from './answerer';
 import { reportFaults } from './faults';
 import { InstantModel } from './instantModel';
@@ -33,6 +34,16 @@ let host: ModelHost | undefined;
 /** The settings every loaded model answers under (see HostOptions). */
 let hostOptions: HostOptions = { dynamicEvaluation: true };
 const training = new Training();
+/** Set by Initialize: until then no request that names a path is served. */
+let allowed: AllowedFolders | undefined;
+
+function folders(): AllowedFolders {
+  if (!allowed) throw new UserError('The engine was not initialized: it knows no folder it may use.');
+  return allowed;
+}
+
+/** An explore request whose corpus folder is in the workspace. */
+const inWorkspace = <P extends rpc.ExploreParams>(p: P): P => ({ ...p, folder: folders().corpus(p.folder, 'folder') });
 
 /**
  * Errors travel as plain messages with a code the client can branch on;
@@ -93,13 +104,16 @@ async function useBackend(request: BackendRequest): Promise<string[]> {
 }
 
 serve(rpc.Initialize, async (p) => {
+  const given = AllowedFolders.of(p.folders);
+  const candidates = p.models.map((m, i) => ({ ...m, dir: given.model(m.dir, m.source, `models[${i}].dir`) }));
+  allowed = given;
   const backendNotes = await useBackend(p.backend);
   hostOptions = { dynamicEvaluation: p.dynamicEvaluation ?? true };
   const modelProblems: string[] = [];
-  for (const candidate of p.models) {
+  for (const candidate of candidates) {
     if (!fs.existsSync(path.join(candidate.dir, 'model.json'))) continue;
     try {
-      host = ModelHost.load(candidate.dir, candidate.source, hostOptions);
+      host = loadHost(candidate.dir, candidate.source);
       break;
     } catch (err) {
       modelProblems.push((err as Error).message);
@@ -109,9 +123,12 @@ serve(rpc.Initialize, async (p) => {
 });
 
 serve(rpc.LoadModel, (p) => {
-  host = ModelHost.load(p.dir, p.source, hostOptions);
+  host = loadHost(folders().model(p.dir, p.source, 'dir'), p.source);
   return host.info;
 });
+
+/** Every model answers under the engine's settings and keeps its explorer caches where the engine may write. */
+const loadHost = (dir: string, source: rpc.ModelInfo['source']): ModelHost => ModelHost.load(dir, source, hostOptions, folders().explorerCache(dir));
 
 serve(rpc.SetDynamicEvaluation, (p) => {
   hostOptions = { dynamicEvaluation: p.enabled };
@@ -160,19 +177,19 @@ const exploreProgress = (progress: rpc.ExploreProgressParams) => void connection
 
 serve(rpc.ExploreNeurons, async (p) => {
   const t0 = performance.now();
-  const { ranking, fromCache } = await loaded().explore(p, exploreProgress);
+  const { ranking, fromCache } = await loaded().explore(inWorkspace(p), exploreProgress);
   return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache, chars: ranking.chars, ms: performance.now() - t0 };
 });
 
 serve(rpc.CellsForSelection, (p) => timed(() => loaded().cellsForSelection(p)));
 
-serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(p, exploreProgress)));
+serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(inWorkspace(p), exploreProgress)));
 
-serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(p, exploreProgress)));
+serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(inWorkspace(p), exploreProgress)));
 
-serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(p, exploreProgress)));
+serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress)));
 
-serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(p)));
+serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(inWorkspace(p))));
 
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
   const { documentId } = rpc.forgetDocumentParams.check(raw, rpc.ForgetDocument.method);
@@ -184,9 +201,9 @@ connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
 serve0(rpc.StopTraining, () => training.stop());
 
 serve(rpc.StartTraining, (p) =>
-  training.start(p, backend, {
+  training.start({ ...p, folder: folders().corpus(p.folder, 'folder'), options: { ...p.options, out: folders().storage(p.options.out, 'options.out') } }, backend, {
     progress: (progress) => void connection.sendNotification(rpc.TrainingProgress, progress),
-    load: (dir) => ModelHost.load(dir, 'workspace', hostOptions),
+    load: (dir) => loadHost(dir, 'workspace'),
     trained: (trained) => (host = trained),
     finished: (finished) => void connection.sendNotification(rpc.TrainingFinished, finished),
   }),

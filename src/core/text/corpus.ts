@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
+import { isInside } from '../pathInside';
 import { UserError, fileErrorReason } from '../userError';
 import { codePointCount } from './vocabulary';
 
@@ -99,8 +100,6 @@ function readGitignore(file: string, realRoot: string): ignore.Ignore | undefine
 
 /** Where the files of a corpus must really lie: the folder's real path (itself perhaps reached through a symlink). */
 const realFolder = (folder: string): string => fs.realpathSync(folder);
-
-const isInside = (real: string, realRoot: string): boolean => real === realRoot || real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
 
 /** The real path of the file open as `fd`: the kernel's own record where there is one (Linux), else `abs` resolved and checked to be that same file. */
 function realPathOfOpened(fd: number, abs: string, opened: fs.Stats): string | undefined {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isInside, nearestExisting } from '../pathInside';
 import { fileErrorReason } from '../userError';
 import { TrainingError } from './loop';
 
@@ -10,19 +11,6 @@ import { TrainingError } from './loop';
  */
 const KERNEL_FOLDERS = ['/proc', '/sys'];
 
-const within = (folder: string, root: string): boolean => folder === root || folder.startsWith(root + path.sep);
-
-/** The nearest folder of `p` (itself or an ancestor) that exists, by its real path. */
-function nearestExisting(p: string): { real: string; stat: fs.Stats; path: string } {
-  for (let at = p; ; at = path.dirname(at)) {
-    try {
-      return { real: fs.realpathSync(at), stat: fs.statSync(at), path: at };
-    } catch (err) {
-      if (path.dirname(at) === at) throw err;
-    }
-  }
-}
-
 /**
  * Checks, before any training starts, that `out` can hold a model: not a
  * file, not under /proc or /sys (symlinks resolved), and writable (or its
@@ -32,7 +20,7 @@ function nearestExisting(p: string): { real: string; stat: fs.Stats; path: strin
 export function checkOutFolder(out: string): string {
   const abs = path.resolve(out);
   const existing = nearestExisting(abs);
-  const kernel = KERNEL_FOLDERS.find((root) => within(existing.real, root) || within(abs, root));
+  const kernel = KERNEL_FOLDERS.find((root) => isInside(existing.real, root) || isInside(abs, root));
   if (kernel) throw new TrainingError(`Cannot train into ${abs}: it is under ${kernel}, which holds no files to keep a model in.`);
   if (!existing.stat.isDirectory()) {
     const what = existing.path === abs ? 'it is a file, not a folder' : `${existing.path} is a file, not a folder`;
