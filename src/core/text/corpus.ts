@@ -280,6 +280,8 @@ function readFileText(abs: string, realRoot: string, maxFileBytes: number, onPie
   const opened = openInside(abs, realRoot);
   if ('reason' in opened) return opened;
   const { fd } = opened;
+  // What the reader of the pieces threw is its own failure (a damaged model scoring them, say), not the file's.
+  let failedReader: { error: unknown } | undefined;
   try {
     // Its size before a byte is read, so an oversized file never is.
     const size = opened.stat.size;
@@ -292,7 +294,14 @@ function readFileText(abs: string, realRoot: string, maxFileBytes: number, onPie
     const notText = utf16 ? (utf16.bom ? `binary (NUL character in ${utf16.encoding.toUpperCase()})` : 'binary (NUL byte)') : 'binary (NUL byte)';
     const invalid = utf16 ? (utf16.bom ? `not valid ${utf16.encoding.toUpperCase()}` : 'binary (NUL byte)') : 'not valid UTF-8';
     const decoder = new TextDecoder(utf16?.encoding ?? 'utf-8', { fatal: true });
-    const text = new TextPieces(onPiece);
+    const text = new TextPieces((piece) => {
+      try {
+        onPiece(piece);
+      } catch (error) {
+        failedReader = { error };
+        throw error;
+      }
+    });
     for (; n > 0; n = fs.readSync(fd, buf, 0, buf.length, null)) {
       const chunk = buf.subarray(0, n);
       if (!utf16 && chunk.includes(0)) return { reason: notText };
@@ -314,6 +323,7 @@ function readFileText(abs: string, realRoot: string, maxFileBytes: number, onPie
     if (text.chars === 0) return { reason: 'empty' }; // e.g. a file holding only a BOM
     return utf16 ? { chars: text.chars, bytes: text.bytes, encoding: utf16.encoding } : { chars: text.chars, bytes: text.bytes };
   } catch (e) {
+    if (failedReader) throw failedReader.error;
     return { reason: `unreadable: ${errMsg(e)}` };
   } finally {
     fs.closeSync(fd);
@@ -404,11 +414,33 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
     const excl = exclude.length ? ` (excluding ${exclude.join(', ')})` : '';
     throw new CorpusError(`No usable text in ${root} matching ${include.join(', ')}${excl}: ${what}`);
   }
-  if (!languages) {
-    languages = SOURCE_LANGUAGES.filter((l) => files.some((f) => l.extensions.some((e) => f.path.endsWith(e))))
-      .map((l) => l.name);
+  return { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages: languages ?? languagesOf(files) };
+}
+
+const languagesOf = (files: CorpusFile[]): string[] =>
+  SOURCE_LANGUAGES.filter((l) => files.some((f) => l.extensions.some((e) => f.path.endsWith(e)))).map((l) => l.name);
+
+/**
+ * One file the user named, read whatever its size (the size caps guard
+ * folder scans), as a corpus of that file alone: nothing else in its folder
+ * is listed or read. A symlink is followed to the file it names (the user
+ * chose it), which the report then holds.
+ */
+export function scanFile(file: string, onText?: (text: string) => void): CorpusReport {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch (e) {
+    throw new CorpusError(`Cannot read ${file}: ${fileErrorReason(e) ?? errMsg(e)}`);
   }
-  return { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages };
+  const folder = path.dirname(real);
+  const pieces: string[] = [];
+  const d = readFileText(real, folder, Infinity, onText ? (piece) => pieces.push(piece) : () => {});
+  if ('reason' in d) throw new CorpusError(`No usable text in ${file}: ${d.reason}`);
+  onText?.(pieces.join(''));
+  const name = path.basename(real);
+  const files = [d.encoding ? { path: name, bytes: d.bytes, encoding: d.encoding } : { path: name, bytes: d.bytes }];
+  return { folder, include: [name], exclude: [], files, skipped: [], bytes: d.bytes, chars: d.chars, languages: languagesOf(files) };
 }
 
 /** Reads a file of a scanned corpus again, handing its text on in pieces (at most a megabyte each), never whole. */

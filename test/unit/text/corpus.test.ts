@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CorpusError, defaultIncludeGlobs, formatCorpusReport, readCorpus, scanCorpus, streamCorpusFile } from '../../../src/core/text/corpus';
+import { CorpusError, defaultIncludeGlobs, formatCorpusReport, readCorpus, scanCorpus, scanFile, streamCorpusFile } from '../../../src/core/text/corpus';
 
 // Each test gets its own temp folder, removed afterwards even if the test fails.
 function withTree(files: Record<string, string | Buffer>, fn: (dir: string) => void): void {
@@ -233,4 +233,48 @@ test('a file swapped for a symlink to outside after it was listed is refused whe
       assert.equal(read, '');
     }),
   );
+});
+
+test('what the reader of the pieces throws comes out as it was, not as the file changing', () => {
+  withTree({ 'hash.c': 'int h;\n' }, (dir) => {
+    const report = scanCorpus(dir, {});
+    const damaged = new Error('pickNext needs finite probabilities');
+    assert.throws(
+      () =>
+        streamCorpusFile(report, report.files[0], () => {
+          throw damaged;
+        }),
+      (err) => err === damaged,
+    );
+  });
+});
+
+test('a file named alone is read without listing or reading anything else in its folder', () => {
+  withTree({ 'a.c': 'int a;\n', 'big.c': 'x'.repeat(200), 'sub/deep/b.c': 'int b;\n', '.gitignore': 'a.c\n' }, (dir) => {
+    const listed: string[] = [];
+    // The module object itself (an import's namespace is read-only), which corpus.ts reads at each call.
+    const nodeFs = require('fs') as { readdirSync: typeof fs.readdirSync };
+    const readdirSync = nodeFs.readdirSync;
+    nodeFs.readdirSync = ((...args: Parameters<typeof fs.readdirSync>) => {
+      listed.push(String(args[0]));
+      return readdirSync(...args);
+    }) as typeof fs.readdirSync;
+    let text = '';
+    try {
+      scanCorpus(dir, {});
+      assert.ok(listed.length >= 3, 'a folder scan is seen listing its folders');
+      listed.length = 0;
+      const report = scanFile(path.join(dir, 'a.c'), (t) => (text += t));
+      assert.deepEqual(report.files.map((f) => f.path), ['a.c']);
+      assert.equal(report.folder, fs.realpathSync(dir));
+      assert.deepEqual(report.languages, ['C']);
+    } finally {
+      nodeFs.readdirSync = readdirSync;
+    }
+    assert.deepEqual(listed, [], 'no folder was listed');
+    assert.equal(text, 'int a;\n', 'a .gitignore naming it does not apply to a file named alone');
+    // Whatever its size: the caps guard folder scans.
+    assert.equal(scanFile(path.join(dir, 'big.c'), undefined).bytes, 201);
+    assert.throws(() => scanFile(path.join(dir, 'missing.c')), /Cannot read .*missing\.c: not found/);
+  });
 });
