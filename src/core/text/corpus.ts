@@ -101,15 +101,21 @@ function readGitignore(file: string, realRoot: string): ignore.Ignore | undefine
 /** Where the files of a corpus must really lie: the folder's real path (itself perhaps reached through a symlink). */
 const realFolder = (folder: string): string => fs.realpathSync(folder);
 
-/** The real path of the file open as `fd`: the kernel's own record where there is one (Linux), else `abs` resolved and checked to be that same file. */
+/**
+ * The real path of the file open as `fd`: the kernel's own record where
+ * there is one (Linux; a file deleted since reads "... (deleted)"), else
+ * `abs` resolved, and checked to be that same file (a path resolved after
+ * the open may name another).
+ */
 function realPathOfOpened(fd: number, abs: string, opened: fs.Stats): string | undefined {
-  let real: string;
+  let kernel: string | undefined;
   try {
-    real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    kernel = fs.readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
-    real = fs.realpathSync(abs);
+    // No /proc here.
   }
-  // A deleted file's link reads "... (deleted)", and a path resolved after the open may name another file: either fails here.
+  if (kernel !== undefined) return kernel.endsWith(' (deleted)') ? undefined : kernel;
+  const real = fs.realpathSync(abs);
   const st = fs.statSync(real, { throwIfNoEntry: false });
   return st && st.dev === opened.dev && st.ino === opened.ino ? real : undefined;
 }
