@@ -27,6 +27,13 @@ export function startEngine(): { connection: MessageConnection; stop: () => void
   return { connection, stop: () => (connection.dispose(), child.kill()) };
 }
 
+/** The folders a bench's engine may use: the temporary folders it makes, and the repository's shipped models and corpus. */
+export function benchFolders(): rpc.EngineFolders {
+  const tmp = os.tmpdir();
+  const models = path.join(__dirname, '..', 'models');
+  return { storage: [tmp], corpora: [tmp, models], models: [models], caches: path.join(tmp, 'charlens-bench-explorer') };
+}
+
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 const CORPUS = path.join(__dirname, '..', 'models', 'corpus');
@@ -62,7 +69,7 @@ export async function benchCompletion(whileTraining = false): Promise<void> {
   const { connection, stop } = startEngine();
   const delay = monitorEventLoopDelay({ resolution: 5 });
   try {
-    await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [{ dir, source: 'file' }] });
+    await connection.sendRequest(rpc.Initialize, { folders: benchFolders(), backend: 'wasm', models: [{ dir, source: 'file' }] });
     const idle = await timeCompletions(connection, file, 'idle.c');
     report('Completion latency, 2x256 LSTM + n-gram, 200 requests typed into a 2,000-line C file', idle, ' (target p50 < 10 ms, p99 < 30 ms)');
     if (!whileTraining) return;
@@ -129,7 +136,7 @@ export async function benchEventLoop(seconds = 20): Promise<void> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-bench-'));
   const { connection, stop } = startEngine();
   try {
-    await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+    await connection.sendRequest(rpc.Initialize, { folders: benchFolders(), backend: 'wasm', models: [] });
     let notifications = 0;
     connection.onNotification(rpc.TrainingProgress, () => notifications++);
     const delay = monitorEventLoopDelay({ resolution: 5 });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { EXPLORER_FILE, EXPLORER_STATES_FILE } from '../core/explorer/explorerCache';
 import { lineSurprisal } from '../core/predict/lineSurprisal';
 import * as rpc from '../engine/protocol';
-import { cFile, startEngine } from './benchEngine';
+import { benchFolders, cFile, startEngine } from './benchEngine';
 
 /**
  * `charlens bench lens`: issue 14's views through the engine over IPC, as the
@@ -23,7 +23,7 @@ export async function benchLens(): Promise<void> {
   const session = async (run: (request: <P, R>(type: rpc.CheckedRequest<P, R>, params: P) => Promise<{ result: R; ms: number }>) => Promise<void>) => {
     const { connection, stop } = startEngine();
     try {
-      await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir, source: 'file' }] });
+      await connection.sendRequest(rpc.Initialize, { folders: benchFolders(), backend: 'cpu', models: [{ dir, source: 'file' }] });
       await run(async (type, params) => {
         const t0 = performance.now();
         const result = await connection.sendRequest(type, params);

@@ -7,7 +7,7 @@ import { Random } from '../core/random';
 import { feed } from '../core/predict/sampling';
 import { Vocabulary } from '../core/text/vocabulary';
 import * as rpc from '../engine/protocol';
-import { cFile, percentile, startEngine } from './benchEngine';
+import { benchFolders, cFile, percentile, startEngine } from './benchEngine';
 
 const VISIBLE_LINES = 50;
 /** A burst of PageDowns as a user holds the key: a visible-range change every 65 ms. */
@@ -51,7 +51,7 @@ export async function benchOverlay(): Promise<void> {
   const checkpoint = loadCheckpoint(modelDir);
   const model = new InferenceModel(checkpoint.config, checkpoint.weights);
   try {
-    await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir: modelDir, source: 'default' }] });
+    await connection.sendRequest(rpc.Initialize, { folders: benchFolders(), backend: 'cpu', models: [{ dir: modelDir, source: 'default' }] });
     const trace = async (documentId: string, text: string, line: number, into: number[]) => {
       const { from, to } = viewRange(lineStarts, line);
       const t0 = performance.now();

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
-import * as path from 'path';
-import { Corpus, CorpusError, CorpusOptions, CorpusReport, scanCorpus } from '../core/text/corpus';
+import { Corpus, CorpusError, CorpusReport, scanCorpus, scanFile } from '../core/text/corpus';
 import { fileErrorReason } from '../core/userError';
 import { ParsedArgs, listOption } from './args';
 
@@ -17,20 +16,13 @@ export function readTextSource(target: string, args: ParsedArgs): Corpus {
 
 /** As readTextSource, handing the text over one file at a time, or without `onText` only the report (see scanCorpus). */
 export function scanTextSource(target: string, args: ParsedArgs, onText?: (text: string) => void): CorpusReport {
-  return scanCorpus(...sourceOf(target, args), onText);
-}
-
-function sourceOf(target: string, args: ParsedArgs): [string, CorpusOptions] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);
   } catch (err) {
     throw new CorpusError(`Cannot read ${target}: ${fileErrorReason(err) ?? (err as Error).message}`);
   }
-  if (stat.isFile()) {
-    const glob = path.basename(target).replace(/[*?{}()[\]!+@\\]/g, (c) => `\\${c}`);
-    return [path.dirname(target), { include: [glob], maxFileBytes: stat.size }];
-  }
+  if (stat.isFile()) return scanFile(target, onText);
   if (!stat.isDirectory()) throw new CorpusError(`Cannot read ${target}: not a file or a folder`);
-  return [target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') }];
+  return scanCorpus(target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') }, onText);
 }

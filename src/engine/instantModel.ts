@@ -26,6 +26,11 @@ export class InstantModel implements Answerer {
     return ngramStepper(this.documents.at(documentId, prefix), this.vocabulary, prefix);
   }
 
+  /** The document was closed. */
+  forget(documentId: string): void {
+    this.documents.forget(documentId);
+  }
+
   /** The prediction overlay's probabilities. */
   probabilities(documentId: string, text: string, from: number, to: number): Float32Array {
     const { reader, readOn } = this.documents.reading(documentId, text, from);

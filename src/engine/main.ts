@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CancellationToken, createMessageConnection, IPCMessageWriter, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
+import { CancellationToken, createMessageConnection, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
 import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/backend';
 import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
@@ -13,22 +13,28 @@ import { topGuesses } from '../core/predict/modelLens';
 import { scanCorpus } from '../core/text/corpus';
 import { dataFileWarnings } from '../core/text/dataFiles';
 import { UserError } from '../core/userError';
+import { AllowedFolders } from './allowedFolders';
 import { Answerer } from './answerer';
 import { reportFaults } from './faults';
 import { InstantModel } from './instantModel';
 import { HostOptions, ModelHost } from './modelHost';
 import * as rpc from './protocol';
 import { INVALID_PARAMS } from './schema';
-import { LatestPerDocument, ObservingReader, readArrivals } from './supersede';
+import { LatestPerDocument, ObservingReader, ObservingWriter, readArrivals } from './supersede';
 import { Training } from './training';
 
 const cancelled = (why: string) => new ResponseError(rpc.ErrorCodes.cancelled, `Request ${why}.`);
 const completions = new LatestPerDocument(rpc.Complete.method);
 const traces = new LatestPerDocument(rpc.Trace.method);
-const connection = createMessageConnection(new ObservingReader(process, (m) => (completions.observe(m), traces.observe(m))), new IPCMessageWriter(process), undefined, {
-  // A request the extension cancelled while it still waited in the queue is answered without running it.
-  cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: cancelled('cancelled').toJson() }),
-});
+const connection = createMessageConnection(
+  new ObservingReader(process, (m) => (completions.observe(m), traces.observe(m))),
+  new ObservingWriter(process, (m) => (completions.answered(m), traces.answered(m))),
+  undefined,
+  {
+    // A request the extension cancelled while it still waited in the queue is answered without running it.
+    cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: cancelled('cancelled').toJson() }),
+  },
+);
 reportFaults(connection);
 let backend: BackendName = 'wasm';
 let description = '';
@@ -36,6 +42,16 @@ let host: ModelHost | undefined;
 /** The settings every loaded model answers under (see HostOptions). */
 let hostOptions: HostOptions = { dynamicEvaluation: true };
 const training = new Training();
+/** Set by Initialize: until then no request that names a path is served. */
+let allowed: AllowedFolders | undefined;
+
+function folders(): AllowedFolders {
+  if (!allowed) throw new UserError('The engine was not initialized: it knows no folder it may use.');
+  return allowed;
+}
+
+/** An explore request whose corpus folder is in the workspace. */
+const inWorkspace = <P extends rpc.ExploreParams>(p: P): P => ({ ...p, folder: folders().corpus(p.folder, 'folder') });
 
 /**
  * Errors travel as plain messages with a code the client can branch on;
@@ -96,13 +112,16 @@ async function useBackend(request: BackendRequest): Promise<string[]> {
 }
 
 serve(rpc.Initialize, async (p) => {
+  const given = AllowedFolders.of(p.folders);
+  const candidates = p.models.map((m, i) => ({ ...m, dir: given.model(m.dir, m.source, `models[${i}].dir`) }));
+  allowed = given;
   const backendNotes = await useBackend(p.backend);
   hostOptions = { dynamicEvaluation: p.dynamicEvaluation ?? true };
   const modelProblems: string[] = [];
-  for (const candidate of p.models) {
+  for (const candidate of candidates) {
     if (!fs.existsSync(path.join(candidate.dir, 'model.json'))) continue;
     try {
-      host = ModelHost.load(candidate.dir, candidate.source, hostOptions);
+      host = loadHost(candidate.dir, candidate.source);
       break;
     } catch (err) {
       modelProblems.push((err as Error).message);
@@ -112,9 +131,12 @@ serve(rpc.Initialize, async (p) => {
 });
 
 serve(rpc.LoadModel, (p) => {
-  host = ModelHost.load(p.dir, p.source, hostOptions);
+  host = loadHost(folders().model(p.dir, p.source, 'dir'), p.source);
   return host.info;
 });
+
+/** Every model answers under the engine's settings and keeps its explorer caches where the engine may write. */
+const loadHost = (dir: string, source: rpc.ModelInfo['source']): ModelHost => ModelHost.load(dir, source, hostOptions, folders().explorerCache(dir));
 
 serve(rpc.SetDynamicEvaluation, (p) => {
   hostOptions = { dynamicEvaluation: p.enabled };
@@ -131,26 +153,18 @@ serve(rpc.SetBackend, async (p) => {
 serve0(rpc.Status, () => ({ backend, model: host?.info, training: training.running }));
 
 /**
- * Every keystroke asks for a completion and only the last one is shown: one
- * that a newer request for the same document replaced, or that the editor
- * cancelled, is answered as cancelled without running the model.
- */
-/**
- * Serves a per-document request of which only the newest is worth an
- * answer (a completion at the cursor, the overlay of the visible range):
- * one that was cancelled, or replaced by a newer one for its document
- * while it waited, is answered as cancelled without running.
+ * A per-document request of which only the newest is worth an answer: every
+ * keystroke asks for a completion and only the last one is shown, every
+ * scroll asks for the overlay of its view. One that a newer request for the
+ * same document replaced, or that the editor cancelled, is answered as
+ * cancelled without running the model.
  */
 function serveLatest<P extends { documentId: string }, R>(type: rpc.CheckedRequest<P, R>, latest: LatestPerDocument, what: string, handler: (params: P) => R | Promise<R>): void {
   serve(type, async (p, token, raw) => {
-    try {
-      await readArrivals();
-      if (token.isCancellationRequested) throw cancelled('cancelled');
-      if (latest.superseded(p.documentId, raw)) throw cancelled(`superseded by a newer ${what} for this document`);
-      return await handler(p);
-    } finally {
-      latest.done(p.documentId, raw);
-    }
+    await readArrivals();
+    if (token.isCancellationRequested) throw cancelled('cancelled');
+    if (latest.superseded(p.documentId, raw)) throw cancelled(`superseded by a newer ${what} for this document`);
+    return handler(p);
   });
 }
 
@@ -180,37 +194,40 @@ const exploreProgress = (progress: rpc.ExploreProgressParams) => void connection
 
 serve(rpc.ExploreNeurons, async (p) => {
   const t0 = performance.now();
-  const { ranking, fromCache } = await loaded().explore(p, exploreProgress);
+  const { ranking, fromCache } = await loaded().explore(inWorkspace(p), exploreProgress);
   return { cells: ranking.cells.slice(0, 24), features: ranking.features, fromCache, chars: ranking.chars, ms: performance.now() - t0 };
 });
 
 serve(rpc.CellsForSelection, (p) => timed(() => loaded().cellsForSelection(p)));
 
-serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(p, exploreProgress)));
+serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(inWorkspace(p), exploreProgress)));
 
-serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(p, exploreProgress)));
+serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(inWorkspace(p), exploreProgress)));
 
-serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(p, exploreProgress)));
+serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress)));
 
-serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(p)));
+serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(inWorkspace(p))));
 
 connection.onNotification(rpc.ForgetDocument, (raw: unknown) => {
   const { documentId } = rpc.forgetDocumentParams.check(raw, rpc.ForgetDocument.method);
+  completions.forget(documentId);
+  traces.forget(documentId);
   host?.forget(documentId);
+  training.instant?.forget(documentId);
 });
 
 serve0(rpc.StopTraining, () => training.stop());
 
 // Reads every file once without keeping its text: a pause of well under a second for most workspaces, before training starts.
 serve(rpc.ScanCorpus, ({ folder, include, exclude, maxFileBytes }) => {
-  const report = scanCorpus(folder, { include, exclude, maxFileBytes });
+  const report = scanCorpus(folders().corpus(folder, 'folder'), { include, exclude, maxFileBytes });
   return { report, dataFiles: dataFileWarnings(report) };
 });
 
 serve(rpc.StartTraining, (p) =>
-  training.start(p, backend, {
+  training.start({ ...p, folder: folders().corpus(p.folder, 'folder'), options: { ...p.options, out: folders().storage(p.options.out, 'options.out') } }, backend, {
     progress: (progress) => void connection.sendNotification(rpc.TrainingProgress, progress),
-    load: (dir) => ModelHost.load(dir, 'workspace', hostOptions),
+    load: (dir) => loadHost(dir, 'workspace'),
     trained: (trained) => (host = trained),
     finished: (finished) => void connection.sendNotification(rpc.TrainingFinished, finished),
   }),

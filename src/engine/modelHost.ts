@@ -52,6 +52,8 @@ export class ModelHost implements Answerer {
     readonly source: ModelInfo['source'],
     private readonly mixture?: { ngram: CharNgram; info: MixtureInfo },
     private options: HostOptions = { dynamicEvaluation: true },
+    /** Where the explorer caches its results (see load). */
+    private readonly explorerCache?: string,
   ) {
     this.model = InferenceModel.of(checkpoint);
     this.states = new StateCache(this.model, checkpoint.vocabulary);
@@ -61,10 +63,11 @@ export class ModelHost implements Answerer {
     if (dynamic) this.dynamic = { documents: new DynamicDocuments(new DynamicEvaluation(this.model, dynamic.params), checkpoint.vocabulary), mixture: dynamic };
   }
 
-  static load(dir: string, source: ModelInfo['source'], options?: HostOptions): ModelHost {
+  /** `explorerCache`: where the explorer caches what it finds (the model's folder unless said). */
+  static load(dir: string, source: ModelInfo['source'], options?: HostOptions, explorerCache?: string): ModelHost {
     const checkpoint = loadCheckpoint(dir);
     const mixture = loadMixture(dir, (why) => process.stderr.write(`[engine] ${dir}: its n-gram is not used (${why}); training the model again rebuilds it\n`));
-    const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined, options);
+    const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined, options, explorerCache);
     // The engine's stderr is the output log.
     process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);
     return host;
@@ -184,7 +187,7 @@ export class ModelHost implements Answerer {
 
   /**
    * The neuron explorer's pass over a sample of the corpus the model learnt
-   * from (also cached in the model folder); `onProgress` hears of the pass
+   * from (also cached, see load); `onProgress` hears of the pass
    * when this call starts it.
    */
   explore(p: ExploreParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Explored> {
@@ -194,7 +197,7 @@ export class ModelHost implements Answerer {
     if (known) return known.then((r) => ({ ...r, fromCache: true }));
     const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
     const sample = explorerSample(corpusFiles(corpus));
-    const result = explore(this.checkpoint, sample, { onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
+    const result = explore(this.checkpoint, sample, { cacheDir: this.explorerCache, onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
     this.explored.set(key, result);
     result.catch(() => this.explored.delete(key));
     return result;

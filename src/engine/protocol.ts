@@ -51,8 +51,25 @@ export const describeValidation = (v: ValidationFigures): string => {
   return `validation ${bits(v.answering)} bits/char${v.online ? ' online' : ''} (LSTM ${bits(v.lstm)}${dynamic}, n-gram ${bits(v.ngram)})`;
 };
 
+/**
+ * The folders the engine may touch, handed over at initialization: every
+ * path a request names must be absolute, without `..`, and lie in one of
+ * them as the request's kind asks (see allowedFolders.ts).
+ */
+export interface EngineFolders {
+  /** Where it may write (the workspace's model, explorer caches): the extension's storage folders. */
+  storage: string[];
+  /** Where the code it trains on and explores may lie: the workspace folders and the shipped model's corpus. */
+  corpora: string[];
+  /** Models shipped with the extension (a model the user picked comes as a LoadModel, or a candidate, of source 'file'). */
+  models: string[];
+  /** Where the explorer caches what it finds for a model outside storage (the shipped one, one the user picked); in storage. */
+  caches: string;
+}
+
 export interface InitializeParams {
   backend: BackendRequest;
+  folders: EngineFolders;
   /** Models tried in order; the first that loads answers queries. */
   models: Array<{ dir: string; source: ModelInfo['source'] }>;
   /** charlens.completion.dynamicEvaluation (absent: on). */
@@ -338,7 +355,9 @@ const withinText = (p: { text: string; from: number; to: number }, maxRange: num
   p.from <= p.to && p.to <= p.text.length && p.to - p.from <= maxRange ? undefined : `need from <= to <= text length and at most ${maxRange} characters between them (from ${p.from}, to ${p.to}, text length ${p.text.length})`;
 const documentRange = { documentId, text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT), neuron };
 
-const initializeParams: Schema<InitializeParams> = object({ backend, models: array(object({ dir: path, source }), 10), dynamicEvaluation: optional(boolean) });
+const folderList = array(path, 64);
+const engineFolders: Schema<EngineFolders> = object({ storage: folderList, corpora: folderList, models: folderList, caches: path });
+const initializeParams: Schema<InitializeParams> = object({ backend, folders: engineFolders, models: array(object({ dir: path, source }), 10), dynamicEvaluation: optional(boolean) });
 const loadModelParams = object({ dir: path, source });
 /** Types and loose bounds; validateTrainOptions() says what combinations make sense. */
 const trainOptions: Schema<TrainParams['options']> = object({

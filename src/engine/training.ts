@@ -5,6 +5,7 @@ import { MODEL_FILE } from '../core/model/checkpoint';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import type { TrainProgress } from '../core/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
+import { checkOutFolder } from '../core/train/outFolder';
 import { UserError } from '../core/userError';
 import { InstantModel } from './instantModel';
 import type { ModelHost } from './modelHost';
@@ -58,6 +59,8 @@ export class Training {
    */
   start(p: TrainParams, backend: BackendRequest, events: TrainingEvents): Promise<TrainStarted> {
     if (this.thread) throw new UserError('Training is already running; stop it first.');
+    // Here, not on the thread: a folder where mkdir never returns would hold the thread and with it this run forever.
+    checkOutFolder(p.options.out);
     // hidden 0: the job chooses the size (from the time budget, or the corpus size without one).
     const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...p.options, hidden: p.options.hidden ?? 0 };
     let planned: ((s: TrainStarted) => void) | undefined;
@@ -89,26 +92,35 @@ export class Training {
       },
     );
     this.thread = thread;
-    const finish = thread.done.then(
-      (result): TrainFinished => {
-        const finished: TrainFinished = { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss };
-        if (fs.existsSync(path.join(result.modelDir, MODEL_FILE))) {
-          // The thread saved the model and its mixture; this thread answers from them now.
-          const trained = events.load(result.modelDir);
-          events.trained(trained);
-          finished.model = trained.info;
-        }
-        return finished;
-      },
-      (err: Error): TrainFinished => ({ error: err.message }),
-    );
-    void finish.then((finished) => {
-      this.thread = undefined;
-      this.instant = undefined;
-      // Once cleared: the client may start the next run as soon as it hears of this one's end.
+    void this.finish(thread, events).then((finished) => {
+      // Once cleared (finish's finally): the client may start the next run as soon as it hears of this one's end.
       if (!planned) events.finished(finished);
     });
     // A setup that fails before the plan answers the request with its error instead.
     return Promise.race([started, thread.done.then(() => started, (err) => Promise.reject(err instanceof Error ? err : new Error(String(err))))]);
+  }
+
+  /** How the run ended, with the engine's training state cleared whatever way it ended. */
+  private async finish(thread: TrainingThread, events: TrainingEvents): Promise<TrainFinished> {
+    try {
+      const result = await thread.done;
+      const finished: TrainFinished = { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss };
+      if (fs.existsSync(path.join(result.modelDir, MODEL_FILE))) {
+        // The thread saved the model and its mixture; this thread answers from them now.
+        try {
+          const trained = events.load(result.modelDir);
+          events.trained(trained);
+          finished.model = trained.info;
+        } catch (err) {
+          finished.error = `The model was trained and saved in ${result.modelDir}, but loading it failed: ${(err as Error).message}`;
+        }
+      }
+      return finished;
+    } catch (err) {
+      return { error: (err as Error).message };
+    } finally {
+      this.thread = undefined;
+      this.instant = undefined;
+    }
   }
 }

@@ -11,7 +11,7 @@ import { showSurprisingLines } from './commands/showSurprisingLines';
 import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { CompletionProvider } from './completionProvider';
-import { CharLens, defaultModelDir, workspaceModelDir } from './context';
+import { CharLens, defaultModelDir, engineFolders, workspaceModelDir } from './context';
 import { EngineClient } from './engineClient';
 import { LensHoverProvider } from './lens/hoverProvider';
 import { NeuronSelection } from './lens/neuronSelection';
@@ -48,6 +48,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     const init = await client.request(Initialize, {
       backend: settings.backend,
       dynamicEvaluation: settings.completion.dynamicEvaluation,
+      folders: engineFolders(extension),
       // Also in Restricted Mode: the workspace model lives in CharLens's own storage, not in the workspace's files.
       models: [
         { dir: workspaceModelDir(extension), source: 'workspace' },

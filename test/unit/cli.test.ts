@@ -51,3 +51,21 @@ test('a corrupt model and a bad option are reported, not thrown', (t) => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Unknown option --hiden/);
 });
+
+test('train never reads a file whose real path lies outside the folder, and says it skipped it', (t) => {
+  const src = tempDir(t);
+  const out = path.join(tempDir(t), 'model');
+  const secret = path.join(tempDir(t), 'passwd');
+  fs.writeFileSync(secret, 'root:x:0:0:root:/root:/bin/bash SECRET-OUTSIDE\n'.repeat(50));
+  fs.writeFileSync(path.join(src, 'loop.c'), structuredText(300));
+  fs.symlinkSync(secret, path.join(src, 'config.c'));
+  const trained = charlens('train', src, '--out', out, '--hidden', '16', '--layers', '1', '--batch-size', '4', '--seq-length', '16', '--max-steps', '3', '--eval-every', '3', '--backend', 'wasm', '--ngram-order', '257');
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stderr, /Corpus: 1 file, .*; skipped 1: 1 outside the workspace\n {2}skipped config\.c: outside the workspace/);
+  // The n-gram keeps its training text verbatim: none of the secret may be in any file of the model.
+  for (const file of fs.readdirSync(out, { recursive: true }) as string[]) {
+    const abs = path.join(out, file);
+    if (fs.statSync(abs).isFile()) assert.ok(!fs.readFileSync(abs).includes('SECRET-OUTSIDE'), `${file} holds the secret`);
+  }
+  assert.ok(fs.existsSync(path.join(out, 'ngram.bin')), 'the n-gram was saved (and checked)');
+});

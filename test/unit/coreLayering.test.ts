@@ -18,7 +18,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   train: ['predict', 'model', 'ngram', 'text', 'kernels'],
   explorer: ['predict', 'model', 'ngram', 'text', 'kernels'],
 };
-const ROOT_FILES = ['atomicFile.ts', 'backend.ts', 'backendNames.ts', 'lruMap.ts', 'random.ts', 'userError.ts'];
+const ROOT_FILES = ['atomicFile.ts', 'backend.ts', 'backendNames.ts', 'lruMap.ts', 'pathInside.ts', 'random.ts', 'userError.ts'];
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

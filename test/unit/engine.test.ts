@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import * as rpc from '../../src/engine/protocol';
-import { startEngine, tiny, trainingFinished } from './engineProcess';
+import { startEngine, testFolders, tiny, trainingFinished } from './engineProcess';
 import { structuredText, tempDir } from './helpers';
 
 test('the engine trains in the background, answers completions meanwhile, and serves the new model', async (t) => {
@@ -11,7 +11,7 @@ test('the engine trains in the background, answers completions meanwhile, and se
   fs.writeFileSync(path.join(workspace, 'a.c'), structuredText(300));
   const out = path.join(tempDir(t), 'model');
   const { connection } = startEngine(t);
-  const init = await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [{ dir: out, source: 'workspace' }] });
+  const init = await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'wasm', models: [{ dir: out, source: 'workspace' }] });
   assert.equal(init.backend, 'wasm');
   assert.equal(init.model, undefined);
   await assert.rejects(connection.sendRequest(rpc.Complete, { documentId: 'a', prefix: 'int', maxChars: 5, temperature: 0, multiline: false }), /No model is loaded/);
@@ -54,6 +54,7 @@ test('a corrupt saved model is reported and the next candidate answers', async (
   const shipped = path.resolve(__dirname, '../../../models/default');
   const { connection } = startEngine(t);
   const init = await connection.sendRequest(rpc.Initialize, {
+    folders: testFolders(t),
     backend: 'cpu',
     models: [
       { dir: broken, source: 'workspace' },
@@ -67,22 +68,25 @@ test('a corrupt saved model is reported and the next candidate answers', async (
 test('bad training input is refused with a message and nothing saved is touched', async (t) => {
   const empty = tempDir(t);
   const { connection } = startEngine(t);
-  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'wasm', models: [] });
   await assert.rejects(connection.sendRequest(rpc.StartTraining, { folder: empty, options: { out: path.join(empty, 'm') } }), /No source files found/);
   fs.writeFileSync(path.join(empty, 'x.c'), Buffer.from([0, 1, 2, 3]));
   await assert.rejects(connection.sendRequest(rpc.StartTraining, { folder: empty, options: { out: path.join(empty, 'm') } }), /binary/);
   assert.equal(fs.existsSync(path.join(empty, 'm')), false);
 });
 
-test('huge, binary and non-UTF-8 files are skipped with reasons and the rest is trained on', async (t) => {
+test('huge, binary, non-UTF-8 files and files outside the workspace are skipped with reasons and the rest is trained on', async (t) => {
   const workspace = tempDir(t);
+  const secret = path.join(tempDir(t), 'passwd');
+  fs.writeFileSync(secret, 'root:x:0:0:root:/root:/bin/bash SECRET-OUTSIDE\n'.repeat(100));
+  fs.symlinkSync(secret, path.join(workspace, 'config.c'));
   fs.writeFileSync(path.join(workspace, 'good.c'), structuredText(200));
   fs.writeFileSync(path.join(workspace, 'huge.c'), Buffer.alloc(50 * 1024 * 1024, 'a'));
   fs.writeFileSync(path.join(workspace, 'blob.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0]));
   fs.writeFileSync(path.join(workspace, 'latin1.c'), Buffer.from('/* caf\xe9 */\n', 'latin1'));
   const out = path.join(tempDir(t), 'model');
   const { connection } = startEngine(t);
-  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'wasm', models: [] });
   const finished = trainingFinished(connection);
   const started = await connection.sendRequest(rpc.StartTraining, { folder: workspace, options: { ...tiny, out, maxSteps: 5 } });
   const reasons = Object.fromEntries(started.report.skipped.map((s) => [s.path, s.reason]));
@@ -90,7 +94,12 @@ test('huge, binary and non-UTF-8 files are skipped with reasons and the rest is 
   assert.match(reasons['huge.c'], /larger than/);
   assert.match(reasons['blob.c'], /binary/);
   assert.match(reasons['latin1.c'], /not valid UTF-8/);
+  assert.match(reasons['config.c'], /^outside the workspace/);
   assert.equal((await finished).stopReason, 'finished');
+  // The n-gram keeps its text verbatim, and completes from it: nothing of the secret is in the model.
+  for (const file of fs.readdirSync(out)) assert.ok(!fs.statSync(path.join(out, file)).isFile() || !fs.readFileSync(path.join(out, file)).includes('SECRET-OUTSIDE'), file);
+  const completion = await connection.sendRequest(rpc.Complete, { documentId: 'x', prefix: 'root:x:0:0:', maxChars: 30, temperature: 0, multiline: false });
+  assert.doesNotMatch(completion.text, /bin\/bash/);
 });
 
 test('a model of another vocabulary completes text full of characters it never saw', async (t) => {
@@ -98,7 +107,7 @@ test('a model of another vocabulary completes text full of characters it never s
   fs.writeFileSync(path.join(workspace, 'a.c'), 'abab ab ba\n'.repeat(200));
   const out = path.join(tempDir(t), 'model');
   const { connection } = startEngine(t);
-  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'wasm', models: [] });
   const finished = trainingFinished(connection);
   await connection.sendRequest(rpc.StartTraining, { folder: workspace, options: { ...tiny, out, maxSteps: 10 } });
   await finished;
@@ -111,7 +120,7 @@ test('a completion asked while a slow training step runs is answered before that
   const workspace = tempDir(t);
   fs.writeFileSync(path.join(workspace, 'a.c'), structuredText(400));
   const { connection } = startEngine(t);
-  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'wasm', models: [] });
   // A deliberately slow step: a big model on one thread, so a step takes far longer than a completion.
   const slow = { hidden: 384, layers: 2, embedding: 64, batchSize: 32, seqLength: 64, evalEvery: 1000, patience: 0, maxSteps: 2 };
   const events: string[] = [];

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import * as rpc from '../../src/engine/protocol';
-import { startEngine } from './engineProcess';
+import { startEngine, testFolders } from './engineProcess';
 import { structuredText } from './helpers';
 
 const SHIPPED = path.resolve(__dirname, '../../../models/default');
@@ -14,7 +14,7 @@ const neuron = { layer: 0, index: 0, kind: 'c' } as const;
 
 test('overlay requests a newer view replaced are dropped; the newest is traced, and other documents are not affected', async (t) => {
   const { connection } = startEngine(t);
-  await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir: SHIPPED, source: 'default' }] });
+  await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir: SHIPPED, source: 'default' }], folders: testFolders(t) });
   const text = structuredText(3000);
   const view = (k: number) => ({ documentId: 'scrolled.c', text, from: k * 1500, to: k * 1500 + 1500, neuron });
   // A burst sent at once, as key repeats arrive faster than a trace takes.

@@ -1,7 +1,9 @@
 import { ChildProcess, fork } from 'child_process';
+import * as os from 'os';
 import * as path from 'path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
 import * as rpc from '../../src/engine/protocol';
+import { tempDir } from './helpers';
 
 /** The bundled engine process, driven over IPC exactly as the extension drives it. */
 const ENGINE = path.resolve(__dirname, '../../../dist/engine.js');
@@ -27,3 +29,10 @@ export function trainingFinished(connection: MessageConnection): Promise<rpc.Tra
 }
 
 export const tiny = { hidden: 24, layers: 1, embedding: 8, batchSize: 4, seqLength: 16, evalEvery: 10, patience: 0 };
+
+/** The folders a test's engine may use: the system's temporary folder, where tests make theirs, and the repository's models (the shipped model and its corpus); explorer caches in a folder of the test's own. */
+export function testFolders(t: { after: (fn: () => void) => void }): rpc.EngineFolders {
+  const tmp = os.tmpdir();
+  const models = path.resolve(__dirname, '../../../models');
+  return { storage: [tmp], corpora: [tmp, models], models: [models], caches: tempDir(t) };
+}

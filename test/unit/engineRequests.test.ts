@@ -8,14 +8,14 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { CancellationTokenSource, MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
 import * as rpc from '../../src/engine/protocol';
-import { startEngine, tiny, trainingFinished } from './engineProcess';
+import { startEngine, testFolders, tiny, trainingFinished } from './engineProcess';
 import { structuredText, tempDir } from './helpers';
 
 const SHIPPED = path.resolve(__dirname, '../../../models/default');
 
 async function withShippedModel(t: Parameters<typeof startEngine>[0]): Promise<ReturnType<typeof startEngine>> {
   const engine = startEngine(t);
-  const init = await engine.connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir: SHIPPED, source: 'default' }] });
+  const init = await engine.connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'cpu', models: [{ dir: SHIPPED, source: 'default' }] });
   assert.equal(init.model?.source, 'default');
   return engine;
 }
@@ -40,7 +40,7 @@ test('a training whose setup fails leaves the engine free to train, change backe
   const corrupt = tempDir(t);
   fs.writeFileSync(path.join(corrupt, 'model.json'), '{ not json');
   const { connection } = startEngine(t);
-  await connection.sendRequest(rpc.Initialize, { backend: 'wasm', models: [] });
+  await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'wasm', models: [] });
   const idle = async () => {
     assert.equal((await connection.sendRequest(rpc.Status)).training, false, 'the engine does not think it is training');
     assert.equal(await connection.sendRequest(rpc.StopTraining), false, 'Stop says nothing runs');
@@ -120,6 +120,106 @@ test('a completion the client cancelled while it waited is not computed', async 
   source.cancel();
   assert.match(await failure(cancelledCompletion, rpc.ErrorCodes.cancelled), /cancelled/);
   assert.equal((await busy).text.length, 20_000);
+});
+
+test('memory stays flat over 50,000 completions cancelled before they ran or refused by the schema, each for its own document', async (t) => {
+  const probe = path.join(tempDir(t), 'heapProbe.js');
+  // Preloaded into the engine's process: SIGUSR2 logs the heap after a full collection.
+  fs.writeFileSync(probe, `process.on('SIGUSR2', () => { global.gc(); process.stderr.write('heapUsed ' + process.memoryUsage().heapUsed + '\\n'); });\n`);
+  const engine = startEngine(t, ['--expose-gc', '--require', probe]);
+  await engine.connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'cpu', models: [{ dir: SHIPPED, source: 'default' }] });
+  const heapUsed = async (): Promise<number> => {
+    const seen = engine.log().length;
+    engine.child.kill('SIGUSR2');
+    for (;;) {
+      const line = /heapUsed (\d+)/.exec(engine.log().slice(seen));
+      if (line) return Number(line[1]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const prefix = 'x'.repeat(1000);
+  let documents = 0;
+  /** `n` requests, half cancelled while the engine was busy, half refused (maxChars 0), each for a new document. */
+  const burst = async (n: number) => {
+    const busy = engine.connection.sendRequest(rpc.Sample, { temperature: 1, length: 2000, prime: '', seed: 1 });
+    const settled: Array<Promise<unknown>> = [busy];
+    for (let i = 0; i < n; i += 2) {
+      const source = new CancellationTokenSource();
+      settled.push(engine.connection.sendRequest(rpc.Complete, completion(`doc${documents++}`, prefix), source.token).catch(() => undefined));
+      source.cancel();
+      settled.push(engine.connection.sendRequest(rpc.Complete, completion(`doc${documents++}`, prefix, { maxChars: 0 })).catch(() => undefined));
+    }
+    await Promise.all(settled);
+  };
+  await burst(2000);
+  const before = await heapUsed();
+  for (let sent = 0; sent < 50_000; sent += 2000) await burst(2000);
+  const grown = (await heapUsed()) - before;
+  // Kept, the 50,000 prefixes alone would hold 50 MB.
+  assert.ok(grown < 10e6, `the engine's heap grew ${(grown / 1e6).toFixed(1)} MB`);
+  assert.ok((await engine.connection.sendRequest(rpc.Complete, completion('after'))).text.length > 0, 'the engine still completes');
+});
+
+test('requests that name paths accept only absolute paths in the folders handed over at initialization', async (t) => {
+  const storage = tempDir(t);
+  const workspace = tempDir(t);
+  const elsewhere = tempDir(t);
+  fs.writeFileSync(path.join(workspace, 'a.c'), 'int a;\n'.repeat(50));
+  // Another program's files, which a training there would replace or delete.
+  fs.writeFileSync(path.join(elsewhere, 'model.json'), '{"theirs": true}');
+  fs.symlinkSync(elsewhere, path.join(storage, 'link'));
+  const { connection } = startEngine(t);
+  const refused = async <P, R>(type: rpc.CheckedRequest<P, R>, params: unknown, message: RegExp) => assert.match(await failure(connection.sendRequest(type, params as P), rpc.ErrorCodes.invalidParams), message);
+  const train = (folder: string, out: string) => ({ folder, options: { ...tiny, out, maxSteps: 1 } });
+  assert.match(await failure(connection.sendRequest(rpc.StartTraining, train(workspace, path.join(storage, 'model'))), rpc.ErrorCodes.userError), /not initialized/);
+  const folders = { storage: [storage], corpora: [workspace, path.dirname(SHIPPED)], models: [path.dirname(SHIPPED)], caches: path.join(storage, 'explorer') };
+  await refused(rpc.Initialize, { backend: 'cpu', folders: { ...folders, storage: ['storage'] }, models: [] }, /folders must be an absolute path/);
+  await refused(rpc.Initialize, { backend: 'cpu', folders: { ...folders, caches: elsewhere }, models: [] }, /caches must lie in a storage folder/);
+  await refused(rpc.Initialize, { backend: 'cpu', folders, models: [{ dir: `${storage}/../x`, source: 'workspace' }] }, /models\[0\]\.dir must be an absolute path without \. or \.\. parts/);
+  await connection.sendRequest(rpc.Initialize, { backend: 'cpu', folders, models: [{ dir: SHIPPED, source: 'default' }] });
+
+  await refused(rpc.StartTraining, train(workspace, 'model'), /options\.out must be an absolute path without \. or \.\. parts, got "model"/);
+  await refused(rpc.StartTraining, train(workspace, `${storage}/../${path.basename(elsewhere)}`), /options\.out must be an absolute path without/);
+  await refused(rpc.StartTraining, train(workspace, elsewhere), /options\.out must lie in the extension's storage/);
+  await refused(rpc.StartTraining, train(workspace, path.join(storage, 'link')), /options\.out must lie in the extension's storage/);
+  await refused(rpc.StartTraining, train(elsewhere, path.join(storage, 'model')), /folder must lie in the workspace/);
+  await refused(rpc.StartTraining, train(`${workspace}/./`, path.join(storage, 'model')), /folder must be an absolute path/);
+  await refused(rpc.LoadModel, { dir: 'models/default', source: 'file' }, /dir must be an absolute path/);
+  await refused(rpc.LoadModel, { dir: `${SHIPPED}/..`, source: 'file' }, /dir must be an absolute path/);
+  await refused(rpc.LoadModel, { dir: SHIPPED, source: 'workspace' }, /dir must lie in the extension's storage/);
+  await refused(rpc.LoadModel, { dir: path.join(storage, 'model'), source: 'default' }, /dir must lie in the extension's models/);
+  await refused(rpc.ExploreNeurons, { folder: '/etc' }, /folder must lie in the workspace/);
+  await refused(rpc.ModelReport, { folder: `${workspace}/../${path.basename(elsewhere)}` }, /folder must be an absolute path/);
+  assert.deepEqual(fs.readdirSync(elsewhere), ['model.json'], 'nothing was written elsewhere');
+  assert.equal(fs.readFileSync(path.join(elsewhere, 'model.json'), 'utf8'), '{"theirs": true}');
+
+  // What lies in them is served: a model the user picked (anywhere: it is only read), and training into storage.
+  assert.equal((await connection.sendRequest(rpc.LoadModel, { dir: SHIPPED, source: 'file' })).source, 'file');
+  const finished = trainingFinished(connection);
+  await connection.sendRequest(rpc.StartTraining, train(workspace, path.join(storage, 'model')));
+  assert.equal((await finished).stopReason, 'finished');
+});
+
+test('exploring a model outside storage caches its results in the caches folder, never in the model folder', async (t) => {
+  const install = tempDir(t);
+  const storage = tempDir(t);
+  const shipped = path.join(install, 'default');
+  fs.mkdirSync(shipped);
+  // The shipped model without its precomputed results, as when they are stale.
+  for (const f of fs.readdirSync(SHIPPED)) if (!f.startsWith('explorer')) fs.copyFileSync(path.join(SHIPPED, f), path.join(shipped, f));
+  const before = fs.readdirSync(shipped).sort();
+  const corpus = path.resolve(SHIPPED, '../corpus');
+  const { connection } = startEngine(t);
+  const folders = { storage: [storage], corpora: [path.dirname(corpus)], models: [install], caches: path.join(storage, 'explorer') };
+  await connection.sendRequest(rpc.Initialize, { backend: 'cpu', folders, models: [{ dir: shipped, source: 'default' }] });
+  assert.equal((await connection.sendRequest(rpc.ExploreNeurons, { folder: corpus })).fromCache, false);
+  assert.deepEqual(fs.readdirSync(shipped).sort(), before, 'nothing was written into the model folder');
+  const [cache] = fs.readdirSync(folders.caches);
+  assert.deepEqual(fs.readdirSync(path.join(folders.caches, cache)).sort(), ['explorer.json', 'explorer.states.bin']);
+  // A new engine finds them there.
+  const again = startEngine(t);
+  await again.connection.sendRequest(rpc.Initialize, { backend: 'cpu', folders, models: [{ dir: shipped, source: 'default' }] });
+  assert.equal((await again.connection.sendRequest(rpc.ExploreNeurons, { folder: corpus })).fromCache, true);
 });
 
 test('an error nothing in the engine caught is logged with its stack and reported, and the engine goes on', async (t) => {

@@ -6,10 +6,10 @@ import { WeightArrays } from '../model/modelConfig';
 import { ExplorerPass } from './samplePass';
 
 /**
- * Explorer results live in the model folder, next to the weights they were
- * computed from, keyed by a hash of those weights and of the sample: a
- * retrained model (new weights, same folder) or another sample never reads
- * stale results. Anything unreadable counts as no cache, so the caller
+ * Explorer results live in the model folder (or a cache folder of the
+ * model's own, when its folder is not to be written), keyed by a hash of
+ * the weights they were computed from and of the sample: a retrained model
+ * (new weights, same folder) or another sample never reads stale results. Anything unreadable counts as no cache, so the caller
  * recomputes.
  */
 export const EXPLORER_FILE = 'explorer.json';
@@ -36,12 +36,12 @@ export function weightsFingerprint(weights: WeightArrays): string {
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const hashOf = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
-export function readExplorerCache(modelDir: string, key: ExplorerCacheKey): ExplorerPass | undefined {
+export function readExplorerCache(cacheDir: string, key: ExplorerCacheKey): ExplorerPass | undefined {
   let json: any;
   let states: Buffer;
   try {
-    json = JSON.parse(fs.readFileSync(path.join(modelDir, EXPLORER_FILE), 'utf8'));
-    states = fs.readFileSync(path.join(modelDir, EXPLORER_STATES_FILE));
+    json = JSON.parse(fs.readFileSync(path.join(cacheDir, EXPLORER_FILE), 'utf8'));
+    states = fs.readFileSync(path.join(cacheDir, EXPLORER_STATES_FILE));
   } catch {
     return undefined;
   }
@@ -53,10 +53,11 @@ export function readExplorerCache(modelDir: string, key: ExplorerCacheKey): Expl
   return { ranking, firing, states: { interval: statesShape.interval, width: statesShape.width, data } };
 }
 
-export function writeExplorerCache(modelDir: string, key: ExplorerCacheKey, pass: ExplorerPass): void {
+export function writeExplorerCache(cacheDir: string, key: ExplorerCacheKey, pass: ExplorerPass): void {
   const { interval, width, data } = pass.states;
   const bytes = bytesOf(data);
+  fs.mkdirSync(cacheDir, { recursive: true });
   // The states first: explorer.json, written last, is what makes them count.
-  writeFileAtomic(path.join(modelDir, EXPLORER_STATES_FILE), bytes);
-  writeFileAtomic(path.join(modelDir, EXPLORER_FILE), JSON.stringify({ version: CACHE_VERSION, key, ranking: pass.ranking, firing: pass.firing, statesShape: { interval, width, hash: hashOf(bytes) } }));
+  writeFileAtomic(path.join(cacheDir, EXPLORER_STATES_FILE), bytes);
+  writeFileAtomic(path.join(cacheDir, EXPLORER_FILE), JSON.stringify({ version: CACHE_VERSION, key, ranking: pass.ranking, firing: pass.firing, statesShape: { interval, width, hash: hashOf(bytes) } }));
 }

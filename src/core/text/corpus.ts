@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
+import { isInside } from '../pathInside';
 import { UserError, fileErrorReason } from '../userError';
 import { DataSniffer, dataFileWarnings, largestFiles, literalGlob } from './dataFiles';
 import { codePointCount } from './vocabulary';
@@ -96,8 +97,65 @@ function isGitIgnored(rules: GitignoreRules[], rel: string, dir: boolean): boole
   return ignored;
 }
 
-function readGitignore(file: string): ignore.Ignore | undefined {
-  try { return ignore().add(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+function readGitignore(file: string, realRoot: string): ignore.Ignore | undefined {
+  const opened = openInside(file, realRoot);
+  if ('reason' in opened) return undefined;
+  try { return ignore().add(fs.readFileSync(opened.fd, 'utf8')); } catch { return undefined; } finally { fs.closeSync(opened.fd); }
+}
+
+/** Where the files of a corpus must really lie: the folder's real path (itself perhaps reached through a symlink). */
+const realFolder = (folder: string): string => fs.realpathSync(folder);
+
+/**
+ * The real path of the file open as `fd`: the kernel's own record where
+ * there is one (Linux; a file deleted since reads "... (deleted)"), else
+ * `abs` resolved, and checked to be that same file (a path resolved after
+ * the open may name another).
+ */
+function realPathOfOpened(fd: number, abs: string, opened: fs.Stats): string | undefined {
+  let kernel: string | undefined;
+  try {
+    kernel = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    // No /proc here.
+  }
+  if (kernel !== undefined) return kernel.endsWith(' (deleted)') ? undefined : kernel;
+  const real = fs.realpathSync(abs);
+  const st = fs.statSync(real, { throwIfNoEntry: false });
+  return st && st.dev === opened.dev && st.ino === opened.ino ? real : undefined;
+}
+
+const OUTSIDE_THE_WORKSPACE = 'outside the workspace';
+
+/**
+ * Opens `abs` for reading only if the file opened really lies in
+ * `realRoot`. The check is on what was opened, not on the path listed: a
+ * file swapped for a symlink to ~/.aws/credentials between the listing and
+ * the read is refused all the same. Non-blocking, so a FIFO swapped in
+ * cannot hang the scan; only regular files are read.
+ */
+function openInside(abs: string, realRoot: string): { fd: number; stat: fs.Stats } | { reason: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return { reason: `unreadable: ${errMsg(e)}` };
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    const real = realPathOfOpened(fd, abs, stat);
+    if (real === undefined) return close(fd, { reason: 'unreadable: it changed while it was opened' });
+    if (!isInside(real, realRoot)) return close(fd, { reason: `${OUTSIDE_THE_WORKSPACE} (it leads to ${real})` });
+    if (!stat.isFile()) return close(fd, { reason: 'unreadable: not a regular file' });
+    return { fd, stat };
+  } catch (e) {
+    return close(fd, { reason: `unreadable: ${errMsg(e)}` });
+  }
+}
+
+function close<T>(fd: number, result: T): T {
+  fs.closeSync(fd);
+  return result;
 }
 
 interface Walked { files: string[]; unreadable: SkippedFile[] }
@@ -110,7 +168,7 @@ function checkFolder(folder: string): string {
   return abs;
 }
 
-function walk(root: string, pruneDir: (rel: string) => boolean): Walked {
+function walk(root: string, realRoot: string, pruneDir: (rel: string) => boolean): Walked {
   const out: Walked = { files: [], unreadable: [] };
   const visit = (rel: string, inherited: GitignoreRules[]): void => {
     const abs = rel ? path.join(root, rel) : root;
@@ -122,7 +180,7 @@ function walk(root: string, pruneDir: (rel: string) => boolean): Walked {
       out.unreadable.push({ path: rel + '/', reason: `unreadable: ${errMsg(e)}` });
       return;
     }
-    const ig = readGitignore(path.join(abs, '.gitignore'));
+    const ig = readGitignore(path.join(abs, '.gitignore'), realRoot);
     const rules = ig ? [...inherited, { base: rel, ig }] : inherited;
     for (const ent of entries) {
       const child = rel ? `${rel}/${ent.name}` : ent.name;
@@ -160,7 +218,8 @@ function detectLanguages(files: string[]): { include: string[]; languages: strin
 }
 
 export function defaultIncludeGlobs(folder: string): { include: string[]; languages: string[] } {
-  return detectLanguages(walk(checkFolder(folder), () => false).files);
+  const root = checkFolder(folder);
+  return detectLanguages(walk(root, realFolder(root), () => false).files);
 }
 
 /** How many leading bytes the UTF-16 guess looks at. */
@@ -228,14 +287,17 @@ type FileText = { chars: number; bytes: number; encoding?: Utf16 } | { reason: s
  * says why it is not text (then the pieces already handed on do not count).
  * UTF-8, or UTF-16 when it looks so; a leading BOM is dropped.
  */
-function readFileText(abs: string, maxFileBytes: number, onPiece: (piece: string) => void): FileText {
-  let fd: number | undefined;
+function readFileText(abs: string, realRoot: string, maxFileBytes: number, onPiece: (piece: string) => void): FileText {
+  const opened = openInside(abs, realRoot);
+  if ('reason' in opened) return opened;
+  const { fd } = opened;
+  // What the reader of the pieces threw is its own failure (a damaged model scoring them, say), not the file's.
+  let failedReader: { error: unknown } | undefined;
   try {
-    // Stat first so an oversized file is never read.
-    const size = fs.statSync(abs).size;
+    // Its size before a byte is read, so an oversized file never is.
+    const size = opened.stat.size;
     if (size > maxFileBytes) return { reason: `larger than ${fmt(maxFileBytes)} bytes (${fmt(size)} bytes)` };
     if (size === 0) return { reason: 'empty' };
-    fd = fs.openSync(abs, 'r');
     const buf = Buffer.alloc(Math.min(size, READ_BYTES));
     let n = fs.readSync(fd, buf, 0, buf.length, null);
     const utf16 = utf16Encoding(buf.subarray(0, n), size);
@@ -243,7 +305,14 @@ function readFileText(abs: string, maxFileBytes: number, onPiece: (piece: string
     const notText = utf16 ? (utf16.bom ? `binary (NUL character in ${utf16.encoding.toUpperCase()})` : 'binary (NUL byte)') : 'binary (NUL byte)';
     const invalid = utf16 ? (utf16.bom ? `not valid ${utf16.encoding.toUpperCase()}` : 'binary (NUL byte)') : 'not valid UTF-8';
     const decoder = new TextDecoder(utf16?.encoding ?? 'utf-8', { fatal: true });
-    const text = new TextPieces(onPiece);
+    const text = new TextPieces((piece) => {
+      try {
+        onPiece(piece);
+      } catch (error) {
+        failedReader = { error };
+        throw error;
+      }
+    });
     for (; n > 0; n = fs.readSync(fd, buf, 0, buf.length, null)) {
       const chunk = buf.subarray(0, n);
       if (!utf16 && chunk.includes(0)) return { reason: notText };
@@ -265,9 +334,10 @@ function readFileText(abs: string, maxFileBytes: number, onPiece: (piece: string
     if (text.chars === 0) return { reason: 'empty' }; // e.g. a file holding only a BOM
     return utf16 ? { chars: text.chars, bytes: text.bytes, encoding: utf16.encoding } : { chars: text.chars, bytes: text.bytes };
   } catch (e) {
+    if (failedReader) throw failedReader.error;
     return { reason: `unreadable: ${errMsg(e)}` };
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
@@ -286,6 +356,7 @@ function countCodePoints(s: string): number {
 // Groups reasons that carry per-file details (sizes, error messages) under one heading.
 function reasonKind(reason: string): string {
   if (reason.startsWith('unreadable')) return 'unreadable';
+  if (reason.startsWith(OUTSIDE_THE_WORKSPACE)) return OUTSIDE_THE_WORKSPACE;
   return reason.replace(/ \([\d,]+ bytes\)$/, '');
 }
 
@@ -313,7 +384,8 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
 
-  const walked = walk(root, isExcluded);
+  const realRoot = realFolder(root);
+  const walked = walk(root, realRoot, isExcluded);
   const candidates = walked.files.filter((f) => !isExcluded(f));
   let include = options.include ?? [];
   let languages: string[] | undefined;
@@ -338,17 +410,13 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
     if (bytes >= maxTotalBytes) { skipped.push({ path: rel, reason: 'corpus size limit reached' }); continue; }
     const pieces: string[] = [];
     const sniffer = new DataSniffer();
-    const d = readFileText(path.join(root, rel), maxFileBytes, (piece) => {
+    const d = readFileText(path.join(root, rel), realRoot, maxFileBytes, (piece) => {
       sniffer.add(piece);
       if (onText) pieces.push(piece);
     });
     if ('reason' in d) { skipped.push({ path: rel, reason: d.reason }); continue; }
     onText?.(pieces.join(''));
-    const file: CorpusFile = { path: rel, bytes: d.bytes, chars: d.chars };
-    if (d.encoding) file.encoding = d.encoding;
-    const looksLike = sniffer.kind();
-    if (looksLike) file.looksLike = looksLike;
-    files.push(file);
+    files.push(corpusFile(rel, d, sniffer));
     bytes += d.bytes;
     chars += d.chars;
   }
@@ -361,17 +429,52 @@ export function scanCorpus(folder: string, options: CorpusOptions, onText?: (tex
     const excl = exclude.length ? ` (excluding ${exclude.join(', ')})` : '';
     throw new CorpusError(`No usable text in ${root} matching ${include.join(', ')}${excl}: ${what}`);
   }
-  if (!languages) {
-    languages = SOURCE_LANGUAGES.filter((l) => files.some((f) => l.extensions.some((e) => f.path.endsWith(e))))
-      .map((l) => l.name);
+  return { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages: languages ?? languagesOf(files) };
+}
+
+const languagesOf = (files: CorpusFile[]): string[] =>
+  SOURCE_LANGUAGES.filter((l) => files.some((f) => l.extensions.some((e) => f.path.endsWith(e)))).map((l) => l.name);
+
+/**
+ * One file the user named, read whatever its size (the size caps guard
+ * folder scans), as a corpus of that file alone: nothing else in its folder
+ * is listed or read. A symlink is followed to the file it names (the user
+ * chose it), which the report then holds.
+ */
+export function scanFile(file: string, onText?: (text: string) => void): CorpusReport {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch (e) {
+    throw new CorpusError(`Cannot read ${file}: ${fileErrorReason(e) ?? errMsg(e)}`);
   }
-  return { folder: root, include: [...include], exclude: [...exclude], files, skipped, bytes, chars, languages };
+  const folder = path.dirname(real);
+  const pieces: string[] = [];
+  const sniffer = new DataSniffer();
+  const d = readFileText(real, folder, Infinity, (piece) => {
+    sniffer.add(piece);
+    if (onText) pieces.push(piece);
+  });
+  if ('reason' in d) throw new CorpusError(`No usable text in ${file}: ${d.reason}`);
+  onText?.(pieces.join(''));
+  const name = path.basename(real);
+  const files = [corpusFile(name, d, sniffer)];
+  return { folder, include: [name], exclude: [], files, skipped: [], bytes: d.bytes, chars: d.chars, languages: languagesOf(files) };
+}
+
+/** A read file's entry in the corpus report. */
+function corpusFile(rel: string, d: { bytes: number; chars: number; encoding?: Utf16 }, sniffer: DataSniffer): CorpusFile {
+  const file: CorpusFile = { path: rel, bytes: d.bytes, chars: d.chars };
+  if (d.encoding) file.encoding = d.encoding;
+  const looksLike = sniffer.kind();
+  if (looksLike) file.looksLike = looksLike;
+  return file;
 }
 
 /** Reads a file of a scanned corpus again, handing its text on in pieces (at most a megabyte each), never whole. */
 export function streamCorpusFile(report: CorpusReport, file: CorpusFile, onPiece: (piece: string) => void): void {
   const abs = path.join(report.folder, file.path);
-  const d = readFileText(abs, Infinity, onPiece);
+  const d = readFileText(abs, realFolder(report.folder), Infinity, onPiece);
   if ('reason' in d) throw new CorpusError(`${abs} changed while it was read: it is now ${d.reason}`);
 }
 

@@ -11,6 +11,7 @@ import { planForBudget, planMixtureFit, probeInference, probeTrainer } from './b
 import { TrainHooks, TrainResult, TrainerFactory, configOf, prepareTraining, splitForTraining, train } from './loop';
 import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
+import { checkOutFolder } from './outFolder';
 
 /**
  * One training job, the same for the CLI's `train` and the editor's Train on
@@ -66,6 +67,7 @@ const MAX_HIDDEN = { cpu: 512, gpu: 2048 };
 export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): Promise<JobResult> {
   // The budget covers the whole job: reading, probing and the final validation, not only the steps.
   const startedAt = Date.now();
+  checkOutFolder(job.options.out);
   const corpus = readCorpus(job.folder, job.corpus);
   const options: TrainOptions = { ...job.options };
   const input = prepareTraining(corpus.text, corpus.report.files.map((f) => f.chars), options);

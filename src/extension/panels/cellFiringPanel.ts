@@ -5,7 +5,7 @@ import { describeFeature } from '../../core/explorer/neuronRanking';
 import { CharLens } from '../context';
 import { corpusOf } from '../commands/pickNeuron';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
-import { showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, webviewOptions } from './webviewHtml';
 
 type PageMessage = { type: 'ready' } | { type: 'open'; file: string; line: number; column: number } | { type: 'drawn'; snippets: number };
 
@@ -74,7 +74,7 @@ export class CellFiringPanel implements vscode.Disposable {
     const status = await this.charlens.engine.request0(rpc.Status);
     const corpus = status.model && corpusOf(this.charlens, status.model);
     if (!corpus) {
-      await this.panel.webview.postMessage({ type: 'error', message: status.model ? 'Open a folder: the places are looked for in the corpus the model learnt from.' : 'No model is loaded yet: train one or load one first.' });
+      await postToPage(this.panel, { type: 'error', message: status.model ? 'Open a folder: the places are looked for in the corpus the model learnt from.' : 'No model is loaded yet: train one or load one first.' });
       return;
     }
     const neuron = await this.neuron.resolve();
@@ -92,14 +92,14 @@ export class CellFiringPanel implements vscode.Disposable {
       this.charlens.output.appendLine(`[explorer] where ${describeNeuron(neuron)} fires: ${result.snippets.length} snippets in ${result.ms.toFixed(0)} ms${result.fromCache ? ' (the pass from the model cache)' : ''}`);
       await this.post(result);
     } catch (err) {
-      await this.panel.webview.postMessage({ type: 'error', message: (err as Error).message });
+      await postToPage(this.panel, { type: 'error', message: (err as Error).message });
     }
   }
 
   private post(result: rpc.CellFiringResult): Thenable<boolean> {
     const neuron = this.lastShown!.neuron;
     const label = result.label ? `: ${describeFeature(result.label)}` : ': no feature labelled';
-    return this.panel.webview.postMessage({
+    return postToPage(this.panel, {
       type: 'show',
       title: `Layer ${neuron.layer + 1} cell ${neuron.index}${label}`,
       summary: `tanh(c), mean ${result.mean.toFixed(2)}, in the explorer's sample of ${result.chars.toLocaleString('en-US')} characters of ${result.folder}`,

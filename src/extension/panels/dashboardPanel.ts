@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { TrainingHistory } from '../trainingHistory';
-import { showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, webviewOptions } from './webviewHtml';
 
 /**
  * The training dashboard: train and validation loss in bits/char over the
@@ -54,7 +54,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   private sendAll(): void {
     const { points, samples, backend, timing } = this.history;
-    void this.panel.webview.postMessage({ type: 'history', points, samples, backend, timing });
+    void postToPage(this.panel, { type: 'history', points, samples, backend, timing });
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
 import { CharLens } from '../context';
 import { corpusOf } from '../commands/pickNeuron';
-import { showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, webviewOptions } from './webviewHtml';
 
 type PageMessage = { type: 'ready' } | { type: 'drawn'; figures: number; rows: number };
 
@@ -57,7 +57,7 @@ export class ModelReportPanel implements vscode.Disposable {
   }
 
   private async onMessage(m: PageMessage): Promise<void> {
-    if (m.type === 'ready' && this.lastShown) await this.panel.webview.postMessage({ type: 'show', report: this.lastShown });
+    if (m.type === 'ready' && this.lastShown) await postToPage(this.panel, { type: 'show', report: this.lastShown });
     else if (m.type === 'drawn') this.drawn = { figures: m.figures, rows: m.rows };
   }
 
@@ -66,16 +66,16 @@ export class ModelReportPanel implements vscode.Disposable {
     const status = await this.charlens.engine.request0(rpc.Status);
     const corpus = status.model && corpusOf(this.charlens, status.model);
     if (!corpus) {
-      await this.panel.webview.postMessage({ type: 'error', message: status.model ? 'Open a folder: the report is measured on the text the model learnt from.' : 'No model is loaded yet: train one or load one first.' });
+      await postToPage(this.panel, { type: 'error', message: status.model ? 'Open a folder: the report is measured on the text the model learnt from.' : 'No model is loaded yet: train one or load one first.' });
       return;
     }
     try {
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CharLens: measuring the model report' }, () => this.charlens.engine.request(rpc.ModelReport, corpus));
       this.lastShown = report;
       this.charlens.output.appendLine(`[report] ${report.chars} characters of the ${report.measured === 'validation' ? 'validation split' : "explorer's sample"} of ${report.folder} in ${report.ms.toFixed(0)} ms`);
-      await this.panel.webview.postMessage({ type: 'show', report });
+      await postToPage(this.panel, { type: 'show', report });
     } catch (err) {
-      await this.panel.webview.postMessage({ type: 'error', message: (err as Error).message });
+      await postToPage(this.panel, { type: 'error', message: (err as Error).message });
     }
   }
 

@@ -4,7 +4,7 @@ import { FEATURE_LABELS } from '../../core/explorer/codeFeatures';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
-import { showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, webviewOptions } from './webviewHtml';
 
 /** Characters shown at most: the visible range, capped (each one carries five guesses). */
 const MAX_CHARS = 1500;
@@ -118,17 +118,17 @@ export class NeuronPanel implements vscode.Disposable {
     const status = await this.engine.request0(rpc.Status);
     const corpus = status.model && this.corpus(status.model);
     if (!corpus) {
-      await this.panel.webview.postMessage({ type: 'clampError', message: status.model ? 'Open a folder: the clamp is measured on the text the model learnt from.' : 'No model is loaded yet.' });
+      await postToPage(this.panel, { type: 'clampError', message: status.model ? 'Open a folder: the clamp is measured on the text the model learnt from.' : 'No model is loaded yet.' });
       return undefined;
     }
     const neuron = await this.neuron.resolve();
     try {
       const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron });
       this.lastClamp = { neuron, result };
-      await this.panel.webview.postMessage({ type: 'clamp', neuron, result, feature: result.label && FEATURE_LABELS[result.label.feature] });
+      await postToPage(this.panel, { type: 'clamp', neuron, result, feature: result.label && FEATURE_LABELS[result.label.feature] });
       return result;
     } catch (err) {
-      await this.panel.webview.postMessage({ type: 'clampError', message: (err as Error).message });
+      await postToPage(this.panel, { type: 'clampError', message: (err as Error).message });
       return undefined;
     }
   }
@@ -149,9 +149,9 @@ export class NeuronPanel implements vscode.Disposable {
       this.lastShown = { neuron, chars: detail.chars.length, from };
       const cells = await this.labelled();
       this.lastCells = cells;
-      this.delivered = await this.panel.webview.postMessage({ type: 'show', title: `${describeNeuron(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
+      this.delivered = await postToPage(this.panel, { type: 'show', title: `${describeNeuron(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
     } catch (err) {
-      await this.panel.webview.postMessage({ type: 'error', message: (err as Error).message });
+      await postToPage(this.panel, { type: 'error', message: (err as Error).message });
     }
   }
 

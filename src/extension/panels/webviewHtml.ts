@@ -32,8 +32,21 @@ ${body}
 </html>`;
 }
 
+/** Panels the user closed: their webview throws "Webview is disposed" at any message. */
+const closed = new WeakSet<vscode.WebviewPanel>();
+
 /** Fills a CharLens panel: its icon, and the page of media/<name>.js and .css with `body`. */
 export function showPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, name: string, body: string): void {
+  panel.onDidDispose(() => closed.add(panel));
   panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
   panel.webview.html = webviewHtml(panel.webview, extensionUri, name, panel.title, body);
+}
+
+/**
+ * Sends a message to a panel's page: false, and no error, when the panel
+ * was closed meanwhile, as it may be while a request it waits on runs
+ * (an error there would reach VS Code as "An unknown error occurred").
+ */
+export function postToPage(panel: vscode.WebviewPanel, message: unknown): Thenable<boolean> {
+  return closed.has(panel) ? Promise.resolve(false) : panel.webview.postMessage(message);
 }

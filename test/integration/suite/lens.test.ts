@@ -155,4 +155,16 @@ suite('Seeing inside the model', function () {
     await charlens.lens.overlays.toggle('prediction', false);
     await charlens.lens.overlays.toggle('neuron', false);
   });
+
+  test('closing the neuron view while its refresh waits on the engine ends the refresh quietly', async () => {
+    await openFixture('main.c');
+    const view = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => view.lastShown !== undefined && view.delivered);
+    view.delivered = false;
+    // The refresh asks the engine for the view's text; the panel closes before the answer comes.
+    const refreshing = view.refresh();
+    view.panel.dispose();
+    await refreshing;
+    assert.equal(view.delivered, false, 'nothing was shown in the closed panel');
+  });
 });

@@ -16,7 +16,7 @@ import { Random } from '../../../src/core/random';
 import { feed } from '../../../src/core/predict/sampling';
 import { ModelHost } from '../../../src/engine/modelHost';
 import * as rpc from '../../../src/engine/protocol';
-import { startEngine } from '../engineProcess';
+import { startEngine, testFolders } from '../engineProcess';
 import { tempDir } from '../helpers';
 import { config, countingModel, vocabulary, weights } from '../tinyModel';
 
@@ -169,7 +169,7 @@ test('the engine takes the setting at Initialize and from SetDynamicEvaluation, 
   const { dir } = modelWithMixture(t);
   const files = digest(dir);
   const { connection, log } = startEngine(t);
-  const init = await connection.sendRequest(rpc.Initialize, { backend: 'cpu', models: [{ dir, source: 'workspace' }], dynamicEvaluation: true });
+  const init = await connection.sendRequest(rpc.Initialize, { folders: testFolders(t), backend: 'cpu', models: [{ dir, source: 'workspace' }], dynamicEvaluation: true });
   assert.match(init.model!.answering, /dynamic evaluation/);
   assert.equal(init.model!.validation?.dynamic?.enabled, true);
   const predict = () => connection.sendRequest(rpc.Predict, { documentId: 'doc', prefix: PREFIX, topK: 3 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CorpusError, defaultIncludeGlobs, formatCorpusReport, readCorpus } from '../../../src/core/text/corpus';
+import { CorpusError, defaultIncludeGlobs, formatCorpusReport, readCorpus, scanCorpus, scanFile, streamCorpusFile } from '../../../src/core/text/corpus';
 
 // Each test gets its own temp folder, removed afterwards even if the test fails.
 function withTree(files: Record<string, string | Buffer>, fn: (dir: string) => void): void {
@@ -168,5 +168,113 @@ test('symlinked directories are not followed', () => {
     }
     const c = readCorpus(dir);
     assert.deepEqual(paths(c), ['link.c', 'src/a.c']);
+  });
+});
+
+/** A file outside the corpus folder, as ~/.aws/credentials or /etc/passwd would be. */
+function withSecret(fn: (secret: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-secret-'));
+  try {
+    const secret = path.join(dir, 'credentials');
+    fs.writeFileSync(secret, 'aws_secret_access_key = SECRET-OUTSIDE\n');
+    fn(secret);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a symlinked file whose real path lies outside the folder is never read, and the report says so', () => {
+  withSecret((secret) =>
+    withTree({ 'src/a.c': 'int a;\n', 'notes.txt': 'x\n' }, (dir) => {
+      fs.symlinkSync(secret, path.join(dir, 'config.c'));
+      fs.symlinkSync(secret, path.join(dir, 'src', 'keys.c'));
+      // A .gitignore that leads outside is not read either: its rules would come from another file.
+      fs.symlinkSync(secret, path.join(dir, '.gitignore'));
+      // A link that stays inside is read as the file it leads to.
+      fs.symlinkSync(path.join(dir, 'src', 'a.c'), path.join(dir, 'same.c'));
+      const c = readCorpus(dir);
+      assert.deepEqual(paths(c), ['same.c', 'src/a.c']);
+      assert.doesNotMatch(c.text, /SECRET/);
+      assert.deepEqual(c.report.skipped.map((s) => s.path), ['config.c', 'src/keys.c']);
+      assert.match(c.report.skipped[0].reason, /^outside the workspace \(it leads to .*credentials\)$/);
+      assert.match(formatCorpusReport(c.report), /skipped 2: 2 outside the workspace/);
+    }),
+  );
+});
+
+test('a corpus folder reached through a symlink reads its own files', () => {
+  withTree({ 'a.c': 'int a;\n' }, (dir) => {
+    const link = `${dir}-link`;
+    fs.symlinkSync(dir, link);
+    try {
+      assert.deepEqual(paths(readCorpus(link)), ['a.c']);
+    } finally {
+      fs.rmSync(link);
+    }
+  });
+});
+
+test('a file swapped for a symlink to outside after it was listed is refused when it is opened', () => {
+  withSecret((secret) =>
+    withTree({ 'a.c': 'int a;\n', 'b.c': 'int b;\n' }, (dir) => {
+      // The listing is done by the time the first file's text is handed on; b.c is swapped then.
+      const report = scanCorpus(dir, {}, (text) => {
+        if (!text.includes('int a;')) return;
+        fs.rmSync(path.join(dir, 'b.c'));
+        fs.symlinkSync(secret, path.join(dir, 'b.c'));
+      });
+      assert.deepEqual(report.files.map((f) => f.path), ['a.c']);
+      assert.deepEqual(report.skipped.map((s) => [s.path, s.reason.split(' (')[0]]), [['b.c', 'outside the workspace']]);
+      // Read again later (as eval streams a scanned corpus): a file swapped since the scan is refused too.
+      fs.rmSync(path.join(dir, 'a.c'));
+      fs.symlinkSync(secret, path.join(dir, 'a.c'));
+      let read = '';
+      assert.throws(() => streamCorpusFile(report, report.files[0], (piece) => (read += piece)), /a\.c changed while it was read: it is now outside the workspace/);
+      assert.equal(read, '');
+    }),
+  );
+});
+
+test('what the reader of the pieces throws comes out as it was, not as the file changing', () => {
+  withTree({ 'hash.c': 'int h;\n' }, (dir) => {
+    const report = scanCorpus(dir, {});
+    const damaged = new Error('pickNext needs finite probabilities');
+    assert.throws(
+      () =>
+        streamCorpusFile(report, report.files[0], () => {
+          throw damaged;
+        }),
+      (err) => err === damaged,
+    );
+  });
+});
+
+test('a file named alone is read without listing or reading anything else in its folder', () => {
+  withTree({ 'a.c': 'int a;\n', 'big.c': 'x'.repeat(200), 'sub/deep/b.c': 'int b;\n', '.gitignore': 'a.c\n' }, (dir) => {
+    const listed: string[] = [];
+    // The module object itself (an import's namespace is read-only), which corpus.ts reads at each call.
+    const nodeFs = require('fs') as { readdirSync: typeof fs.readdirSync };
+    const readdirSync = nodeFs.readdirSync;
+    nodeFs.readdirSync = ((...args: Parameters<typeof fs.readdirSync>) => {
+      listed.push(String(args[0]));
+      return readdirSync(...args);
+    }) as typeof fs.readdirSync;
+    let text = '';
+    try {
+      scanCorpus(dir, {});
+      assert.ok(listed.length >= 3, 'a folder scan is seen listing its folders');
+      listed.length = 0;
+      const report = scanFile(path.join(dir, 'a.c'), (t) => (text += t));
+      assert.deepEqual(report.files.map((f) => f.path), ['a.c']);
+      assert.equal(report.folder, fs.realpathSync(dir));
+      assert.deepEqual(report.languages, ['C']);
+    } finally {
+      nodeFs.readdirSync = readdirSync;
+    }
+    assert.deepEqual(listed, [], 'no folder was listed');
+    assert.equal(text, 'int a;\n', 'a .gitignore naming it does not apply to a file named alone');
+    // Whatever its size: the caps guard folder scans.
+    assert.equal(scanFile(path.join(dir, 'big.c'), undefined).bytes, 201);
+    assert.throws(() => scanFile(path.join(dir, 'missing.c')), /Cannot read .*missing\.c: not found/);
   });
 });
