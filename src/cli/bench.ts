@@ -1,17 +1,17 @@
-import { ParsedArgs, UsageError, flag, numberOption } from './args';
+import { CommandArgs, UsageError } from './args';
 import { benchAccuracy } from './benchAccuracy';
 import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchLens } from './benchLens';
 import { benchOverlay } from './benchOverlay';
 import { shapeLabel } from './benchShapes';
-import { benchTrainCpu } from './benchTrainCpu';
+import { DEFAULT_BENCH_STEPS, benchTrainCpu } from './benchTrainCpu';
 import { benchTrainWebGpu } from './benchTrainWebGpu';
 
 /**
  * `charlens bench [train|completion|overlay|event-loop|lens|accuracy]`: each
  * figure beside a baseline measured in the same run.
  */
-export async function benchCommand(args: ParsedArgs): Promise<number> {
+export async function benchCommand(args: CommandArgs): Promise<number> {
   const which = args.positional[0] ?? 'all';
   if (which === 'accuracy') {
     await benchAccuracy(args);
@@ -19,7 +19,7 @@ export async function benchCommand(args: ParsedArgs): Promise<number> {
   }
   if (!['all', 'train', 'completion', 'overlay', 'event-loop', 'lens'].includes(which)) throw new UsageError(`bench takes train, completion, overlay, event-loop, lens, accuracy <train> <test> or nothing (all), not '${which}'`);
   if (which === 'all' || which === 'train') await benchTraining(args);
-  if (which === 'all' || which === 'completion') await benchCompletion(flag(args, 'while-training'));
+  if (which === 'all' || which === 'completion') await benchCompletion(args.flag('while-training'));
   if (which === 'all' || which === 'overlay') await benchOverlay();
   if (which === 'all' || which === 'event-loop') await benchEventLoop();
   if (which === 'all' || which === 'lens') await benchLens();
@@ -32,8 +32,8 @@ export async function benchCommand(args: ParsedArgs): Promise<number> {
  * tfjs op by op on WebGPU, all in one run so the ratios hold on a noisy
  * shared machine.
  */
-async function benchTraining(args: ParsedArgs): Promise<void> {
-  const steps = numberOption(args, 'steps') ?? 3;
+async function benchTraining(args: CommandArgs): Promise<void> {
+  const steps = args.number('steps') ?? DEFAULT_BENCH_STEPS;
   const cpuRows = await benchTrainCpu({ steps });
   process.stdout.write('\nWebGPU (WGSL trainer, and tfjs ops on tfjs-backend-webgpu), same step:\n');
   const gpuRows = await benchTrainWebGpu(steps);

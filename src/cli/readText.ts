@@ -2,25 +2,25 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Corpus, CorpusError, CorpusOptions, CorpusReport, scanCorpus } from '../core/text/corpus';
 import { fileErrorReason } from '../core/userError';
-import { ParsedArgs, listOption } from './args';
+import { CommandArgs } from './args';
 
 /**
  * The text of a file, or of a folder's source files (--include / --exclude
  * apply). A file named on the command line is read whatever its size: the
  * corpus size cap guards folder scans, not a file the user chose.
  */
-export function readTextSource(target: string, args: ParsedArgs): Corpus {
+export function readTextSource(target: string, args: CommandArgs): Corpus {
   const parts: string[] = [];
   const report = scanTextSource(target, args, (text) => parts.push(text));
   return { text: parts.join(''), report };
 }
 
 /** As readTextSource, handing the text over one file at a time, or without `onText` only the report (see scanCorpus). */
-export function scanTextSource(target: string, args: ParsedArgs, onText?: (text: string) => void): CorpusReport {
+export function scanTextSource(target: string, args: CommandArgs, onText?: (text: string) => void): CorpusReport {
   return scanCorpus(...sourceOf(target, args), onText);
 }
 
-function sourceOf(target: string, args: ParsedArgs): [string, CorpusOptions] {
+function sourceOf(target: string, args: CommandArgs): [string, CorpusOptions] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);
@@ -32,5 +32,5 @@ function sourceOf(target: string, args: ParsedArgs): [string, CorpusOptions] {
     return [path.dirname(target), { include: [glob], maxFileBytes: stat.size }];
   }
   if (!stat.isDirectory()) throw new CorpusError(`Cannot read ${target}: not a file or a folder`);
-  return [target, { include: listOption(args, 'include'), exclude: listOption(args, 'exclude') }];
+  return [target, { include: args.list('include'), exclude: args.list('exclude') }];
 }
