@@ -79,11 +79,11 @@ const train: CommandSpec = {
       const option: OptionSpec = { name: kebab(key), kind: 'number', ...spec };
       // The optimizer, the one training option that is not a number, sits where char-rnn lists it.
       if (key !== 'batchSize') return [option];
-      return [option, { name: 'optimizer', kind: 'string', value: 'name', default: d.optimizer, meaning: "optimizer (rmsprop is char-rnn's, decay 0.95)", choices: ['adam', 'rmsprop'] }];
+      return [option, { name: 'optimizer', kind: 'string', value: 'name', default: d.optimizer, meaning: "the optimizer; rmsprop is char-rnn's (decay 0.95)", choices: ['adam', 'rmsprop'] }];
     }),
     { name: 'resume', kind: 'flag', meaning: 'continue from `<out>/resume`, with its options unless given again' },
     { name: 'force', kind: 'flag', meaning: 'replace the model already in --out (without --resume or --force, train refuses to start over one)' },
-    { name: 'backend', kind: 'string', value: 'name', default: 'auto', meaning: `where training runs: ${BACKENDS.join(', ')} (auto: the first that loads, webgpu only on a hardware GPU)`, choices: ['auto', ...BACKENDS] },
+    { name: 'backend', kind: 'string', value: 'name', default: 'auto', meaning: 'where training runs (see Backends): auto takes the fastest that loads, webgpu only on a hardware GPU', choices: ['auto', ...BACKENDS] },
     { name: 'threads', kind: 'number', value: 'n', default: 'the cores (less one when more than 2)', meaning: 'threads of the WebAssembly CPU trainer', range: { min: 1, max: 256, integer: true } },
     ...corpusGlobs,
     { name: 'max-file-bytes', kind: 'number', value: 'bytes', default: `${n(DEFAULT_MAX_FILE_BYTES)} (10 MB)`, meaning: 'larger files are skipped', range: { min: 1, max: 2 ** 31, integer: true } },

@@ -62,7 +62,7 @@ export function overview(commands: readonly CommandSpec[]): string {
 export function optionTable(c: CommandSpec): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const rows = c.options.map((o) => {
-    const allowed = o.choices ? ` (one of ${o.choices.map((x) => `\`${x}\``).join(', ')})` : o.range ? ` (${rangeText(o.range)})` : '';
+    const allowed = o.choices ? `; one of ${o.choices.map((x) => `\`${x}\``).join(', ')}` : o.range ? `; ${rangeText(o.range)}` : '';
     return `| \`${signature(o)}\` | ${cell(o.default ?? '')} | ${cell(o.meaning + allowed)} |`;
   });
   return ['| option | default | meaning |', '|---|---|---|', ...rows].join('\n');

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { charlens, structuredText, tempDir } from './helpers';
+import { COMMANDS } from '../../src/cli/commandSpecs';
+import { optionTable } from '../../src/cli/help';
+import { CLI, REPO_ROOT, charlens, structuredText, tempDir } from './helpers';
 
 
 test('train, sample and eval from the command line', (t) => {
@@ -50,4 +53,47 @@ test('a corrupt model and a bad option are reported, not thrown', (t) => {
   const bad = charlens('train', dir, '--hiden', '10');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Unknown option --hiden/);
+});
+
+test('--resume continues with the options the run was started with, unless given again, and says which', (t) => {
+  const src = tempDir(t);
+  const out = path.join(tempDir(t), 'model');
+  fs.writeFileSync(path.join(src, 'loop.c'), structuredText(300));
+  const first = charlens('train', src, '--out', out, '--hidden', '16', '--layers', '1', '--batch-size', '8', '--seq-length', '32', '--lr', '0.004', '--max-steps', '10', '--eval-every', '5', '--ngram-order', '0', '--backend', 'wasm');
+  assert.equal(first.code, 0, first.stderr);
+  const resumed = charlens('train', src, '--out', out, '--resume', '--max-steps', '20', '--ngram-order', '0', '--backend', 'wasm');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /Resuming the 1x16 LSTM of .* at step 10 .*\. Training options from the checkpoint: --seq-length 32, --batch-size 8, --lr 0\.004, --eval-every 5; given again: --max-steps 20 \(was 10\)\./);
+  assert.match(resumed.stdout, /Stopped: finished after 20 steps/);
+});
+
+test('closing the terminal (SIGHUP) stops training as Ctrl+C does: validated, saved and resumable', async (t) => {
+  const src = tempDir(t);
+  const out = path.join(tempDir(t), 'model');
+  fs.writeFileSync(path.join(src, 'loop.c'), structuredText(300));
+  const child = spawn(process.execPath, [CLI, 'train', src, '--out', out, '--hidden', '16', '--layers', '1', '--batch-size', '8', '--seq-length', '32', '--max-steps', '100000', '--eval-every', '100000', '--ngram-order', '0', '--backend', 'wasm']);
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/step [1-9]\d*\//.test(stderr)) resolve();
+    }),
+  );
+  child.kill('SIGHUP');
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /SIGHUP: stopping after this step/);
+  assert.match(stdout, /Stopped: cancelled after \d+ steps/);
+  assert.match(stdout, /Resume with: charlens train .* --resume/);
+  assert.ok(fs.existsSync(path.join(out, 'model.json')) && fs.existsSync(path.join(out, 'resume', 'model.json')), 'the model and its resume state are saved');
+});
+
+test("README's CLI option tables are the ones the option definitions write", () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const c of COMMANDS) {
+    const section = `<!-- options:${c.name} -->\n${optionTable(c)}\n<!-- /options:${c.name} -->`;
+    assert.ok(readme.includes(section), `README.md's ${c.name} options differ from src/cli/commandSpecs.ts: npm run readme:options rewrites them`);
+  }
 });
