@@ -18,10 +18,10 @@ const RUN: Record<CommandName, (args: CommandArgs) => Promise<number>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'help' && argv.length > 1) return main([argv[1], '--help']);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const asked = name === 'help' && COMMANDS.find((c) => c.name === rest[0]);
-    process.stdout.write(`${asked ? commandHelp(asked) : overview(COMMANDS)}\n`);
+    process.stdout.write(`${overview(COMMANDS)}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -47,9 +47,6 @@ const TRAIN_NUMBERS: Record<NumericTrainOption, Omit<OptionSpec, 'name' | 'kind'
   seed: { value: 'n', default: String(d.seed), meaning: 'seeds weights, dropout and the printed sample' },
 };
 
-/** The options --resume takes from the checkpoint unless they are given again (all but the budget, which is per run). */
-export const RESUMABLE_TRAIN_OPTIONS = (Object.keys(TRAIN_NUMBERS) as NumericTrainOption[]).filter((k) => k !== 'minutes');
-
 const corpusGlobs: OptionSpec[] = [
   { name: 'include', kind: 'list', value: 'globs', default: 'source files of the languages present', meaning: 'files to read: globs, repeatable or comma-separated (honours .gitignore)' },
   { name: 'exclude', kind: 'list', value: 'globs', meaning: 'files to leave out: globs, repeatable or comma-separated' },

@@ -97,3 +97,23 @@ test("README's CLI option tables are the ones the option definitions write", () 
     assert.ok(readme.includes(section), `README.md's ${c.name} options differ from src/cli/commandSpecs.ts: npm run readme:options rewrites them`);
   }
 });
+
+test('bench leaves no temp folder behind, and its engine prints nothing after the command has finished', async (t) => {
+  const tmp = tempDir(t);
+  const child = spawn(process.execPath, [CLI, 'bench', 'event-loop'], { env: { ...process.env, TMPDIR: tmp } });
+  let exited = false;
+  let afterExit = '';
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (d) => {
+      output += d;
+      if (exited) afterExit += d;
+    });
+  }
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => ((exited = true), resolve(c))));
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // an engine left running would save and log in this time
+  assert.equal(code, 0, output);
+  assert.match(output, /event-loop delay over 20 s of training/);
+  assert.equal(afterExit, '', 'nothing printed after the command finished');
+  assert.deepEqual(fs.readdirSync(tmp), [], 'no temp folder left behind');
+});
