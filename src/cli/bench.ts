@@ -12,15 +12,17 @@ type TimedMode = Exclude<(typeof BENCH_MODES)[number], 'accuracy'>;
 
 /**
  * What a plain `bench` runs, in order, and about how long each takes: the
- * seconds measured on the 2-core machine of the README's figures (`time
- * charlens bench <mode>`), so the user knows what the wait will be.
+ * wall seconds of `charlens bench <mode>` on the shared 2-core machine at a
+ * load average of about 12 (2026-12-07), so the wait is said before it
+ * starts; an idle machine takes less (the whole run took 7 minutes there
+ * on a quieter day).
  */
 const TIMED_MODES: Record<TimedMode, { what: string; seconds: number; run: (args: CommandArgs) => Promise<void> }> = {
-  train: { what: 'training speed per trainer', seconds: 150, run: benchTraining },
-  completion: { what: 'completion latency through the engine', seconds: 30, run: (args) => benchCompletion(args.flag('while-training')) },
-  overlay: { what: 'prediction overlay latency', seconds: 30, run: () => benchOverlay() },
-  'event-loop': { what: "the extension host's event loop while training", seconds: 30, run: () => benchEventLoop() },
-  lens: { what: 'Where Cell Fires, Find Cells for Selection, surprise overlay', seconds: 40, run: () => benchLens() },
+  train: { what: 'training speed per trainer', seconds: 360, run: benchTraining },
+  completion: { what: 'completion latency through the engine', seconds: 95, run: (args) => benchCompletion(args.flag('while-training')) },
+  overlay: { what: 'prediction overlay latency against exact reads', seconds: 650, run: () => benchOverlay() },
+  'event-loop': { what: "the extension host's event loop while training", seconds: 50, run: () => benchEventLoop() },
+  lens: { what: 'Where Cell Fires, Find Cells for Selection, surprise overlay', seconds: 25, run: () => benchLens() },
 };
 
 const minutesAndSeconds = (seconds: number) => {
@@ -51,8 +53,8 @@ export async function benchCommand(args: CommandArgs): Promise<number> {
   const modes = Object.entries(TIMED_MODES);
   const total = modes.reduce((sum, [, m]) => sum + m.seconds, 0);
   process.stdout.write(
-    `bench runs ${modes.length} modes, about ${minutesAndSeconds(total)} in all on a 2-core machine: ${modes.map(([name, m]) => `${name} (${m.what}, ~${minutesAndSeconds(m.seconds)})`).join(', ')}. ` +
-      `charlens bench <mode> runs one.\n`,
+    `bench runs ${modes.length} modes, about ${minutesAndSeconds(total)} in all as measured on a busy 2-core machine (less on an idle one): ` +
+      `${modes.map(([name, m]) => `${name} (${m.what}, ~${minutesAndSeconds(m.seconds)})`).join(', ')}. charlens bench <mode> runs one.\n`,
   );
   const started = performance.now();
   let expected = 0;
