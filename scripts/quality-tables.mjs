@@ -9,9 +9,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { rewriteReadme, root } from './readme-sections.mjs';
 
-const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
-const readme = path.join(root, 'README.md');
 const cli = path.join(root, 'dist', 'cli.js');
 if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build first');
 
@@ -47,16 +46,16 @@ function render(result) {
   ].join('\n');
 }
 
-let text = fs.readFileSync(readme, 'utf8');
+const sections = {};
 for (const table of tables) {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-quality-')), 'accuracy.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-quality-'));
+  const out = path.join(dir, 'accuracy.json');
   process.stderr.write(`bench accuracy ${table.args.join(' ')}\n`);
-  execFileSync(process.execPath, [cli, 'bench', 'accuracy', ...table.args, '--json', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  const open = `<!-- accuracy:${table.name} -->`;
-  const close = `<!-- /accuracy:${table.name} -->`;
-  const from = text.indexOf(open);
-  const to = text.indexOf(close);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${open} ... ${close} section`);
-  text = `${text.slice(0, from + open.length)}\n${render(JSON.parse(fs.readFileSync(out, 'utf8')))}\n${text.slice(to)}`;
+  try {
+    execFileSync(process.execPath, [cli, 'bench', 'accuracy', ...table.args, '--json', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    sections[`accuracy:${table.name}`] = render(JSON.parse(fs.readFileSync(out, 'utf8')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
-fs.writeFileSync(readme, text);
+rewriteReadme(sections);

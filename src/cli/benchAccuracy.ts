@@ -12,12 +12,12 @@ import { Stepper, adaptedStepper, lstmStepper, mixedStepper, ngramStepper } from
 import { DynamicEvaluation, fitDynamicEvaluation, scoreAdapting } from '../core/predict/dynamicEvaluation';
 import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
 import { Vocabulary } from '../core/text/vocabulary';
-import { ParsedArgs, UsageError, numberOption, stringOption } from './args';
-import { fmt, log, note, parseOrders } from './ngramReport';
+import { CommandArgs, UsageError } from './args';
+import { fmt, log, note } from './ngramReport';
 import { readTextSource } from './readText';
 
-const DEFAULT_CURSORS = 1000;
-const DEFAULT_SEED = 1;
+export const DEFAULT_CURSORS = 1000;
+export const DEFAULT_SEED = 1;
 /** Characters of the other half that dynamic evaluation's settings are fitted on (its grid reads the first 30,000). */
 const FIT_CHARS = 30_000;
 
@@ -63,19 +63,19 @@ interface ModeResult {
  * trainer's split: the held-out last 5% is the test text. `--json <file>`
  * also writes the figures there, for scripts/quality-tables.mjs.
  */
-export async function benchAccuracy(args: ParsedArgs): Promise<void> {
+export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const [, trainSource, testSource] = args.positional;
   if (!trainSource || !testSource) throw new UsageError('bench accuracy needs a training text and a test text: charlens bench accuracy <train folder|file> <test folder|file> [--model dir] [--order k]');
-  const dir = stringOption(args, 'model') ?? path.join(__dirname, '..', 'models', 'default');
+  const dir = args.string('model') ?? path.join(__dirname, '..', 'models', 'default');
   const checkpoint = loadCheckpoint(dir);
   const { vocabulary } = checkpoint;
   const lstm = InferenceModel.of(checkpoint);
   const { trainIds, testText } = readSplit(trainSource, testSource, args, vocabulary);
   const chars = Array.from(testText);
   const ids = vocabulary.encode(testText);
-  const cursors = pickCursors(chars, numberOption(args, 'cursors') ?? DEFAULT_CURSORS, numberOption(args, 'seed') ?? DEFAULT_SEED);
+  const cursors = pickCursors(chars, args.number('cursors') ?? DEFAULT_CURSORS, args.number('seed') ?? DEFAULT_SEED);
   // The workspace n-gram, or with --order the Kneser-Ney table of that order, to compare.
-  const [order] = args.options.has('order') ? parseOrders(args, []) : [undefined];
+  const order = args.number('order');
 
   const built = performance.now();
   let ngram: CharNgram = buildWorkspaceNgram(trainIds, vocabulary.size, order);
@@ -172,7 +172,7 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
       `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
   );
   log(`${msPerCompletion.toFixed(2)} ms per completion (mean over predictors and modes).`);
-  const json = stringOption(args, 'json');
+  const json = args.string('json');
   if (json) {
     const figures = (mode: Mode, name: PredictorName) => {
       const tally = results[mode].accuracy[name];
@@ -192,7 +192,7 @@ export async function benchAccuracy(args: ParsedArgs): Promise<void> {
 }
 
 /** The training and test ids; one source for both is cut at its tail (the held-out end is the test text, contiguous as a file a user opens). */
-function readSplit(trainSource: string, testSource: string, args: ParsedArgs, vocabulary: Vocabulary): { trainIds: Int32Array; testText: string } {
+function readSplit(trainSource: string, testSource: string, args: CommandArgs, vocabulary: Vocabulary): { trainIds: Int32Array; testText: string } {
   const train = readTextSource(trainSource, args).text;
   if (path.resolve(trainSource) !== path.resolve(testSource)) return { trainIds: vocabulary.encode(train), testText: readTextSource(testSource, args).text };
   const all = Array.from(train);

@@ -16,15 +16,29 @@ import { Random } from '../core/random';
 import { Vocabulary } from '../core/text/vocabulary';
 import * as rpc from '../engine/protocol';
 
+/** How long a stopped engine may take to save and exit before it is killed. */
+const ENGINE_EXIT_MS = 30_000;
+
 /**
  * Engine benchmarks, measured the way the extension sees them: through the
  * engine process over IPC. The engine bundle sits beside this one in dist/.
+ * `stop` returns once the engine has exited: an engine that is still saving
+ * a stopped run would otherwise write into a temp folder after it was
+ * removed, and print after the command had finished.
  */
-export function startEngine(): { connection: MessageConnection; stop: () => void } {
+export function startEngine(): { connection: MessageConnection; stop: () => Promise<void> } {
   const child = fork(path.join(__dirname, 'engine.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
   connection.listen();
-  return { connection, stop: () => (connection.dispose(), child.kill()) };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    connection.dispose();
+    child.kill();
+    const killer = setTimeout(() => child.kill('SIGKILL'), ENGINE_EXIT_MS);
+    await exited;
+    clearTimeout(killer);
+  };
+  return { connection, stop };
 }
 
 /** The folders a bench's engine may use: the temporary folders it makes, and the repository's shipped models and corpus. */
@@ -96,7 +110,7 @@ export async function benchCompletion(whileTraining = false): Promise<void> {
     const p50 = (t: number[]) => percentile(t, 50);
     process.stdout.write(`  p50 while training / idle: ${(p50(busy.times) / p50(idle.times)).toFixed(2)}x; extension-host event-loop delay max ${(delay.max / 1e6).toFixed(1)} ms (target < 50 ms)\n`);
   } finally {
-    stop();
+    await stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -150,7 +164,7 @@ export async function benchEventLoop(seconds = 20): Promise<void> {
         `  p50 ${(delay.percentile(50) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms (target max < 50 ms)\n`,
     );
   } finally {
-    stop();
+    await stop();
     fs.rmSync(out, { recursive: true, force: true });
   }
 }

@@ -30,7 +30,7 @@ export async function benchLens(): Promise<void> {
         return { result, ms: performance.now() - t0 };
       });
     } finally {
-      stop();
+      await stop();
     }
   };
   process.stdout.write('Seeing inside (shipped 2x128 model, shipped corpus, over IPC):\n');

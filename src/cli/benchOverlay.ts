@@ -98,7 +98,7 @@ export async function benchOverlay(): Promise<void> {
       exact.push(performance.now() - t0);
     }
   } finally {
-    stop();
+    await stop();
   }
   const p50 = (ms: number[]) => percentile([...ms].sort((a, b) => a - b), 50);
   process.stdout.write(

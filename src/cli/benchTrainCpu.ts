@@ -30,7 +30,10 @@ export interface CpuBenchRow {
  * timed in alternating rounds of `steps` steps in one run, and the median
  * round is reported, so the ratios hold on a noisy shared machine.
  */
-export async function benchTrainCpu({ steps = 3, rounds = 3 }: { steps?: number; rounds?: number } = {}): Promise<CpuBenchRow[]> {
+/** Timed steps per trainer and round (`bench train --steps`). */
+export const DEFAULT_BENCH_STEPS = 3;
+
+export async function benchTrainCpu({ steps = DEFAULT_BENCH_STEPS, rounds = 3 }: { steps?: number; rounds?: number } = {}): Promise<CpuBenchRow[]> {
   const rows: CpuBenchRow[] = [];
   const out = (line: string) => process.stdout.write(`${line}\n`);
   await selectBackend('wasm');

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { BackendChoice, BackendRequest, selectBackend } from '../core/backend';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import { loadCheckpoint } from '../core/model/checkpoint';
-import { formatCorpusReport } from '../core/text/corpus';
+import { checkCorpusFolder, formatCorpusReport } from '../core/text/corpus';
 import { bitsPerChar } from '../core/predict/lossUnits';
 import { FEATURE_LABELS } from '../core/explorer/codeFeatures';
 import { explore } from '../core/explorer/explore';
@@ -12,8 +12,8 @@ import { DEFAULT_SAMPLE_CHARS, corpusFiles, explorerSample } from '../core/explo
 import { DEFAULT_TOP, cellName, describeCell } from '../core/explorer/neuronRanking';
 import { InferenceModel } from '../core/model/inference';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample, validateSampleOptions } from '../core/predict/sampling';
-import { runTrainingJob } from '../core/train/job';
-import { ParsedArgs, UsageError, flag, listOption, numberOption, stringOption } from './args';
+import { JobResult, runTrainingJob } from '../core/train/job';
+import { CommandArgs, UsageError } from './args';
 import { trainingFigures } from './mixtureReport';
 import { ProgressBar } from './progressBar';
 import { readTextSource } from './readText';
@@ -21,41 +21,42 @@ import { prepareOutFolder, trainRequest } from './trainOptions';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function useBackend(args: ParsedArgs): Promise<BackendChoice> {
-  const threads = numberOption(args, 'threads');
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be a positive integer, got ${threads}`);
-  const choice = await selectBackend((stringOption(args, 'backend') ?? 'auto') as BackendRequest, { threads });
-  const passedOver = choice.skipped.length > 0 && stringOption(args, 'backend') === undefined ? ` (passed over ${choice.skipped.join('; ')})` : '';
+async function useBackend(args: CommandArgs): Promise<BackendChoice> {
+  const choice = await selectBackend((args.string('backend') ?? 'auto') as BackendRequest, { threads: args.number('threads') });
+  const passedOver = choice.skipped.length > 0 && !args.has('backend') ? ` (passed over ${choice.skipped.join('; ')})` : '';
   process.stderr.write(`Backend: ${choice.description}${passedOver}\n`);
   return choice;
 }
 
-export async function trainCommand(args: ParsedArgs): Promise<number> {
+/** Signals that stop training as Ctrl+C does: SIGHUP is the terminal closing, which must not lose the steps since the last save. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export async function trainCommand(args: CommandArgs): Promise<number> {
   const folder = args.positional[0];
-  if (!folder) throw new UsageError('train needs a folder: charlens train <folder> [--out dir] [options]');
-  const { options, size } = trainRequest(args);
-  prepareOutFolder(options.out, options.resume, flag(args, 'force'));
-  options.hidden = size.hidden ?? 0; // 0: the job chooses (from the budget or the corpus size)
-  const backend = await useBackend(args);
+  if (!folder) throw new UsageError('train needs a folder: charlens train <folder> [--out dir] [options] (charlens train --help lists them)');
+  const { options, given } = trainRequest(args);
+  checkCorpusFolder(folder); // a wrong path fails here, before the backend is probed and --out is made
+  const discardOut = prepareOutFolder(options.out, options.resume, args.flag('force'));
+  options.hidden = given.hidden ?? 0; // 0: the job chooses (from the budget or the corpus size)
   const bar = new ProgressBar();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     bar.println(`${signal}: stopping after this step, validating and saving a resumable checkpoint (Ctrl+C again to quit at once)...`);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   const started = Date.now();
+  let result: JobResult;
   try {
-    const result = await runTrainingJob(
+    const backend = await useBackend(args);
+    result = await runTrainingJob(
       {
         folder,
-        corpus: { include: listOption(args, 'include'), exclude: listOption(args, 'exclude'), maxFileBytes: numberOption(args, 'max-file-bytes') },
+        corpus: { include: args.list('include'), exclude: args.list('exclude'), maxFileBytes: args.number('max-file-bytes') },
         options,
-        requested: { layers: size.layers, dropout: size.dropout },
-        ngramOrder: numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER,
+        requested: given,
+        ngramOrder: args.number('ngram-order') ?? WORKSPACE_NGRAM_ORDER,
         backend,
       },
       {
@@ -64,41 +65,46 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
         onProgress: (p) => bar.update(p),
       },
     );
-    bar.done();
-    const out = result.plan.options.out;
-    const minutes = ((Date.now() - started) / 60000).toFixed(1);
-    log(`Stopped: ${result.stopReason} after ${result.steps} steps in ${minutes} min.`);
-    const nats = (x: number) => `${x.toFixed(3)} nats/char, ${bitsPerChar(x).toFixed(3)} bits/char`;
-    if (result.testLoss !== undefined) log(`Test loss: ${nats(result.testLoss)}`);
-    if (result.stopReason === 'cancelled') log(`Resume with: charlens train ${folder} --out ${out} --resume`);
-    if (fs.existsSync(path.join(out, 'model.json'))) {
-      log(`Model saved to ${out}`);
-      for (const line of trainingFigures(result.bestValLoss, result.valChars, result.mixture, result.plan.ngram?.label ?? 'n-gram')) log(line);
-      const model = loadCheckpoint(out);
-      const text = sample(InferenceModel.of(model), model.vocabulary, { temperature: 0.8, length: 400, seed: options.seed }).text;
-      log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);
-    }
-    return 0;
+  } catch (err) {
+    discardOut();
+    throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
+  bar.done();
+  const out = result.plan.options.out;
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  log(`Stopped: ${result.stopReason} after ${result.steps} steps in ${minutes} min.`);
+  const nats = (x: number) => `${x.toFixed(3)} nats/char, ${bitsPerChar(x).toFixed(3)} bits/char`;
+  if (result.testLoss !== undefined) log(`Test loss: ${nats(result.testLoss)}`);
+  if (result.stopReason === 'cancelled') log(`Resume with: charlens train ${folder} --out ${out} --resume`);
+  if (!fs.existsSync(path.join(out, 'model.json'))) {
+    discardOut();
+    if (result.stopReason === 'cancelled') return 0;
+    throw new UsageError(`No model was saved: the run ended (${result.stopReason}) before its first validation. Give it more --minutes or --max-steps.`);
+  }
+  log(`Model saved to ${out}`);
+  for (const line of trainingFigures(result.bestValLoss, result.valChars, result.mixture, result.plan.ngram?.label ?? 'n-gram')) log(line);
+  const model = loadCheckpoint(out);
+  const text = sample(InferenceModel.of(model), model.vocabulary, { temperature: 0.8, length: 400, seed: result.plan.options.seed }).text;
+  log(`\nSample (temperature 0.8):\n${'-'.repeat(60)}\n${text}\n${'-'.repeat(60)}`);
+  return 0;
 }
 
-export async function sampleCommand(args: ParsedArgs): Promise<number> {
+export async function sampleCommand(args: CommandArgs): Promise<number> {
   const dir = args.positional[0];
   if (!dir) throw new UsageError('sample needs a model folder: charlens sample <model> [--temperature t] [--prime text] [--length n]');
   const model = loadCheckpoint(dir);
   const options: SampleOptions = {
     ...DEFAULT_SAMPLE_OPTIONS,
-    temperature: numberOption(args, 'temperature') ?? DEFAULT_SAMPLE_OPTIONS.temperature,
-    topK: numberOption(args, 'top-k') ?? DEFAULT_SAMPLE_OPTIONS.topK,
-    topP: numberOption(args, 'top-p') ?? DEFAULT_SAMPLE_OPTIONS.topP,
-    argmax: flag(args, 'argmax'),
-    prime: stringOption(args, 'prime') ?? '',
-    seed: numberOption(args, 'seed') ?? DEFAULT_SAMPLE_OPTIONS.seed,
-    length: numberOption(args, 'length') ?? DEFAULT_SAMPLE_OPTIONS.length,
-    stop: listOption(args, 'stop') ?? [],
+    temperature: args.number('temperature') ?? DEFAULT_SAMPLE_OPTIONS.temperature,
+    topK: args.number('top-k') ?? DEFAULT_SAMPLE_OPTIONS.topK,
+    topP: args.number('top-p') ?? DEFAULT_SAMPLE_OPTIONS.topP,
+    argmax: args.flag('argmax'),
+    prime: args.string('prime') ?? '',
+    seed: args.number('seed') ?? DEFAULT_SAMPLE_OPTIONS.seed,
+    length: args.number('length') ?? DEFAULT_SAMPLE_OPTIONS.length,
+    stop: args.list('stop') ?? [],
   };
   validateSampleOptions(options); // before the prime is printed
   const unknown = model.vocabulary.unknownIn(options.prime);
@@ -112,16 +118,11 @@ export async function sampleCommand(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-export async function exploreCommand(args: ParsedArgs): Promise<number> {
+export async function exploreCommand(args: CommandArgs): Promise<number> {
   const [dir, target] = args.positional;
   if (!dir || !target) throw new UsageError('explore needs a model and a folder or file: charlens explore <model> <folder|file> [--chars N] [--top K]');
-  const positiveInteger = (name: string) => {
-    const n = numberOption(args, name);
-    if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} must be a positive integer, got ${n}`);
-    return n;
-  };
-  const chars = positiveInteger('chars') ?? DEFAULT_SAMPLE_CHARS;
-  const top = positiveInteger('top') ?? DEFAULT_TOP;
+  const chars = args.number('chars') ?? DEFAULT_SAMPLE_CHARS;
+  const top = args.number('top') ?? DEFAULT_TOP;
   const model = loadCheckpoint(dir);
   const corpus = readTextSource(target, args);
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);

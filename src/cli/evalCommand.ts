@@ -4,8 +4,8 @@ import { bitsPerChar } from '../core/predict/lossUnits';
 import { InferenceModel, LstmState } from '../core/model/inference';
 import { fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from '../core/predict/mixture';
 import { DEFAULT_NGRAM_ORDER, NgramModel } from '../core/ngram/kneserNey';
-import { ParsedArgs, UsageError, stringOption } from './args';
-import { fmt, log, natsAndBits, note, parseOrders, readIds } from './ngramReport';
+import { CommandArgs, UsageError } from './args';
+import { fmt, log, natsAndBits, note, readIds } from './ngramReport';
 import { ProgressBar } from './progressBar';
 import { scanTextSource } from './readText';
 
@@ -118,19 +118,18 @@ function* pieces(text: string): Generator<string> {
  * never whole: once for its report and size, once to score it in pieces
  * with a progress bar.
  */
-export async function evalCommand(args: ParsedArgs): Promise<number> {
+export async function evalCommand(args: CommandArgs): Promise<number> {
   const [dir, target] = args.positional;
   if (!dir || !target) throw new UsageError('eval needs a model and a folder or file: charlens eval <model> <folder|file> [--train folder|file] [--val folder|file] [--order n]');
-  const [order, ...more] = parseOrders(args, [DEFAULT_NGRAM_ORDER]);
-  if (more.length > 0) throw new UsageError('eval compares one n-gram order; charlens ngram compares several');
+  const order = args.number('order') ?? DEFAULT_NGRAM_ORDER;
   const model = loadCheckpoint(dir);
   const { vocabulary } = model;
   const report = scanTextSource(target, args);
   note(formatCorpusReport(report));
   if (report.chars <= MIN_CHARS) throw new UsageError(`${target} is too short to evaluate (needs more than ${MIN_CHARS} characters)`);
 
-  const trainSource = stringOption(args, 'train');
-  const valSource = stringOption(args, 'val');
+  const trainSource = args.string('train');
+  const valSource = args.string('val');
   const trainIds = trainSource ? readIds(trainSource, args, vocabulary) : undefined;
   const valIds = valSource ? readIds(valSource, args, vocabulary) : undefined;
   const freshNgram = () => (trainIds ? NgramModel.build(trainIds, { order, vocabSize: vocabulary.size }) : NgramModel.create({ order, vocabSize: vocabulary.size }));

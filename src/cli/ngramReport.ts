@@ -3,7 +3,7 @@ import { bitsPerChar } from '../core/predict/lossUnits';
 import { meanNats } from '../core/predict/mixture';
 import { MAX_NGRAM_ORDER, NgramModel } from '../core/ngram/kneserNey';
 import { Vocabulary } from '../core/text/vocabulary';
-import { ParsedArgs, UsageError, listOption } from './args';
+import { CommandArgs, UsageError } from './args';
 import { readTextSource } from './readText';
 
 export const log = (line: string) => process.stdout.write(`${line.trimEnd()}\n`);
@@ -11,27 +11,27 @@ export const note = (line: string) => process.stderr.write(`${line}\n`);
 export const fmt = (n: number) => n.toLocaleString('en-US');
 export const natsAndBits = (nats: number) => `${nats.toFixed(3).padEnd(8)}${bitsPerChar(nats).toFixed(3).padEnd(8)}`;
 
-const DEFAULT_REPORT_ORDERS = [3, 5, 7, 10, 15, 20];
+export const DEFAULT_REPORT_ORDERS = [3, 5, 7, 10, 15, 20];
 
-export function readIds(source: string, args: ParsedArgs, vocabulary: Vocabulary): Int32Array {
+export function readIds(source: string, args: CommandArgs, vocabulary: Vocabulary): Int32Array {
   const corpus = readTextSource(source, args);
   note(formatCorpusReport(corpus.report));
   return vocabulary.encode(corpus.text);
 }
 
-export function parseOrders(args: ParsedArgs, fallback: number[]): number[] {
-  const orders = listOption(args, 'order')?.map(Number) ?? fallback;
+function parseOrders(args: CommandArgs): number[] {
+  const orders = args.list('order')?.map(Number) ?? DEFAULT_REPORT_ORDERS;
   for (const order of orders) {
-    if (!Number.isInteger(order) || order < 1 || order > MAX_NGRAM_ORDER) throw new UsageError(`--order must be whole numbers from 1 to ${MAX_NGRAM_ORDER}`);
+    if (!Number.isInteger(order) || order < 1 || order > MAX_NGRAM_ORDER) throw new UsageError(`--order must be whole numbers from 1 to ${MAX_NGRAM_ORDER}, got ${args.string('order')}`);
   }
   return orders;
 }
 
 /** `charlens ngram <train> <eval> [--order 3,5,7,10,15,20]`: how each order does, static and online, and what it costs. */
-export async function ngramCommand(args: ParsedArgs): Promise<number> {
+export async function ngramCommand(args: CommandArgs): Promise<number> {
   const [trainSource, evalSource] = args.positional;
-  if (!trainSource || !evalSource) throw new UsageError('ngram needs a training text and an evaluation text: charlens ngram <train folder|file> <eval folder|file> [--order 3,5,7,10,15,20]');
-  const orders = parseOrders(args, DEFAULT_REPORT_ORDERS);
+  if (!trainSource || !evalSource) throw new UsageError('ngram needs a training text and an evaluation text: charlens ngram <train folder|file> <eval folder|file> [--order k,k,...]');
+  const orders = parseOrders(args);
   const train = readTextSource(trainSource, args);
   note(formatCorpusReport(train.report));
   // The vocabulary is the training text's: evaluation characters it lacks count as the unknown symbol.

@@ -70,7 +70,7 @@ export class Training {
         folder: p.folder,
         corpus: { include: p.include, exclude: p.exclude, maxFileBytes: p.maxFileBytes },
         options,
-        requested: { layers: p.options.layers, dropout: p.options.dropout },
+        requested: p.options,
         ngramOrder: WORKSPACE_NGRAM_ORDER,
         backend,
         threads: p.threads,

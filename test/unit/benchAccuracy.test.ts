@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
+import { CommandArgs, parseCommand } from '../../src/cli/args';
 import { benchAccuracy } from '../../src/cli/benchAccuracy';
+import { commandSpec } from '../../src/cli/commandSpecs';
 import { saveCheckpoint } from '../../src/core/model/checkpoint';
 import { initialWeights } from '../../src/core/model/lstmInit';
 import { Random } from '../../src/core/random';
@@ -20,11 +22,10 @@ test('bench accuracy --json writes every predictor, static and online, for the R
   fs.writeFileSync(path.join(dir, 'train.c'), train);
   fs.writeFileSync(path.join(dir, 'test.c'), testText);
   const json = path.join(dir, 'accuracy.json');
-  const options = new Map([['model', [model]], ['cursors', ['40']], ['json', [json]]]);
   const write = process.stdout.write;
   process.stdout.write = () => true;
   try {
-    await benchAccuracy({ positional: ['accuracy', path.join(dir, 'train.c'), path.join(dir, 'test.c')], options });
+    await benchAccuracy(parseCommand(commandSpec('bench'), ['accuracy', path.join(dir, 'train.c'), path.join(dir, 'test.c'), '--model', model, '--cursors', '40', '--json', json]) as CommandArgs);
   } finally {
     process.stdout.write = write;
   }

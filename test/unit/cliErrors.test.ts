@@ -7,6 +7,9 @@ import { saveCheckpoint } from '../../src/core/model/checkpoint';
 import { initialWeights } from '../../src/core/model/lstmInit';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/text/vocabulary';
+import { COMMANDS } from '../../src/cli/commandSpecs';
+import { commandHelp } from '../../src/cli/help';
+import { missingGpuDriver } from '../../src/core/train/webgpu/device';
 import { charlens, structuredText, tempDir } from './helpers';
 
 /** A JavaScript stack frame (Dawn's native warnings print C++ frames, which are not ours). */
@@ -37,14 +40,68 @@ test('bad train options exit 2 with a message, before the corpus is read', (t) =
     [['--dropout', '1'], /--dropout must be in \[0, 1\), got 1/],
     [['--val-frac', '1'], /--val-frac \(1\) and --test-frac \(0\) must add up to less than 1/],
     [['--val-frac', '0.5', '--test-frac', '0.5'], /must add up to less than 1/],
-    [['--optimizer', 'sgd'], /--optimizer must be adam or rmsprop, got sgd/],
+    [['--optimizer', 'sgd'], /--optimizer must be one of adam, rmsprop, got 'sgd'/],
+    [['--optimizer', 'adma'], /did you mean adam\?/],
+    [['--ngram-order', '1.5'], /--ngram-order must be a whole number from 0 to 64, or 257, got 1\.5/],
+    [['--ngram-order', '-1'], /--ngram-order must be a whole number from 0 to 64, or 257, got -1/],
+    [['--ngram-order', '65'], /--ngram-order must be a whole number from 0 to 64, or 257, got 65/],
+    [['--ngram-order', '1e9'], /--ngram-order must be a whole number from 0 to 64, or 257, got 1e9/],
+    [['--max-file-bytes', '0'], /--max-file-bytes must be a whole number from 1 to 2,147,483,648, got 0/],
+    [['--max-file-bytes', '-1'], /--max-file-bytes must be a whole number from 1 to 2,147,483,648, got -1/],
+    [['--threads', '0'], /--threads must be a whole number from 1 to 256, got 0/],
+    [['--threads', '257'], /--threads must be a whole number from 1 to 256, got 257/],
+    [['--minutes', '0.0001'], /--minutes must be 0 or a number from 0\.1 to 1,000,000, got 0\.0001/],
+    [['--resume', '--force'], /--resume and --force contradict each other/],
+    [['--lr', 'fast'], /--lr must be a number, got 'fast'/],
+    [['--batch-size'], /--batch-size needs a value/],
+    [['--out', '--force'], /--out needs a value \(dir\); got the option --force/],
+    [['--force=yes'], /--force is a switch and takes no value/],
+    [['--hiden', '10'], /Unknown option --hiden for train; did you mean --hidden\?/],
     [['--hidden', '-5'], /--hidden must be a whole number of units, or 0 to choose it from the corpus size; got -5/],
     [['--hidden', '2.5'], /--hidden must be a whole number/],
   ];
   for (const [options, message] of cases) assertUserError(charlens('train', missing, '--out', path.join(tempDir(t), 'm'), ...options), message);
   // --hidden 0 is the automatic size: it passes the option check and meets the missing folder.
   assertUserError(charlens('train', missing, '--out', path.join(tempDir(t), 'm'), '--hidden', '0'), /Cannot read folder .*no-such-folder: not found/);
-  assert.match(charlens('--help').stderr, /--hidden left out or 0: the size is chosen/);
+});
+
+test('an unknown command is named with the nearest one, and every command has --help', () => {
+  const typo = charlens('smaple', 'model');
+  assertUserError(typo, /unknown command 'smaple'; did you mean sample\?/);
+  assert.match(typo.stderr, /Commands:\n  train/, 'the overview follows');
+  for (const plain of [charlens(), charlens('--help'), charlens('help')]) {
+    assert.equal(plain.code, 0);
+    for (const c of COMMANDS) assert.match(plain.stdout, new RegExp(`^  ${c.name} +${c.summary}`, 'm'));
+  }
+  for (const c of COMMANDS) {
+    for (const help of [charlens(c.name, '--help'), charlens(c.name, 'some/path', '-h'), charlens('help', c.name)]) {
+      assert.equal(help.code, 0, help.stderr);
+      assert.equal(help.stdout, `${commandHelp(c)}\n`);
+    }
+    for (const o of c.options) assert.match(commandHelp(c), new RegExp(`^  --${o.name}\\b`, 'm'), `${c.name} --help lists --${o.name}`);
+  }
+  assert.match(charlens('train', '--help').stdout, /--ngram-order <k> +n-gram fitted[^]*Default: 257 \(the suffix-array n-gram\)/);
+  assert.match(charlens('train', '--help').stdout, /--hidden <n> +LSTM units per layer \(0 or left out: chosen/);
+  assert.match(charlens('sample', '--help').stdout, /--stop <strings>/);
+  assert.match(charlens('bench', '--help').stdout, /^charlens bench \[train\|completion\|overlay\|event-loop\|lens\] \| accuracy/);
+  assertUserError(charlens('bench', 'lense'), /bench has no mode 'lense'; did you mean lens\?/);
+});
+
+test('a wrong corpus path fails before the backend is probed, and a refused run leaves no --out folder', (t) => {
+  const out = path.join(tempDir(t), 'new', 'model');
+  const r = charlens('train', path.join(tempDir(t), 'no-such-folder'), '--out', out);
+  assertUserError(r, /Cannot read folder .*no-such-folder: not found/);
+  assert.doesNotMatch(r.stderr, /Backend:|Vulkan/, 'no backend probe');
+  assert.ok(!fs.existsSync(path.dirname(out)), '--out is not made');
+});
+
+test('choosing a backend on a machine without a Vulkan driver prints one line, not Dawn\'s warning', (t) => {
+  const src = tempDir(t);
+  fs.writeFileSync(path.join(src, 'loop.c'), structuredText(200));
+  const r = charlens('train', src, '--out', path.join(tempDir(t), 'm'), '--hidden', '8', '--layers', '1', '--batch-size', '4', '--seq-length', '16', '--max-steps', '1', '--ngram-order', '0');
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /Couldn't load Vulkan|BackendVk\.cpp/);
+  if (missingGpuDriver()) assert.match(r.stderr, /^Backend: .*webgpu: no Vulkan driver \(libvulkan\.so\.1 not found\); WebGPU unavailable/m);
 });
 
 test('bad sample options exit 2 with a message', (t) => {
@@ -78,7 +135,10 @@ test('train refuses to replace a model in --out unless told to, and checks --out
   assertUserError(charlens('train', empty, '--out', path.join(file, 'sub')), /Cannot write .*a-file.sub: a part of the path is a file, not a folder/);
   const created = path.join(tempDir(t), 'new', 'model');
   assertUserError(charlens('train', empty, '--out', created), /No source files found/);
-  assert.deepEqual(fs.readdirSync(created), [], 'the folder is made, and the probe removed');
+  assert.ok(!fs.existsSync(path.dirname(created)), 'the folders made for the run are removed with it');
+  const kept = tempDir(t);
+  assertUserError(charlens('train', empty, '--out', kept), /No source files found/);
+  assert.deepEqual(fs.readdirSync(kept), [], 'a folder that was there stays, without the probe');
   if (process.getuid?.() !== 0) {
     const locked = tempDir(t);
     fs.chmodSync(locked, 0o555);

@@ -33,5 +33,5 @@ test('explore prints the best cells per feature, and the second time reads them 
 
   const bad = charlens('explore', model, source, '--chars', '0');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--chars must be a positive integer/);
+  assert.match(bad.stderr, /--chars must be a whole number from 1 to 1,000,000,000, got 0/);
 });

@@ -63,7 +63,8 @@ export function smallOptions(out: string, overrides: Partial<TrainOptions> = {})
   };
 }
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
 /** Runs the bundled CLI (npm test builds dist/ first), as a user would. */
 export function charlens(...args: string[]) {

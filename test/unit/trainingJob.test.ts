@@ -4,6 +4,7 @@ import * as path from 'path';
 import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { TrainingJob, runTrainingJob } from '../../src/core/train/job';
+import { DEFAULT_TRAIN_OPTIONS } from '../../src/core/train/options';
 import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
 import { smallOptions, structuredText, tempDir, useWasm } from './helpers';
 
@@ -14,7 +15,7 @@ function job(folder: string, out: string, overrides: Partial<TrainingJob['option
     folder,
     corpus: { include: ['**/*.c'] },
     options: { ...smallOptions(out), hidden: 0, maxSteps: 0, evalEvery: 5, ...overrides },
-    requested: {},
+    requested: overrides,
     ngramOrder: 4,
     backend: { description: 'wasm (CPU)', createTrainer: createTfjsTrainer, gpu: false },
   };
@@ -48,4 +49,17 @@ test('resuming takes the size and dropout from the checkpoint and says so', asyn
   assert.equal(resumed.plan.options.dropout, 0.2);
   assert.equal(resumed.steps, 8);
   assert.equal(loadCheckpoint(out).config.hiddenSize, 24);
+});
+
+test('resuming takes the training options from the checkpoint, except those given again, and says which', async (t) => {
+  const folder = tempDir(t);
+  fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));
+  const out = path.join(tempDir(t), 'model');
+  await runTrainingJob(job(folder, out, { hidden: 16, lr: 0.004, maxSteps: 5 }));
+  // As `charlens train --resume --max-steps 8` asks: every other option at its default.
+  const resumed = await runTrainingJob({ ...job(folder, out), options: { ...DEFAULT_TRAIN_OPTIONS, out, hidden: 0, maxSteps: 8, resume: true }, requested: { maxSteps: 8 } });
+  const o = resumed.plan.options;
+  assert.deepEqual([o.batchSize, o.seqLength, o.lr, o.evalEvery, o.valFrac, o.maxSteps], [8, 32, 0.004, 5, 0.1, 8]);
+  assert.equal(resumed.steps, 8);
+  assert.match(resumed.plan.line, /Training options from the checkpoint: --seq-length 32, --batch-size 8, --lr 0\.004, --epochs 1000, --val-frac 0\.1, --eval-every 5, --patience 0; given again: --max-steps 8 \(was 5\)\.$/);
 });

@@ -70,7 +70,7 @@ export const SOURCE_LANGUAGES: ReadonlyArray<{ name: string; extensions: string[
 
 const ALWAYS_SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const PM_OPTIONS = { dot: false };
-const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MAX_TOTAL_BYTES = 200 * 1024 * 1024;
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -160,7 +160,8 @@ function close<T>(fd: number, result: T): T {
 
 interface Walked { files: string[]; unreadable: SkippedFile[] }
 
-function checkFolder(folder: string): string {
+/** The corpus folder as an absolute path, or the reason it cannot be read. */
+export function checkCorpusFolder(folder: string): string {
   const abs = path.resolve(folder);
   let st: fs.Stats;
   try { st = fs.statSync(abs); } catch (e) { throw new CorpusError(`Cannot read folder ${abs}: ${fileErrorReason(e) ?? errMsg(e)}`); }
@@ -218,7 +219,7 @@ function detectLanguages(files: string[]): { include: string[]; languages: strin
 }
 
 export function defaultIncludeGlobs(folder: string): { include: string[]; languages: string[] } {
-  const root = checkFolder(folder);
+  const root = checkCorpusFolder(folder);
   return detectLanguages(walk(root, realFolder(root), () => false).files);
 }
 
@@ -378,7 +379,7 @@ export function readCorpus(folder: string, options: CorpusOptions = {}): Corpus 
  * alone, for a reader that then streams the files (streamCorpusFile).
  */
 export function scanCorpus(folder: string, options: CorpusOptions, onText?: (text: string) => void): CorpusReport {
-  const root = checkFolder(folder);
+  const root = checkCorpusFolder(folder);
   const exclude = options.exclude ?? [];
   const isExcluded = matcher(exclude);
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;

@@ -10,7 +10,7 @@ import { MixtureInfo, fitAndSaveMixture } from '../predict/workspaceMixture';
 import { planForBudget, planMixtureFit, probeInference, probeTrainer } from './budget';
 import { TrainHooks, TrainResult, TrainerFactory, configOf, prepareTraining, splitForTraining, train } from './loop';
 import { Vocabulary } from '../text/vocabulary';
-import { TrainOptions, validateTrainOptions } from './options';
+import { TrainOptions, adoptResumedOptions, validateTrainOptions } from './options';
 import { checkOutFolder } from './outFolder';
 
 /**
@@ -26,8 +26,8 @@ export interface TrainingJob {
   corpus: CorpusOptions;
   /** Every option; `hidden` 0 means "choose". */
   options: TrainOptions;
-  /** What the user set explicitly (the rest is chosen). */
-  requested: { layers?: number; dropout?: number };
+  /** What the user set explicitly: the rest is chosen, or with `resume` the checkpoint's. */
+  requested: Partial<TrainOptions>;
   /** Order of the n-gram mixed with the LSTM (0 = none). */
   ngramOrder: number;
   backend: JobBackend;
@@ -71,8 +71,10 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   const corpus = readCorpus(job.folder, job.corpus);
   const options: TrainOptions = { ...job.options };
   const input = prepareTraining(corpus.text, corpus.report.files.map((f) => f.chars), options);
+  const resumedWith = input.resumed && adoptResumedOptions(options, input.resumed.metadata.training, job.requested);
   const split = splitForTraining(input, options);
-  const line = await chooseShape(job, options, input, split.train.length);
+  const shape = await chooseShape(job, options, input, split.train.length);
+  const line = resumedWith ? `${shape} ${resumedWith}` : shape;
   validateTrainOptions(options);
   const ngram = job.ngramOrder > 0 ? buildWorkspaceNgram(split.train, input.vocabulary.size, job.ngramOrder) : undefined;
   const plan: JobPlan = { report: corpus.report, options, line, vocabulary: input.vocabulary, ngram };

@@ -81,4 +81,32 @@ export function validateTrainOptions(o: TrainOptions): void {
   if (o.optimizer !== 'adam' && o.optimizer !== 'rmsprop') throw new UserError(`--optimizer must be adam or rmsprop, got ${o.optimizer}`);
 }
 
+/** Options a resumed run takes from its checkpoint unless given again: all but its shape (the checkpoint's config) and the time budget (each run's own). */
+const RESUMED_OPTIONS = (Object.keys(DEFAULT_TRAIN_OPTIONS) as Array<keyof typeof DEFAULT_TRAIN_OPTIONS>).filter(
+  (key) => !['layers', 'hidden', 'embedding', 'dropout', 'minutes', 'resume'].includes(key),
+);
+
+/**
+ * Sets in `options` the training options saved with the resumed checkpoint,
+ * except those the user gave again (`given`), so `--resume` alone continues
+ * the run as it was started. Says which it used: "Training options from the
+ * checkpoint: --batch-size 32, --seq-length 64; given again: --lr 0.001 (was 0.004)."
+ */
+export function adoptResumedOptions(options: TrainOptions, saved: Record<string, unknown> | undefined, given: Partial<TrainOptions>): string {
+  const taken: string[] = [];
+  const overridden: string[] = [];
+  for (const key of RESUMED_OPTIONS) {
+    const value = saved?.[key];
+    if (typeof value !== typeof DEFAULT_TRAIN_OPTIONS[key]) continue;
+    if (given[key] !== undefined) {
+      if (given[key] !== value) overridden.push(`--${kebab(key)} ${given[key]} (was ${value})`);
+      continue;
+    }
+    if (value !== DEFAULT_TRAIN_OPTIONS[key]) taken.push(`--${kebab(key)} ${value}`);
+    (options as unknown as Record<string, unknown>)[key] = value;
+  }
+  const from = taken.length > 0 ? `Training options from the checkpoint: ${taken.join(', ')}` : "Training options: the checkpoint's (the defaults)";
+  return `${from}${overridden.length > 0 ? `; given again: ${overridden.join(', ')}` : ''}.`;
+}
+
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -79,10 +79,32 @@ export function createDawnGpu(software: boolean): GPU {
 
 export const softwareAdapterOptions: AdapterOptions = { featureLevel: 'compatibility' };
 
+/**
+ * Why Dawn's hardware backend cannot start here, found without Dawn: on
+ * Linux without the Vulkan loader, Dawn prints a C++ warning with a source
+ * location to stderr on every start, which reads like a crash. The loader
+ * is looked for as Dawn looks for it (dlopen, so LD_LIBRARY_PATH and the
+ * linker cache count); a library that loads but is no Node addon says "did
+ * not self-register", which means it is there.
+ */
+export function missingGpuDriver(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    process.dlopen({ exports: {} }, 'libvulkan.so.1');
+  } catch (err) {
+    if (!/did not self-register/.test((err as Error).message)) return 'no Vulkan driver (libvulkan.so.1 not found)';
+  }
+  return undefined;
+}
+
 export async function openGpu(options: { allowSoftware: boolean }): Promise<GpuContext> {
   const tried: string[] = [];
-  const attempts: Array<{ options: AdapterOptions; software: boolean }> = [{ options: { powerPreference: 'high-performance' }, software: false }];
+  const attempts: Array<{ options: AdapterOptions; software: boolean }> = [];
+  const missing = missingGpuDriver();
+  if (missing) tried.push(`hardware: ${missing}`);
+  else attempts.push({ options: { powerPreference: 'high-performance' }, software: false });
   if (options.allowSoftware) attempts.push({ options: softwareAdapterOptions, software: true });
+  else if (missing) throw new WebGpuError(`${missing}; WebGPU unavailable`, 'no-adapter');
   for (const attempt of attempts) {
     const gpu = createDawnGpu(attempt.software);
     const adapter = (await gpu.requestAdapter(attempt.options)) as AdapterWithInfo | null;
