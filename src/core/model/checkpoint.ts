@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureWritableFolder, removeStaleTempFiles, writeFileAtomic } from '../atomicFile';
+import { StagedFile, ensureWritableFolder, removeStaleTempFiles, stageFile } from '../atomicFile';
 import { layersTopology } from './layersTopology';
 import { UserError, fileErrorReason } from '../userError';
 import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from './modelConfig';
@@ -56,40 +56,88 @@ export function saveCheckpoint(dir: string, config: ModelConfig, vocabulary: Voc
 }
 
 function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabulary, weights: WeightArrays, options: SaveOptions): void {
-  const specs = weightSpecs(config);
-  const weightsFile = writeBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)));
-  const metadata: CharLensMetadata = {
-    version: FORMAT_VERSION,
-    vocabulary: [...vocabulary.symbols],
-    config,
-    training: options.training,
-    metrics: options.metrics,
-    corpus: options.corpus,
-    backend: options.backend,
-    savedAt: new Date().toISOString(),
-  };
-  if (options.resume) {
-    const tensorSpecs = [...options.resume.tensors].map(([name, a]) => ({ name, shape: [a.length] }));
-    const file = writeBlob(dir, 'resume', concat([...options.resume.tensors.values()]));
-    metadata.resume = { file, tensors: tensorSpecs, state: options.resume.state };
+  const previous = filesNamedIn(dir);
+  const staged: StagedFile[] = [];
+  try {
+    const specs = weightSpecs(config);
+    const weightsFile = stageBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)), staged);
+    const metadata: CharLensMetadata = {
+      version: FORMAT_VERSION,
+      vocabulary: [...vocabulary.symbols],
+      config,
+      training: options.training,
+      metrics: options.metrics,
+      corpus: options.corpus,
+      backend: options.backend,
+      savedAt: new Date().toISOString(),
+    };
+    if (options.resume) {
+      const tensorSpecs = [...options.resume.tensors].map(([name, a]) => ({ name, shape: [a.length] }));
+      const file = stageBlob(dir, 'resume', concat([...options.resume.tensors.values()]), staged);
+      metadata.resume = { file, tensors: tensorSpecs, state: options.resume.state };
+    }
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: 'CharLens',
+      convertedBy: null,
+      modelTopology: layersTopology(config),
+      weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })) }],
+      userDefinedMetadata: { charlens: metadata },
+    };
+    staged.push(stageFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson)));
+  } catch (err) {
+    for (const file of staged) file.abort();
+    throw err;
   }
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: 'CharLens',
-    convertedBy: null,
-    modelTopology: layersTopology(config),
-    weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })) }],
-    userDefinedMetadata: { charlens: metadata },
-  };
-  writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
-  removeUnreferenced(dir, [weightsFile, metadata.resume?.file]);
+  // Everything is written and synced; the renames put the weights in place first and model.json, which names them, last.
+  const committed: string[] = [];
+  try {
+    for (const file of staged) {
+      file.commit();
+      committed.push(path.basename(file.file));
+    }
+  } catch (err) {
+    for (const file of staged) file.abort();
+    for (const name of committed) if (name !== MODEL_FILE && !previous.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
+    throw err;
+  }
+  // Only what the replaced model.json named goes: a file no model.json of this folder named may be anyone's (or a writer's about to be named).
+  const now = filesNamedIn(dir);
+  for (const name of previous) if (!now.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
 }
+
+/** The weight and resume files the folder's model.json names; none when there is none or it cannot be read. */
+function filesNamedIn(dir: string): string[] {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, MODEL_FILE), 'utf8'));
+    const names: unknown[] = [...(json?.weightsManifest ?? []).flatMap((m: { paths?: unknown[] }) => m?.paths ?? []), json?.userDefinedMetadata?.charlens?.resume?.file];
+    return names.filter((n): n is string => typeof n === 'string' && isPlainName(n));
+  } catch {
+    return [];
+  }
+}
+
+const isPlainName = (name: string): boolean => name !== '' && !name.includes('/') && !name.includes('\\') && name !== '.' && name !== '..';
 
 export function loadCheckpoint(dir: string): Checkpoint {
   const file = path.join(dir, MODEL_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`No CharLens model at ${dir}: ${MODEL_FILE} not found`);
   removeStaleTempFiles(dir);
-  const text = readModelFile(file).toString('utf8');
+  // A save in another process may replace model.json and remove the weights it named between our two reads: then read the new one.
+  for (let attempt = 1; ; attempt++) {
+    const text = readModelFile(file).toString('utf8');
+    try {
+      return checkpointFrom(dir, file, text);
+    } catch (err) {
+      const replaced = err instanceof CheckpointError && err.code === MISSING_BLOB && readModelFile(file).toString('utf8') !== text;
+      if (!replaced || attempt === 3) throw err;
+    }
+  }
+}
+
+const MISSING_BLOB = 'EMISSINGBLOB';
+
+function checkpointFrom(dir: string, file: string, text: string): Checkpoint {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -128,11 +176,12 @@ export function loadCheckpoint(dir: string): Checkpoint {
   return { dir, config, vocabulary, weights, metadata, resume };
 }
 
-function writeBlob(dir: string, prefix: string, data: Float32Array): string {
+/** Stages `data` under its content hash, unless a file of that name (the same content) is there already. */
+function stageBlob(dir: string, prefix: string, data: Float32Array, staged: StagedFile[]): string {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const name = `${prefix}.${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`;
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) writeFileAtomic(file, bytes);
+  if (!fs.existsSync(file)) staged.push(stageFile(file, bytes));
   return name;
 }
 
@@ -145,11 +194,11 @@ function readModelFile(file: string): Buffer {
 }
 
 function readBlob(dir: string, name: string, specs: WeightSpec[]): Float32Array {
-  if (name.includes('/') || name.includes('\\')) {
+  if (!isPlainName(name)) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: bad weight file name ${JSON.stringify(name)}`);
   }
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`);
+  if (!fs.existsSync(file)) throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`, MISSING_BLOB);
   const bytes = readModelFile(file);
   const needed = specs.reduce((n, s) => n + specSize(s), 0) * 4;
   if (bytes.length !== needed) {
@@ -182,11 +231,4 @@ function split(blob: Float32Array, specs: WeightSpec[]): Map<string, Float32Arra
     offset += n;
   }
   return out;
-}
-
-/** Deletes weight files an older checkpoint in this folder left behind. */
-function removeUnreferenced(dir: string, keep: Array<string | undefined>): void {
-  for (const name of fs.readdirSync(dir)) {
-    if (/^(weights|resume)\.[0-9a-f]{16}\.bin$/.test(name) && !keep.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
-  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
+import fs = require('fs');
 import * as path from 'path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -99,4 +99,66 @@ test('corrupt or mismatched checkpoints say what is wrong', (t) => {
 
   fs.writeFileSync(modelFile, JSON.stringify({ format: 'layers-model', modelTopology: {} }));
   assert.throws(() => loadCheckpoint(dir), /not a CharLens model/);
+});
+
+test('a save into a folder without model.json keeps the files there that merely look like weight files', (t) => {
+  const dir = tempDir(t);
+  const foreign = ['weights.0123456789abcdef.bin', 'resume.fedcba9876543210.bin'];
+  for (const name of foreign) fs.writeFileSync(path.join(dir, name), 'the user\'s own file');
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const other = weights();
+  other.get('dense/bias')![0] = 42;
+  saveCheckpoint(dir, config, vocabulary, other);
+  for (const name of foreign) assert.equal(fs.readFileSync(path.join(dir, name), 'utf8'), 'the user\'s own file', `${name} is kept`);
+  const named = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths[0];
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...foreign, 'model.json', named].sort(), 'the first save\'s weights went with the model.json that named them');
+});
+
+test('a full disk while model.json is written leaves the folder as it was, with no orphan weights', (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const before = fs.readdirSync(dir).sort();
+  const write = fs.writeFileSync;
+  t.mock.method(fs, 'writeFileSync', (target: unknown, data: unknown, ...rest: unknown[]) => {
+    // model.json is the only file written as a string: the weights before it are staged already.
+    if (typeof target === 'number' && typeof data === 'string') throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return Reflect.apply(write, fs, [target, data, ...rest]);
+  });
+  const other = weights();
+  other.get('dense/bias')![0] = 42;
+  assert.throws(() => saveCheckpoint(dir, config, vocabulary, other), (e: unknown) => e instanceof CheckpointError && /disk full while writing .*model\.json; the previous checkpoint is intact/.test((e as Error).message));
+  t.mock.restoreAll();
+  assert.deepEqual(fs.readdirSync(dir).sort(), before);
+});
+
+test('two writers saving into one folder never leave a model.json that names missing weights, and readers always load', async (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const checkpointModule = require.resolve('../../../src/core/model/checkpoint');
+  const writer = (seed: number) =>
+    new Promise<void>((resolve, reject) => {
+      const script = `
+        const { saveCheckpoint, loadCheckpoint } = require(${JSON.stringify(checkpointModule)});
+        const c = loadCheckpoint(${JSON.stringify(dir)});
+        for (let i = 0; i < 150; i++) {
+          for (const a of c.weights.values()) a[0] = ${seed} * 1000 + i;
+          saveCheckpoint(${JSON.stringify(dir)}, c.config, c.vocabulary, c.weights);
+        }`;
+      const child = require('child_process').spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`writer ${seed} failed: ${stderr}`))));
+    });
+  const writers = Promise.all([writer(1), writer(2)]);
+  let done = false;
+  void writers.finally(() => (done = true)).catch(() => undefined);
+  let reads = 0;
+  while (!done) {
+    loadCheckpoint(dir); // throws on a model.json naming a missing weight file
+    reads++;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await writers;
+  assert.ok(reads > 0);
+  loadCheckpoint(dir);
 });
