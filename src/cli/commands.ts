@@ -56,6 +56,7 @@ export async function trainCommand(args: ParsedArgs): Promise<number> {
         options,
         requested: { layers: size.layers, dropout: size.dropout },
         ngramOrder: numberOption(args, 'ngram-order') ?? WORKSPACE_NGRAM_ORDER,
+        owner: 'charlens train in a terminal',
         backend,
       },
       {

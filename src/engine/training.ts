@@ -5,6 +5,7 @@ import { MODEL_FILE } from '../core/model/checkpoint';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import type { TrainProgress } from '../core/train/loop';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
+import { releaseLocksOfThisProcess } from '../core/train/trainingLock';
 import { UserError } from '../core/userError';
 import { InstantModel } from './instantModel';
 import type { ModelHost } from './modelHost';
@@ -69,6 +70,7 @@ export class Training {
         options,
         requested: { layers: p.options.layers, dropout: p.options.dropout },
         ngramOrder: WORKSPACE_NGRAM_ORDER,
+        owner: p.owner ?? 'a CharLens window',
         backend,
         threads: p.threads,
       },
@@ -103,6 +105,8 @@ export class Training {
       (err: Error): TrainFinished => ({ error: err.message }),
     );
     void finish.then((finished) => {
+      // The thread releases its lock as it ends; one that died could not.
+      releaseLocksOfThisProcess(options.out);
       this.thread = undefined;
       this.instant = undefined;
       // Once cleared: the client may start the next run as soon as it hears of this one's end.

@@ -5,6 +5,7 @@ import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { TrainingJob, runTrainingJob } from '../../src/core/train/job';
 import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
+import { LOCK_FILE, TrainingLockedError, requestStop, trainingLockOwner } from '../../src/core/train/trainingLock';
 import { smallOptions, structuredText, tempDir, useWasm } from './helpers';
 
 before(useWasm);
@@ -16,6 +17,7 @@ function job(folder: string, out: string, overrides: Partial<TrainingJob['option
     options: { ...smallOptions(out), hidden: 0, maxSteps: 0, evalEvery: 5, ...overrides },
     requested: {},
     ngramOrder: 4,
+    owner: 'the unit test',
     backend: { description: 'wasm (CPU)', createTrainer: createTfjsTrainer, gpu: false },
   };
 }
@@ -48,4 +50,28 @@ test('resuming takes the size and dropout from the checkpoint and says so', asyn
   assert.equal(resumed.plan.options.dropout, 0.2);
   assert.equal(resumed.steps, 8);
   assert.equal(loadCheckpoint(out).config.hiddenSize, 24);
+});
+
+test('a second job into a folder in training is refused naming the first, which stops when asked and frees the folder', async (t) => {
+  const folder = tempDir(t);
+  fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));
+  const out = path.join(tempDir(t), 'model');
+  let asked = false;
+  const first = runTrainingJob(job(folder, out, { hidden: 16, maxSteps: 100_000, evalEvery: 50 }), {
+    onProgress: (p) => {
+      if (p.kind !== 'step' || asked) return;
+      asked = true;
+      const owner = trainingLockOwner(out);
+      assert.equal(owner?.label, 'the unit test');
+      void assert.rejects(runTrainingJob({ ...job(folder, out), owner: 'a second window' }), (e: unknown) => e instanceof TrainingLockedError && /being trained by the unit test \(pid \d+/.test((e as Error).message));
+      requestStop(out, owner!);
+    },
+  });
+  const result = await first;
+  assert.equal(result.stopReason, 'cancelled', 'the stop request ends the run as Stop would, validated and saved');
+  assert.ok(loadCheckpoint(out).metadata.metrics!.step > 0);
+  assert.ok(!fs.existsSync(path.join(out, LOCK_FILE)), 'the folder is free again');
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.startsWith('training.')), [], 'and the stop request is gone with the lock');
+  const second = await runTrainingJob({ ...job(folder, out, { maxSteps: 3 }), owner: 'a second window' });
+  assert.equal(second.steps, 3);
 });

@@ -12,6 +12,7 @@ import { planForBudget, probeTrainer } from './budget';
 import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
 import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
+import { acquireTrainingLock } from './trainingLock';
 
 /**
  * One training job, the same for the CLI's `train` and the editor's Train on
@@ -30,6 +31,8 @@ export interface TrainingJob {
   requested: { layers?: number; dropout?: number };
   /** Order of the n-gram mixed with the LSTM (0 = none). */
   ngramOrder: number;
+  /** Who trains, named to another trainer that finds the folder taken (trainingLock.ts). */
+  owner: string;
   backend: JobBackend;
 }
 
@@ -67,6 +70,26 @@ const MAX_HIDDEN = { cpu: 512, gpu: 2048 };
 export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): Promise<JobResult> {
   // The budget covers the whole job: reading, probing and the final validation, not only the steps.
   const startedAt = Date.now();
+  const lock = acquireTrainingLock(job.options.out, job.owner);
+  // A stop asked by another trainer (trainingLock.ts) ends the run as the caller's own Stop would.
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  events.signal?.addEventListener('abort', forward);
+  if (events.signal?.aborted) stop.abort();
+  const watch = setInterval(() => lock.stopRequested() && stop.abort(), STOP_POLL_MS);
+  try {
+    return await runLockedJob(job, { ...events, signal: stop.signal }, startedAt);
+  } finally {
+    clearInterval(watch);
+    events.signal?.removeEventListener('abort', forward);
+    lock.release();
+  }
+}
+
+/** How often a run looks for another trainer's request to stop. */
+const STOP_POLL_MS = 1000;
+
+async function runLockedJob(job: TrainingJob, events: JobEvents, startedAt: number): Promise<JobResult> {
   const corpus = readCorpus(job.folder, job.corpus);
   const options: TrainOptions = { ...job.options };
   const input = prepareTraining(corpus.text, corpus.report.files.length, options);
