@@ -133,7 +133,8 @@ export async function exploreCommand(args: ParsedArgs): Promise<number> {
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
   const sample = explorerSample(corpusFiles(corpus), chars);
   const started = Date.now();
-  const { ranking, fromCache, cacheError } = await explore(model, sample, { top });
+  const { ranking, fromCache, cacheError, cacheDropped } = await explore(model, sample, { top });
+  if (cacheDropped) process.stderr.write(`${cacheDropped}.\n`);
   const cacheFile = path.join(dir, EXPLORER_FILE);
   if (fromCache) process.stderr.write(`Read from ${cacheFile}, ranked earlier for these weights and this sample.\n`);
   else process.stderr.write(`Ranked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${cacheError ? `not cached (${cacheError})` : `cached in ${cacheFile}`}.\n`);

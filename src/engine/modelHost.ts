@@ -63,8 +63,8 @@ export class ModelHost implements Answerer {
 
   static load(dir: string, source: ModelInfo['source'], options?: HostOptions): ModelHost {
     const checkpoint = loadCheckpoint(dir);
-    const mixture = loadMixture(dir, (why) => process.stderr.write(`[engine] ${dir}: its n-gram is not used (${why}); training the model again rebuilds it\n`));
-    const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined, options);
+    const mixture = loadMixture(checkpoint, (why) => process.stderr.write(`[engine] ${dir}: its n-gram is not used (${why}); the LSTM answers alone until training the model again rebuilds it\n`));
+    const host = new ModelHost(checkpoint, source, mixture, options);
     // The engine's stderr is the output log.
     process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);
     return host;
@@ -193,7 +193,10 @@ export class ModelHost implements Answerer {
     if (!result) {
       const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
       const sample = explorerSample(corpusFiles(corpus));
-      result = explore(this.checkpoint, sample, { onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
+      result = explore(this.checkpoint, sample, { onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => {
+        if (r.cacheDropped) process.stderr.write(`[engine] ${this.checkpoint.dir}: ${r.cacheDropped}\n`);
+        return { ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) };
+      });
       this.explored.set(key, result);
       result.catch(() => this.explored.delete(key));
     }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StagedFile, ensureWritableFolder, removeStaleTempFiles, stageFile } from '../atomicFile';
 import { layersTopology } from './layersTopology';
+import { removeFilesBoundToOthers } from './boundFile';
 import { UserError, fileErrorReason } from '../userError';
 import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from './modelConfig';
 import { CharLensMetadata, CheckpointError, CheckpointMetrics, FORMAT_VERSION, parseModelJson } from './modelJson';
@@ -26,6 +27,8 @@ export interface ResumeData {
 
 export interface Checkpoint {
   dir: string;
+  /** The weights' content hash (it names their file): the files bound to this model carry it (boundFile.ts). */
+  fingerprint: string;
   config: ModelConfig;
   vocabulary: Vocabulary;
   weights: WeightArrays;
@@ -58,9 +61,10 @@ export function saveCheckpoint(dir: string, config: ModelConfig, vocabulary: Voc
 function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabulary, weights: WeightArrays, options: SaveOptions): void {
   const previous = filesNamedIn(dir);
   const staged: StagedFile[] = [];
+  let weightsFile: string;
   try {
     const specs = weightSpecs(config);
-    const weightsFile = stageBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)), staged);
+    weightsFile = stageBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)), staged);
     const metadata: CharLensMetadata = {
       version: FORMAT_VERSION,
       vocabulary: [...vocabulary.symbols],
@@ -104,7 +108,12 @@ function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabular
   // Only what the replaced model.json named goes: a file no model.json of this folder named may be anyone's (or a writer's about to be named).
   const now = filesNamedIn(dir);
   for (const name of previous) if (!now.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
+  // The n-gram, mixture and caches of the weights just replaced answer for them no more.
+  removeFilesBoundToOthers(dir, fingerprintOf(weightsFile));
 }
+
+/** The fingerprint in a weight file's name: `weights.<fingerprint>.bin`. */
+const fingerprintOf = (weightsFile: string): string => weightsFile.split('.')[1];
 
 /** The weight and resume files the folder's model.json names; none when there is none or it cannot be read. */
 function filesNamedIn(dir: string): string[] {
@@ -164,22 +173,24 @@ function checkpointFrom(dir: string, file: string, text: string): Checkpoint {
     }
   }
   const blob = readBlob(dir, weightsFile, got);
-  const weights = split(blob, got);
+  const weights = split(blob.data, got);
   for (const [name, values] of weights) {
     if (!values.every(Number.isFinite)) throw new CheckpointError(`Checkpoint ${dir} is corrupt: weight ${name} contains NaN or infinity`);
   }
   let resume: ResumeData | undefined;
   if (metadata.resume) {
-    const tensors = split(readBlob(dir, metadata.resume.file, metadata.resume.tensors), metadata.resume.tensors);
+    const tensors = split(readBlob(dir, metadata.resume.file, metadata.resume.tensors).data, metadata.resume.tensors);
     resume = { tensors, state: metadata.resume.state };
   }
-  return { dir, config, vocabulary, weights, metadata, resume };
+  return { dir, fingerprint: blob.hash, config, vocabulary, weights, metadata, resume };
 }
+
+const contentHash = (bytes: Uint8Array): string => crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
 /** Stages `data` under its content hash, unless a file of that name (the same content) is there already. */
 function stageBlob(dir: string, prefix: string, data: Float32Array, staged: StagedFile[]): string {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const name = `${prefix}.${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`;
+  const name = `${prefix}.${contentHash(bytes)}.bin`;
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) staged.push(stageFile(file, bytes));
   return name;
@@ -193,7 +204,8 @@ function readModelFile(file: string): Buffer {
   }
 }
 
-function readBlob(dir: string, name: string, specs: WeightSpec[]): Float32Array {
+/** A weight or resume file's values, and its content hash. */
+function readBlob(dir: string, name: string, specs: WeightSpec[]): { data: Float32Array; hash: string } {
   if (!isPlainName(name)) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: bad weight file name ${JSON.stringify(name)}`);
   }
@@ -204,12 +216,11 @@ function readBlob(dir: string, name: string, specs: WeightSpec[]): Float32Array 
   if (bytes.length !== needed) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} is ${bytes.length} bytes but its manifest needs ${needed}`);
   }
-  const hash = name.match(/\.([0-9a-f]{16})\.bin$/)?.[1];
-  if (hash && crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16) !== hash) {
-    throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} does not match its checksum`);
-  }
+  const hash = contentHash(bytes);
+  const named = name.match(/\.([0-9a-f]{16})\.bin$/)?.[1];
+  if (named && named !== hash) throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} does not match its checksum`);
   // Copy into an aligned buffer; Buffer's pool offset need not be a multiple of 4.
-  return new Float32Array(new Uint8Array(bytes).buffer);
+  return { data: new Float32Array(new Uint8Array(bytes).buffer), hash };
 }
 
 function concat(arrays: Float32Array[]): Float32Array {

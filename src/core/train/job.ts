@@ -105,7 +105,7 @@ async function runLockedJob(job: TrainingJob, events: JobEvents, startedAt: numb
   let mixture: MixtureInfo | undefined;
   if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
     const lstm = loadCheckpoint(options.out);
-    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), ngram, heldOut);
+    mixture = fitAndSaveMixture(lstm, InferenceModel.of(lstm), ngram, heldOut);
   }
   return { ...result, plan, mixture };
 }
