@@ -209,9 +209,13 @@ function readBlob(dir: string, name: string, specs: WeightSpec[]): { data: Float
   if (!isPlainName(name)) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: bad weight file name ${JSON.stringify(name)}`);
   }
-  const file = path.join(dir, name);
-  if (!fs.existsSync(file)) throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`, MISSING_BLOB);
-  const bytes = readModelFile(file);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path.join(dir, name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`, MISSING_BLOB);
+    throw new CheckpointError(`Cannot read ${path.join(dir, name)}: ${fileErrorReason(err) ?? (err as Error).message}`);
+  }
   const needed = specs.reduce((n, s) => n + specSize(s), 0) * 4;
   if (bytes.length !== needed) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} is ${bytes.length} bytes but its manifest needs ${needed}`);

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import { writeFileAtomic } from '../atomicFile';
 import { NgramFileError } from './ngramFileError';
 import { COUNT, CountTable, ONES_TWOS, RECORD_WORDS, THREE_PLUS, TOTAL } from './countTable';
 import { modifiedKneserNeyDiscounts } from './discounts';
@@ -247,14 +245,6 @@ export class NgramModel {
     return model;
   }
 
-  /** Writes the model atomically, e.g. next to a checkpoint. */
-  save(file: string): void {
-    writeFileAtomic(file, this.toBuffer());
-  }
-
-  static load(file: string): NgramModel {
-    return NgramModel.fromBuffer(fs.readFileSync(file));
-  }
 
   /** Keys of the contexts of every order at position `end` of `text`. */
   private computeContextKeys(text: ArrayLike<number>, end: number): void {

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import { writeFileAtomic } from '../atomicFile';
 import { NgramFileError } from './ngramFileError';
 import { LruMap } from '../lruMap';
 import { MAX_NGRAM_VOCABULARY, NgramModel } from './kneserNey';
@@ -371,13 +369,6 @@ export class SuffixNgram {
     return new SuffixNgram(vocabSize, text, sa, discounts, shortContextTable(text.subarray(0, n), vocabSize));
   }
 
-  save(file: string): void {
-    writeFileAtomic(file, this.toBuffer());
-  }
-
-  static load(file: string): SuffixNgram {
-    return SuffixNgram.fromBuffer(fs.readFileSync(file));
-  }
 
   private learnSymbol(symbol: number): void {
     if (!(symbol >= 0 && symbol < this.vocabSize)) throw new Error(`Symbol ${symbol} is outside the n-gram vocabulary 0..${this.vocabSize - 1}`);

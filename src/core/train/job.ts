@@ -12,7 +12,7 @@ import { planForBudget, probeTrainer } from './budget';
 import { TrainHooks, TrainResult, TrainerFactory, prepareTraining, train } from './loop';
 import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, validateTrainOptions } from './options';
-import { acquireTrainingLock } from './trainingLock';
+import { TrainingLock, acquireTrainingLock } from './trainingLock';
 
 /**
  * One training job, the same for the CLI's `train` and the editor's Train on
@@ -70,26 +70,6 @@ const MAX_HIDDEN = { cpu: 512, gpu: 2048 };
 export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): Promise<JobResult> {
   // The budget covers the whole job: reading, probing and the final validation, not only the steps.
   const startedAt = Date.now();
-  const lock = acquireTrainingLock(job.options.out, job.owner);
-  // A stop asked by another trainer (trainingLock.ts) ends the run as the caller's own Stop would.
-  const stop = new AbortController();
-  const forward = () => stop.abort();
-  events.signal?.addEventListener('abort', forward);
-  if (events.signal?.aborted) stop.abort();
-  const watch = setInterval(() => lock.stopRequested() && stop.abort(), STOP_POLL_MS);
-  try {
-    return await runLockedJob(job, { ...events, signal: stop.signal }, startedAt);
-  } finally {
-    clearInterval(watch);
-    events.signal?.removeEventListener('abort', forward);
-    lock.release();
-  }
-}
-
-/** How often a run looks for another trainer's request to stop. */
-const STOP_POLL_MS = 1000;
-
-async function runLockedJob(job: TrainingJob, events: JobEvents, startedAt: number): Promise<JobResult> {
   const corpus = readCorpus(job.folder, job.corpus);
   const options: TrainOptions = { ...job.options };
   const input = prepareTraining(corpus.text, corpus.report.files.length, options);
@@ -97,17 +77,48 @@ async function runLockedJob(job: TrainingJob, events: JobEvents, startedAt: numb
   const line = await chooseShape(job, options, input, split.train.length);
   validateTrainOptions(options);
   const ngram = job.ngramOrder > 0 ? buildWorkspaceNgram(split.train, input.vocabulary.size, job.ngramOrder) : undefined;
-  const plan: JobPlan = { report: corpus.report, options, line, vocabulary: input.vocabulary, ngram };
-  events.onPlan?.(plan);
-  // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
-  const heldOut = { val: split.val.slice(), test: split.test.slice() };
-  const result = await train(input, options, { ...events, startedAt, createTrainer: job.backend.createTrainer });
-  let mixture: MixtureInfo | undefined;
-  if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
-    const lstm = loadCheckpoint(options.out);
-    mixture = fitAndSaveMixture(lstm, InferenceModel.of(lstm), ngram, heldOut);
+  // Nothing is written before this: a job refused above leaves no trace, and the lock covers every save below.
+  const lock = acquireTrainingLock(options.out, job.owner);
+  const stop = watchForStop(lock, events.signal);
+  try {
+    const plan: JobPlan = { report: corpus.report, options, line, vocabulary: input.vocabulary, ngram };
+    events.onPlan?.(plan);
+    // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
+    const heldOut = { val: split.val.slice(), test: split.test.slice() };
+    const result = await train(input, options, { ...events, signal: stop.signal, startedAt, createTrainer: job.backend.createTrainer });
+    let mixture: MixtureInfo | undefined;
+    if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
+      const lstm = loadCheckpoint(options.out);
+      mixture = fitAndSaveMixture(lstm, InferenceModel.of(lstm), ngram, heldOut);
+    }
+    return { ...result, plan, mixture };
+  } finally {
+    stop.dispose();
+    lock.release();
   }
-  return { ...result, plan, mixture };
+}
+
+/** How often a run looks for another trainer's request to stop. */
+const STOP_POLL_MS = 1000;
+
+/**
+ * A signal that aborts on the caller's or when another trainer asks the
+ * lock's owner to stop (trainingLock.ts): either ends the run as a Stop
+ * does. `dispose` ends the watching.
+ */
+function watchForStop(lock: TrainingLock, signal?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  if (signal?.aborted) stop.abort();
+  signal?.addEventListener('abort', forward);
+  const watch = setInterval(() => lock.stopRequested() && stop.abort(), STOP_POLL_MS);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      clearInterval(watch);
+      signal?.removeEventListener('abort', forward);
+    },
+  };
 }
 
 /** Sets layers, hidden and dropout in `options`, and says what was chosen and why. */
