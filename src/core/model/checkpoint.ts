@@ -102,7 +102,8 @@ function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabular
     }
   } catch (err) {
     for (const file of staged) file.abort();
-    for (const name of committed) if (name !== MODEL_FILE && !previous.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
+    // model.json is committed last, so what was committed are weights that nothing names.
+    for (const name of committed) if (!previous.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
     throw err;
   }
   // Only what the replaced model.json named goes: a file no model.json of this folder named may be anyone's (or a writer's about to be named).

@@ -65,7 +65,11 @@ export function acquireTrainingLock(dir: string, label: string): TrainingLock {
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), label, since: new Date().toISOString(), boot: bootId(), token: crypto.randomBytes(8).toString('hex') };
   // Each pass either creates the lock, meets a live owner, or removes a dead one's lock; a few passes settle any race.
   for (let pass = 0; pass < 5; pass++) {
-    if (createExclusive(file, JSON.stringify(owner))) return heldLock(dir, owner);
+    if (createExclusive(file, JSON.stringify(owner))) {
+      // A stop request left for an earlier owner (its token is not this lock's) would only linger.
+      fs.rmSync(path.join(dir, STOP_FILE), { force: true });
+      return heldLock(dir, owner);
+    }
     const held = readLock(file);
     if (held === undefined) continue; // released in between
     if (held.owner && !isDead(held.owner)) throw new TrainingLockedError(dir, held.owner);
