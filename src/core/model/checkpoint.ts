@@ -6,7 +6,7 @@ import { layersTopology } from './layersTopology';
 import { removeFilesBoundToOthers } from './boundFile';
 import { UserError, fileErrorReason } from '../userError';
 import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from './modelConfig';
-import { CharLensMetadata, CheckpointError, CheckpointMetrics, FORMAT_VERSION, parseModelJson } from './modelJson';
+import { CharLensMetadata, CheckpointError, CheckpointMetrics, FORMAT_VERSION, modelJsonChecksum, parseModelJson } from './modelJson';
 import { CorpusInfo } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
 
@@ -88,6 +88,7 @@ function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabular
       weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })) }],
       userDefinedMetadata: { charlens: metadata },
     };
+    metadata.checksum = modelJsonChecksum(modelJson);
     staged.push(stageFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson)));
   } catch (err) {
     for (const file of staged) file.abort();

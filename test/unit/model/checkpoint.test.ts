@@ -5,6 +5,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../../src/core/model/checkpoint';
 import { InferenceModel } from '../../../src/core/model/inference';
+import { modelJsonChecksum } from '../../../src/core/model/modelJson';
 import { initialWeights } from '../../../src/core/model/lstmInit';
 import { ModelConfig } from '../../../src/core/model/modelConfig';
 import { Random } from '../../../src/core/random';
@@ -63,6 +64,11 @@ test('saving again replaces the checkpoint whole and removes the old weight file
   assert.equal(loadCheckpoint(dir).weights.get('dense/bias')![0], 42);
 });
 
+function writeWithChecksum(file: string, json: any): void {
+  json.userDefinedMetadata.charlens.checksum = modelJsonChecksum(json);
+  fs.writeFileSync(file, JSON.stringify(json));
+}
+
 test('corrupt or mismatched checkpoints say what is wrong', (t) => {
   const dir = tempDir(t);
   assert.throws(() => loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /model.json not found/.test(e.message));
@@ -83,14 +89,15 @@ test('corrupt or mismatched checkpoints say what is wrong', (t) => {
   fs.writeFileSync(modelFile, good.slice(0, good.length / 2));
   assert.throws(() => loadCheckpoint(dir), /corrupt: model.json is not valid JSON/);
 
+  // Inconsistent files as a writer with a bug would write them, checksum and all: the deeper checks still catch them.
   const json = JSON.parse(good);
   json.userDefinedMetadata.charlens.vocabulary.pop();
-  fs.writeFileSync(modelFile, JSON.stringify(json));
+  writeWithChecksum(modelFile, json);
   assert.throws(() => loadCheckpoint(dir), /vocabulary has \d+ symbols but the model expects \d+/);
 
   const wrongShape = JSON.parse(good);
   wrongShape.userDefinedMetadata.charlens.config.hiddenSize = 32;
-  fs.writeFileSync(modelFile, JSON.stringify(wrongShape));
+  writeWithChecksum(modelFile, wrongShape);
   assert.throws(() => loadCheckpoint(dir), /weight embedding\/embeddings|lstm_1\/kernel has shape \[8,64\] but the model config needs \[8,128\]/);
 
   fs.rmSync(bin);
@@ -161,4 +168,56 @@ test('two writers saving into one folder never leave a model.json that names mis
   await writers;
   assert.ok(reads > 0);
   loadCheckpoint(dir);
+});
+
+test('any byte flipped in model.json is refused or leaves the same model; files from before the checksum still load', (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights(), { metrics: { step: 7, epoch: 1, valLoss: 1.5 } });
+  const file = path.join(dir, 'model.json');
+  const good = fs.readFileSync(file);
+  const original = loadCheckpoint(dir);
+  let refused = 0;
+  for (let at = 0; at < good.length; at++) {
+    const flipped = Buffer.from(good);
+    flipped[at] ^= 1 << at % 8;
+    fs.writeFileSync(file, flipped);
+    let loaded;
+    try {
+      loaded = loadCheckpoint(dir);
+    } catch (err) {
+      assert.ok(err instanceof CheckpointError, `byte ${at}: ${(err as Error).stack}`);
+      refused++;
+      continue;
+    }
+    // Only a flip JSON reads the same way (none in a file without spaces) may load.
+    assert.deepEqual([loaded.vocabulary.symbols, loaded.config, loaded.metadata.metrics], [original.vocabulary.symbols, original.config, original.metadata.metrics], `byte ${at} flipped`);
+  }
+  assert.equal(refused, good.length, 'every flip is refused');
+  const old = JSON.parse(good.toString('utf8'));
+  old.userDefinedMetadata.charlens.version = 1;
+  delete old.userDefinedMetadata.charlens.checksum;
+  fs.writeFileSync(file, JSON.stringify(old));
+  assert.deepEqual(loadCheckpoint(dir).weights, original.weights, 'a version 1 file, written before checksums, loads');
+});
+
+test('a writer killed (SIGKILL) at any moment of its saves leaves a checkpoint that loads', async (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const checkpointModule = require.resolve('../../../src/core/model/checkpoint');
+  const script = `
+    const { saveCheckpoint, loadCheckpoint } = require(${JSON.stringify(checkpointModule)});
+    const c = loadCheckpoint(${JSON.stringify(dir)});
+    process.stdout.write('saving');
+    for (let i = 0; ; i++) {
+      for (const a of c.weights.values()) a[0] = i;
+      saveCheckpoint(${JSON.stringify(dir)}, c.config, c.vocabulary, c.weights, { resume: { tensors: c.weights, state: { i } } });
+    }`;
+  for (let kill = 0; kill < 12; kill++) {
+    const child = require('child_process').spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5 + kill * 7));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    assert.doesNotThrow(() => loadCheckpoint(dir), `killed after ${5 + kill * 7} ms of saving`);
+  }
 });
