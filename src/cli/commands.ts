@@ -57,6 +57,7 @@ export async function trainCommand(args: CommandArgs): Promise<number> {
         options,
         requested: given,
         ngramOrder: args.number('ngram-order') ?? WORKSPACE_NGRAM_ORDER,
+        owner: 'charlens train in a terminal',
         backend,
       },
       {
@@ -128,7 +129,8 @@ export async function exploreCommand(args: CommandArgs): Promise<number> {
   process.stderr.write(`${formatCorpusReport(corpus.report)}\n`);
   const sample = explorerSample(corpusFiles(corpus), chars);
   const started = Date.now();
-  const { ranking, fromCache, cacheError } = await explore(model, sample, { top });
+  const { ranking, fromCache, cacheError, cacheDropped } = await explore(model, sample, { top });
+  if (cacheDropped) process.stderr.write(`${cacheDropped}.\n`);
   const cacheFile = path.join(dir, EXPLORER_FILE);
   if (fromCache) process.stderr.write(`Read from ${cacheFile}, ranked earlier for these weights and this sample.\n`);
   else process.stderr.write(`Ranked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${cacheError ? `not cached (${cacheError})` : `cached in ${cacheFile}`}.\n`);

@@ -14,6 +14,22 @@ const STALE_AFTER_MS = 60 * 60 * 1000;
  * On any failure the temp file is removed, so a full disk is not left fuller.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  stageFile(file, data).commit();
+}
+
+/** A file written and synced under a temp name: `commit` renames it into place, `abort` removes it. */
+export interface StagedFile {
+  readonly file: string;
+  commit(): void;
+  abort(): void;
+}
+
+/**
+ * The first half of writeFileAtomic, for files that must appear together:
+ * stage each (the slow, failing part: writes and fsyncs), then commit them in
+ * the order readers need (a rename each), so a failure leaves none of them.
+ */
+export function stageFile(file: string, data: string | Uint8Array): StagedFile {
   const tmp = path.join(path.dirname(file), tempName(path.basename(file)));
   try {
     const fd = fs.openSync(tmp, 'w');
@@ -23,11 +39,22 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, file);
   } catch (err) {
     removeQuietly(tmp);
     throw writeError(err, file);
   }
+  return {
+    file,
+    commit: () => {
+      try {
+        fs.renameSync(tmp, file);
+      } catch (err) {
+        removeQuietly(tmp);
+        throw writeError(err, file);
+      }
+    },
+    abort: () => removeQuietly(tmp),
+  };
 }
 
 /**

@@ -66,7 +66,7 @@ export class ModelHost implements Answerer {
   /** `explorerCache`: where the explorer caches what it finds (the model's folder unless said). */
   static load(dir: string, source: ModelInfo['source'], options?: HostOptions, explorerCache?: string): ModelHost {
     const checkpoint = loadCheckpoint(dir);
-    const mixture = loadMixture(dir, (why) => process.stderr.write(`[engine] ${dir}: its n-gram is not used (${why}); training the model again rebuilds it\n`));
+    const mixture = loadMixture(checkpoint, (why) => process.stderr.write(`[engine] ${dir}: its n-gram is not used (${why}); the LSTM answers alone until training the model again rebuilds it\n`));
     const host = new ModelHost(checkpoint, source, mixture?.ngram.vocabSize === checkpoint.vocabulary.size ? mixture : undefined, options, explorerCache);
     // The engine's stderr is the output log.
     process.stderr.write(`[engine] ${dir}: completions from ${host.answering}${host.info.validation ? `, ${describeValidation(host.info.validation)}` : ''}\n`);
@@ -197,7 +197,10 @@ export class ModelHost implements Answerer {
     if (known) return known.then((r) => ({ ...r, fromCache: true }));
     const corpus = readCorpus(p.folder, { include: p.include, exclude: p.exclude });
     const sample = explorerSample(corpusFiles(corpus));
-    const result = explore(this.checkpoint, sample, { cacheDir: this.explorerCache, onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => ({ ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) }));
+    const result = explore(this.checkpoint, sample, { cacheDir: this.explorerCache, onProgress: onProgress && ((chars, of) => onProgress({ chars, of })) }).then((r) => {
+      if (r.cacheDropped) process.stderr.write(`[engine] ${this.checkpoint.dir}: ${r.cacheDropped}\n`);
+      return { ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) };
+    });
     this.explored.set(key, result);
     result.catch(() => this.explored.delete(key));
     return result;

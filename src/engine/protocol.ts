@@ -93,6 +93,8 @@ export interface TrainParams {
   maxFileBytes?: number;
   /** Threads of the wasm CPU trainer (default: the cores, less one for the editor when there are more than 2). */
   threads?: number;
+  /** Who trains, named to another window that finds the model folder taken: "the VS Code window of "linux"". */
+  owner?: string;
   options: Partial<TrainOptions> & { out: string };
 }
 
@@ -390,6 +392,7 @@ const trainParams: Schema<TrainParams> = object({
   exclude: optional(globs),
   maxFileBytes: optional(integer(1, 2 ** 31)),
   threads: optional(integer(1, 256)),
+  owner: optional(string(200)),
   options: trainOptions,
 });
 const scanParams: Schema<ScanParams> = object({

@@ -6,6 +6,7 @@ import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import type { TrainProgress } from '../core/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
 import { checkOutFolder } from '../core/train/outFolder';
+import { releaseLocksOfThisProcess } from '../core/train/trainingLock';
 import { UserError } from '../core/userError';
 import { InstantModel } from './instantModel';
 import type { ModelHost } from './modelHost';
@@ -72,6 +73,7 @@ export class Training {
         options,
         requested: p.options,
         ngramOrder: WORKSPACE_NGRAM_ORDER,
+        owner: p.owner ?? 'a CharLens window',
         backend,
         threads: p.threads,
       },
@@ -92,7 +94,7 @@ export class Training {
       },
     );
     this.thread = thread;
-    void this.finish(thread, events).then((finished) => {
+    void this.finish(thread, events, options.out).then((finished) => {
       // Once cleared (finish's finally): the client may start the next run as soon as it hears of this one's end.
       if (!planned) events.finished(finished);
     });
@@ -101,7 +103,7 @@ export class Training {
   }
 
   /** How the run ended, with the engine's training state cleared whatever way it ended. */
-  private async finish(thread: TrainingThread, events: TrainingEvents): Promise<TrainFinished> {
+  private async finish(thread: TrainingThread, events: TrainingEvents, out: string): Promise<TrainFinished> {
     try {
       const result = await thread.done;
       const finished: TrainFinished = { stopReason: result.stopReason, steps: result.steps, bestValLoss: result.bestValLoss };
@@ -119,6 +121,8 @@ export class Training {
     } catch (err) {
       return { error: (err as Error).message };
     } finally {
+      // The thread releases its lock as it ends; one that died could not.
+      releaseLocksOfThisProcess(out);
       this.thread = undefined;
       this.instant = undefined;
     }

@@ -41,7 +41,7 @@ test('the engine trains in the background, answers completions meanwhile, and se
   const completion = await connection.sendRequest(rpc.Complete, { documentId: 'doc', prefix: '  if (count < ', maxChars: 20, temperature: 0, multiline: false });
   assert.equal(completion.model, 'workspace');
   // The mixture weight was fitted on the validation split and saved with the model.
-  const mixture = JSON.parse(fs.readFileSync(path.join(out, 'mixture.json'), 'utf8'));
+  const mixture = JSON.parse(fs.readFileSync(path.join(out, 'mixture.json'), 'utf8')).content;
   assert.ok(mixture.weightOfLstm >= 0 && mixture.weightOfLstm <= 1);
   assert.ok(mixture.valNats.mixture <= Math.min(mixture.valNats.lstm, mixture.valNats.ngram) + 1e-6, JSON.stringify(mixture));
   assert.equal(completion.answering, done.model?.answering);

@@ -6,7 +6,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../src/core/model/checkpoint'
 import { Vocabulary } from '../../src/core/text/vocabulary';
 import { codeFeatures } from '../../src/core/explorer/codeFeatures';
 import { explore } from '../../src/core/explorer/explore';
-import { EXPLORER_FILE, EXPLORER_STATES_FILE, readExplorerCache, weightsFingerprint, writeExplorerCache } from '../../src/core/explorer/explorerCache';
+import { EXPLORER_FILE, EXPLORER_STATES_FILE, readExplorerCache, writeExplorerCache } from '../../src/core/explorer/explorerCache';
 import { explorerSample } from '../../src/core/explorer/explorerSample';
 import { CorrelationAccumulator, describeCell } from '../../src/core/explorer/neuronRanking';
 import { ExplorerPass, passOverSample } from '../../src/core/explorer/samplePass';
@@ -66,27 +66,37 @@ const someRanking: ExplorerPass = {
     features: [{ feature: 'insideString', top: [{ layer: 0, cell: 1, r: -0.9, precision: 0.5 }], baseRate: 0.4 }],
     cells: [{ layer: 0, cell: 1, feature: 'insideString', r: -0.9, precision: 0.5 }],
   },
-  firing: [{ layer: 0, cell: 1, mean: 0.1, highest: [{ at: 3, value: 0.9 }], lowest: [], quantiles: [{ q: 0.5, at: 2, value: 0.1 }] }],
+  firing: [
+    { layer: 0, cell: 0, mean: 0, highest: [], lowest: [], quantiles: [] },
+    { layer: 0, cell: 1, mean: 0.1, highest: [{ at: 3, value: 0.9 }], lowest: [], quantiles: [{ q: 0.5, at: 2, value: 0.1 }] },
+  ],
   states: { interval: 128, width: 4, data: Float32Array.from([1, 2, 3, 4]) },
 };
 
 test('the cache returns what was written for the same weights and sample, and nothing when stale, missing or corrupt', (t) => {
   const dir = tempDir(t);
-  const key = { weights: 'w1', sample: 's1', top: 10 };
-  assert.equal(readExplorerCache(dir, key), undefined, 'missing');
+  const key = { weights: '0123456789abcdef', sample: 's1', top: 10 };
+  const shape = { layers: 1, hiddenSize: 2 };
+  const heard: string[] = [];
+  const read = (k = key) => readExplorerCache(dir, k, shape, (why) => heard.push(why));
+  assert.equal(read(), undefined, 'missing');
   writeExplorerCache(dir, key, someRanking);
-  assert.deepEqual(readExplorerCache(dir, key), someRanking);
-  assert.equal(readExplorerCache(dir, { ...key, weights: 'w2' }), undefined, 'retrained');
-  assert.equal(readExplorerCache(dir, { ...key, sample: 's2' }), undefined, 'another sample');
-  assert.equal(readExplorerCache(dir, { ...key, top: 20 }), undefined, 'more cells asked for');
+  assert.deepEqual(read(), someRanking);
+  assert.equal(read({ ...key, sample: 's2' }), undefined, 'another sample');
+  assert.equal(read({ ...key, top: 20 }), undefined, 'more cells asked for');
+  assert.equal(heard.length, 0, 'another sample or size is no fault of the cache');
+  assert.equal(read({ ...key, weights: 'fedcba9876543210' }), undefined, 'retrained');
+  assert.match(heard.pop()!, /explorer\.json belongs to other weights \(0123456789abcdef\) than the model's \(fedcba9876543210\)/);
+  assert.equal(readExplorerCache(dir, key, { layers: 2, hiddenSize: 2 }, (why) => heard.push(why)), undefined, 'another shape');
+  assert.match(heard.pop()!, /ranking is of a 1x2 model, not 2x2/);
   const file = path.join(dir, EXPLORER_FILE);
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').slice(0, 50));
-  assert.equal(readExplorerCache(dir, key), undefined, 'truncated');
-  fs.writeFileSync(file, JSON.stringify({ version: 2, key, ranking: { features: 'no' } }));
-  assert.equal(readExplorerCache(dir, key), undefined, 'wrong shape');
+  assert.equal(read(), undefined, 'truncated');
+  assert.match(heard.pop()!, /explorer\.json is damaged \(not JSON/);
   writeExplorerCache(dir, key, someRanking);
   fs.writeFileSync(path.join(dir, EXPLORER_STATES_FILE), new Uint8Array(16));
-  assert.equal(readExplorerCache(dir, key), undefined, 'states from another pass');
+  assert.equal(read(), undefined, 'states from another pass');
+  assert.match(heard.pop()!, /explorer\.states\.bin is not a CharLens model file/);
   assert.deepEqual(fs.readdirSync(dir).sort(), [EXPLORER_FILE, EXPLORER_STATES_FILE], 'no temp files left behind');
 });
 
@@ -114,6 +124,6 @@ test('a model trained on quoted code grows a cell that the explorer ranks first 
   const retrained = new Map([...model.weights].map(([name, w]) => [name, w.map((v) => v * 0.5)]));
   saveCheckpoint(out, model.config, model.vocabulary, retrained);
   const reloaded = loadCheckpoint(out);
-  assert.notEqual(weightsFingerprint(reloaded.weights), weightsFingerprint(model.weights));
+  assert.notEqual(reloaded.fingerprint, model.fingerprint);
   assert.equal((await explore(reloaded, sample)).fromCache, false, 'a retrained model never reads the old results');
 });

@@ -9,6 +9,7 @@ import { NGRAM_FILE } from '../../src/core/ngram/workspaceNgram';
 import { MIXTURE_FILE, answeringLabel, fitAndSaveMixture, loadMixture, scoreWithGateInputs } from '../../src/core/predict/workspaceMixture';
 import { Stepper, mixedStepper, ngramStepper } from '../../src/core/predict/predictor';
 import { Random } from '../../src/core/random';
+import { readBoundBytes, stageBoundBytes, stageBoundJson } from '../../src/core/model/boundFile';
 import { tempDir } from './helpers';
 import { config, vocabulary, weights } from './tinyModel';
 
@@ -72,33 +73,35 @@ test("the mixed stepper takes its weight from the gate at the n-gram's match", (
 
 test('fitAndSaveMixture saves a gate that loads back; files from before gates and unknown gate versions mean the global weight', (t) => {
   const dir = tempDir(t);
+  const owner = { dir, fingerprint: '0123456789abcdef', config };
   const rng = new Random(9);
   const words = ['alpha', 'beta', 'gamma(', ');', '{', '}', '\n'];
   const text = Array.from({ length: 6000 }, () => words[Math.floor(rng.next() * words.length)]).join(' ');
   const ids = vocabulary.encode(text);
   const ngram = SuffixNgram.build(ids.subarray(0, 12000), { vocabSize: vocabulary.size });
-  const info = fitAndSaveMixture(dir, new InferenceModel(config, weights), ngram, { val: ids.subarray(12000, 15000), test: ids.subarray(15000) });
+  const info = fitAndSaveMixture(owner, new InferenceModel(config, weights), ngram, { val: ids.subarray(12000, 15000), test: ids.subarray(15000) });
   assert.equal(info.gate?.weights.length, GATE_WEIGHTS);
   assert.ok(info.online && info.online.gated <= info.online.mixture + 1e-3, JSON.stringify(info.online));
-  const loaded = loadMixture(dir);
+  const loaded = loadMixture(owner);
   assert.deepEqual(loaded?.info.gate, info.gate);
   assert.match(answeringLabel(loaded?.info), /mixed by how the n-gram matched/);
 
   const file = path.join(dir, MIXTURE_FILE);
   const { gate: _gate, online: _online, ...old } = info;
-  fs.writeFileSync(file, JSON.stringify(old));
-  assert.equal(loadMixture(dir)?.info.gate, undefined);
-  assert.doesNotMatch(answeringLabel(loadMixture(dir)?.info), /mixed by/);
-  fs.writeFileSync(file, JSON.stringify({ ...info, gate: { version: GATE_VERSION + 1, weights: info.gate?.weights } }));
-  assert.equal(loadMixture(dir)?.info.gate, undefined);
+  stageBoundJson(file, old, owner.fingerprint).commit();
+  assert.equal(loadMixture(owner)?.info.gate, undefined);
+  assert.doesNotMatch(answeringLabel(loadMixture(owner)?.info), /mixed by/);
+  stageBoundJson(file, { ...info, gate: { version: GATE_VERSION + 1, weights: info.gate?.weights } }, owner.fingerprint).commit();
+  assert.equal(loadMixture(owner)?.info.gate, undefined);
   assert.ok(fs.existsSync(path.join(dir, NGRAM_FILE)));
 
   // An n-gram saved by an older CharLens is not read as if it were this one's: the LSTM answers alone, and the log says why.
-  const bytes = fs.readFileSync(path.join(dir, NGRAM_FILE));
+  const ngramFile = path.join(dir, NGRAM_FILE);
+  const bytes = Buffer.from(readBoundBytes(ngramFile, owner.fingerprint));
   bytes.writeUInt32LE(1, 4);
-  fs.writeFileSync(path.join(dir, NGRAM_FILE), bytes);
+  stageBoundBytes(ngramFile, bytes, owner.fingerprint).commit();
   const heard: string[] = [];
-  assert.equal(loadMixture(dir, (why) => heard.push(why)), undefined);
+  assert.equal(loadMixture(owner, (why) => heard.push(why)), undefined);
   assert.match(heard.join(), /suffix-array n-gram version 1; this CharLens reads version 2/);
 });
 

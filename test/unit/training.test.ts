@@ -92,6 +92,21 @@ test('the resume state is saved on a clock between validations', async (t) => {
   assert.deepEqual(saved, [1, 2, 3, 4, 5, 6]);
 });
 
+test('the resume state saved on the clock never holds weights that an exploding step made', async (t) => {
+  const text = structuredText(200);
+  const out = tempDir(t);
+  await trainText(text, smallOptions(out, { maxSteps: 4, evalEvery: 2 }));
+  const resume = fs.readFileSync(path.join(resumeDir(out), 'model.json'), 'utf8');
+  // No validation comes before the explosion is seen: only the clock's save (due every step) could store the exploded weights.
+  await assert.rejects(
+    trainText(text, smallOptions(out, { lr: 1e9, gradClip: 0, maxSteps: 8, evalEvery: 100, resume: true }), { resumeEveryMs: 0 }),
+    (err: Error) => err instanceof TrainingError && /diverged/.test(err.message),
+  );
+  assert.equal(fs.readFileSync(path.join(resumeDir(out), 'model.json'), 'utf8'), resume, 'the resume state is the last good one');
+  const resumed = await trainText(text, smallOptions(out, { maxSteps: 6, evalEvery: 2, resume: true }));
+  assert.equal(resumed.steps, 6, 'and it continues without diverging');
+});
+
 test('a diverging run stops with a clear message and leaves the last checkpoint intact', async (t) => {
   const text = structuredText(200);
   const out = tempDir(t);

@@ -6,6 +6,7 @@ import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { TrainingJob, runTrainingJob } from '../../src/core/train/job';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/core/train/options';
 import { createTfjsTrainer } from '../../src/core/train/tfjs/tfjsTrainer';
+import { LOCK_FILE, TrainingLockedError, requestStop, trainingLockOwner } from '../../src/core/train/trainingLock';
 import { smallOptions, structuredText, tempDir, useWasm } from './helpers';
 
 before(useWasm);
@@ -17,6 +18,7 @@ function job(folder: string, out: string, overrides: Partial<TrainingJob['option
     options: { ...smallOptions(out), hidden: 0, maxSteps: 0, evalEvery: 5, ...overrides },
     requested: overrides,
     ngramOrder: 4,
+    owner: 'the unit test',
     backend: { description: 'wasm (CPU)', createTrainer: createTfjsTrainer, gpu: false },
   };
 }
@@ -62,4 +64,28 @@ test('resuming takes the training options from the checkpoint, except those give
   assert.deepEqual([o.batchSize, o.seqLength, o.lr, o.evalEvery, o.valFrac, o.maxSteps], [8, 32, 0.004, 5, 0.1, 8]);
   assert.equal(resumed.steps, 8);
   assert.match(resumed.plan.line, /Training options from the checkpoint: --seq-length 32, --batch-size 8, --lr 0\.004, --epochs 1000, --val-frac 0\.1, --eval-every 5, --patience 0; given again: --max-steps 8 \(was 5\)\.$/);
+});
+
+test('a second job into a folder in training is refused naming the first, which stops when asked and frees the folder', async (t) => {
+  const folder = tempDir(t);
+  fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));
+  const out = path.join(tempDir(t), 'model');
+  let asked = false;
+  const first = runTrainingJob(job(folder, out, { hidden: 16, maxSteps: 100_000, evalEvery: 50 }), {
+    onProgress: (p) => {
+      if (p.kind !== 'step' || asked) return;
+      asked = true;
+      const owner = trainingLockOwner(out);
+      assert.equal(owner?.label, 'the unit test');
+      void assert.rejects(runTrainingJob({ ...job(folder, out), owner: 'a second window' }), (e: unknown) => e instanceof TrainingLockedError && /being trained by the unit test \(pid \d+/.test((e as Error).message));
+      requestStop(out, owner!);
+    },
+  });
+  const result = await first;
+  assert.equal(result.stopReason, 'cancelled', 'the stop request ends the run as Stop would, validated and saved');
+  assert.ok(loadCheckpoint(out).metadata.metrics!.step > 0);
+  assert.ok(!fs.existsSync(path.join(out, LOCK_FILE)), 'the folder is free again');
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.startsWith('training.')), [], 'and the stop request is gone with the lock');
+  const second = await runTrainingJob({ ...job(folder, out, { maxSteps: 3 }), owner: 'a second window' });
+  assert.equal(second.steps, 3);
 });

@@ -15,6 +15,7 @@ function job(folder: string, out: string, overrides: Partial<ThreadJob['options'
     options: { ...smallOptions(out), maxSteps: 400, evalEvery: 1000, ...overrides },
     requested: {},
     ngramOrder: 3,
+    owner: 'the unit test',
     backend: 'wasm',
   };
 }

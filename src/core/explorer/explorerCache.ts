@@ -1,63 +1,93 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../atomicFile';
-import { WeightArrays } from '../model/modelConfig';
+import { BoundFileError, readBoundBytes, readBoundJson, stageBoundBytes, stageBoundJson } from '../model/boundFile';
 import { ExplorerPass } from './samplePass';
 
 /**
  * Explorer results live in the model folder (or a cache folder of the
- * model's own, when its folder is not to be written), keyed by a hash of
- * the weights they were computed from and of the sample: a retrained model
- * (new weights, same folder) or another sample never reads stale results. Anything unreadable counts as no cache, so the caller
- * recomputes.
+ * model's own, when its folder is not to be written), next to the weights
+ * they were computed from and bound to them (boundFile.ts: a retrained model
+ * never reads stale results, and its first save removes those in its
+ * folder), keyed by the sample: another sample never reads them either. A
+ * cache that is there but unusable (damaged, or of another shape than the
+ * model) is refused with the reason; the caller recomputes and writes it
+ * again.
  */
 export const EXPLORER_FILE = 'explorer.json';
 /** The pass's saved states, binary: explorer.json names their hash, so a states file from another pass never passes for them. */
 export const EXPLORER_STATES_FILE = 'explorer.states.bin';
 // Bump when the features, the ranking or the firing places change meaning, so older files read as stale.
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 
 export interface ExplorerCacheKey {
+  /** The checkpoint's fingerprint. */
   weights: string;
   sample: string;
   top: number;
 }
 
-export function weightsFingerprint(weights: WeightArrays): string {
-  const hash = crypto.createHash('sha256');
-  for (const [name, values] of weights) {
-    hash.update(name);
-    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-  return hash.digest('hex').slice(0, 16);
+/** The model's shape, which a cached pass must have. */
+export interface ExplorerShape {
+  layers: number;
+  hiddenSize: number;
 }
 
-const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const hashOf = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
-export function readExplorerCache(cacheDir: string, key: ExplorerCacheKey): ExplorerPass | undefined {
-  let json: any;
-  let states: Buffer;
+/** The cached pass for `key`, if there is a usable one; `unusable` hears why a cache that is there is not used. */
+export function readExplorerCache(cacheDir: string, key: ExplorerCacheKey, shape: ExplorerShape, unusable?: (why: string) => void): ExplorerPass | undefined {
+  const file = path.join(cacheDir, EXPLORER_FILE);
+  if (!fs.existsSync(file)) return undefined;
   try {
-    json = JSON.parse(fs.readFileSync(path.join(cacheDir, EXPLORER_FILE), 'utf8'));
-    states = fs.readFileSync(path.join(cacheDir, EXPLORER_STATES_FILE));
-  } catch {
+    const json = readBoundJson(file, key.weights) as any;
+    if (json?.version !== CACHE_VERSION) throw new BoundFileError(file, 'damaged', 'is of an older CharLens');
+    if (json.key?.sample !== key.sample || json.key?.top !== key.top) return undefined; // another sample or ranking size: not an error
+    const states = readBoundBytes(path.join(cacheDir, EXPLORER_STATES_FILE), key.weights);
+    const problem = shapeProblem(json, shape, states);
+    if (problem) throw new BoundFileError(file, 'damaged', `is unusable: ${problem}`);
+    const data = new Float32Array(states.buffer.slice(states.byteOffset, states.byteOffset + states.byteLength));
+    return { ranking: json.ranking, firing: json.firing, states: { interval: json.statesShape.interval, width: json.statesShape.width, data } };
+  } catch (err) {
+    if (!(err instanceof BoundFileError)) throw err;
+    unusable?.(`${err.message}; the explorer's pass is computed again`);
     return undefined;
   }
-  const fresh = json?.version === CACHE_VERSION && json.key?.weights === key.weights && json.key?.sample === key.sample && json.key?.top === key.top;
-  const { ranking, firing, statesShape } = json ?? {};
-  const shaped = Array.isArray(ranking?.features) && Array.isArray(ranking?.cells) && Array.isArray(firing) && Number.isInteger(statesShape?.width) && Number.isInteger(statesShape?.interval);
-  if (!fresh || !shaped || states.byteLength % 4 !== 0 || hashOf(states) !== statesShape.hash) return undefined;
-  const data = new Float32Array(states.buffer.slice(states.byteOffset, states.byteOffset + states.byteLength));
-  return { ranking, firing, states: { interval: statesShape.interval, width: statesShape.width, data } };
 }
 
 export function writeExplorerCache(cacheDir: string, key: ExplorerCacheKey, pass: ExplorerPass): void {
   const { interval, width, data } = pass.states;
-  const bytes = bytesOf(data);
   fs.mkdirSync(cacheDir, { recursive: true });
-  // The states first: explorer.json, written last, is what makes them count.
-  writeFileAtomic(path.join(cacheDir, EXPLORER_STATES_FILE), bytes);
-  writeFileAtomic(path.join(cacheDir, EXPLORER_FILE), JSON.stringify({ version: CACHE_VERSION, key, ranking: pass.ranking, firing: pass.firing, statesShape: { interval, width, hash: hashOf(bytes) } }));
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const states = stageBoundBytes(path.join(cacheDir, EXPLORER_STATES_FILE), bytes, key.weights);
+  const cache = { version: CACHE_VERSION, key: { sample: key.sample, top: key.top }, ranking: pass.ranking, firing: pass.firing, statesShape: { interval, width, hash: hashOf(bytes) } };
+  let json;
+  try {
+    json = stageBoundJson(path.join(cacheDir, EXPLORER_FILE), cache, key.weights);
+  } catch (err) {
+    states.abort();
+    throw err;
+  }
+  // The states first: explorer.json, committed last, is what makes them count.
+  states.commit();
+  json.commit();
 }
+
+/** What makes a cached pass unusable for a model of `shape`, in words; undefined when it is usable. */
+function shapeProblem(json: any, shape: ExplorerShape, states: Uint8Array): string | undefined {
+  const { layers, hiddenSize } = shape;
+  const cells = layers * hiddenSize;
+  const { ranking, firing, statesShape } = json;
+  if (ranking?.layers !== layers || ranking?.hiddenSize !== hiddenSize) return `its ranking is of a ${ranking?.layers}x${ranking?.hiddenSize} model, not ${layers}x${hiddenSize}`;
+  if (!Array.isArray(ranking.features) || !Array.isArray(ranking.cells)) return 'its ranking has no features or cells';
+  if (!ranking.cells.every((c: any) => isCell(c, layers, hiddenSize) && Number.isFinite(c.r))) return 'its ranking names cells the model does not have';
+  if (!Array.isArray(firing) || firing.length !== cells) return `it holds firing places of ${Array.isArray(firing) ? firing.length : 'no'} cells, not ${cells}`;
+  const places = (list: unknown) => Array.isArray(list) && list.every((p: any) => Number.isInteger(p?.at) && p.at >= 0 && Number.isFinite(p.value));
+  const wrong = firing.findIndex((f: any, i: number) => !(f?.layer * hiddenSize + f?.cell === i && isCell(f, layers, hiddenSize) && Number.isFinite(f.mean) && places(f.highest) && places(f.lowest) && places(f.quantiles)));
+  if (wrong >= 0) return `the firing places of cell ${wrong} are damaged`;
+  if (statesShape?.width !== 2 * cells || !(Number.isInteger(statesShape.interval) && statesShape.interval > 0)) return 'its states are of another shape';
+  if (states.byteLength % (4 * statesShape.width) !== 0 || hashOf(states) !== statesShape.hash) return `${EXPLORER_STATES_FILE} is of another pass`;
+  return undefined;
+}
+
+const isCell = (c: any, layers: number, hiddenSize: number): boolean => Number.isInteger(c?.layer) && c.layer >= 0 && c.layer < layers && Number.isInteger(c.cell) && c.cell >= 0 && c.cell < hiddenSize;

@@ -1,11 +1,12 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureWritableFolder, removeStaleTempFiles, writeFileAtomic } from '../atomicFile';
+import { StagedFile, ensureWritableFolder, removeStaleTempFiles, stageFile } from '../atomicFile';
 import { layersTopology } from './layersTopology';
+import { removeFilesBoundToOthers } from './boundFile';
 import { UserError, fileErrorReason } from '../userError';
 import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from './modelConfig';
-import { CharLensMetadata, CheckpointError, CheckpointMetrics, FORMAT_VERSION, parseModelJson } from './modelJson';
+import { CharLensMetadata, CheckpointError, CheckpointMetrics, FORMAT_VERSION, modelJsonChecksum, parseModelJson } from './modelJson';
 import { CorpusInfo } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
 
@@ -26,6 +27,8 @@ export interface ResumeData {
 
 export interface Checkpoint {
   dir: string;
+  /** The weights' content hash (it names their file): the files bound to this model carry it (boundFile.ts). */
+  fingerprint: string;
   config: ModelConfig;
   vocabulary: Vocabulary;
   weights: WeightArrays;
@@ -56,40 +59,96 @@ export function saveCheckpoint(dir: string, config: ModelConfig, vocabulary: Voc
 }
 
 function writeCheckpoint(dir: string, config: ModelConfig, vocabulary: Vocabulary, weights: WeightArrays, options: SaveOptions): void {
-  const specs = weightSpecs(config);
-  const weightsFile = writeBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)));
-  const metadata: CharLensMetadata = {
-    version: FORMAT_VERSION,
-    vocabulary: [...vocabulary.symbols],
-    config,
-    training: options.training,
-    metrics: options.metrics,
-    corpus: options.corpus,
-    backend: options.backend,
-    savedAt: new Date().toISOString(),
-  };
-  if (options.resume) {
-    const tensorSpecs = [...options.resume.tensors].map(([name, a]) => ({ name, shape: [a.length] }));
-    const file = writeBlob(dir, 'resume', concat([...options.resume.tensors.values()]));
-    metadata.resume = { file, tensors: tensorSpecs, state: options.resume.state };
+  const previous = filesNamedIn(dir);
+  const staged: StagedFile[] = [];
+  let weightsFile: string;
+  try {
+    const specs = weightSpecs(config);
+    weightsFile = stageBlob(dir, 'weights', concat(specs.map((s) => weights.get(s.name)!)), staged);
+    const metadata: CharLensMetadata = {
+      version: FORMAT_VERSION,
+      vocabulary: [...vocabulary.symbols],
+      config,
+      training: options.training,
+      metrics: options.metrics,
+      corpus: options.corpus,
+      backend: options.backend,
+      savedAt: new Date().toISOString(),
+    };
+    if (options.resume) {
+      const tensorSpecs = [...options.resume.tensors].map(([name, a]) => ({ name, shape: [a.length] }));
+      const file = stageBlob(dir, 'resume', concat([...options.resume.tensors.values()]), staged);
+      metadata.resume = { file, tensors: tensorSpecs, state: options.resume.state };
+    }
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: 'CharLens',
+      convertedBy: null,
+      modelTopology: layersTopology(config),
+      weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })) }],
+      userDefinedMetadata: { charlens: metadata },
+    };
+    metadata.checksum = modelJsonChecksum(modelJson);
+    staged.push(stageFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson)));
+  } catch (err) {
+    for (const file of staged) file.abort();
+    throw err;
   }
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: 'CharLens',
-    convertedBy: null,
-    modelTopology: layersTopology(config),
-    weightsManifest: [{ paths: [weightsFile], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })) }],
-    userDefinedMetadata: { charlens: metadata },
-  };
-  writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
-  removeUnreferenced(dir, [weightsFile, metadata.resume?.file]);
+  // Everything is written and synced; the renames put the weights in place first and model.json, which names them, last.
+  const committed: string[] = [];
+  try {
+    for (const file of staged) {
+      file.commit();
+      committed.push(path.basename(file.file));
+    }
+  } catch (err) {
+    for (const file of staged) file.abort();
+    // model.json is committed last, so what was committed are weights that nothing names.
+    for (const name of committed) if (!previous.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
+    throw err;
+  }
+  // Only what the replaced model.json named goes: a file no model.json of this folder named may be anyone's (or a writer's about to be named).
+  const now = filesNamedIn(dir);
+  for (const name of previous) if (!now.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
+  // The n-gram, mixture and caches of the weights just replaced answer for them no more.
+  removeFilesBoundToOthers(dir, fingerprintOf(weightsFile));
 }
+
+/** The fingerprint in a weight file's name: `weights.<fingerprint>.bin`. */
+const fingerprintOf = (weightsFile: string): string => weightsFile.split('.')[1];
+
+/** The weight and resume files the folder's model.json names; none when there is none or it cannot be read. */
+function filesNamedIn(dir: string): string[] {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, MODEL_FILE), 'utf8'));
+    const names: unknown[] = [...(json?.weightsManifest ?? []).flatMap((m: { paths?: unknown[] }) => m?.paths ?? []), json?.userDefinedMetadata?.charlens?.resume?.file];
+    return names.filter((n): n is string => typeof n === 'string' && isPlainName(n));
+  } catch {
+    return [];
+  }
+}
+
+const isPlainName = (name: string): boolean => name !== '' && !name.includes('/') && !name.includes('\\') && name !== '.' && name !== '..';
 
 export function loadCheckpoint(dir: string): Checkpoint {
   const file = path.join(dir, MODEL_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`No CharLens model at ${dir}: ${MODEL_FILE} not found`);
   removeStaleTempFiles(dir);
-  const text = readModelFile(file).toString('utf8');
+  // A save in another process may replace model.json and remove the weights it named between our two reads: then read the new one.
+  for (let attempt = 1; ; attempt++) {
+    const text = readModelFile(file).toString('utf8');
+    try {
+      return checkpointFrom(dir, file, text);
+    } catch (err) {
+      const replaced = err instanceof CheckpointError && err.code === MISSING_BLOB && readModelFile(file).toString('utf8') !== text;
+      if (!replaced || attempt === 3) throw err;
+    }
+  }
+}
+
+const MISSING_BLOB = 'EMISSINGBLOB';
+
+function checkpointFrom(dir: string, file: string, text: string): Checkpoint {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -116,23 +175,26 @@ export function loadCheckpoint(dir: string): Checkpoint {
     }
   }
   const blob = readBlob(dir, weightsFile, got);
-  const weights = split(blob, got);
+  const weights = split(blob.data, got);
   for (const [name, values] of weights) {
     if (!values.every(Number.isFinite)) throw new CheckpointError(`Checkpoint ${dir} is corrupt: weight ${name} contains NaN or infinity`);
   }
   let resume: ResumeData | undefined;
   if (metadata.resume) {
-    const tensors = split(readBlob(dir, metadata.resume.file, metadata.resume.tensors), metadata.resume.tensors);
+    const tensors = split(readBlob(dir, metadata.resume.file, metadata.resume.tensors).data, metadata.resume.tensors);
     resume = { tensors, state: metadata.resume.state };
   }
-  return { dir, config, vocabulary, weights, metadata, resume };
+  return { dir, fingerprint: blob.hash, config, vocabulary, weights, metadata, resume };
 }
 
-function writeBlob(dir: string, prefix: string, data: Float32Array): string {
+const contentHash = (bytes: Uint8Array): string => crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+
+/** Stages `data` under its content hash, unless a file of that name (the same content) is there already. */
+function stageBlob(dir: string, prefix: string, data: Float32Array, staged: StagedFile[]): string {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const name = `${prefix}.${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`;
+  const name = `${prefix}.${contentHash(bytes)}.bin`;
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) writeFileAtomic(file, bytes);
+  if (!fs.existsSync(file)) staged.push(stageFile(file, bytes));
   return name;
 }
 
@@ -144,23 +206,27 @@ function readModelFile(file: string): Buffer {
   }
 }
 
-function readBlob(dir: string, name: string, specs: WeightSpec[]): Float32Array {
-  if (name.includes('/') || name.includes('\\')) {
+/** A weight or resume file's values, and its content hash. */
+function readBlob(dir: string, name: string, specs: WeightSpec[]): { data: Float32Array; hash: string } {
+  if (!isPlainName(name)) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: bad weight file name ${JSON.stringify(name)}`);
   }
-  const file = path.join(dir, name);
-  if (!fs.existsSync(file)) throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`);
-  const bytes = readModelFile(file);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path.join(dir, name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointError(`Checkpoint ${dir} is incomplete: weight file ${name} is missing`, MISSING_BLOB);
+    throw new CheckpointError(`Cannot read ${path.join(dir, name)}: ${fileErrorReason(err) ?? (err as Error).message}`);
+  }
   const needed = specs.reduce((n, s) => n + specSize(s), 0) * 4;
   if (bytes.length !== needed) {
     throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} is ${bytes.length} bytes but its manifest needs ${needed}`);
   }
-  const hash = name.match(/\.([0-9a-f]{16})\.bin$/)?.[1];
-  if (hash && crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16) !== hash) {
-    throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} does not match its checksum`);
-  }
+  const hash = contentHash(bytes);
+  const named = name.match(/\.([0-9a-f]{16})\.bin$/)?.[1];
+  if (named && named !== hash) throw new CheckpointError(`Checkpoint ${dir} is corrupt: ${name} does not match its checksum`);
   // Copy into an aligned buffer; Buffer's pool offset need not be a multiple of 4.
-  return new Float32Array(new Uint8Array(bytes).buffer);
+  return { data: new Float32Array(new Uint8Array(bytes).buffer), hash };
 }
 
 function concat(arrays: Float32Array[]): Float32Array {
@@ -182,11 +248,4 @@ function split(blob: Float32Array, specs: WeightSpec[]): Map<string, Float32Arra
     offset += n;
   }
   return out;
-}
-
-/** Deletes weight files an older checkpoint in this folder left behind. */
-function removeUnreferenced(dir: string, keep: Array<string | undefined>): void {
-  for (const name of fs.readdirSync(dir)) {
-    if (/^(weights|resume)\.[0-9a-f]{16}\.bin$/.test(name) && !keep.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
-  }
 }

@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { ModelConfig, WeightSpec, validateModelConfig } from './modelConfig';
 import { CorpusInfo } from '../text/corpus';
 import { UserError } from '../userError';
@@ -23,6 +24,8 @@ export interface CharLensMetadata {
   backend?: string;
   savedAt: string;
   resume?: { file: string; tensors: WeightSpec[]; state: Record<string, unknown> };
+  /** sha256 of the whole model.json as written without this field (modelJsonChecksum); from version 2 on. */
+  checksum?: string;
 }
 
 /** What CharLens reads from a model.json: its metadata and weight manifest, every field checked. */
@@ -32,7 +35,9 @@ export interface ModelJson {
   weights: WeightSpec[];
 }
 
-export const FORMAT_VERSION = 1;
+/** 2: model.json carries its own checksum. Version 1 files (without one) are read still. */
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 type JsonObject = Record<string, unknown>;
 
@@ -71,8 +76,8 @@ export function parseModelJson(file: string, json: unknown): ModelJson {
     throw new CheckpointError(`${file} is not a CharLens model (no CharLens metadata in a tfjs layers-model)`);
   }
   const meta = object((root.userDefinedMetadata as JsonObject).charlens, 'userDefinedMetadata.charlens');
-  if (meta.version !== FORMAT_VERSION) {
-    throw new CheckpointError(`${file} has CharLens format version ${meta.version}; this CharLens reads version ${FORMAT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(meta.version as number)) {
+    throw new CheckpointError(`${file} has CharLens format version ${meta.version}; this CharLens reads versions ${READABLE_VERSIONS.join(' and ')}`);
   }
   const config = object(meta.config, 'userDefinedMetadata.charlens.config');
   try {
@@ -89,9 +94,27 @@ export function parseModelJson(file: string, json: unknown): ModelJson {
     object(resume.state, 'userDefinedMetadata.charlens.resume.state');
   }
   const manifest = object(array(root.weightsManifest, 'weightsManifest')[0], 'weightsManifest[0]');
-  return {
-    metadata: meta as unknown as CharLensMetadata,
-    weightsFile: string(array(manifest.paths, 'weightsManifest[0].paths')[0], 'weightsManifest[0].paths[0]'),
-    weights: specs(manifest.weights, 'weightsManifest[0].weights'),
-  };
+  const weightsFile = string(array(manifest.paths, 'weightsManifest[0].paths')[0], 'weightsManifest[0].paths[0]');
+  const weights = specs(manifest.weights, 'weightsManifest[0].weights');
+  // After the fields, so a hand-edited file hears which field is wrong. A file that names a checksum is held to it, and from version 2 on every file names one (one flipped byte can drop neither).
+  if (meta.checksum !== undefined || (meta.version as number) >= 2) {
+    if (typeof meta.checksum !== 'string' || meta.checksum !== modelJsonChecksum(root)) {
+      throw new CheckpointError(`${file} is damaged: its content does not match its checksum`);
+    }
+  }
+  return { metadata: meta as unknown as CharLensMetadata, weightsFile, weights };
+}
+
+/**
+ * The checksum a model.json carries in userDefinedMetadata.charlens.checksum:
+ * sha256 of the file as JSON.stringify writes it without that field (a
+ * parsed file stringifies back to the same text, so it is checked after
+ * parsing).
+ */
+export function modelJsonChecksum(json: unknown): string {
+  const charlens = (json as { userDefinedMetadata?: { charlens?: unknown } }).userDefinedMetadata?.charlens;
+  const text = JSON.stringify(json, function (this: unknown, key: string, value: unknown) {
+    return this === charlens && key === 'checksum' ? undefined : value;
+  });
+  return crypto.createHash('sha256').update(text).digest('hex');
 }

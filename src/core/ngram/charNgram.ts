@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import { NgramModel } from './kneserNey';
 import { MatchPath, SuffixNgram } from './suffixNgram';
 
@@ -17,7 +16,6 @@ export interface CharNgram {
   distribution(context: ArrayLike<number>, out?: Float32Array): Float32Array;
   learnSequence(ids: ArrayLike<number>): void;
   toBuffer(): Buffer;
-  save(file: string): void;
   /** The last query's match (the suffix-array model's), which the learned mixer's gate reads; the order-k tables have none. */
   readonly path?: MatchPath;
 }
@@ -28,8 +26,4 @@ export type NgramReader = Pick<CharNgram, 'vocabSize' | 'order' | 'probability' 
 /** Either model from its saved bytes, told apart by the file's magic number. */
 export function ngramFromBuffer(bytes: Uint8Array): CharNgram {
   return SuffixNgram.isBuffer(bytes) ? SuffixNgram.fromBuffer(bytes) : NgramModel.fromBuffer(bytes);
-}
-
-export function loadNgram(file: string): CharNgram {
-  return ngramFromBuffer(fs.readFileSync(file));
 }

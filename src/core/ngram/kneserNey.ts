@@ -1,5 +1,4 @@
-import * as fs from 'fs';
-import { writeFileAtomic } from '../atomicFile';
+import { NgramFileError } from './ngramFileError';
 import { COUNT, CountTable, ONES_TWOS, RECORD_WORDS, THREE_PLUS, TOTAL } from './countTable';
 import { modifiedKneserNeyDiscounts } from './discounts';
 import { EMPTY_HASH_HI, EMPTY_HASH_LO, foldHi, foldLo } from './stringHash';
@@ -233,11 +232,12 @@ export class NgramModel {
     // Copy if unaligned: a Uint32Array view needs a multiple-of-4 offset.
     const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
     const words = new Uint32Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.byteLength / 4));
-    if (words.length < HEADER_WORDS || words[0] !== FILE_MAGIC) throw new Error('Not a CharLens n-gram model');
-    if (words[1] !== FILE_VERSION) throw new Error(`CharLens n-gram model version ${words[1]}; this CharLens reads version ${FILE_VERSION}`);
+    if (words.length < HEADER_WORDS || words[0] !== FILE_MAGIC) throw new NgramFileError('Not a CharLens n-gram model');
+    if (words[1] !== FILE_VERSION) throw new NgramFileError(`CharLens n-gram model version ${words[1]}; this CharLens reads version ${FILE_VERSION}`);
     const [order, vocabSize, entries] = [words[2], words[3], words[4]];
+    if (!(order >= 1 && order <= MAX_NGRAM_ORDER && vocabSize >= 1 && vocabSize <= MAX_NGRAM_VOCABULARY)) throw new NgramFileError(`CharLens n-gram model is corrupt (order ${order}, vocabulary ${vocabSize})`);
     const cocWords = (order + 1) * 5;
-    if (aligned.byteLength !== (HEADER_WORDS + cocWords + entries * RECORD_WORDS) * 4) throw new Error('CharLens n-gram model is truncated or corrupt');
+    if (aligned.byteLength !== (HEADER_WORDS + cocWords + entries * RECORD_WORDS) * 4) throw new NgramFileError('CharLens n-gram model is truncated or corrupt');
     const model = new NgramModel({ order, vocabSize }, new CountTable(entries));
     model.countOfCounts.set(words.subarray(HEADER_WORDS, HEADER_WORDS + cocWords));
     const records = words.subarray(HEADER_WORDS + cocWords);
@@ -245,14 +245,6 @@ export class NgramModel {
     return model;
   }
 
-  /** Writes the model atomically, e.g. next to a checkpoint. */
-  save(file: string): void {
-    writeFileAtomic(file, this.toBuffer());
-  }
-
-  static load(file: string): NgramModel {
-    return NgramModel.fromBuffer(fs.readFileSync(file));
-  }
 
   /** Keys of the contexts of every order at position `end` of `text`. */
   private computeContextKeys(text: ArrayLike<number>, end: number): void {

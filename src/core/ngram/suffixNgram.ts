@@ -1,5 +1,4 @@
-import * as fs from 'fs';
-import { writeFileAtomic } from '../atomicFile';
+import { NgramFileError } from './ngramFileError';
 import { LruMap } from '../lruMap';
 import { MAX_NGRAM_VOCABULARY, NgramModel } from './kneserNey';
 import { MIN_MATCH, RecentIndex } from './recentIndex';
@@ -346,33 +345,30 @@ export class SuffixNgram {
 
   static fromBuffer(bytes: Uint8Array): SuffixNgram {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.byteLength < HEADER_WORDS * 4 || view.getUint32(0, true) !== FILE_MAGIC) throw new Error('Not a CharLens suffix-array n-gram');
+    if (bytes.byteLength < HEADER_WORDS * 4 || view.getUint32(0, true) !== FILE_MAGIC) throw new NgramFileError('Not a CharLens suffix-array n-gram');
     const version = view.getUint32(4, true);
-    if (version !== FILE_VERSION) throw new Error(`CharLens suffix-array n-gram version ${version}; this CharLens reads version ${FILE_VERSION}`);
+    if (version !== FILE_VERSION) throw new NgramFileError(`CharLens suffix-array n-gram version ${version}; this CharLens reads version ${FILE_VERSION}`);
     const vocabSize = view.getUint32(8, true);
     const n = view.getUint32(12, true);
     const textBytes = Math.ceil((n * 2) / 4) * 4;
     let at = HEADER_WORDS * 4;
-    if (bytes.byteLength !== at + DISCOUNT_COUNT * 8 + textBytes + n * 4) throw new Error('CharLens suffix-array n-gram is truncated or corrupt');
+    if (bytes.byteLength !== at + DISCOUNT_COUNT * 8 + textBytes + n * 4) throw new NgramFileError('CharLens suffix-array n-gram is truncated or corrupt');
     // Copies: the typed arrays need aligned offsets, and the text grows as the model reads.
     const copy = (from: number, to: number) => new Uint8Array(bytes.subarray(from, to)).buffer;
+    if (!(vocabSize >= 1 && vocabSize <= MAX_NGRAM_VOCABULARY)) throw new NgramFileError(`CharLens suffix-array n-gram is corrupt (vocabulary ${vocabSize})`);
     const discounts = new Float64Array(copy(at, at + DISCOUNT_COUNT * 8));
+    // Discounts are kept in [MIN, the count they discount] (discounts.ts, fitDiscounts): anything else, NaN included, is damage.
+    const wrong = discounts.findIndex((d, j) => !(d >= 0.01 && d <= (j % 3) + 1));
+    if (wrong >= 0) throw new NgramFileError(`CharLens suffix-array n-gram is corrupt (discount ${wrong} is ${discounts[wrong]})`);
     at += DISCOUNT_COUNT * 8;
     const text = new Uint16Array(Math.max(1024, n));
     text.set(new Uint16Array(copy(at, at + n * 2)));
     at += textBytes;
     const sa = new Int32Array(copy(at, at + n * 4));
-    for (let i = 0; i < n; i++) if (!(text[i] < vocabSize) || !(sa[i] >= 0 && sa[i] < n)) throw new Error('CharLens suffix-array n-gram is corrupt');
+    for (let i = 0; i < n; i++) if (!(text[i] < vocabSize) || !(sa[i] >= 0 && sa[i] < n)) throw new NgramFileError('CharLens suffix-array n-gram is corrupt');
     return new SuffixNgram(vocabSize, text, sa, discounts, shortContextTable(text.subarray(0, n), vocabSize));
   }
 
-  save(file: string): void {
-    writeFileAtomic(file, this.toBuffer());
-  }
-
-  static load(file: string): SuffixNgram {
-    return SuffixNgram.fromBuffer(fs.readFileSync(file));
-  }
 
   private learnSymbol(symbol: number): void {
     if (!(symbol >= 0 && symbol < this.vocabSize)) throw new Error(`Symbol ${symbol} is outside the n-gram vocabulary 0..${this.vocabSize - 1}`);

@@ -1,14 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../atomicFile';
+import { BoundFileError, readBoundBytes, readBoundJson, stageBoundBytes, stageBoundJson } from '../model/boundFile';
+import { Checkpoint } from '../model/checkpoint';
 import { Split, spreadSample } from '../text/batches';
 import { DynamicMixture, fitDynamicMixture } from './dynamicEvaluation';
 import { InferenceModel } from '../model/inference';
 import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedProbabilities, fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from './mixture';
 import { Vocabulary } from '../text/vocabulary';
-import { NgramReader, CharNgram as Ngram, loadNgram } from '../ngram/charNgram';
+import { NgramReader, CharNgram as Ngram, ngramFromBuffer } from '../ngram/charNgram';
 import { SuffixNgram } from '../ngram/suffixNgram';
 import { NGRAM_FILE } from '../ngram/workspaceNgram';
+import { NgramFileError } from '../ngram/ngramFileError';
 
 export const MIXTURE_FILE = 'mixture.json';
 /** Validation characters read to fit the mixture weight, spread over the validation blocks (more changes the weight little and costs seconds). */
@@ -41,12 +43,16 @@ export interface MixtureInfo {
   fitChars?: number;
 }
 
+/** The checkpoint a mixture is fitted for: its folder, and the fingerprint its files are bound to. */
+export type MixtureOwner = Pick<Checkpoint, 'dir' | 'fingerprint'>;
+
 /**
  * Fits the LSTM/n-gram mixture weight on the validation split and saves the
- * n-gram and the weight beside the LSTM checkpoint in `dir`. Then the n-gram
- * also reads the validation and test text, as the editor will have.
+ * n-gram and the weight beside the LSTM checkpoint, bound to its weights.
+ * Then the n-gram also reads the validation and test text, as the editor
+ * will have.
  */
-export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>, maxFitChars = MAX_FIT_CHARS): MixtureInfo {
+export function fitAndSaveMixture(owner: MixtureOwner, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>, maxFitChars = MAX_FIT_CHARS): MixtureInfo {
   const { sample: fitted, rest } = spreadSample(split.val, maxFitChars);
   // The suffix-array model's discounts are fitted on the first half read online (as the editor reads), so the mixture is fitted on the second half, text they never saw, after it.
   let fit = fitted;
@@ -73,27 +79,60 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
   // It has read the fitted characters already.
   ngram.learnSequence(rest);
   ngram.learnSequence(split.test);
-  ngram.save(path.join(dir, NGRAM_FILE));
-  writeFileAtomic(path.join(dir, MIXTURE_FILE), JSON.stringify(info, null, 2));
+  const ngramFile = stageBoundBytes(path.join(owner.dir, NGRAM_FILE), ngram.toBuffer(), owner.fingerprint);
+  let mixtureFile;
+  try {
+    mixtureFile = stageBoundJson(path.join(owner.dir, MIXTURE_FILE), info, owner.fingerprint, 2);
+  } catch (err) {
+    ngramFile.abort();
+    throw err;
+  }
+  // mixture.json last: it is what makes the n-gram answer.
+  ngramFile.commit();
+  mixtureFile.commit();
   return info;
 }
 
-/** The n-gram and mixture saved beside a checkpoint, if both are there and readable; `unreadable` hears why not when they are there. */
-export function loadMixture(dir: string, unreadable?: (why: string) => void): { ngram: Ngram; info: MixtureInfo } | undefined {
-  const ngramFile = path.join(dir, NGRAM_FILE);
-  const mixtureFile = path.join(dir, MIXTURE_FILE);
+/**
+ * The n-gram and mixture saved beside a checkpoint, if both are there, bound
+ * to its weights, whole and in range; `unusable` hears why not when they are
+ * there (the LSTM then answers alone).
+ */
+export function loadMixture(owner: MixtureOwner & Pick<Checkpoint, 'config'>, unusable?: (why: string) => void): { ngram: Ngram; info: MixtureInfo } | undefined {
+  const ngramFile = path.join(owner.dir, NGRAM_FILE);
+  const mixtureFile = path.join(owner.dir, MIXTURE_FILE);
   if (!fs.existsSync(ngramFile) || !fs.existsSync(mixtureFile)) return undefined;
   try {
-    const info = JSON.parse(fs.readFileSync(mixtureFile, 'utf8')) as MixtureInfo;
-    if (!(info.weightOfLstm >= 0 && info.weightOfLstm <= 1)) throw new Error(`${MIXTURE_FILE} has no LSTM weight between 0 and 1`);
-    // A gate of another version (or damaged) leaves the global weight, as in files from before gates.
-    const gate = checkGate(info.gate);
-    return { ngram: loadNgram(ngramFile), info: { ...info, gate } };
+    const info = checkMixtureInfo(readBoundJson(mixtureFile, owner.fingerprint));
+    const ngram = ngramFromBuffer(readBoundBytes(ngramFile, owner.fingerprint));
+    if (ngram.vocabSize !== owner.config.vocabSize) throw new MixtureFileError(`${NGRAM_FILE} has a vocabulary of ${ngram.vocabSize} symbols, the model ${owner.config.vocabSize}`);
+    if (ngram.order !== info.order) throw new MixtureFileError(`${NGRAM_FILE} is of order ${ngram.order} but ${MIXTURE_FILE} was fitted for order ${info.order}`);
+    return { ngram, info };
   } catch (err) {
-    // A damaged n-gram, or one from another version of CharLens, only costs the mixture: the LSTM answers alone.
-    unreadable?.((err as Error).message);
+    // A damaged n-gram, one of other weights, or one from another version of CharLens only costs the mixture.
+    if (!(err instanceof BoundFileError || err instanceof MixtureFileError || err instanceof NgramFileError)) throw err;
+    unusable?.((err as Error).message);
     return undefined;
   }
+}
+
+class MixtureFileError extends Error {}
+
+/** mixture.json's content checked field by field, so nothing after this meets a missing or non-finite figure. */
+function checkMixtureInfo(value: unknown): MixtureInfo {
+  const fail = (problem: string): never => {
+    throw new MixtureFileError(`${MIXTURE_FILE} ${problem}`);
+  };
+  const info = value as MixtureInfo | undefined;
+  if (typeof info !== 'object' || info === null) fail('holds no mixture');
+  const nats = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  if (!(typeof info!.weightOfLstm === 'number' && info!.weightOfLstm >= 0 && info!.weightOfLstm <= 1)) fail('has no LSTM weight between 0 and 1');
+  const { valNats, online } = info!;
+  if (!(nats(valNats?.lstm) && nats(valNats?.ngram) && nats(valNats?.mixture))) fail('lacks its validation figures (valNats)');
+  if (online !== undefined && !(nats(online?.ngram) && nats(online?.mixture) && nats(online?.gated))) fail('has damaged online figures');
+  if (!(Number.isInteger(info!.order) && info!.order >= 1)) fail('has no n-gram order');
+  // A gate of another version (or damaged) leaves the global weight, as in files from before gates.
+  return { ...info!, gate: checkGate(info!.gate) };
 }
 
 /** What the UI says is answering. */

@@ -12,6 +12,7 @@ import { TrainHooks, TrainResult, TrainerFactory, configOf, prepareTraining, spl
 import { Vocabulary } from '../text/vocabulary';
 import { TrainOptions, adoptResumedOptions, validateTrainOptions } from './options';
 import { checkOutFolder } from './outFolder';
+import { TrainingLock, acquireTrainingLock } from './trainingLock';
 
 /**
  * One training job, the same for the CLI's `train` and the editor's Train on
@@ -30,6 +31,8 @@ export interface TrainingJob {
   requested: Partial<TrainOptions>;
   /** Order of the n-gram mixed with the LSTM (0 = none). */
   ngramOrder: number;
+  /** Who trains, named to another trainer that finds the folder taken (trainingLock.ts). */
+  owner: string;
   backend: JobBackend;
 }
 
@@ -77,19 +80,50 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   const line = resumedWith ? `${shape} ${resumedWith}` : shape;
   validateTrainOptions(options);
   const ngram = job.ngramOrder > 0 ? buildWorkspaceNgram(split.train, input.vocabulary.size, job.ngramOrder) : undefined;
-  const plan: JobPlan = { report: corpus.report, options, line, vocabulary: input.vocabulary, ngram };
-  events.onPlan?.(plan);
-  // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
-  const heldOut = { val: split.val.slice(), test: split.test.slice() };
-  // Under a budget the fit after training is planned in it: fewer characters for a short budget, and time kept for it.
-  const fit = ngram && options.minutes > 0 ? planMixtureFit(probeInference(input.resumed?.config ?? configOf(options, input.vocabulary.size)), options.minutes) : undefined;
-  const result = await train(input, options, { ...events, startedAt, createTrainer: job.backend.createTrainer, reserveMs: fit?.reserveMs });
-  let mixture: MixtureInfo | undefined;
-  if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
-    const lstm = loadCheckpoint(options.out);
-    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), ngram, heldOut, fit?.fitChars);
+  // Nothing is written before this: a job refused above leaves no trace, and the lock covers every save below.
+  const lock = acquireTrainingLock(options.out, job.owner);
+  const stop = watchForStop(lock, events.signal);
+  try {
+    const plan: JobPlan = { report: corpus.report, options, line, vocabulary: input.vocabulary, ngram };
+    events.onPlan?.(plan);
+    // Only the held-out ids are needed after training (to fit the mixture); copies let the rest go.
+    const heldOut = { val: split.val.slice(), test: split.test.slice() };
+    // Under a budget the fit after training is planned in it: fewer characters for a short budget, and time kept for it.
+    const fit = ngram && options.minutes > 0 ? planMixtureFit(probeInference(input.resumed?.config ?? configOf(options, input.vocabulary.size)), options.minutes) : undefined;
+    const result = await train(input, options, { ...events, signal: stop.signal, startedAt, createTrainer: job.backend.createTrainer, reserveMs: fit?.reserveMs });
+    let mixture: MixtureInfo | undefined;
+    if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
+      const lstm = loadCheckpoint(options.out);
+      mixture = fitAndSaveMixture(lstm, InferenceModel.of(lstm), ngram, heldOut, fit?.fitChars);
+    }
+    return { ...result, plan, mixture };
+  } finally {
+    stop.dispose();
+    lock.release();
   }
-  return { ...result, plan, mixture };
+}
+
+/** How often a run looks for another trainer's request to stop. */
+const STOP_POLL_MS = 1000;
+
+/**
+ * A signal that aborts on the caller's or when another trainer asks the
+ * lock's owner to stop (trainingLock.ts): either ends the run as a Stop
+ * does. `dispose` ends the watching.
+ */
+function watchForStop(lock: TrainingLock, signal?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  if (signal?.aborted) stop.abort();
+  signal?.addEventListener('abort', forward);
+  const watch = setInterval(() => lock.stopRequested() && stop.abort(), STOP_POLL_MS);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      clearInterval(watch);
+      signal?.removeEventListener('abort', forward);
+    },
+  };
 }
 
 /** Sets layers, hidden and dropout in `options`, and says what was chosen and why. */

@@ -66,6 +66,13 @@ interface LoopState {
 /** A Stop validates only when the last validation took less than this; else it saves and the next start validates, so a Stop stays quick. */
 const STOP_VALIDATION_MS = 8_000;
 
+/** A resume state read from the trainer, with the weights and counters it goes with. */
+interface PendingResume {
+  weights: WeightArrays;
+  resume: ResumeData;
+  metrics: CheckpointMetrics;
+}
+
 /** Bumped when the resume state's layout changes; older states are refused with a message. */
 const RESUME_FORMAT = 2;
 /** The resume state is also saved on a clock, so a crash between validations loses minutes, not an epoch. */
@@ -158,9 +165,14 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     corpus,
     backend,
   });
-  const saveResume = async (weights: WeightArrays) => {
-    const resume = await captureResumeState(trainer, options.optimizer, loop);
-    saveCheckpoint(resumeDir(options.out), config, vocabulary, weights, { ...metadataFor(metricsOf(loop, bpe)), resume });
+  /** The resume state as it is now; saved only once a loss computed with these weights has passed the guard. */
+  const captureResume = async (weights: WeightArrays): Promise<PendingResume> => ({
+    weights,
+    resume: await captureResumeState(trainer, options.optimizer, loop),
+    metrics: metricsOf(loop, bpe),
+  });
+  const saveResume = (pending: PendingResume) => {
+    saveCheckpoint(resumeDir(options.out), config, vocabulary, pending.weights, { ...metadataFor(pending.metrics), resume: pending.resume });
     lastResumeSave = Date.now();
   };
   /** A non-finite or exploding loss never reaches a checkpoint: it stops the run here, before any save. */
@@ -216,11 +228,16 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
       if (k === 0 && loop.step > 0) trainer.resetState(); // each stream starts over at the top of its slice
       const lr = options.lr * Math.pow(options.lrDecay, Math.max(0, epoch - options.lrDecayAfter + 1));
       const dropoutSeed = config.dropout > 0 ? stepDropoutSeed(options.seed, loop.step) : undefined;
+      // The clock's resume state is read before this step and saved after it: the step's loss is computed with those
+      // weights, so it passes the guard that a validation gives (an update that exploded them is never saved).
+      const due = loop.step > startStep && Date.now() - lastResumeSave >= (hooks.resumeEveryMs ?? RESUME_EVERY_MS);
+      const pending = due ? await captureResume(await finiteWeights()) : undefined;
       const lossValue = await trainer.step(trainStreams.batch(k), { lr, t: loop.step + 1, dropoutSeed });
       if (Number.isNaN(loop.firstLoss)) loop.firstLoss = lossValue;
       loop.step++;
       guard(lossValue, 'training loss');
       loop.trainLoss = lossValue;
+      if (pending) saveResume(pending);
       const elapsed = (Date.now() - started) / 1000;
       loop.spentSeconds = spentBefore + elapsed;
       const secsPerStep = (Date.now() - stepsStarted) / 1000 / (loop.step - startStep);
@@ -246,7 +263,6 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
       };
       report({ kind: 'step', ...progress });
       lastProgress = progress;
-      if (Date.now() - lastResumeSave >= (hooks.resumeEveryMs ?? RESUME_EVERY_MS)) await saveResume(await finiteWeights());
       if (loop.step % evalEvery === 0 || loop.step === totalSteps) {
         if (await validate()) {
           stopReason = 'early-stop';
@@ -258,7 +274,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     // Whatever ended the run, the steps since the last validation are kept: validated now, or after a Stop
     // that would wait long for a validation, saved in the resume state and validated when the run resumes.
     if (lastEval !== loop.step && loop.step > startStep) {
-      if (stopReason === 'cancelled' && validationMs() > STOP_VALIDATION_MS) await saveResume(await finiteWeights());
+      if (stopReason === 'cancelled' && validationMs() > STOP_VALIDATION_MS) saveResume(await captureResume(await finiteWeights()));
       else await validate();
     }
     const testLoss = testStreams && Number.isFinite(loop.bestValLoss) ? await evaluateBest(options.out, testStreams, trainer) : undefined;
@@ -293,7 +309,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     } else {
       loop.validationsWithoutGain++;
     }
-    await saveResume(weights);
+    saveResume(await captureResume(weights));
     const progressSample = sample(new InferenceModel(config, weights), vocabulary, { temperature: 0.8, length: 240, seed: loop.step }).text;
     lastValidationMs = Date.now() - t0;
     report({ kind: 'validation', ...lastProgress, step: loop.step, epoch: loop.step / bpe, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample });

@@ -9,11 +9,14 @@ import { CharLens, workspaceModelDir } from '../context';
 import { readSettings } from '../settings';
 import { showPreparing, showTrainingProgress, trainingEnd } from '../trainingProgress';
 import { trustedFor } from '../trust';
+import { FolderTakenChoice, whenTrainingFolderFree } from '../trainingFolderLock';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
 export interface TrainArgs {
   include?: string[];
   options?: Partial<TrainOptions>;
+  /** When another window trains into the model folder: stop it or wait for it, without asking. */
+  whenFolderTaken?: FolderTakenChoice;
 }
 
 /** What the command resolves to, once training has ended (or could not start), with the plan it announced. */
@@ -47,10 +50,12 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     exclude: settings.exclude,
     threads: settings.threads,
     options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: workspaceModelDir(charlens.extension), resume },
+    owner: `the VS Code window of "${vscode.workspace.name ?? folder.name}"`,
   };
   running = true;
   const preparing = showPreparing(resume);
   try {
+    if (!(await whenTrainingFolderFree(params.options.out, args.whenFolderTaken))) return undefined;
     if (!resume) {
       let exclude;
       try {

@@ -129,6 +129,25 @@ suite('CharLens in VS Code', function () {
     assert.match(resumed.plan, /^Resuming the 1x16 LSTM .* at step \d+/);
   });
 
+  test('training into a model folder another window trains names that window, and Stop It stops it before this one trains', async () => {
+    const charlens = await api();
+    const dir = workspaceModelDir(charlens.charlens.extension);
+    // The other window's training, as its engine holds the folder: it stops when asked, as its own Stop would.
+    const script = `
+      const lock = require(${JSON.stringify(require.resolve('../../../src/core/train/trainingLock'))}).acquireTrainingLock(${JSON.stringify(dir)}, 'the VS Code window of "other"');
+      process.stdout.write('holding');
+      const poll = setInterval(() => { if (lock.stopRequested()) { lock.release(); clearInterval(poll); process.stdout.write(' stopped'); } }, 50);
+      setTimeout(() => process.exit(3), 60000);`;
+    const other = require('node:child_process').spawn(process.execPath, ['-e', script]);
+    let said = '';
+    other.stdout.on('data', (d: Buffer) => (said += d));
+    await new Promise<void>((resolve) => other.stdout.once('data', () => resolve()));
+    const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: { ...TINY, maxSteps: 10 }, whenFolderTaken: 'Stop It' })) as TrainFinished;
+    assert.equal(said, 'holding stopped', 'the other training was asked to stop');
+    assert.equal(outcome.stopReason, 'finished', JSON.stringify(outcome));
+    assert.ok(!fs.existsSync(path.join(dir, 'training.lock')), 'and this one gave the folder up when it ended');
+  });
+
   test('a time budget chooses the model, says so before the first step, and ends training when it is up', async () => {
     const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', {
       include: ['**/*.c', '**/*.h'],

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
+import fs = require('fs');
 import * as path from 'path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../../src/core/model/checkpoint';
 import { InferenceModel } from '../../../src/core/model/inference';
+import { modelJsonChecksum } from '../../../src/core/model/modelJson';
 import { initialWeights } from '../../../src/core/model/lstmInit';
 import { ModelConfig } from '../../../src/core/model/modelConfig';
 import { Random } from '../../../src/core/random';
@@ -63,6 +64,11 @@ test('saving again replaces the checkpoint whole and removes the old weight file
   assert.equal(loadCheckpoint(dir).weights.get('dense/bias')![0], 42);
 });
 
+function writeWithChecksum(file: string, json: any): void {
+  json.userDefinedMetadata.charlens.checksum = modelJsonChecksum(json);
+  fs.writeFileSync(file, JSON.stringify(json));
+}
+
 test('corrupt or mismatched checkpoints say what is wrong', (t) => {
   const dir = tempDir(t);
   assert.throws(() => loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /model.json not found/.test(e.message));
@@ -83,14 +89,15 @@ test('corrupt or mismatched checkpoints say what is wrong', (t) => {
   fs.writeFileSync(modelFile, good.slice(0, good.length / 2));
   assert.throws(() => loadCheckpoint(dir), /corrupt: model.json is not valid JSON/);
 
+  // Inconsistent files as a writer with a bug would write them, checksum and all: the deeper checks still catch them.
   const json = JSON.parse(good);
   json.userDefinedMetadata.charlens.vocabulary.pop();
-  fs.writeFileSync(modelFile, JSON.stringify(json));
+  writeWithChecksum(modelFile, json);
   assert.throws(() => loadCheckpoint(dir), /vocabulary has \d+ symbols but the model expects \d+/);
 
   const wrongShape = JSON.parse(good);
   wrongShape.userDefinedMetadata.charlens.config.hiddenSize = 32;
-  fs.writeFileSync(modelFile, JSON.stringify(wrongShape));
+  writeWithChecksum(modelFile, wrongShape);
   assert.throws(() => loadCheckpoint(dir), /weight embedding\/embeddings|lstm_1\/kernel has shape \[8,64\] but the model config needs \[8,128\]/);
 
   fs.rmSync(bin);
@@ -99,4 +106,118 @@ test('corrupt or mismatched checkpoints say what is wrong', (t) => {
 
   fs.writeFileSync(modelFile, JSON.stringify({ format: 'layers-model', modelTopology: {} }));
   assert.throws(() => loadCheckpoint(dir), /not a CharLens model/);
+});
+
+test('a save into a folder without model.json keeps the files there that merely look like weight files', (t) => {
+  const dir = tempDir(t);
+  const foreign = ['weights.0123456789abcdef.bin', 'resume.fedcba9876543210.bin'];
+  for (const name of foreign) fs.writeFileSync(path.join(dir, name), 'the user\'s own file');
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const other = weights();
+  other.get('dense/bias')![0] = 42;
+  saveCheckpoint(dir, config, vocabulary, other);
+  for (const name of foreign) assert.equal(fs.readFileSync(path.join(dir, name), 'utf8'), 'the user\'s own file', `${name} is kept`);
+  const named = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths[0];
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...foreign, 'model.json', named].sort(), 'the first save\'s weights went with the model.json that named them');
+});
+
+test('a full disk while model.json is written leaves the folder as it was, with no orphan weights', (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const before = fs.readdirSync(dir).sort();
+  const write = fs.writeFileSync;
+  t.mock.method(fs, 'writeFileSync', (target: unknown, data: unknown, ...rest: unknown[]) => {
+    // model.json is the only file written as a string: the weights before it are staged already.
+    if (typeof target === 'number' && typeof data === 'string') throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return Reflect.apply(write, fs, [target, data, ...rest]);
+  });
+  const other = weights();
+  other.get('dense/bias')![0] = 42;
+  assert.throws(() => saveCheckpoint(dir, config, vocabulary, other), (e: unknown) => e instanceof CheckpointError && /disk full while writing .*model\.json; the previous checkpoint is intact/.test((e as Error).message));
+  t.mock.restoreAll();
+  assert.deepEqual(fs.readdirSync(dir).sort(), before);
+});
+
+test('two writers saving into one folder never leave a model.json that names missing weights, and readers always load', async (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const checkpointModule = require.resolve('../../../src/core/model/checkpoint');
+  const writer = (seed: number) =>
+    new Promise<void>((resolve, reject) => {
+      const script = `
+        const { saveCheckpoint, loadCheckpoint } = require(${JSON.stringify(checkpointModule)});
+        const c = loadCheckpoint(${JSON.stringify(dir)});
+        for (let i = 0; i < 150; i++) {
+          for (const a of c.weights.values()) a[0] = ${seed} * 1000 + i;
+          saveCheckpoint(${JSON.stringify(dir)}, c.config, c.vocabulary, c.weights);
+        }`;
+      const child = require('child_process').spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`writer ${seed} failed: ${stderr}`))));
+    });
+  const writers = Promise.all([writer(1), writer(2)]);
+  let done = false;
+  void writers.finally(() => (done = true)).catch(() => undefined);
+  let reads = 0;
+  while (!done) {
+    loadCheckpoint(dir); // throws on a model.json naming a missing weight file
+    reads++;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await writers;
+  assert.ok(reads > 0);
+  loadCheckpoint(dir);
+});
+
+test('any byte flipped in model.json is refused or leaves the same model; files from before the checksum still load', (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights(), { metrics: { step: 7, epoch: 1, valLoss: 1.5 } });
+  const file = path.join(dir, 'model.json');
+  const good = fs.readFileSync(file);
+  const original = loadCheckpoint(dir);
+  let refused = 0;
+  for (let at = 0; at < good.length; at++) {
+    const flipped = Buffer.from(good);
+    flipped[at] ^= 1 << at % 8;
+    fs.writeFileSync(file, flipped);
+    let loaded;
+    try {
+      loaded = loadCheckpoint(dir);
+    } catch (err) {
+      assert.ok(err instanceof CheckpointError, `byte ${at}: ${(err as Error).stack}`);
+      refused++;
+      continue;
+    }
+    // Only a flip JSON reads the same way (none in a file without spaces) may load.
+    assert.deepEqual([loaded.vocabulary.symbols, loaded.config, loaded.metadata.metrics], [original.vocabulary.symbols, original.config, original.metadata.metrics], `byte ${at} flipped`);
+  }
+  assert.equal(refused, good.length, 'every flip is refused');
+  const old = JSON.parse(good.toString('utf8'));
+  old.userDefinedMetadata.charlens.version = 1;
+  delete old.userDefinedMetadata.charlens.checksum;
+  fs.writeFileSync(file, JSON.stringify(old));
+  assert.deepEqual(loadCheckpoint(dir).weights, original.weights, 'a version 1 file, written before checksums, loads');
+});
+
+test('a writer killed (SIGKILL) at any moment of its saves leaves a checkpoint that loads', async (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const checkpointModule = require.resolve('../../../src/core/model/checkpoint');
+  const script = `
+    const { saveCheckpoint, loadCheckpoint } = require(${JSON.stringify(checkpointModule)});
+    const c = loadCheckpoint(${JSON.stringify(dir)});
+    process.stdout.write('saving');
+    for (let i = 0; ; i++) {
+      for (const a of c.weights.values()) a[0] = i;
+      saveCheckpoint(${JSON.stringify(dir)}, c.config, c.vocabulary, c.weights, { resume: { tensors: c.weights, state: { i } } });
+    }`;
+  for (let kill = 0; kill < 12; kill++) {
+    const child = require('child_process').spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5 + kill * 7));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    assert.doesNotThrow(() => loadCheckpoint(dir), `killed after ${5 + kill * 7} ms of saving`);
+  }
 });

@@ -134,7 +134,7 @@ function modelWithMixture(t: Parameters<typeof tempDir>[0]) {
   const checkpoint = loadCheckpoint(dir);
   const model = InferenceModel.of(checkpoint);
   const ids = checkpoint.vocabulary.encode(readCorpus(path.join(SHIPPED, '..', 'corpus')).text.slice(0, 64_000));
-  const info = fitAndSaveMixture(dir, model, buildWorkspaceNgram(ids.subarray(0, 60_000), checkpoint.vocabulary.size), { val: ids.subarray(60_000), test: new Int32Array(0) });
+  const info = fitAndSaveMixture(checkpoint, model, buildWorkspaceNgram(ids.subarray(0, 60_000), checkpoint.vocabulary.size), { val: ids.subarray(60_000), test: new Int32Array(0) });
   return { dir, checkpoint, info };
 }
 
@@ -146,7 +146,7 @@ test('dynamic evaluation never writes to the saved model, and with the setting o
   const { dir, checkpoint, info } = modelWithMixture(t);
   assert.ok(info.dynamicEvaluation, 'the mixture has dynamic evaluation fitted');
   const files = digest(dir);
-  const mixture = loadMixture(dir)!;
+  const mixture = loadMixture(checkpoint)!;
   const withoutDynamic = { ngram: mixture.ngram, info: { ...mixture.info, dynamicEvaluation: undefined } };
   const guess = (host: ModelHost) => host.predictorAt('doc', PREFIX).probabilities();
   const staticGuess = guess(new ModelHost(checkpoint, 'default', withoutDynamic));
