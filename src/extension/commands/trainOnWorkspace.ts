@@ -4,10 +4,11 @@ import type { TrainOptions } from '../../core/train/options';
 import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol';
 import { Notifier } from '../notifier';
 import { DashboardPanel } from '../panels/dashboardPanel';
-import { CharLens, workspaceModelDir } from '../context';
+import { CharLens, lastTraining, remember } from '../context';
 import { readSettings } from '../settings';
 import { showTrainingProgress, trainingEnd } from '../trainingProgress';
 import { trustedFor } from '../trust';
+import { chooseTrainingTarget } from './trainingTarget';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
 export interface TrainArgs {
@@ -18,7 +19,6 @@ export interface TrainArgs {
 /** What the command resolves to, once training has ended (or could not start), with the plan it announced. */
 export type TrainOutcome = (TrainFinished & { plan?: string }) | { busy: true };
 
-const LAST_TRAINING_KEY = 'charlens.lastTraining';
 let running = false;
 
 export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {}, resume = false): Promise<TrainOutcome | undefined> {
@@ -33,19 +33,18 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     return undefined;
   }
   const settings = readSettings();
-  const last = charlens.extension.workspaceState.get<TrainArgs>(LAST_TRAINING_KEY);
-  if (resume && !last && !args.include) {
-    charlens.notify.info('there is no training to resume in this workspace; run "CharLens: Train on Workspace" first.');
-    return undefined;
-  }
-  const include = resume ? last?.include ?? args.include : args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
+  const target = await chooseTrainingTarget(charlens, resume);
+  if (!target) return undefined;
+  resume = target.resume;
+  const last = lastTraining(charlens, target.home);
+  const include = (resume ? last?.include : undefined) ?? args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
   if (!include) return undefined;
   const params: TrainParams = {
     folder: folder.uri.fsPath,
     include,
     exclude: settings.exclude,
     threads: settings.threads,
-    options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: workspaceModelDir(charlens.extension), resume },
+    options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: target.open(), resume },
   };
   running = true;
   try {
@@ -68,7 +67,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
-    await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
+    remember(charlens, { lastTraining: { include, options: args.options } });
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
@@ -83,6 +82,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     return { ...finished, plan: started.model };
   } finally {
     running = false;
+    target.settle();
   }
 }
 
