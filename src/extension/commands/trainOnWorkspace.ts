@@ -67,7 +67,8 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
-    remember(charlens, { lastTraining: { include, options: args.options } });
+    // A resume's own options (a later maxSteps) add to the run's: the next resume needs its batch size too.
+    remember(charlens, { lastTraining: { include, options: { ...(resume ? last?.options : {}), ...args.options } } });
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
