@@ -3,15 +3,19 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { currentModelDir, newRunFolder, readHomeState, resolveModelHome, settleRun, updateHomeState, workspaceKey } from '../../src/extension/modelHome';
 
 const WORKSPACE = { folders: ['file:///home/me/project'] };
 const EXTENSION = 'charlens.charlens';
 
+const made: string[] = [];
+after(() => made.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
+
 /** A user-data folder as VS Code lays it out: global storage, and per-window storage folders `<id>`, `<id>-1`, ... */
 function userData(): { global: string; storage: (folder: string) => string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-home-'));
+  made.push(root);
   return {
     global: path.join(root, 'globalStorage', EXTENSION),
     storage: (folder) => path.join(root, 'workspaceStorage', folder, EXTENSION),
@@ -146,4 +150,22 @@ test('the home remembers for every window; a damaged state file is read as empty
   assert.deepEqual(readHomeState(home), {});
   updateHomeState(home, { loaded: { dir: '/models/other', at: 6 } });
   assert.deepEqual(readHomeState(home), { loaded: { dir: '/models/other', at: 6 } });
+});
+
+test('a model in storage on another file system is copied in whole, keeping when it was saved, and only then removed', (t) => {
+  const otherDevice = '/dev/shm';
+  if (!fs.existsSync(otherDevice) || fs.statSync(otherDevice).dev === fs.statSync(os.tmpdir()).dev) return t.skip(`needs ${otherDevice} on another file system than ${os.tmpdir()}`);
+  const data = userData();
+  const storageRoot = fs.mkdtempSync(path.join(otherDevice, 'charlens-storage-'));
+  t.after(() => fs.rmSync(storageRoot, { recursive: true, force: true }));
+  const storage = (folder: string) => path.join(storageRoot, folder, EXTENSION);
+  const savedAt = new Date(2026, 2, 3);
+  saveModel(path.join(storage('0a1b2c'), 'model'), 'elsewhere', savedAt);
+  const home = resolveModelHome(data.global, storage('0a1b2c-1'), WORKSPACE);
+  const dir = currentModelDir(home)!;
+  assert.equal(modelName(dir), 'elsewhere');
+  assert.equal(fs.readFileSync(path.join(dir, 'weights.0123456789abcdef.bin'), 'utf8'), 'elsewhere');
+  assert.equal(fs.statSync(path.join(dir, 'model.json')).mtimeMs, savedAt.getTime());
+  assert.ok(!fs.existsSync(path.join(storage('0a1b2c'), 'model')));
+  assert.deepEqual(fs.readdirSync(home).filter((n) => n.startsWith('.')), [], 'no temporary folder left');
 });
