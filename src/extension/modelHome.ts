@@ -19,6 +19,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomicFile';
 import { MODEL_FILE } from '../core/model/checkpoint';
 import type { TrainOptions } from '../core/train/options';
+import { array, number, object, optional, Schema, string } from '../engine/schema';
 
 export interface WorkspaceIdentity {
   /** The saved .code-workspace file's URI, when there is one: it names a multi-root workspace. */
@@ -37,10 +38,12 @@ export interface HomeState {
   loaded?: { dir: string; at: number };
 }
 
+const MAX_PATH = 4096;
+const MAX_LIST = 1000;
 const RUN_PATTERN = /^model-(\d+)-(\d+)$/;
 const STATE_FILE = 'workspace.json';
-/** In a run folder: the run it replaces, removed once this one has its first checkpoint. */
-const REPLACES_FILE = 'replaces';
+/** Beside a run folder (`<run>.replaces`, outside it: the run folder stays a plain model folder): the run it replaces. */
+const REPLACES_SUFFIX = '.replaces';
 /** A folder being removed: renamed out of the way first. */
 const REMOVING = '.removing-';
 /** The folder, under a storage folder, where models were saved before the home existed. */
@@ -96,7 +99,7 @@ export function modelSavedAt(dir: string): number | undefined {
 export function newRunFolder(home: string, replaced: string | undefined): string {
   const dir = uniqueRunFolder(home);
   fs.mkdirSync(dir);
-  if (replaced) writeFileAtomic(path.join(dir, REPLACES_FILE), path.basename(replaced));
+  if (replaced) writeFileAtomic(`${dir}${REPLACES_SUFFIX}`, path.basename(replaced));
   return dir;
 }
 
@@ -106,18 +109,44 @@ export function newRunFolder(home: string, replaced: string | undefined): string
  * to replace is still the workspace's.
  */
 export function settleRun(dir: string): void {
-  if (modelSavedAt(dir) === undefined) removeFolder(dir);
+  if (modelSavedAt(dir) === undefined) removeRun(dir);
   else finishReplacement(dir);
 }
 
+/** What the home remembers: a part that is not of its shape (a file edited by hand) is left out, the rest kept. */
 export function readHomeState(home: string): HomeState {
+  let saved: Record<string, unknown>;
   try {
-    return JSON.parse(fs.readFileSync(path.join(home, STATE_FILE), 'utf8')) as HomeState;
+    saved = record(JSON.parse(fs.readFileSync(path.join(home, STATE_FILE), 'utf8')));
   } catch {
-    // Missing, or edited by hand into something else: the home then remembers nothing, and says so by answering nothing.
     return {};
   }
+  const state: HomeState = {};
+  const workspace = checked(WORKSPACE_SCHEMA, saved.workspace);
+  if (workspace) state.workspace = workspace;
+  if (saved.lastTraining !== undefined) {
+    const training = record(saved.lastTraining);
+    // The options are checked field by field by the engine when training starts.
+    state.lastTraining = { include: checked(GLOBS_SCHEMA, training.include), options: record(training.options) as Partial<TrainOptions> };
+  }
+  const loaded = checked(LOADED_SCHEMA, saved.loaded);
+  if (loaded) state.loaded = loaded;
+  return state;
 }
+
+const WORKSPACE_SCHEMA = object({ workspaceFile: optional(string(MAX_PATH)), folders: array(string(MAX_PATH), MAX_LIST) });
+const GLOBS_SCHEMA = array(string(MAX_PATH), MAX_LIST);
+const LOADED_SCHEMA = object({ dir: string(MAX_PATH), at: number(0, Number.MAX_SAFE_INTEGER) });
+
+function checked<T>(schema: Schema<T>, value: unknown): T | undefined {
+  try {
+    return schema.check(value, STATE_FILE);
+  } catch {
+    return undefined;
+  }
+}
+
+const record = (value: unknown): Record<string, unknown> => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
 /** Merges `change` into the home's state (one atomic write; with two windows writing at once, the last one wins). */
 export function updateHomeState(home: string, change: Partial<HomeState>): void {
@@ -136,15 +165,19 @@ function finishReplacements(home: string): void {
 }
 
 function finishReplacement(run: string): void {
-  const marker = path.join(run, REPLACES_FILE);
   let replaced: string;
   try {
-    replaced = fs.readFileSync(marker, 'utf8');
+    replaced = fs.readFileSync(`${run}${REPLACES_SUFFIX}`, 'utf8');
   } catch {
     return;
   }
-  if (RUN_PATTERN.test(replaced)) removeFolder(path.join(path.dirname(run), replaced));
-  fs.rmSync(marker, { force: true });
+  if (RUN_PATTERN.test(replaced)) removeRun(path.join(path.dirname(run), replaced));
+  fs.rmSync(`${run}${REPLACES_SUFFIX}`, { force: true });
+}
+
+function removeRun(run: string): void {
+  removeFolder(run);
+  fs.rmSync(`${run}${REPLACES_SUFFIX}`, { force: true });
 }
 
 /**
@@ -156,7 +189,7 @@ function removeAbandonedRuns(home: string): void {
   for (const name of fs.readdirSync(home)) if (name.startsWith(REMOVING)) fs.rmSync(path.join(home, name), { recursive: true, force: true });
   for (const run of runFolders(home)) {
     const pid = Number(RUN_PATTERN.exec(path.basename(run))![2]);
-    if (pid !== process.pid && modelSavedAt(run) === undefined && !isRunning(pid)) removeFolder(run);
+    if (pid !== process.pid && modelSavedAt(run) === undefined && !isRunning(pid)) removeRun(run);
   }
 }
 

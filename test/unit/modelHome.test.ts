@@ -31,7 +31,7 @@ function saveModel(dir: string, name: string, savedAt: Date): void {
 }
 
 const modelName = (dir: string | undefined): string => JSON.parse(fs.readFileSync(path.join(dir!, 'model.json'), 'utf8')).name;
-const runs = (home: string): string[] => fs.readdirSync(home).filter((n) => n.startsWith('model-'));
+const runs = (home: string): string[] => fs.readdirSync(home).filter((n) => /^model-\d+-\d+$/.test(n));
 
 test('a workspace is keyed by its workspace file, else its folders, the same way every time', () => {
   assert.equal(workspaceKey(WORKSPACE), workspaceKey({ folders: ['file:///home/me/project'] }));
@@ -138,14 +138,16 @@ test("runs that never saved are removed once their window's process is gone, not
   assert.ok(fs.existsSync(running) && fs.existsSync(ours));
 });
 
-test('the home remembers for every window; a damaged state file is read as empty and rewritten whole', () => {
+test('the home remembers for every window; a damaged state file is read as far as it is whole, and rewritten whole', () => {
   const data = userData();
   const home = resolveModelHome(data.global, data.storage('0a1b2c'), WORKSPACE);
   assert.deepEqual(readHomeState(home).workspace, WORKSPACE, 'it says which workspace it is');
   updateHomeState(home, { lastTraining: { include: ['**/*.c'] } });
   updateHomeState(home, { loaded: { dir: '/models/picked', at: 5 } });
-  assert.deepEqual(readHomeState(home).lastTraining, { include: ['**/*.c'] });
+  assert.deepEqual(readHomeState(home).lastTraining, { include: ['**/*.c'], options: {} });
   assert.deepEqual(readHomeState(home).loaded, { dir: '/models/picked', at: 5 });
+  fs.writeFileSync(path.join(home, 'workspace.json'), JSON.stringify({ workspace: WORKSPACE, loaded: { dir: 5 }, lastTraining: { include: '**/*.c', options: { maxSteps: 9 } } }));
+  assert.deepEqual(readHomeState(home), { workspace: WORKSPACE, lastTraining: { include: undefined, options: { maxSteps: 9 } } }, 'what is not of its shape is left out');
   fs.writeFileSync(path.join(home, 'workspace.json'), '{"lastTr');
   assert.deepEqual(readHomeState(home), {});
   updateHomeState(home, { loaded: { dir: '/models/other', at: 6 } });

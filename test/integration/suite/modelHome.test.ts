@@ -57,6 +57,9 @@ async function answering(charlens: CharLensApi): Promise<{ source?: string; dir?
   return { source: status.model?.source, dir: status.model?.dir };
 }
 
+/** The home's run folders (see modelHome.ts). */
+const runFolders = (home: string): string[] => fs.readdirSync(home).filter((n) => /^model-\d+-\d+$/.test(n));
+
 const savedStep = (dir: string): number => JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.charlens.metrics.step;
 
 suite('The workspace model across windows, reloads and retraining', function () {
@@ -97,7 +100,7 @@ suite('The workspace model across windows, reloads and retraining', function () 
     const completion = await charlens.charlens.engine.request(charlens.protocol.Complete, { documentId: 'untitled:reloaded', prefix: '#include "stats.h"\n\nvoid stats_', maxChars: 20, temperature: 0.5, multiline: false });
     assert.equal(completion.model, 'workspace', 'completions come from it');
     assert.ok(!fs.existsSync(old), 'the older model was moved out of the old storage folder');
-    const moved = fs.readdirSync(home).filter((n) => n.startsWith('model-') && path.join(home, n) !== dir);
+    const moved = runFolders(home).filter((n) => path.join(home, n) !== dir);
     assert.equal(moved.length, 1, `the older model is kept in the home: ${moved}`);
     assert.equal(currentModelDir(home), dir, 'and does not displace the newer one');
 
@@ -151,13 +154,13 @@ suite('The workspace model across windows, reloads and retraining', function () 
     const replacing = vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: { ...TINY, maxSteps: 1_000_000, epochs: 100_000, evalEvery: 1_000_000 } });
     await stepped;
     assert.equal(currentModelDir(home), dir, 'while the new run has no checkpoint, the old model is the workspace model');
-    const runs = fs.readdirSync(home).filter((n) => n.startsWith('model-'));
+    const runs = runFolders(home);
     await restartEngine(charlens);
     assert.match(((await replacing) as TrainFinished).error ?? '', /engine stopped/);
     assert.equal(currentModelDir(home), dir);
     assert.equal(savedStep(dir), step + 10, 'whole, with every step');
     assert.deepEqual(await answering(charlens), { source: 'workspace', dir }, 'and it answers');
-    assert.equal(fs.readdirSync(home).filter((n) => n.startsWith('model-')).length, runs.length - 1, 'the new run without a checkpoint is removed');
+    assert.equal(runFolders(home).length, runs.length - 1, 'the new run without a checkpoint is removed');
   });
 
   test('a replacing run becomes the workspace model at its first checkpoint, and the replaced one is removed then', async () => {
