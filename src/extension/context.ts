@@ -55,14 +55,21 @@ export function lastTraining(charlens: Pick<CharLens, 'extension'>, home: string
  * (saved by training, or picked), then the other, then the shipped model.
  */
 export function modelCandidates(charlens: Pick<CharLens, 'extension' | 'output'>): InitializeParams['models'] {
-  const home = workspaceModelHome(charlens);
+  const shipped = { dir: defaultModelDir(charlens.extension), source: 'default' as const };
+  let home: string;
+  try {
+    home = workspaceModelHome(charlens);
+  } catch (err) {
+    charlens.output.appendLine(`[models] the workspace's model folder cannot be used (${(err as Error).message}); the shipped model answers`);
+    return [shipped];
+  }
   const trained = currentModelDir(home);
   // A picked folder may hold anything: like Load Model itself, it waits for a trusted workspace.
   const loaded = vscode.workspace.isTrusted ? readHomeState(home).loaded : undefined;
   const workspace = trained ? [{ dir: trained, source: 'workspace' as const }] : [];
   const picked = loaded ? [{ dir: loaded.dir, source: 'file' as const }] : [];
   const pickedLast = loaded !== undefined && loaded.at > (trained ? modelSavedAt(trained) ?? 0 : 0);
-  return [...(pickedLast ? [...picked, ...workspace] : [...workspace, ...picked]), { dir: defaultModelDir(charlens.extension), source: 'default' }];
+  return [...(pickedLast ? [...picked, ...workspace] : [...workspace, ...picked]), shipped];
 }
 
 /** The model shipped with the extension, used until the workspace has its own. */

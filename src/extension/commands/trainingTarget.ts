@@ -1,8 +1,8 @@
 import { CharLens, workspaceModelHome } from '../context';
 import { currentModelDir, modelSavedAt, newRunFolder, settleRun } from '../modelHome';
 
-export const REPLACE = 'Replace';
-export const RESUME = 'Resume';
+const REPLACE = 'Replace';
+const RESUME = 'Resume';
 
 /** Where a run trains, and whether it continues the model saved there. */
 export interface TrainingTarget {
@@ -23,7 +23,13 @@ export interface TrainingTarget {
  * to do (cancelled, or nothing to resume, which the user is told).
  */
 export async function chooseTrainingTarget(charlens: CharLens, resume: boolean): Promise<TrainingTarget | undefined> {
-  const home = workspaceModelHome(charlens);
+  let home: string;
+  try {
+    home = workspaceModelHome(charlens);
+  } catch (err) {
+    charlens.notify.error(`cannot use this workspace's model folder: ${(err as Error).message}`);
+    return undefined;
+  }
   const current = currentModelDir(home);
   if (!resume && current) {
     const saved = new Date(modelSavedAt(current) ?? 0).toLocaleString();
