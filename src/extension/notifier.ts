@@ -12,11 +12,6 @@ export interface Notice {
  */
 export class Notifier {
   readonly recent: Notice[] = [];
-  /**
-   * When set, answers `ask` instead of the modal dialog: the integration
-   * tests answer through it, since a modal waits for a click no test can give.
-   */
-  answer?: (question: string, choices: string[]) => string | undefined;
 
   constructor(private readonly output: vscode.OutputChannel) {}
 
@@ -30,17 +25,22 @@ export class Notifier {
     void vscode.window.showWarningMessage(`CharLens: ${message}`);
   }
 
+  /**
+   * A question the user must answer before CharLens goes on (a modal
+   * dialog); undefined when they cancel. Tests answer through `answerWith`,
+   * as a dialog would wait for a person forever.
+   */
+  async ask(message: string, ...choices: string[]): Promise<string | undefined> {
+    this.record('warning', message);
+    if (this.answerWith) return this.answerWith(message, choices);
+    return vscode.window.showWarningMessage(`CharLens: ${message}`, { modal: true }, ...choices);
+  }
+
+  answerWith?: (message: string, choices: readonly string[]) => string | undefined;
+
   error(message: string): void {
     this.record('error', message);
     void vscode.window.showErrorMessage(`CharLens: ${message}`);
-  }
-
-  /** Asks in a modal dialog; resolves to the chosen item, or undefined for Cancel (which the dialog adds). Logged with its answer. */
-  async ask(question: string, detail: string, ...choices: string[]): Promise<string | undefined> {
-    this.output.appendLine(`[question] ${question} (${[...choices, 'Cancel'].join(' / ')})`);
-    const choice = this.answer ? this.answer(question, choices) : await vscode.window.showWarningMessage(`CharLens: ${question}`, { modal: true, detail }, ...choices);
-    this.output.appendLine(`[answer] ${choice ?? 'Cancel'}`);
-    return choice;
   }
 
   private record(level: Notice['level'], message: string): void {

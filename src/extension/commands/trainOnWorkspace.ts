@@ -39,12 +39,14 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   const last = lastTraining(charlens, target.home);
   const include = (resume ? last?.include : undefined) ?? args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
   if (!include) return undefined;
+  // A resume's own options (a later maxSteps) add to the run's: the next resume needs its batch size too.
+  const options = { ...(resume ? last?.options : {}), ...args.options };
   const params: TrainParams = {
     folder: folder.uri.fsPath,
     include,
     exclude: settings.exclude,
     threads: settings.threads,
-    options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: target.open(), resume },
+    options: { ...settings.training, ...options, out: target.open(), resume },
   };
   running = true;
   try {
@@ -67,8 +69,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
-    // A resume's own options (a later maxSteps) add to the run's: the next resume needs its batch size too.
-    remember(charlens, { lastTraining: { include, options: { ...(resume ? last?.options : {}), ...args.options } } });
+    remember(charlens, { lastTraining: { include, options } });
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);

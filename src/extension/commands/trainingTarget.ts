@@ -34,8 +34,7 @@ export async function chooseTrainingTarget(charlens: CharLens, resume: boolean):
   if (!resume && current) {
     const saved = new Date(modelSavedAt(current) ?? 0).toLocaleString();
     const choice = await charlens.notify.ask(
-      `This workspace already has a trained model (last saved ${saved}). Replace it with a new one, or resume its training?`,
-      'Replace trains a new model from scratch; the current one keeps answering until the new one saves its first checkpoint, and is deleted then.',
+      `This workspace already has a trained model (last saved ${saved}). Replace it with a new one (it answers until the new one's first checkpoint, and is deleted then), or resume its training?`,
       REPLACE,
       RESUME,
     );

@@ -35,10 +35,10 @@ suite('CharLens in VS Code', function () {
   // Training again replaces the model trained before: the modal question is answered here.
   const questions: string[] = [];
   suiteSetup(async () => {
-    (await api()).charlens.notify.answer = (question) => (questions.push(question), 'Replace');
+    (await api()).charlens.notify.answerWith = (question) => (questions.push(question), 'Replace');
   });
   suiteTeardown(async () => {
-    (await api()).charlens.notify.answer = undefined;
+    (await api()).charlens.notify.answerWith = undefined;
   });
 
   test('activates on a C file and the shipped model answers completions', async () => {

@@ -73,11 +73,11 @@ suite('The workspace model across windows, reloads and retraining', function () 
     charlens = await api();
     await charlens.charlens.engine.whenReady();
     real = charlens.charlens.extension;
-    charlens.charlens.notify.answer = (question) => (questions.push(question), answer);
+    charlens.charlens.notify.answerWith = (question) => (questions.push(question), answer);
   });
   suiteTeardown(() => {
     charlens.charlens.extension = real;
-    charlens.charlens.notify.answer = undefined;
+    charlens.charlens.notify.answerWith = undefined;
   });
 
   test('a model trained in one window answers and resumes after a reload into another storage folder; older ones there are moved in', async () => {
@@ -136,7 +136,7 @@ suite('The workspace model across windows, reloads and retraining', function () 
     answer = undefined; // Cancel
     assert.equal(await vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: TINY }), undefined);
     assert.equal(questions.length, 1);
-    assert.match(questions[0], /already has a trained model .*Replace it with a new one, or resume its training\?/);
+    assert.match(questions[0], /already has a trained model .*Replace it with a new one .*, or resume its training\?/);
     assert.equal(fs.statSync(path.join(dir, 'model.json')).mtimeMs, savedAt, 'cancelled: nothing trained');
 
     answer = 'Resume';
