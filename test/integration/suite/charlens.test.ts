@@ -32,11 +32,8 @@ async function completionAt(charlens: CharLensApi, editor: vscode.TextEditor, li
 
 suite('CharLens in VS Code', function () {
   this.timeout(180_000);
-  // Training again replaces the model trained before: the modal question is answered here.
+  // Training again replaces the model trained before: the modal question is answered here (from the first training on).
   const questions: string[] = [];
-  suiteSetup(async () => {
-    (await api()).charlens.notify.answerWith = (question) => (questions.push(question), 'Replace');
-  });
   suiteTeardown(async () => {
     (await api()).charlens.notify.answerWith = undefined;
   });
@@ -86,6 +83,7 @@ suite('CharLens in VS Code', function () {
 
   test('Train on Workspace trains with progress, and completions then come from the new model', async () => {
     const charlens = await api();
+    charlens.charlens.notify.answerWith = (question) => (questions.push(question), 'Replace');
     let steps = 0;
     const sub = charlens.charlens.engine.onTrainingProgress((p) => p.kind === 'step' && steps++);
     const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', {
