@@ -1,7 +1,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { EngineFolders } from '../engine/protocol';
+import type { EngineFolders, InitializeParams } from '../engine/protocol';
 import { EngineClient } from './engineClient';
+import { currentModelDir, HomeState, modelSavedAt, readHomeState, resolveModelHome, updateHomeState, WorkspaceIdentity } from './modelHome';
 import { Notifier } from './notifier';
 import { StatusBar } from './statusBar';
 import { TrainingHistory } from './trainingHistory';
@@ -16,9 +17,59 @@ export interface CharLens {
   history: TrainingHistory;
 }
 
-/** The workspace's own model lives in the extension's per-workspace storage. */
-export function workspaceModelDir(ext: vscode.ExtensionContext): string {
-  return path.join((ext.storageUri ?? ext.globalStorageUri).fsPath, 'model');
+/** Where models trained before the model home existed remember their training (this window's storage only). */
+const LEGACY_LAST_TRAINING_KEY = 'charlens.lastTraining';
+
+/** The workspace as VS Code names it: the saved workspace file, else its folders. */
+export function workspaceIdentity(): WorkspaceIdentity {
+  const file = vscode.workspace.workspaceFile;
+  return {
+    workspaceFile: file && file.scheme !== 'untitled' ? file.toString() : undefined,
+    folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
+  };
+}
+
+/** The workspace's model home (see modelHome.ts), the same folder from every window of the workspace. */
+export function workspaceModelHome(charlens: Pick<CharLens, 'extension' | 'output'>): string {
+  const ext = charlens.extension;
+  return resolveModelHome(ext.globalStorageUri.fsPath, ext.storageUri?.fsPath, workspaceIdentity(), (line) => charlens.output.appendLine(`[models] ${line}`));
+}
+
+/** Writes `change` into the home's state; a failure (a full disk) is logged, never the end of what the user asked for. */
+export function remember(charlens: Pick<CharLens, 'extension' | 'output'>, change: Partial<HomeState>): void {
+  try {
+    updateHomeState(workspaceModelHome(charlens), change);
+  } catch (err) {
+    charlens.output.appendLine(`[models] could not remember ${Object.keys(change).join(', ')} for this workspace: ${(err as Error).message}`);
+  }
+}
+
+/** The last training's globs and options, for Resume Training and the explorer's corpus. */
+export function lastTraining(charlens: Pick<CharLens, 'extension'>, home: string): HomeState['lastTraining'] {
+  return readHomeState(home).lastTraining ?? charlens.extension.workspaceState.get<HomeState['lastTraining']>(LEGACY_LAST_TRAINING_KEY);
+}
+
+/**
+ * The models an engine start tries, in order: of the workspace's trained
+ * model and the one last picked with Load Model, whichever was chosen last
+ * (saved by training, or picked), then the other, then the shipped model.
+ */
+export function modelCandidates(charlens: Pick<CharLens, 'extension' | 'output'>): InitializeParams['models'] {
+  const shipped = { dir: defaultModelDir(charlens.extension), source: 'default' as const };
+  let home: string;
+  try {
+    home = workspaceModelHome(charlens);
+  } catch (err) {
+    charlens.output.appendLine(`[models] the workspace's model folder cannot be used (${(err as Error).message}); the shipped model answers`);
+    return [shipped];
+  }
+  const trained = currentModelDir(home);
+  // A picked folder may hold anything: like Load Model itself, it waits for a trusted workspace.
+  const loaded = vscode.workspace.isTrusted ? readHomeState(home).loaded : undefined;
+  const workspace = trained ? [{ dir: trained, source: 'workspace' as const }] : [];
+  const picked = loaded ? [{ dir: loaded.dir, source: 'file' as const }] : [];
+  const pickedLast = loaded !== undefined && loaded.at > (trained ? modelSavedAt(trained) ?? 0 : 0);
+  return [...(pickedLast ? [...picked, ...workspace] : [...workspace, ...picked]), shipped];
 }
 
 /** The model shipped with the extension, used until the workspace has its own. */

@@ -11,7 +11,7 @@ import { showSurprisingLines } from './commands/showSurprisingLines';
 import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { CompletionProvider } from './completionProvider';
-import { CharLens, defaultModelDir, engineFolders, workspaceModelDir } from './context';
+import { CharLens, engineFolders, modelCandidates } from './context';
 import { EngineClient } from './engineClient';
 import { LensHoverProvider } from './lens/hoverProvider';
 import { NeuronSelection } from './lens/neuronSelection';
@@ -50,10 +50,8 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
       dynamicEvaluation: settings.completion.dynamicEvaluation,
       folders: engineFolders(extension),
       // Also in Restricted Mode: the workspace model lives in CharLens's own storage, not in the workspace's files.
-      models: [
-        { dir: workspaceModelDir(extension), source: 'workspace' },
-        { dir: defaultModelDir(extension), source: 'default' },
-      ],
+      // Found anew at each start, from `charlens`: the integration tests start it as another window would.
+      models: modelCandidates(charlens),
     });
     output.appendLine(`[engine] backend ${init.description}${init.backendNotes.length ? ` (passed over ${init.backendNotes.join('; ')})` : ''}`);
     for (const problem of init.modelProblems) {

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LoadModel, ModelInfo } from '../../engine/protocol';
-import { CharLens } from '../context';
+import { CharLens, remember } from '../context';
 import { trustedFor } from '../trust';
 
 export async function loadModel(charlens: CharLens, dir?: string): Promise<ModelInfo | undefined> {
@@ -15,6 +15,8 @@ export async function loadModel(charlens: CharLens, dir?: string): Promise<Model
     const model = await charlens.engine.request(LoadModel, { dir, source: 'file' });
     charlens.statusBar.setModel(model);
     charlens.output.appendLine(`[model] loaded ${dir}`);
+    // Every window of the workspace, and this one after a reload, starts with it (until the workspace's model is saved again).
+    remember(charlens, { loaded: { dir, at: Date.now() } });
     charlens.notify.info(`loaded ${describeLoaded(model, dir)}.`);
     return model;
   } catch (err) {

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
 import { describeFeature } from '../../core/explorer/neuronRanking';
-import { CharLens, defaultModelDir } from '../context';
+import { CharLens, defaultModelDir, lastTraining, workspaceModelHome } from '../context';
 import { ChosenNeuron, NeuronSelection } from '../lens/neuronSelection';
 import { readSettings } from '../settings';
 
@@ -13,7 +13,7 @@ export function corpusOf(charlens: CharLens, model: rpc.ModelInfo): rpc.ExploreP
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) return undefined;
   const settings = readSettings();
-  const last = charlens.extension.workspaceState.get<{ include?: string[] }>('charlens.lastTraining');
+  const last = lastTraining(charlens, workspaceModelHome(charlens));
   return { folder: folder.uri.fsPath, include: last?.include ?? (settings.include.length ? settings.include : undefined), exclude: settings.exclude };
 }
 

@@ -5,11 +5,13 @@ import { StartTraining, TrainFinished, TrainParams } from '../../engine/protocol
 import { Notifier } from '../notifier';
 import { DashboardPanel } from '../panels/dashboardPanel';
 import { offerToExcludeDataFiles } from './dataFilesPrompt';
-import { CharLens, workspaceModelDir } from '../context';
+import { CharLens, lastTraining, remember } from '../context';
 import { readSettings } from '../settings';
 import { showPreparing, showTrainingProgress, trainingEnd } from '../trainingProgress';
 import { trustedFor } from '../trust';
 import { FolderTakenChoice, whenTrainingFolderFree } from '../trainingFolderLock';
+import { runFolders } from '../modelHome';
+import { chooseTrainingTarget } from './trainingTarget';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
 export interface TrainArgs {
@@ -22,7 +24,6 @@ export interface TrainArgs {
 /** What the command resolves to, once training has ended (or could not start), with the plan it announced. */
 export type TrainOutcome = (TrainFinished & { plan?: string }) | { busy: true };
 
-const LAST_TRAINING_KEY = 'charlens.lastTraining';
 let running = false;
 
 export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {}, resume = false): Promise<TrainOutcome | undefined> {
@@ -37,25 +38,27 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     return undefined;
   }
   const settings = readSettings();
-  const last = charlens.extension.workspaceState.get<TrainArgs>(LAST_TRAINING_KEY);
-  if (resume && !last && !args.include) {
-    charlens.notify.info('there is no training to resume in this workspace; run "CharLens: Train on Workspace" first.');
-    return undefined;
-  }
-  const include = resume ? last?.include ?? args.include : args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
+  const target = await chooseTrainingTarget(charlens, resume);
+  if (!target) return undefined;
+  resume = target.resume;
+  const last = lastTraining(charlens, target.home);
+  const include = (resume ? last?.include : undefined) ?? args.include ?? (settings.include.length > 0 ? settings.include : await pickLanguages(charlens.notify));
   if (!include) return undefined;
+  // A resume's own options (a later maxSteps) add to the run's: the next resume needs its batch size too.
+  const options = { ...(resume ? last?.options : {}), ...args.options };
   const params: TrainParams = {
     folder: folder.uri.fsPath,
     include,
     exclude: settings.exclude,
     threads: settings.threads,
-    options: { ...settings.training, ...(resume ? last?.options : {}), ...args.options, out: workspaceModelDir(charlens.extension), resume },
+    options: { ...settings.training, ...options, out: target.open(), resume },
     owner: `the VS Code window of "${vscode.workspace.name ?? folder.name}"`,
   };
   running = true;
   const preparing = showPreparing(resume);
   try {
-    if (!(await whenTrainingFolderFree(params.options.out, args.whenFolderTaken))) return undefined;
+    // Another window may be training any run of this workspace's model (a replacing run trains into a folder of its own).
+    for (const run of runFolders(target.home)) if (!(await whenTrainingFolderFree(run, args.whenFolderTaken))) return undefined;
     if (!resume) {
       let exclude;
       try {
@@ -88,7 +91,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
     charlens.output.appendLine(`[train] ${started.instant}`);
-    await charlens.extension.workspaceState.update(LAST_TRAINING_KEY, { include, options: args.options });
+    remember(charlens, { lastTraining: { include, options } });
     const finished = await end.finished;
     if (finished.error) {
       charlens.notify.error(finished.error);
@@ -104,6 +107,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   } finally {
     preparing();
     running = false;
+    target.settle();
   }
 }
 

@@ -10,7 +10,8 @@ import * as vscode from 'vscode';
 import type { CharLensApi } from '../../../src/extension/extension';
 import type { TrainOutcome } from '../../../src/extension/commands/trainOnWorkspace';
 import type { TrainFinished } from '../../../src/engine/protocol';
-import { workspaceModelDir } from '../../../src/extension/context';
+import { workspaceModelHome } from '../../../src/extension/context';
+import { currentModelDir } from '../../../src/extension/modelHome';
 import { api, openFixture } from './helpers';
 
 const TINY = { hidden: 16, layers: 1, embedding: 8, batchSize: 4, seqLength: 16, evalEvery: 10, valFrac: 0.1, patience: 0 };
@@ -31,6 +32,11 @@ async function completionAt(charlens: CharLensApi, editor: vscode.TextEditor, li
 
 suite('CharLens in VS Code', function () {
   this.timeout(180_000);
+  // Training again replaces the model trained before: the modal question is answered here (from the first training on).
+  const questions: string[] = [];
+  suiteTeardown(async () => {
+    (await api()).charlens.notify.answerWith = undefined;
+  });
 
   test('activates on a C file and the shipped model answers completions', async () => {
     const editor = await openFixture('main.c');
@@ -77,6 +83,7 @@ suite('CharLens in VS Code', function () {
 
   test('Train on Workspace trains with progress, and completions then come from the new model', async () => {
     const charlens = await api();
+    charlens.charlens.notify.answerWith = (question) => (questions.push(question), 'Replace');
     let steps = 0;
     const sub = charlens.charlens.engine.onTrainingProgress((p) => p.kind === 'step' && steps++);
     const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', {
@@ -89,8 +96,9 @@ suite('CharLens in VS Code', function () {
     assert.ok(steps >= 30, `progress reported ${steps} steps`);
     const history = charlens.charlens.history;
     assert.ok(history.points.length >= 30 && history.samples.length >= 3, `the dashboard's history holds the run (${history.points.length} points, ${history.samples.length} samples)`);
-    const dir = workspaceModelDir(charlens.charlens.extension);
-    assert.ok(fs.existsSync(path.join(dir, 'model.json')), 'the model was saved in workspace storage');
+    const dir = currentModelDir(workspaceModelHome(charlens.charlens));
+    assert.ok(dir && fs.existsSync(path.join(dir, 'model.json')), "the model was saved in the workspace's model home");
+    assert.deepEqual(questions, [], 'a workspace without a model of its own trains without asking');
 
     // Inside a name the workspace defines: a model that has read it continues the name (at a line's
     // end a model this small may rightly predict the newline, an empty single-line completion).
@@ -119,7 +127,7 @@ suite('CharLens in VS Code', function () {
     const outcome = (await first) as TrainFinished & { plan: string };
     assert.equal(outcome.stopReason, 'cancelled');
     assert.ok(outcome.bestValLoss !== undefined, 'the stop validated the steps since the last validation');
-    const resumeState = JSON.parse(fs.readFileSync(path.join(workspaceModelDir(charlens.charlens.extension), 'resume', 'model.json'), 'utf8'));
+    const resumeState = JSON.parse(fs.readFileSync(path.join(currentModelDir(workspaceModelHome(charlens.charlens))!, 'resume', 'model.json'), 'utf8'));
     assert.equal(resumeState.userDefinedMetadata.charlens.metrics.step, outcome.steps, 'the resume state has every step');
 
     // Another size asked for: the checkpoint's shape wins, and the plan says so.
@@ -131,7 +139,7 @@ suite('CharLens in VS Code', function () {
 
   test('training into a model folder another window trains names that window, and Stop It stops it before this one trains', async () => {
     const charlens = await api();
-    const dir = workspaceModelDir(charlens.charlens.extension);
+    const dir = currentModelDir(workspaceModelHome(charlens.charlens))!;
     // The other window's training, as its engine holds the folder: it stops when asked, as its own Stop would.
     const script = `
       const lock = require(${JSON.stringify(require.resolve('../../../src/core/train/trainingLock'))}).acquireTrainingLock(${JSON.stringify(dir)}, 'the VS Code window of "other"');

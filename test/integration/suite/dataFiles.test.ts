@@ -27,7 +27,8 @@ suite('Data files before training', function () {
     const hadSettings = fs.existsSync(dotVscode);
     fs.writeFileSync(table, hexTable());
     const asked: string[] = [];
-    charlens.charlens.notify.answerWith = (message, choices) => (asked.push(message), choices.includes('Exclude') ? 'Exclude' : undefined);
+    // The workspace has a model already: Replace it; the question under test is the data file's.
+    charlens.charlens.notify.answerWith = (message, choices) => (choices.includes('Replace') ? 'Replace' : (asked.push(message), choices.includes('Exclude') ? 'Exclude' : undefined));
     try {
       const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', { include: ['**/*.c'], options: TINY })) as TrainOutcome;
       assert.ok(outcome && !('busy' in outcome) && !outcome.error, JSON.stringify(outcome));
