@@ -58,7 +58,7 @@ export async function benchCompletion(whileTraining = false): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-bench-'));
   saveCheckpoint(dir, config, vocabulary, initialWeights(config, new Random(1)));
   const split = splitIds(vocabulary.encode(readCorpus(CORPUS).text), DEFAULT_TRAIN_OPTIONS.valFrac, DEFAULT_TRAIN_OPTIONS.testFrac);
-  fitAndSaveMixture(dir, InferenceModel.of(loadCheckpoint(dir)), buildWorkspaceNgram(split.train, vocabulary.size), split);
+  fitAndSaveMixture(dir, InferenceModel.of(loadCheckpoint(dir)), vocabulary, buildWorkspaceNgram(split.train, vocabulary.size), split);
   const { connection, stop } = startEngine();
   const delay = monitorEventLoopDelay({ resolution: 5 });
   try {

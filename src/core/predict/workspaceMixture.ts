@@ -6,7 +6,10 @@ import { DynamicMixture, fitDynamicMixture } from './dynamicEvaluation';
 import { InferenceModel } from '../model/inference';
 import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedProbabilities, fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from './mixture';
 import { Vocabulary } from '../text/vocabulary';
-import { NgramReader, CharNgram as Ngram, loadNgram } from '../ngram/charNgram';
+import { NgramReader, CharNgram as Ngram, loadNgram, ngramFromBuffer } from '../ngram/charNgram';
+import { AnsweringPredictor } from './answering';
+import { SuggestionFit, checkSuggestionFit } from './suggestion';
+import { fitSuggestions } from './suggestionFit';
 import { SuffixNgram } from '../ngram/suffixNgram';
 import { NGRAM_FILE } from '../ngram/workspaceNgram';
 
@@ -30,15 +33,18 @@ export interface MixtureInfo {
   online?: { ngram: number; mixture: number; gated: number };
   /** Dynamic evaluation fitted on the same characters and the mixer fitted for it (see DynamicMixture); files from before it run the LSTM static. */
   dynamicEvaluation?: DynamicMixture;
+  /** The suggestion's precision curve, fitted on the same characters with the answering predictor (see suggestionFit.ts); files from before it take the precision as the threshold. */
+  suggestions?: SuggestionFit;
   order: number;
 }
 
 /**
  * Fits the LSTM/n-gram mixture weight on the validation split and saves the
- * n-gram and the weight beside the LSTM checkpoint in `dir`. Then the n-gram
+ * n-gram and the weight beside the LSTM checkpoint in `dir`, with the
+ * suggestion's precision curve of the predictor they make. Then the n-gram
  * also reads the validation and test text, as the editor will have.
  */
-export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
+export function fitAndSaveMixture(dir: string, lstm: InferenceModel, vocabulary: Vocabulary, ngram: Ngram, split: Pick<Split, 'val' | 'test'>): MixtureInfo {
   const fitted = split.val.subarray(0, MAX_FIT_CHARS);
   // The suffix-array model's discounts are fitted on the first half read online (as the editor reads), so the mixture is fitted on the second half, text they never saw, after it.
   let fit = fitted;
@@ -54,12 +60,15 @@ export function fitAndSaveMixture(dir: string, lstm: InferenceModel, ngram: Ngra
     valNats: { lstm: meanNats(pLstm), ngram: meanNats(pNgram), mixture: meanNats(mixProbabilities(pLstm, pNgram, weightOfLstm)) },
     order: ngram.order,
   };
+  // The suggestions are fitted as the editor reads a document the n-gram has not learnt: a copy from before it reads the fitted characters.
+  const unread = fit.length > 0 ? ngramFromBuffer(ngram.toBuffer()) : undefined;
   const online = scoreWithGateInputs(ngram, fit, true);
   if (fit.length > 0) {
     info.gate = fitGate(online.rows, pLstm, online.probs);
     const onlineWeight = fitMixtureWeight(pLstm, online.probs);
     info.online = { ngram: meanNats(online.probs), mixture: meanNats(mixProbabilities(pLstm, online.probs, onlineWeight)), gated: meanNats(gatedProbabilities(info.gate, online.rows, pLstm, online.probs)) };
     info.dynamicEvaluation = fitDynamicMixture(lstm, fit, online);
+    info.suggestions = fitSuggestions(new AnsweringPredictor(lstm, vocabulary, { ngram: unread!, info }), vocabulary.decode(fit));
   }
   // It has read the fitted characters already.
   ngram.learnSequence(split.val.subarray(fitted.length));
@@ -79,7 +88,7 @@ export function loadMixture(dir: string, unreadable?: (why: string) => void): { 
     if (!(info.weightOfLstm >= 0 && info.weightOfLstm <= 1)) throw new Error(`${MIXTURE_FILE} has no LSTM weight between 0 and 1`);
     // A gate of another version (or damaged) leaves the global weight, as in files from before gates.
     const gate = checkGate(info.gate);
-    return { ngram: loadNgram(ngramFile), info: { ...info, gate } };
+    return { ngram: loadNgram(ngramFile), info: { ...info, gate, suggestions: checkSuggestionFit(info.suggestions) } };
   } catch (err) {
     // A damaged n-gram, or one from another version of CharLens, only costs the mixture: the LSTM answers alone.
     unreadable?.((err as Error).message);

@@ -82,7 +82,7 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
   let mixture: MixtureInfo | undefined;
   if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
     const lstm = loadCheckpoint(options.out);
-    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), ngram, heldOut);
+    mixture = fitAndSaveMixture(options.out, InferenceModel.of(lstm), lstm.vocabulary, ngram, heldOut);
   }
   return { ...result, plan, mixture };
 }
