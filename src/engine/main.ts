@@ -10,8 +10,7 @@ import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/
 import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
 import { stepperOf } from '../core/predict/predictor';
-import { DEFAULT_CANDIDATES, DEFAULT_PRECISION, suggest } from '../core/predict/suggestion';
-import { DEFAULT_BEAM_WIDTH } from '../core/predict/suggestionFit';
+import { DEFAULT_BEAM_WIDTH, DEFAULT_CANDIDATES, DEFAULT_PRECISION, suggest } from '../core/predict/suggestion';
 import { topGuesses } from '../core/predict/modelLens';
 import { UserError } from '../core/userError';
 import { Answerer } from './answerer';

@@ -23,6 +23,8 @@ import { Vocabulary } from '../text/vocabulary';
  * right (README, "Ghost text": chosen from the accuracy benchmark).
  */
 export const DEFAULT_PRECISION = 0.7;
+/** charlens.completion.beamWidth's default: the suggestion's threshold is above 0.25, so no more than four prefixes at a depth can pass it. */
+export const DEFAULT_BEAM_WIDTH = 4;
 /** charlens.completion.candidates' default: three to cycle through, as llama.vscode offers. */
 export const DEFAULT_CANDIDATES = 3;
 

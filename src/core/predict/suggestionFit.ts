@@ -1,12 +1,10 @@
 import { AnsweringPredictor } from './answering';
 import { beamSearch } from './beam';
 import { MAX_COMPLETION_CHARS, pickCursors, restOfLine } from './completionAccuracy';
-import { SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, SuggestionFit, ThresholdTally, suggestionsOnGrid } from './suggestion';
+import { DEFAULT_BEAM_WIDTH, SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, SuggestionFit, ThresholdTally, suggestionsOnGrid } from './suggestion';
 
 /** Cursors of the validation text the threshold is fitted at: a few seconds of beam searches. */
 const FIT_CURSORS = 400;
-/** The beam's width unless the user sets charlens.completion.beamWidth. */
-export const DEFAULT_BEAM_WIDTH = 4;
 
 /**
  * The suggestion's precision curve on validation text: the answering
