@@ -9,7 +9,7 @@ import { Vocabulary } from '../text/vocabulary';
  * hypothesis whose probability is at least the threshold is a prefix the
  * model is sure of; the deepest of them on each branch is cut back to its
  * last token boundary (not inside an identifier, a number or a run of
- * blanks), and the most probable of those that no other one extends is
+ * blanks, and not after blanks), and the most probable of those that no other one extends is
  * shown. Where none is left, nothing is shown.
  *
  * The threshold comes from the model: fitted at save time on its
@@ -65,10 +65,11 @@ function cutAtBoundary(nodes: readonly BeamNode[], node: number, threshold: numb
     n--;
     while (n > 0 && !isTokenBoundary(chars[n - 1], chars[n])) n--;
   }
+  // Nor in blanks: a space shown alone, or after the text, is nothing to accept.
+  while (n > 0 && /\s/.test(chars[n - 1])) n--;
   if (n === 0) return undefined;
   const text = chars.slice(0, n).join('');
-  // A multi-line suggestion does not end in the indentation of a line it does not write.
-  return { text: text.includes('\n') ? text.replace(/\s+$/, '') : text, p: prefixes[n - 1] };
+  return { text, p: prefixes[n - 1] };
 }
 
 export interface SuggestOptions {
