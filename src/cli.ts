@@ -33,9 +33,13 @@ const USAGE = `CharLens: character-level LSTMs for code
       correlation of tanh(c) with each, on lines sampled across the target's files; cached in the model folder.
   charlens bench [train|completion|overlay|event-loop]
   charlens bench accuracy <train folder|file> <test folder|file> [--model dir] [--order k] [--cursors 1000] [--seed 1]
+                          [--precision 0.7] [--beam-width 4]
       Completion accuracy per predictor (LSTM, n-gram, mixture): greedy completions to the end of the
       line at seeded cursors in the test text, exact-match rate, characters right before the first
-      error, and nats/char, static and online. The same path twice: the trainer's held-out split.`;
+      error, and nats/char, static and online. The same path twice: the trainer's held-out split.
+      Then per predictor and decoder (greedy line, the beam's best line, the confidence-cut suggestion
+      at that precision): how often something is shown, how often it is right, its length, the
+      characters a user could accept per cursor, the exact rest-of-line rate and the time per cursor.`;
 
 const COMMON = ['backend', 'include', 'exclude'];
 const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: ReturnType<typeof parseArgs>) => Promise<number> }> = {
@@ -44,7 +48,7 @@ const COMMANDS: Record<string, { values: string[]; flags: string[]; run: (a: Ret
   eval: { values: ['include', 'exclude', 'train', 'val', 'order'], flags: [], run: evalCommand },
   ngram: { values: ['include', 'exclude', 'order'], flags: [], run: ngramCommand },
   explore: { values: ['include', 'exclude', 'chars', 'top'], flags: [], run: exploreCommand },
-  bench: { values: ['backend', 'steps', 'model', 'order', 'cursors', 'seed', 'json'], flags: ['while-training'], run: benchCommand },
+  bench: { values: ['backend', 'steps', 'model', 'order', 'cursors', 'seed', 'json', 'precision', 'beam-width'], flags: ['while-training'], run: benchCommand },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -80,6 +80,17 @@ interface SuggestionAt {
  * leaves. The same path for <train> and <test> means the
  * trainer's split: the held-out last 5% is the test text. `--json <file>`
  * also writes the figures there, for scripts/quality-tables.mjs.
+ *
+ * At the same cursors, each predictor is also decoded three ways: the
+ * greedy line, the beam's best line (`--beam-width`, floor 0) and the
+ * suggestion (the beam with the editor's floor, cut for `--precision` at
+ * a threshold cross-fitted on the other half of the test text, as the
+ * mixture is); per decoder: how often something is shown, how often what
+ * is shown is right (a prefix of the rest of the line), its mean length,
+ * the characters a user could accept per cursor, the exact rest-of-line
+ * rate and the decoder's time per cursor. With the model's own threshold
+ * (fitted on its validation split when saved) the answering predictor's
+ * suggestion is given too.
  */
 export async function benchAccuracy(args: ParsedArgs): Promise<void> {
   const [, trainSource, testSource] = args.positional;
