@@ -1,9 +1,13 @@
 /**
  * core/predict: a model reading text and answering. The predictors here
  * (LSTM, n-gram, their mixture and its dynamically evaluated form) share
- * the Stepper interface; stateCache.ts, documentTrace.ts and
- * dynamicDocuments.ts keep per-document reading state so an edit costs only
- * what follows it; sampling.ts and completion.ts decode; workspaceMixture.ts
+ * the Branching interface (several hypotheses side by side; a Stepper is
+ * one of them), and answering.ts puts together the one the editor asks;
+ * stateCache.ts, documentTrace.ts and dynamicDocuments.ts keep
+ * per-document reading state so an edit costs only what follows it;
+ * sampling.ts and completion.ts decode by sampling, beam.ts by beam search,
+ * and suggestion.ts cuts what ghost text shows where the model stops being
+ * sure (its threshold fitted by suggestionFit.ts); workspaceMixture.ts
  * fits and loads the mixture saved beside a trained LSTM; modelLens.ts and
  * lineSurprisal.ts give the views their figures. It builds on core/model
  * and core/ngram and is used by core/train and core/explorer.
