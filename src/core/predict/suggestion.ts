@@ -1,15 +1,14 @@
 import { BeamNode, BeamResult, beamSearch, pathTo } from './beam';
 import { Branching } from './predictor';
-import { isTokenBoundary } from './tokens';
 import { Vocabulary } from '../text/vocabulary';
 
 /**
  * What ghost text shows: the longest continuation the model is sure enough
  * of, cut where a token ends. From the beam's tree (beam.ts), every
  * hypothesis whose probability is at least the threshold is a prefix the
- * model is sure of; the deepest of them on each branch is cut back to its
- * last token boundary (not inside an identifier, a number or a run of
- * blanks, and not after blanks), and the most probable of those that no other one extends is
+ * model is sure of; the deepest of them on each branch is cut back to where
+ * the model is as sure that a token ends (not inside an identifier, a
+ * number or a run of blanks; and not after blanks), and the most probable of those that no other one extends is
  * shown. Where none is left, nothing is shown.
  *
  * The threshold comes from the model: fitted at save time on its
@@ -57,19 +56,22 @@ export function confidentSuggestions(result: BeamResult, threshold: number): Sug
     .sort((a, b) => b.p - a.p);
 }
 
-/** The longest prefix of the path to `node` that ends at a token boundary: its end is one where the model is sure enough that a token ends there. */
+/**
+ * The longest prefix of the path to `node` the model is sure ends a token:
+ * the deepest node on it whose probability of the text going on with it and
+ * then a token ending (BeamNode.tokenEnd) is at least the threshold. (A
+ * prefix followed on the path by a bracket or a blank is one: the path is
+ * at least that probable.) Blanks at its end are left out.
+ */
 function cutAtBoundary(nodes: readonly BeamNode[], node: number, threshold: number): Suggestion | undefined {
-  const { chars, prefixes } = pathTo(nodes, node);
-  let n = chars.length;
-  if (nodes[node].tokenEnd < threshold) {
-    n--;
-    while (n > 0 && !isTokenBoundary(chars[n - 1], chars[n])) n--;
-  }
-  // Nor in blanks: a space shown alone, or after the text, is nothing to accept.
-  while (n > 0 && /\s/.test(chars[n - 1])) n--;
-  if (n === 0) return undefined;
-  const text = chars.slice(0, n).join('');
-  return { text, p: prefixes[n - 1] };
+  let n = node;
+  while (n > 0 && nodes[n].tokenEnd < threshold) n = nodes[n].parent;
+  const { chars, prefixes } = pathTo(nodes, n);
+  let length = chars.length;
+  // A space shown alone, or after the text, is nothing to accept.
+  while (length > 0 && /\s/.test(chars[length - 1])) length--;
+  if (length === 0) return undefined;
+  return { text: chars.slice(0, length).join(''), p: prefixes[length - 1] };
 }
 
 export interface SuggestOptions {
@@ -152,7 +154,7 @@ export class ThresholdTally {
  */
 export function thresholdFor(fit: SuggestionFit | undefined, precision: number): number {
   if (!fit || fit.curve.length === 0) return Math.min(0.99, Math.max(SUGGESTION_FLOOR, precision));
-  const reached = fit.curve.find((point) => point.shown > 0 && point.precision >= precision);
+  const reached = fit.curve.find((point) => point.precision >= precision);
   return (reached ?? fit.curve[fit.curve.length - 1]).threshold;
 }
 
