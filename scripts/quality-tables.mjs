@@ -1,6 +1,9 @@
 // Regenerates README.md's completion-accuracy tables from the accuracy
 // benchmark, so the figures there are the ones this code measures:
-//   node scripts/quality-tables.mjs [--kernel-model <dir>]
+//   node scripts/quality-tables.mjs [--kernel-model <dir>] [--results <dir>]
+// With --results, each table's figures are kept in <dir>/<name>.json and a
+// file already there is used instead of running its benchmark again (the
+// kernel/ run takes most of an hour on a busy 2-core machine).
 // The shipped split's table always; the Linux kernel/ one when
 // runs/linux/{train,test}.c (bash scripts/linux-corpus.sh) and a model
 // trained on train.c (--kernel-model) are there. Each table sits between
@@ -16,7 +19,10 @@ const cli = path.join(root, 'dist', 'cli.js');
 if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build first');
 
 const argv = process.argv.slice(2);
-const kernelModel = argv.includes('--kernel-model') ? argv[argv.indexOf('--kernel-model') + 1] : undefined;
+const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const kernelModel = option('--kernel-model');
+const results = option('--results');
+if (results) fs.mkdirSync(results, { recursive: true });
 const kernelTrain = path.join(root, 'runs', 'linux', 'train.c');
 const kernelTest = path.join(root, 'runs', 'linux', 'test.c');
 
@@ -78,9 +84,12 @@ function renderDecoders(result) {
 
 let text = fs.readFileSync(readme, 'utf8');
 for (const table of tables) {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-quality-')), 'accuracy.json');
-  process.stderr.write(`bench accuracy ${table.args.join(' ')}\n`);
-  execFileSync(process.execPath, [cli, 'bench', 'accuracy', ...table.args, '--json', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const out = results ? path.join(results, `${table.name}.json`) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-quality-')), 'accuracy.json');
+  if (results && fs.existsSync(out)) process.stderr.write(`${out}: the ${table.name} figures of an earlier run\n`);
+  else {
+    process.stderr.write(`bench accuracy ${table.args.join(' ')}\n`);
+    execFileSync(process.execPath, [cli, 'bench', 'accuracy', ...table.args, '--json', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
   const open = `<!-- accuracy:${table.name} -->`;
   const close = `<!-- /accuracy:${table.name} -->`;
   const from = text.indexOf(open);
