@@ -114,6 +114,18 @@ test('of many completions for one document sent at once, only the last is comput
   assert.ok(a.text.length > 0 && b.text.length > 0);
 });
 
+test('a completion is the suggestion, then the beam\'s lines; at a temperature above 0 a sampled line joins them, and where the model is unsure nothing comes', async (t) => {
+  const { connection } = await withShippedModel(t);
+  const beam = await connection.sendRequest(rpc.Complete, completion('a', 'int main(void) {\n  int i;\n  for (i = 0; i < n; i+', { candidates: 3 }));
+  assert.equal(beam.text, beam.items[0]);
+  assert.ok(beam.items.length >= 2 && beam.items.length <= 3 && new Set(beam.items).size === beam.items.length, JSON.stringify(beam.items));
+  const sampled = await connection.sendRequest(rpc.Complete, completion('b', 'int main(void) {\n  int i;\n  for (i = 0; i < n; i+', { candidates: 3, temperature: 2 }));
+  assert.deepEqual(sampled.items.slice(0, -1), beam.items);
+  assert.ok(!beam.items.includes(sampled.items[sampled.items.length - 1]), JSON.stringify(sampled.items));
+  const unsure = await connection.sendRequest(rpc.Complete, completion('c', 'int main(void) {\n  int i;\n  for (i = 0; i < '));
+  assert.deepEqual([unsure.text, unsure.items], ['', []]);
+});
+
 test('a completion the client cancelled while it waited is not computed', async (t) => {
   const { connection } = await withShippedModel(t);
   // Keeps the engine busy so that the completion and its cancellation both wait in the queue.
