@@ -2,13 +2,15 @@ import * as path from 'path';
 import { DEFAULT_SPLIT, splitIds } from '../core/text/batches';
 import { writeFileAtomic } from '../core/atomicFile';
 import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
-import { AccuracyTally, greedyLine, pickCursors, restOfLine } from '../core/predict/completionAccuracy';
+import { AccuracyTally, MAX_COMPLETION_CHARS, greedyLine, pickCursors, restOfLine } from '../core/predict/completionAccuracy';
+import { beamSearch } from '../core/predict/beam';
+import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION, SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, THRESHOLD_GRID, ThresholdTally, suggestionsOnGrid, thresholdFor } from '../core/predict/suggestion';
 import { InferenceModel, LstmState } from '../core/model/inference';
 import { GATE_INPUTS, Gate, fitGate, fitMixtureWeight, gatedProbabilities, meanNats } from '../core/predict/mixture';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
 import { buildWorkspaceNgram } from '../core/ngram/workspaceNgram';
-import { scoreWithGateInputs } from '../core/predict/workspaceMixture';
-import { Stepper, adaptedStepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predict/predictor';
+import { loadMixture, scoreWithGateInputs } from '../core/predict/workspaceMixture';
+import { Branching, adaptedBranching, lstmBranching, mixedBranching, ngramBranching, stepperOf } from '../core/predict/predictor';
 import { DynamicEvaluation, fitDynamicEvaluation, scoreAdapting } from '../core/predict/dynamicEvaluation';
 import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
 import { Vocabulary } from '../core/text/vocabulary';
@@ -36,10 +38,25 @@ const LABELS: Record<PredictorName, string> = {
   'mixer dyn': 'learned mixer, dynamic evaluation',
 };
 
-/** One mode's figures per predictor. */
+/** The ways a completion is decoded (see --json's decoders). */
+const DECODERS = ['greedy', 'beam', 'suggestion'] as const;
+type Decoder = (typeof DECODERS)[number];
+const DECODER_LABELS: Record<Decoder, string> = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion (confidence cut)' };
+
+/** One mode's figures per predictor: nats/char, and per decoder what its completions were worth. */
 interface ModeResult {
   nats: Partial<Record<PredictorName, number>>;
-  accuracy: Partial<Record<PredictorName, AccuracyTally>>;
+  decoders: Partial<Record<PredictorName, Record<Decoder, AccuracyTally>>>;
+  /** The suggestion's threshold for each half of the test text, cross-fitted on the other. */
+  thresholds: Partial<Record<PredictorName, [number, number]>>;
+}
+
+/** At one cursor: the suggestion at every threshold of the grid, the rest of the line, and the search's time. */
+interface SuggestionAt {
+  at: number;
+  grid: string[];
+  rest: string[];
+  ms: number;
 }
 
 /**
@@ -62,6 +79,17 @@ interface ModeResult {
  * leaves. The same path for <train> and <test> means the
  * trainer's split: the held-out last 5% is the test text. `--json <file>`
  * also writes the figures there, for scripts/quality-tables.mjs.
+ *
+ * At the same cursors, each predictor is also decoded three ways: the
+ * greedy line, the beam's best line (`--beam-width`, floor 0) and the
+ * suggestion (the beam with the editor's floor, cut for `--precision` at
+ * a threshold cross-fitted on the other half of the test text, as the
+ * mixture is); per decoder: how often something is shown, how often what
+ * is shown is right (a prefix of the rest of the line), its mean length,
+ * the characters a user could accept per cursor, the exact rest-of-line
+ * rate and the decoder's time per cursor. With the model's own threshold
+ * (fitted on its validation split when saved) the answering predictor's
+ * suggestion is given too.
  */
 export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const [, trainSource, testSource] = args.positional;
@@ -102,13 +130,17 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
   };
   const dynamicGates = crossFittedGates(dynamic.probs, scored.online.rows, scores.online, half);
 
+  const precision = args.number('precision') ?? DEFAULT_PRECISION;
+  const beamWidth = args.number('beam-width') ?? DEFAULT_BEAM_WIDTH;
   const results = {} as Record<Mode, ModeResult>;
-  const started = performance.now();
+  let savedThresholdTally: AccuracyTally | undefined;
+  const saved = loadMixture(checkpoint)?.info.suggestions;
   let learned = 0;
   for (const mode of ['static', 'online'] as const) {
     const w = weights[mode];
     const names = PREDICTORS.filter((name) => mode === 'online' || !ONLINE_ONLY.includes(name));
-    const accuracy = Object.fromEntries(names.map((name) => [name, new AccuracyTally()])) as ModeResult['accuracy'];
+    const decoders = Object.fromEntries(names.map((name) => [name, { greedy: new AccuracyTally(), beam: new AccuracyTally(), suggestion: new AccuracyTally() }])) as ModeResult['decoders'];
+    const suggestionsAt = Object.fromEntries(names.map((name) => [name, [] as SuggestionAt[]])) as Record<PredictorName, SuggestionAt[]>;
     for (const [k, at] of cursors.entries()) {
       if (mode === 'online') {
         // The n-gram reads the test text up to the cursor (with its context before), as the editor reads the file.
@@ -117,16 +149,45 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
         learned = at;
       }
       const prefix = chars.slice(Math.max(0, at - 2 * ngram.order), at).join('');
-      const steppers: Record<PredictorName, () => Stepper> = {
-        LSTM: () => lstmStepper(lstm, lstm.cloneState(states[k])),
-        'n-gram': () => ngramStepper(ngram, vocabulary, prefix),
-        mixture: () => mixedStepper(steppers.LSTM(), steppers['n-gram'](), w[fold(at)]),
-        mixer: () => mixedStepper(steppers.LSTM(), steppers['n-gram'](), { gate: gates[mode][fold(at)], ngram }),
-        'LSTM dyn': () => adaptedStepper(lstm, dynamic.readingAt(k)),
-        'mixer dyn': () => mixedStepper(steppers['LSTM dyn'](), steppers['n-gram'](), { gate: dynamicGates[fold(at)], ngram }),
+      const predictors: Record<PredictorName, () => Branching> = {
+        LSTM: () => lstmBranching(lstm, lstm.cloneState(states[k])),
+        'n-gram': () => ngramBranching(ngram, vocabulary, prefix),
+        mixture: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), w[fold(at)]),
+        mixer: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), { gate: gates[mode][fold(at)], ngram }),
+        'LSTM dyn': () => adaptedBranching(lstm, dynamic.readingAt(k)),
+        'mixer dyn': () => mixedBranching(predictors['LSTM dyn'](), predictors['n-gram'](), { gate: dynamicGates[fold(at)], ngram }),
       };
       const rest = restOfLine(chars, at);
-      for (const name of names) accuracy[name]!.add(greedyLine(steppers[name](), vocabulary), rest);
+      for (const name of names) {
+        const timed = <T>(work: () => T): [T, number] => {
+          const t0 = performance.now();
+          return [work(), performance.now() - t0];
+        };
+        const [greedy, greedyMs] = timed(() => greedyLine(stepperOf(predictors[name]()), vocabulary));
+        decoders[name]!.greedy.add(greedy, rest, greedyMs);
+        const [best, beamMs] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: 0 }).lines[0]);
+        decoders[name]!.beam.add(Array.from(best?.text ?? ''), rest, beamMs);
+        // The editor's search: the floor stops it where the model is no longer sure of anything.
+        const [tree, ms] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: SUGGESTION_FLOOR }));
+        suggestionsAt[name].push({ at, grid: suggestionsOnGrid(tree), rest, ms });
+      }
+    }
+    const thresholds: ModeResult['thresholds'] = {};
+    for (const name of names) {
+      const halves = [0, 1].map((h) => suggestionsAt[name].filter((s) => fold(s.at) === h));
+      const fitted = halves.map((half) => {
+        const tally = new ThresholdTally();
+        for (const s of half) tally.add(s.grid, s.rest.join(''));
+        return thresholdFor({ version: SUGGESTION_FIT_VERSION, beamWidth, cursors: tally.cursors, curve: tally.curve() }, precision);
+      });
+      // Each half is cut at the threshold fitted on the other.
+      thresholds[name] = [fitted[1], fitted[0]];
+      for (const s of suggestionsAt[name]) decoders[name]!.suggestion.add(Array.from(s.grid[THRESHOLD_GRID.indexOf(thresholds[name]![fold(s.at)])]), s.rest, s.ms);
+      if (mode === 'online' && name === 'mixer dyn' && saved) {
+        savedThresholdTally = new AccuracyTally();
+        const t = THRESHOLD_GRID.indexOf(thresholdFor(saved, precision));
+        for (const s of suggestionsAt[name]) savedThresholdTally.add(Array.from(s.grid[t]), s.rest, s.ms);
+      }
     }
     const mixed = (i: number) => w[fold(i)] * pLstm[i] + (1 - w[fold(i)]) * scores[mode][i];
     const rows = scored[mode].rows;
@@ -147,11 +208,10 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
         mixer: gated(pLstm, gates[mode]),
         ...(mode === 'online' ? { 'LSTM dyn': meanNats(dynamic.probs), 'mixer dyn': gated(dynamic.probs, dynamicGates) } : {}),
       },
-      accuracy,
+      decoders,
+      thresholds,
     };
   }
-  const completions = (2 * PREDICTORS.length - ONLINE_ONLY.length) * Math.max(1, cursors.length);
-  const msPerCompletion = (performance.now() - started) / completions;
 
   log(`Completion accuracy: ${fmt(cursors.length)} cursors in ${fmt(chars.length)} test chars, greedy to the end of the line; LSTM ${dir}; n-gram of ${fmt(trainIds.length)} training chars.`);
   log(`Mixture weights cross-fitted on the test text's halves: LSTM weight static ${weights.static.map((v) => v.toFixed(3)).join(' / ')}, online ${weights.online.map((v) => v.toFixed(3)).join(' / ')}.`);
@@ -160,7 +220,7 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
   log(`${'predictor'.padEnd(10)}${'exact   chars   nats/char  '.repeat(2)}`);
   for (const name of PREDICTORS) {
     const cells = (['static', 'online'] as const).map((mode) => {
-      const tally = results[mode].accuracy[name];
+      const tally = results[mode].decoders[name]?.greedy;
       const nats = results[mode].nats[name];
       if (!tally || nats === undefined) return '(reads nothing static)'.padEnd(27);
       return `${(tally.exactRate * 100).toFixed(1).padStart(5)}%  ${tally.meanCorrectChars.toFixed(2).padStart(5)}   ${nats.toFixed(3).padEnd(11)}`;
@@ -171,13 +231,29 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
     `Full-network dynamic evaluation (every weight, RMSprop steps of the wasm trainer on ${SEGMENT}-char segments, batch 1, learning rate cross-fitted ${fullNetwork.learningRates.join(' / ')}): ` +
       `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
   );
-  log(`${msPerCompletion.toFixed(2)} ms per completion (mean over predictors and modes).`);
+  log('');
+  log(`Decoders at the same cursors (beam width ${beamWidth}; the suggestion cut for a precision of ${(precision * 100).toFixed(0)}%, its threshold cross-fitted on the test text's halves):`);
+  log(`${'mode'.padEnd(8)}${'predictor'.padEnd(11)}${'decoder'.padEnd(29)}shown   right   length  accepted/cursor  exact   ms/cursor  threshold`);
+  for (const mode of ['static', 'online'] as const) {
+    for (const name of PREDICTORS) {
+      const tallies = results[mode].decoders[name];
+      if (!tallies) continue;
+      for (const decoder of DECODERS) {
+        const t = tallies[decoder];
+        const threshold = decoder === 'suggestion' ? results[mode].thresholds[name]!.join(' / ') : '';
+        log(`${mode.padEnd(8)}${name.padEnd(11)}${DECODER_LABELS[decoder].padEnd(29)}${decoderCells(t)}  ${threshold}`);
+      }
+    }
+  }
+  if (savedThresholdTally && saved) log(`With the model's own threshold (${thresholdFor(saved, precision)}, fitted on its validation split): online mixer dyn suggestion ${decoderCells(savedThresholdTally)}`);
   const json = args.string('json');
   if (json) {
     const figures = (mode: Mode, name: PredictorName) => {
-      const tally = results[mode].accuracy[name];
+      const tally = results[mode].decoders[name]?.greedy;
       const nats = results[mode].nats[name];
-      return tally && nats !== undefined ? { exact: tally.exactRate, chars: tally.meanCorrectChars, nats } : null;
+      if (!tally || nats === undefined) return null;
+      const decoders = Object.fromEntries(DECODERS.map((decoder) => [decoder, decoderFigures(results[mode].decoders[name]![decoder])]));
+      return { exact: tally.exactRate, chars: tally.meanCorrectChars, nats, decoders, thresholds: results[mode].thresholds[name] };
     };
     const predictors = PREDICTORS.map((name) => ({
       name,
@@ -187,8 +263,18 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       online: name === 'LSTM' ? null : figures('online', name),
     }));
     const ngramFigures = { trainChars: trainIds.length, memoryBytes: ngramBytes, diskBytes: snapshot.length, buildSeconds };
-    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, ngram: ngramFigures, fullNetworkNats: fullNetwork.nats, predictors }, null, 2));
+    const savedFigures = savedThresholdTally && saved ? { threshold: thresholdFor(saved, precision), ...decoderFigures(savedThresholdTally) } : null;
+    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, precision, beamWidth, savedThreshold: savedFigures, ngram: ngramFigures, fullNetworkNats: fullNetwork.nats, predictors }, null, 2));
   }
+}
+
+function decoderFigures(t: AccuracyTally) {
+  return { shown: t.shownShare, right: t.rightShare, length: t.meanShownChars, accepted: t.acceptedPerCursor, exact: t.exactRate, ms: t.msPerCursor };
+}
+
+function decoderCells(t: AccuracyTally): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
+  return `${pct(t.shownShare)}  ${pct(t.rightShare)}  ${t.meanShownChars.toFixed(1).padStart(6)}  ${t.acceptedPerCursor.toFixed(2).padStart(15)}  ${pct(t.exactRate)}  ${t.msPerCursor.toFixed(2).padStart(9)}`;
 }
 
 /** The training and test ids; one source for both is cut at its tail (the held-out end is the test text, contiguous as a file a user opens). */

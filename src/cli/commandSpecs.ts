@@ -7,6 +7,7 @@ import { DEFAULT_SAMPLE_OPTIONS, MAX_SAMPLE_LENGTH } from '../core/predict/sampl
 import { DEFAULT_MAX_FILE_BYTES } from '../core/text/corpus';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab } from '../core/train/options';
 import { CommandSpec, OptionSpec } from './args';
+import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION } from '../core/predict/suggestion';
 import { DEFAULT_CURSORS, DEFAULT_SEED } from './benchAccuracy';
 import { DEFAULT_BENCH_STEPS } from './benchTrainCpu';
 import { DEFAULT_REPORT_ORDERS } from './ngramReport';
@@ -155,7 +156,7 @@ const bench: CommandSpec = {
   summary: 'speed and accuracy figures, each beside a baseline measured in the same run',
   details:
     'Without a mode: every mode but accuracy, in turn, after a line saying what runs and about how long it takes. ' +
-    'accuracy: completion accuracy per predictor (LSTM, n-gram, mixture): greedy completions to the end of the line at seeded cursors in the test text, exact-match rate, characters right before the first error, and nats/char, static and online. The same path twice: the trainer\'s held-out split.',
+    'accuracy: completion accuracy per predictor (LSTM, n-gram, mixture): greedy completions to the end of the line at seeded cursors in the test text, exact-match rate, characters right before the first error, and nats/char, static and online; then per predictor and decoder (greedy line, the beam\'s best line, the confidence-cut suggestion at --precision): how often something is shown, how often it is right, its length, the characters a user could accept per cursor, the exact rest-of-line rate and the time per cursor. The same path twice: its tail is the test text.',
   options: [
     { name: 'steps', kind: 'number', value: 'n', default: String(DEFAULT_BENCH_STEPS), meaning: 'train: timed steps per trainer', range: { min: 1, max: 10_000, integer: true } },
     { name: 'while-training', kind: 'flag', meaning: 'completion: also time completions while the engine trains' },
@@ -163,6 +164,8 @@ const bench: CommandSpec = {
     { ...ngramOrder(WORKSPACE_NGRAM_ORDER), default: 'the workspace n-gram', meaning: 'accuracy: a Kneser-Ney table of this order instead of the workspace n-gram' },
     { name: 'cursors', kind: 'number', value: 'n', default: n(DEFAULT_CURSORS), meaning: 'accuracy: completion places in the test text', range: { min: 1, max: 1e7, integer: true } },
     { name: 'seed', kind: 'number', value: 'n', default: String(DEFAULT_SEED), meaning: 'accuracy: seeds the cursors' },
+    { name: 'precision', kind: 'number', value: 'p', default: String(DEFAULT_PRECISION), meaning: 'accuracy: the share of shown suggestions that should be right; the suggestion decoder is cut for it', range: { min: 0.05, max: 0.95 } },
+    { name: 'beam-width', kind: 'number', value: 'n', default: String(DEFAULT_BEAM_WIDTH), meaning: 'accuracy: hypotheses the beam search keeps at each depth', range: { min: 1, max: 64, integer: true } },
     { name: 'json', kind: 'string', value: 'file', meaning: 'accuracy: also write the figures there (scripts/quality-tables.mjs)' },
     ...corpusGlobs,
   ],

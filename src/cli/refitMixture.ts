@@ -19,7 +19,7 @@ function refitMixture(dir: string, folder: string): void {
   const started = performance.now();
   const ngram = buildWorkspaceNgram(split.train, checkpoint.vocabulary.size);
   const built = (performance.now() - started) / 1000;
-  const info = fitAndSaveMixture(checkpoint, InferenceModel.of(checkpoint), ngram, split);
+  const info = fitAndSaveMixture(checkpoint, InferenceModel.of(checkpoint), checkpoint.vocabulary, ngram, split);
   process.stdout.write(`n-gram of ${split.train.length} chars built in ${built.toFixed(1)} s; ${JSON.stringify(info)}\n`);
 }
 

@@ -1,4 +1,4 @@
-import type { Stepper } from '../core/predict/predictor';
+import type { Branching } from '../core/predict/predictor';
 import type { Vocabulary } from '../core/text/vocabulary';
 import type { ModelInfo } from './protocol';
 
@@ -12,6 +12,8 @@ export interface Answerer {
   readonly source: ModelInfo['source'];
   /** What the UI shows as answering (ModelInfo.answering). */
   readonly answering: string;
-  /** A predictor positioned after `prefix`, ready to step. */
-  predictorAt(documentId: string, prefix: string): Stepper;
+  /** A predictor positioned after `prefix`, ready to step or branch. */
+  predictorAt(documentId: string, prefix: string): Branching;
+  /** The ghost-text threshold for a precision (see thresholdFor in core/predict/suggestion.ts). */
+  thresholdFor(precision: number): number;
 }

@@ -1,7 +1,8 @@
 import { CharNgram } from '../core/ngram/charNgram';
 import { DocumentNgrams } from '../core/ngram/documentNgram';
 import { ngramProbabilities } from '../core/predict/workspaceMixture';
-import { Stepper, ngramStepper } from '../core/predict/predictor';
+import { Branching, ngramBranching } from '../core/predict/predictor';
+import { thresholdFor } from '../core/predict/suggestion';
 import { Vocabulary } from '../core/text/vocabulary';
 import { Answerer } from './answerer';
 
@@ -22,8 +23,13 @@ export class InstantModel implements Answerer {
     this.documents = new DocumentNgrams(ngram, vocabulary);
   }
 
-  predictorAt(documentId: string, prefix: string): Stepper {
-    return ngramStepper(this.documents.at(documentId, prefix), this.vocabulary, prefix);
+  predictorAt(documentId: string, prefix: string): Branching {
+    return ngramBranching(this.documents.at(documentId, prefix), this.vocabulary, prefix);
+  }
+
+  /** No fitted curve: the n-gram's probabilities are taken at their word. */
+  thresholdFor(precision: number): number {
+    return thresholdFor(undefined, precision);
   }
 
   /** The document was closed. */

@@ -9,6 +9,8 @@ import { CancellationToken, createMessageConnection, RequestMessage, RequestType
 import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/backend';
 import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
+import { stepperOf } from '../core/predict/predictor';
+import { DEFAULT_BEAM_WIDTH, DEFAULT_CANDIDATES, DEFAULT_PRECISION, suggest } from '../core/predict/suggestion';
 import { topGuesses } from '../core/predict/modelLens';
 import { scanCorpus } from '../core/text/corpus';
 import { dataFileWarnings } from '../core/text/dataFiles';
@@ -171,16 +173,22 @@ function serveLatest<P extends { documentId: string }, R>(type: rpc.CheckedReque
 serveLatest(rpc.Complete, completions, 'completion', (p) => {
   const t0 = performance.now();
   const model = answerer();
-  // Seeded by position so the same request gives the same text (cache-friendly, testable).
-  const text = completeFrom(model.predictorAt(p.documentId, p.prefix), model.vocabulary, { ...p, seed: p.prefix.length });
-  return { text, model: model.source, answering: model.answering, ms: performance.now() - t0 };
+  const threshold = model.thresholdFor(p.precision ?? DEFAULT_PRECISION);
+  const options = { beamWidth: p.beamWidth ?? DEFAULT_BEAM_WIDTH, candidates: p.candidates ?? DEFAULT_CANDIDATES, maxChars: p.maxChars, multiline: p.multiline, threshold };
+  const items = suggest(model.predictorAt(p.documentId, p.prefix), model.vocabulary, options);
+  if (p.temperature > 0 && items.length > 0) {
+    // Seeded by position so the same request gives the same text (cache-friendly, testable).
+    const sampled = completeFrom(stepperOf(model.predictorAt(p.documentId, p.prefix)), model.vocabulary, { ...p, seed: p.prefix.length });
+    if (sampled.length > 0 && !items.includes(sampled)) items.push(sampled);
+  }
+  return { text: items[0] ?? '', items, model: model.source, answering: model.answering, ms: performance.now() - t0 };
 });
 
 serve(rpc.Sample, (p) => ({ text: loaded().sample(p) }));
 
 serve(rpc.Predict, (p) => {
   const model = answerer();
-  return { guesses: topGuesses(model.predictorAt(p.documentId, p.prefix).probabilities(), model.vocabulary, p.topK), model: model.source, answering: model.answering };
+  return { guesses: topGuesses(model.predictorAt(p.documentId, p.prefix).distribution(0), model.vocabulary, p.topK), model: model.source, answering: model.answering };
 });
 
 // Scrolling fast sends one per view: only the view on screen now is traced.

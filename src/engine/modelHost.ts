@@ -1,16 +1,14 @@
 import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
-import { DynamicDocuments } from '../core/predict/dynamicDocuments';
-import { DynamicEvaluation, DynamicMixture, checkDynamicMixture } from '../core/predict/dynamicEvaluation';
+import { AnsweringPredictor } from '../core/predict/answering';
 import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documentTrace';
 import { InferenceModel } from '../core/model/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/predict/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
 import { CharNgram } from '../core/ngram/charNgram';
-import { DocumentNgrams } from '../core/ngram/documentNgram';
-import { Stepper, adaptedStepper, lstmStepper, mixedStepper, ngramStepper } from '../core/predict/predictor';
+import { Branching } from '../core/predict/predictor';
 import { sample } from '../core/predict/sampling';
-import { StateCache } from '../core/predict/stateCache';
+import { thresholdFor } from '../core/predict/suggestion';
 import { readCorpus } from '../core/text/corpus';
 import { ExploreResult, explore } from '../core/explorer/explore';
 import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
@@ -38,15 +36,10 @@ export interface HostOptions {
 /** The loaded model and everything that answers queries from it. */
 export class ModelHost implements Answerer {
   private readonly model: InferenceModel;
-  private readonly states: StateCache;
+  private readonly answeringPredictor: AnsweringPredictor;
   private readonly traces = new LruMap<string, DocumentTrace>(20);
   /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
   private readonly explored = new Map<string, Promise<Explored>>();
-  /** The n-gram with each document's text before the cursor read beside it. */
-  private readonly documents?: DocumentNgrams;
-  /** Dynamic evaluation, when mixture.json has it: each document's adapted output layer and the mixer fitted for it. */
-  private readonly dynamic?: { documents: DynamicDocuments; mixture: DynamicMixture };
-
   constructor(
     readonly checkpoint: Checkpoint,
     readonly source: ModelInfo['source'],
@@ -56,11 +49,7 @@ export class ModelHost implements Answerer {
     private readonly explorerCache?: string,
   ) {
     this.model = InferenceModel.of(checkpoint);
-    this.states = new StateCache(this.model, checkpoint.vocabulary);
-    if (mixture) this.documents = new DocumentNgrams(mixture.ngram, checkpoint.vocabulary);
-    const { hiddenSize, vocabSize } = checkpoint.config;
-    const dynamic = mixture && checkDynamicMixture(mixture.info.dynamicEvaluation, hiddenSize, vocabSize);
-    if (dynamic) this.dynamic = { documents: new DynamicDocuments(new DynamicEvaluation(this.model, dynamic.params), checkpoint.vocabulary), mixture: dynamic };
+    this.answeringPredictor = new AnsweringPredictor(this.model, checkpoint.vocabulary, mixture, options.dynamicEvaluation);
   }
 
   /** `explorerCache`: where the explorer caches what it finds (the model's folder unless said). */
@@ -75,10 +64,11 @@ export class ModelHost implements Answerer {
 
   get info(): ModelInfo {
     const { checkpoint, mixture } = this;
-    const adapting = this.adapting();
+    const adapting = this.answeringPredictor.adapting();
+    const { dynamic } = this.answeringPredictor;
     const validation: ValidationFigures | undefined = mixture && validationFigures(mixture.info);
-    if (validation && this.dynamic) {
-      validation.dynamic = { lstm: this.dynamic.mixture.lstm, enabled: this.options.dynamicEvaluation };
+    if (validation && dynamic) {
+      validation.dynamic = { lstm: dynamic.mixture.lstm, enabled: this.options.dynamicEvaluation };
       if (adapting) validation.answering = adapting.mixture.gated;
     }
     return {
@@ -96,6 +86,7 @@ export class ModelHost implements Answerer {
 
   setOptions(options: HostOptions): void {
     this.options = options;
+    this.answeringPredictor.dynamicEvaluation = options.dynamicEvaluation;
   }
 
   get vocabulary() {
@@ -103,26 +94,16 @@ export class ModelHost implements Answerer {
   }
 
   get answering(): string {
-    return `${answeringLabel(this.mixture?.info)}${this.adapting() ? ', the LSTM adapting to each document (dynamic evaluation)' : ''}`;
+    return `${answeringLabel(this.mixture?.info)}${this.answeringPredictor.adapting() ? ', the LSTM adapting to each document (dynamic evaluation)' : ''}`;
   }
 
-  /** The LSTM (dynamically evaluated when that is on and fitted), or its mixture with the n-gram when the validation numbers favour that. */
-  predictorAt(documentId: string, prefix: string): Stepper {
-    const adapting = this.adapting();
-    const lstm = adapting ? adaptedStepper(this.model, adapting.documents.at(documentId, prefix)) : lstmStepper(this.model, this.states.stateAfter(documentId, prefix));
-    const m = this.mixture;
-    if (!m || !this.documents || (!m.info.gate && m.info.weightOfLstm > 0.99)) return lstm;
-    const reader = this.documents.at(documentId, prefix);
-    const ngram = ngramStepper(reader, this.vocabulary, prefix);
-    // Each gate was fitted on the probabilities of the LSTM it mixes, static or adapting.
-    const gate = adapting?.mixture.gate ?? m.info.gate;
-    if (gate) return mixedStepper(lstm, ngram, { gate, ngram: reader });
-    return m.info.weightOfLstm < 0.01 ? ngram : mixedStepper(lstm, ngram, m.info.weightOfLstm);
+  thresholdFor(precision: number): number {
+    return thresholdFor(this.mixture?.info.suggestions, precision);
   }
 
-  /** Dynamic evaluation, if the model has it and the setting is on. */
-  private adapting(): ModelHost['dynamic'] {
-    return this.options.dynamicEvaluation ? this.dynamic : undefined;
+  /** The answering predictor after `prefix` (see AnsweringPredictor). */
+  predictorAt(documentId: string, prefix: string): Branching {
+    return this.answeringPredictor.at(documentId, prefix);
   }
 
   trace(p: TraceParams): Omit<TraceResult, 'ms'> {
@@ -132,8 +113,9 @@ export class ModelHost implements Answerer {
     // The prediction overlay shows what completions use: the mixture when it was fitted, the n-gram reading the document as it goes.
     // Its LSTM is static even with dynamic evaluation on: the overlay reads from 500 characters before the view and reuses its
     // reading after an edit once the state converges, where an adapted layer would need the document read from its start.
-    if (m && this.documents && (m.info.gate || m.info.weightOfLstm <= 0.99)) {
-      const { reader, readOn } = this.documents.reading(p.documentId, p.text, slice.from);
+    const documents = this.answeringPredictor.documents;
+    if (m && documents && (m.info.gate || m.info.weightOfLstm <= 0.99)) {
+      const { reader, readOn } = documents.reading(p.documentId, p.text, slice.from);
       const mix = { lstm: probability, weightOfLstm: m.info.weightOfLstm, gate: m.info.gate };
       probability = ngramProbabilities(reader, this.vocabulary, p.text, slice.from, slice.from + probability.length, { readOn, mix });
     }
@@ -256,10 +238,8 @@ export class ModelHost implements Answerer {
   }
 
   forget(documentId: string): void {
-    this.states.forget(documentId);
+    this.answeringPredictor.forget(documentId);
     this.traces.delete(documentId);
-    this.documents?.forget(documentId);
-    this.dynamic?.documents.forget(documentId);
   }
 
   private traceOf(documentId: string): DocumentTrace {

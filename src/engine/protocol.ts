@@ -129,12 +129,22 @@ export interface CompleteParams {
   documentId: string;
   prefix: string;
   maxChars: number;
+  /** 0: the items are the beam's; above, a line sampled at this temperature joins them. */
   temperature: number;
   multiline: boolean;
+  /** charlens.completion.precision: how often a shown suggestion should be right (absent: DEFAULT_PRECISION). */
+  precision?: number;
+  /** charlens.completion.beamWidth (absent: DEFAULT_BEAM_WIDTH). */
+  beamWidth?: number;
+  /** charlens.completion.candidates: items at most (absent: DEFAULT_CANDIDATES). */
+  candidates?: number;
 }
 
 export interface CompleteResult {
+  /** The suggestion (items[0]), or '' where the model is sure of nothing. */
   text: string;
+  /** The suggestion, then the beam's most probable lines (and a sampled one at temperature > 0), distinct: what the editor cycles through. */
+  items: string[];
   model: ModelInfo['source'];
   /** The predictor that wrote it (see ModelInfo.answering). */
   answering: string;
@@ -339,6 +349,9 @@ const MAX_TRACE_RANGE = 100_000;
 const MAX_DETAIL_RANGE = 5_000;
 /** The `charlens.completion.maxChars` setting's maximum. */
 const MAX_COMPLETION_CHARS = 400;
+/** The `charlens.completion.beamWidth` and `charlens.completion.candidates` settings' maxima. */
+const MAX_BEAM_WIDTH = 16;
+const MAX_CANDIDATES = 8;
 /** Tighter than the CLI's bound (core/predict/sampling.ts): the engine samples on the thread that answers the editor. */
 const MAX_ENGINE_SAMPLE = 100_000;
 const MAX_TOP_K = 100;
@@ -407,6 +420,9 @@ const completeParams: Schema<CompleteParams> = object({
   maxChars: integer(1, MAX_COMPLETION_CHARS),
   temperature: number(0, 2),
   multiline: boolean,
+  precision: optional(number(0, 1)),
+  beamWidth: optional(integer(1, MAX_BEAM_WIDTH)),
+  candidates: optional(integer(1, MAX_CANDIDATES)),
 });
 const traceParams: Schema<TraceParams> = object(documentRange, (p) => withinText(p, MAX_TRACE_RANGE));
 const inspectParams: Schema<InspectParams> = object({ documentId, text, offset: integer(0, MAX_TEXT), neuron, topK }, (p) =>

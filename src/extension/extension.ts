@@ -10,7 +10,7 @@ import { selectBackend } from './commands/selectBackend';
 import { showSurprisingLines } from './commands/showSurprisingLines';
 import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
-import { CompletionProvider } from './completionProvider';
+import { ACCEPTED_COMMAND, CompletionProvider } from './completionProvider';
 import { CharLens, engineFolders, modelCandidates } from './context';
 import { EngineClient } from './engineClient';
 import { LensHoverProvider } from './lens/hoverProvider';
@@ -101,6 +101,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
         output.appendLine(`[engine] dynamic evaluation ${enabled ? 'on' : 'off'} from the next start: ${(err as Error).message}`);
       }
     }),
+    vscode.commands.registerCommand(ACCEPTED_COMMAND, () => vscode.window.activeTextEditor && completions.prefetch(vscode.window.activeTextEditor)),
     vscode.commands.registerCommand('charlens.trainOnWorkspace', (args?) => trainOnWorkspace(charlens, args)),
     vscode.commands.registerCommand('charlens.resumeTraining', (args?) => trainOnWorkspace(charlens, args, true)),
     vscode.commands.registerCommand('charlens.stopTraining', () => stopTraining(charlens)),

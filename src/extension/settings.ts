@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { BackendRequest } from '../core/backendNames';
 import type { TrainOptions } from '../core/train/options';
+import { DEFAULT_BEAM_WIDTH, DEFAULT_CANDIDATES, DEFAULT_PRECISION } from '../core/predict/suggestion';
 
 /** Every CharLens setting is read here and nowhere else. */
 export interface Settings {
@@ -12,7 +13,7 @@ export interface Settings {
   exclude: string[];
   /** Open the training dashboard when training starts. */
   showDashboard: boolean;
-  completion: { enabled: boolean; debounceMs: number; maxChars: number; temperature: number; multiline: boolean; dynamicEvaluation: boolean };
+  completion: { enabled: boolean; debounceMs: number; maxChars: number; temperature: number; multiline: boolean; dynamicEvaluation: boolean; precision: number; beamWidth: number; candidates: number };
 }
 
 export function readSettings(): Settings {
@@ -46,6 +47,9 @@ export function readSettings(): Settings {
       temperature: c.get<number>('completion.temperature', 0),
       multiline: c.get<boolean>('completion.multiline', false),
       dynamicEvaluation: c.get<boolean>('completion.dynamicEvaluation', true),
+      precision: c.get<number>('completion.precision', DEFAULT_PRECISION),
+      beamWidth: c.get<number>('completion.beamWidth', DEFAULT_BEAM_WIDTH),
+      candidates: c.get<number>('completion.candidates', DEFAULT_CANDIDATES),
     },
   };
 }

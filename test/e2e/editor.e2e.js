@@ -198,8 +198,8 @@ async function ghostTextCompletion(workbench, log) {
   await waitFor(workbench, 'the cursor on line 42', editorStateProbe, ACTIVE_EDITOR, { accept: (s) => /Ln 42\b/.test(s.cursor) });
   await page.keyboard.press('End');
   await page.keyboard.press('Enter');
-  // The shipped model continues this with a declaration, not just ';'.
-  const typed = 'size_t';
+  // The shipped model is sure what this assignment's value is (it shows nothing where it is unsure).
+  const typed = 'quiet = ';
   await page.keyboard.type(typed, { delay: TYPING_DELAY_MS });
 
   // VS Code creates an editor's inline-suggestion controller in an idle

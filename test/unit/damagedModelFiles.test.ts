@@ -24,7 +24,7 @@ function modelFolder(t: Parameters<typeof tempDir>[0], w = weights) {
   saveCheckpoint(dir, config, vocabulary, w);
   const checkpoint = loadCheckpoint(dir);
   const ids = vocabulary.encode(text);
-  fitAndSaveMixture(checkpoint, InferenceModel.of(checkpoint), buildWorkspaceNgram(ids.subarray(0, 8000), vocabulary.size), { val: ids.subarray(8000, 10000), test: ids.subarray(10000) });
+  fitAndSaveMixture(checkpoint, InferenceModel.of(checkpoint), vocabulary, buildWorkspaceNgram(ids.subarray(0, 8000), vocabulary.size), { val: ids.subarray(8000, 10000), test: ids.subarray(10000) });
   return { dir, checkpoint };
 }
 

@@ -31,7 +31,8 @@ async function failure(request: Promise<unknown>, code: number): Promise<string>
   return err.message;
 }
 
-const completion = (documentId: string, prefix = 'int main(void) {\n  int ', extra: object = {}): rpc.CompleteParams =>
+/** The default prefix is one the shipped model is sure how to go on from ("++){"), so that a suggestion comes back. */
+const completion = (documentId: string, prefix = 'int main(void) {\n  int i;\n  for (i = 0; i < n; i', extra: object = {}): rpc.CompleteParams =>
   ({ documentId, prefix, maxChars: 20, temperature: 0, multiline: false, ...extra }) as rpc.CompleteParams;
 
 test('a training whose setup fails leaves the engine free to train, change backend and stop', async (t) => {
@@ -69,6 +70,8 @@ test('requests that do not match their schema are refused with a message naming 
   assert.match(await bad(rpc.Complete, completion('a', 42 as never)), /prefix must be a string/);
   assert.match(await bad(rpc.Complete, completion('a', 'int ', { temperature: 'hot' })), /temperature must be a number from 0 to 2, got "hot"/);
   assert.match(await bad(rpc.Complete, completion('a', 'int ', { maxChars: 100_000 })), /maxChars must be an integer from 1 to 400/);
+  assert.match(await bad(rpc.Complete, completion('a', 'int ', { precision: 2 })), /precision must be a number from 0 to 1/);
+  assert.match(await bad(rpc.Complete, completion('a', 'int ', { beamWidth: 0 })), /beamWidth must be an integer from 1 to 16/);
   assert.match(await bad(rpc.Complete, { documentId: 'a' }), /prefix must be/);
   assert.match(await bad(rpc.Complete, null), /must be an object, got null/);
   assert.match(await bad(rpc.Sample, { temperature: 0.8, length: 1e12, prime: '', seed: 1 }), /length must be an integer from 1 to 100,?000/);
@@ -81,7 +84,7 @@ test('requests that do not match their schema are refused with a message naming 
   assert.match(await bad(rpc.StartTraining, { folder: '/tmp', options: { out: '/tmp/m', hidden: '128' } }), /options.hidden must be an integer/);
   assert.match(await bad(rpc.SetBackend, { backend: 'quantum' }), /backend must be one of auto, tensorflow-gpu/);
   // None of that reached the model, which still answers; a field no schema names is left out, not refused.
-  const ok = await connection.sendRequest(rpc.Complete, completion('a', 'int ', { stream: true }));
+  const ok = await connection.sendRequest(rpc.Complete, completion('a', undefined, { stream: true }));
   assert.ok(ok.text.length > 0);
   const traced = await connection.sendRequest(rpc.Trace, { documentId: 'a', text: 'int x;', from: 0, to: 6, neuron: { ...neuron, label: 'inside comment' } } as rpc.TraceParams);
   assert.equal(traced.activation.length, 6);
@@ -109,6 +112,18 @@ test('of many completions for one document sent at once, only the last is comput
   // Another document's completion is not superseded by these.
   const [a, b] = await Promise.all([connection.sendRequest(rpc.Complete, completion('one')), connection.sendRequest(rpc.Complete, completion('two'))]);
   assert.ok(a.text.length > 0 && b.text.length > 0);
+});
+
+test('a completion is the suggestion, then the beam\'s lines; at a temperature above 0 a sampled line joins them, and where the model is unsure nothing comes', async (t) => {
+  const { connection } = await withShippedModel(t);
+  const beam = await connection.sendRequest(rpc.Complete, completion('a', 'int main(void) {\n  int i;\n  for (i = 0; i < n; i+', { candidates: 3 }));
+  assert.equal(beam.text, beam.items[0]);
+  assert.ok(beam.items.length >= 2 && beam.items.length <= 3 && new Set(beam.items).size === beam.items.length, JSON.stringify(beam.items));
+  const sampled = await connection.sendRequest(rpc.Complete, completion('b', 'int main(void) {\n  int i;\n  for (i = 0; i < n; i+', { candidates: 3, temperature: 2 }));
+  assert.deepEqual(sampled.items.slice(0, -1), beam.items);
+  assert.ok(!beam.items.includes(sampled.items[sampled.items.length - 1]), JSON.stringify(sampled.items));
+  const unsure = await connection.sendRequest(rpc.Complete, completion('c', 'int main(void) {\n  int i;\n  for (i = 0; i < '));
+  assert.deepEqual([unsure.text, unsure.items], ['', []]);
 });
 
 test('a completion the client cancelled while it waited is not computed', async (t) => {

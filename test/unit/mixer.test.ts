@@ -7,7 +7,7 @@ import { GATE_INPUTS, GATE_VERSION, GATE_WEIGHTS, fitGate, fitMixtureWeight, gat
 import { SuffixNgram } from '../../src/core/ngram/suffixNgram';
 import { NGRAM_FILE } from '../../src/core/ngram/workspaceNgram';
 import { MIXTURE_FILE, answeringLabel, fitAndSaveMixture, loadMixture, scoreWithGateInputs } from '../../src/core/predict/workspaceMixture';
-import { Stepper, mixedStepper, ngramStepper } from '../../src/core/predict/predictor';
+import { Branching, mixedBranching, ngramBranching } from '../../src/core/predict/predictor';
 import { Random } from '../../src/core/random';
 import { readBoundBytes, stageBoundBytes, stageBoundJson } from '../../src/core/model/boundFile';
 import { tempDir } from './helpers';
@@ -52,7 +52,7 @@ test('with no matches (an order-k table) the gate is the global weight', () => {
   for (let i = 0; i < n; i += 50) assert.ok(Math.abs(mixed[i] - (w * a[i] + (1 - w) * b[i])) < 1e-3);
 });
 
-const fixed = (p: Float32Array): Stepper => ({ probabilities: () => p, advance: () => undefined });
+const fixed = (p: Float32Array): Branching => ({ rows: 1, distribution: () => p, branch: () => undefined });
 
 test("the mixed stepper takes its weight from the gate at the n-gram's match", () => {
   const text = 'the quick brown fox jumps over the lazy dog; '.repeat(20);
@@ -62,10 +62,10 @@ test("the mixed stepper takes its weight from the gate at the n-gram's match", (
   const weights = new Array<number>(GATE_WEIGHTS).fill(0);
   for (let band = 0; band < GATE_WEIGHTS / GATE_INPUTS; band++) weights[band * GATE_INPUTS] = band === 0 ? -30 : 30;
   const gate = { version: GATE_VERSION, weights } as const;
-  const stepper = (prefix: string) => mixedStepper(fixed(uniform), ngramStepper(ngram, vocabulary, prefix), { gate, ngram });
-  assert.deepEqual(Array.from(stepper('the quick brown f').probabilities()), Array.from(uniform));
+  const stepper = (prefix: string) => mixedBranching(fixed(uniform), ngramBranching(ngram, vocabulary, prefix), { gate, ngram });
+  assert.deepEqual(Array.from(stepper('the quick brown f').distribution(0)), Array.from(uniform));
   const row = new Float64Array(GATE_INPUTS);
-  const unmatched = stepper('zq').probabilities();
+  const unmatched = stepper('zq').distribution(0);
   gateInputs(ngram.path, row);
   assert.equal(row[0], 0);
   assert.notDeepEqual(Array.from(unmatched), Array.from(uniform));
@@ -79,7 +79,7 @@ test('fitAndSaveMixture saves a gate that loads back; files from before gates an
   const text = Array.from({ length: 6000 }, () => words[Math.floor(rng.next() * words.length)]).join(' ');
   const ids = vocabulary.encode(text);
   const ngram = SuffixNgram.build(ids.subarray(0, 12000), { vocabSize: vocabulary.size });
-  const info = fitAndSaveMixture(owner, new InferenceModel(config, weights), ngram, { val: ids.subarray(12000, 15000), test: ids.subarray(15000) });
+  const info = fitAndSaveMixture(owner, new InferenceModel(config, weights), vocabulary, ngram, { val: ids.subarray(12000, 15000), test: ids.subarray(15000) });
   assert.equal(info.gate?.weights.length, GATE_WEIGHTS);
   assert.ok(info.online && info.online.gated <= info.online.mixture + 1e-3, JSON.stringify(info.online));
   const loaded = loadMixture(owner);

@@ -5,7 +5,7 @@ import { InstantModel } from '../../src/engine/instantModel';
 import { DocumentNgrams, MAX_DOCUMENT_CHARS } from '../../src/core/ngram/documentNgram';
 import { RecentIndex } from '../../src/core/ngram/recentIndex';
 import { SuffixNgram } from '../../src/core/ngram/suffixNgram';
-import { Stepper, ngramStepper } from '../../src/core/predict/predictor';
+import { Branching, ngramBranching, stepperOf } from '../../src/core/predict/predictor';
 import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/text/vocabulary';
 import { structuredText } from './helpers';
@@ -13,8 +13,8 @@ import { structuredText } from './helpers';
 const training = structuredText(300);
 const vocabulary = Vocabulary.fromText(training + 'abcdefghijklmnopqrstuvwxyz_();\n');
 const model = () => SuffixNgram.build(vocabulary.encode(training), { vocabSize: vocabulary.size });
-const greedy = (stepper: Stepper) => completeFrom(stepper, vocabulary, { maxChars: 40, temperature: 0, multiline: false, seed: 0 });
-const complete = (ngram: Parameters<typeof ngramStepper>[0], prefix: string) => greedy(ngramStepper(ngram, vocabulary, prefix));
+const greedy = (predictor: Branching) => completeFrom(stepperOf(predictor), vocabulary, { maxChars: 40, temperature: 0, multiline: false, seed: 0 });
+const complete = (ngram: Parameters<typeof ngramBranching>[0], prefix: string) => greedy(ngramBranching(ngram, vocabulary, prefix));
 
 test('truncating the recent index undoes its adds exactly', () => {
   const rng = new Random(2);

@@ -16,6 +16,7 @@ const simdAvailable = WebAssembly.validate(bytes);
 export class VectorMemory {
   private readonly memory?: WebAssembly.Memory;
   private readonly kernel?: (out: number, x: number, w: number, m: number, n: number) => void;
+  private readonly batchKernel?: (out: number, x: number, w: number, rows: number, m: number, n: number) => void;
   private readonly adaptKernel?: (w: number, w0: number, x: number, e: number, r: number, c: number, m: number, n: number) => void;
   private readonly scratch: Float32Array;
   private top = 0;
@@ -28,6 +29,7 @@ export class VectorMemory {
       const pages = Math.ceil((floats * 4) / 65536);
       this.memory.grow(Math.max(0, pages - this.memory.buffer.byteLength / 65536));
       this.kernel = instance.exports.addVecMat as VectorMemory['kernel'];
+      this.batchKernel = instance.exports.addMatMat as VectorMemory['batchKernel'];
       this.adaptKernel = instance.exports.adaptRows as VectorMemory['adaptKernel'];
     }
     this.scratch = this.alloc(scratchFloats);
@@ -64,6 +66,24 @@ export class VectorMemory {
       const base = k * n;
       for (let j = 0; j < n; j++) out[j] += xk * w[base + j];
     }
+  }
+
+  /**
+   * out[r * n + j] += xs[r] * W for each row r: addVecMat for several
+   * vectors of one length m at once, W read once for all of them. out (rows
+   * x n, n a multiple of 4) and W must come from alloc(); the vectors are
+   * copied into the scratch, which must hold rows x m floats.
+   */
+  addMatMat(out: Float32Array, xs: readonly Float32Array[], w: Float32Array, n: number): void {
+    const rows = xs.length;
+    const m = rows > 0 ? xs[0].length : 0;
+    if (rows * m > this.scratch.length) throw new Error(`VectorMemory scratch holds ${this.scratch.length} floats, not ${rows} x ${m}`);
+    if (this.batchKernel) {
+      xs.forEach((x, r) => this.scratch.set(x, r * m));
+      this.batchKernel(out.byteOffset, this.scratch.byteOffset, w.byteOffset, rows, m, n);
+      return;
+    }
+    xs.forEach((x, r) => this.addVecMat(out.subarray(r * n, (r + 1) * n), x, w, n));
   }
 
   /**

@@ -18,6 +18,9 @@ export interface StepResult {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+/** Rows (beam hypotheses) stepped together by advanceRows and probabilitiesRows; more are taken this many at a time. */
+export const MAX_BATCH_ROWS = 16;
+
 /**
  * What advance() may do besides stepping: for causal checks, hold one cell's
  * c at a value after every step (h then follows from that step's output
@@ -59,6 +62,9 @@ export class InferenceModel {
   private readonly denseBias: Float32Array; // [V]
   private readonly logits: Float32Array; // [Vp]
   private readonly z: Float32Array;
+  /** advanceRows' gate inputs and probabilitiesRows' logits, MAX_BATCH_ROWS rows each. */
+  private readonly zRows: Float32Array;
+  private readonly logitRows: Float32Array;
 
   private readonly name: string;
 
@@ -73,8 +79,8 @@ export class InferenceModel {
       if (!w) throw new Error(`Missing weight ${name}`);
       return w;
     };
-    const matrices = (2 * layers - 1) * H * G + E * G + H * Vp + G + Vp;
-    this.mem = new VectorMemory(matrices, Math.max(E, H), options.simd === false);
+    const matrices = (2 * layers - 1) * H * G + E * G + H * Vp + G + Vp + MAX_BATCH_ROWS * (G + Vp);
+    this.mem = new VectorMemory(matrices, MAX_BATCH_ROWS * Math.max(E, H), options.simd === false);
     const copy = (values: Float32Array) => {
       const view = this.mem.alloc(values.length);
       view.set(values);
@@ -103,6 +109,8 @@ export class InferenceModel {
     for (let k = 0; k < H; k++) this.denseKernel.set(dense.subarray(k * V, (k + 1) * V), k * Vp);
     this.denseBias = get('dense/bias');
     this.logits = this.mem.alloc(Vp);
+    this.zRows = this.mem.alloc(MAX_BATCH_ROWS * G);
+    this.logitRows = this.mem.alloc(MAX_BATCH_ROWS * Vp);
   }
 
   /** The model of a loaded checkpoint, named by its folder. */
@@ -137,14 +145,7 @@ export class InferenceModel {
       this.mem.addVecMat(z, state.h[l], this.recurrent[l], G);
       const h = state.h[l];
       const c = state.c[l];
-      for (let j = 0; j < H; j++) {
-        const i = sigmoid(z[j]);
-        const f = sigmoid(z[H + j]);
-        const g = Math.tanh(z[2 * H + j]);
-        const o = sigmoid(z[3 * H + j]);
-        c[j] = f * c[j] + i * g;
-        h[j] = o * Math.tanh(c[j]);
-      }
+      cellUpdate(z, 0, h, c);
       // After the layer and before the next reads its h: z still holds this layer's gate inputs.
       if (hook?.clamp?.layer === l) {
         const j = hook.clamp.index;
@@ -160,13 +161,52 @@ export class InferenceModel {
     return state;
   }
 
+  /**
+   * Advances each states[r] in place by ids[r]: one step of several streams
+   * (a beam's hypotheses), each weight matrix read once for up to
+   * MAX_BATCH_ROWS of them. The same arithmetic as advance, row by row.
+   */
+  advanceRows(states: readonly LstmState[], ids: ArrayLike<number>): void {
+    const H = this.config.hiddenSize;
+    const G = 4 * H;
+    for (let from = 0; from < states.length; from += MAX_BATCH_ROWS) {
+      const rows = states.slice(from, from + MAX_BATCH_ROWS);
+      const z = this.zRows.subarray(0, rows.length * G);
+      for (let l = 0; l < this.config.layers; l++) {
+        rows.forEach((_, r) => z.set(l === 0 ? this.inputTable.subarray(ids[from + r] * G, (ids[from + r] + 1) * G) : this.biases[l], r * G));
+        if (l > 0) this.mem.addMatMat(z, rows.map((s) => s.h[l - 1]), this.kernels[l - 1], G);
+        this.mem.addMatMat(z, rows.map((s) => s.h[l]), this.recurrent[l], G);
+        rows.forEach((s, r) => cellUpdate(z, r * G, s.h[l], s.c[l]));
+      }
+    }
+  }
+
   /** Next-character probabilities given the state (softmax of the dense layer). */
   probabilities(state: LstmState, temperature = 1): Float32Array {
-    const V = this.config.vocabSize;
     this.logits.fill(0);
     this.mem.addVecMat(this.logits, state.h[this.config.layers - 1], this.denseKernel, this.logits.length);
+    return this.softmaxOfLogits(this.logits, temperature);
+  }
+
+  /** probabilities() of each state, the dense layer read once for up to MAX_BATCH_ROWS of them. */
+  probabilitiesRows(states: readonly LstmState[]): Float32Array[] {
+    const Vp = padTo4(this.config.vocabSize);
+    const out: Float32Array[] = [];
+    for (let from = 0; from < states.length; from += MAX_BATCH_ROWS) {
+      const rows = states.slice(from, from + MAX_BATCH_ROWS);
+      const logits = this.logitRows.subarray(0, rows.length * Vp);
+      logits.fill(0);
+      this.mem.addMatMat(logits, rows.map((s) => s.h[this.config.layers - 1]), this.denseKernel, Vp);
+      rows.forEach((_, r) => out.push(this.softmaxOfLogits(logits.subarray(r * Vp, (r + 1) * Vp), 1)));
+    }
+    return out;
+  }
+
+  /** softmax(dense logits + bias), with padded `raw` logits from the kernel. */
+  private softmaxOfLogits(raw: Float32Array, temperature: number): Float32Array {
+    const V = this.config.vocabSize;
     const logits = new Float32Array(V);
-    for (let v = 0; v < V; v++) logits[v] = this.logits[v] + this.denseBias[v];
+    for (let v = 0; v < V; v++) logits[v] = raw[v] + this.denseBias[v];
     const probs = softmax(logits, temperature);
     // softmax subtracts the largest logit, so its output is finite everywhere exactly when that logit is: one look tells.
     if (!Number.isFinite(probs[0])) throw new ModelOutputError(this.name);
@@ -186,6 +226,19 @@ export class InferenceModel {
   step(state: LstmState, id: number): StepResult {
     this.advance(state, id);
     return { probs: this.probabilities(state), state };
+  }
+}
+
+/** One LSTM cell layer's update from its gate inputs z[at..at + 4H) (gates i, f, g, o, H each): c and h in place. */
+function cellUpdate(z: Float32Array, at: number, h: Float32Array, c: Float32Array): void {
+  const H = h.length;
+  for (let j = 0; j < H; j++) {
+    const i = sigmoid(z[at + j]);
+    const f = sigmoid(z[at + H + j]);
+    const g = Math.tanh(z[at + 2 * H + j]);
+    const o = sigmoid(z[at + 3 * H + j]);
+    c[j] = f * c[j] + i * g;
+    h[j] = o * Math.tanh(c[j]);
   }
 }
 

@@ -40,17 +40,39 @@ export function restOfLine(chars: readonly string[], at: number): string[] {
   return chars.slice(at, end);
 }
 
-/** Exact-match rate of whole rests of lines and mean characters right before the first wrong one. */
+/**
+ * What a decoder's completions were worth at a set of cursors: how often
+ * something was shown (a non-empty completion), how often what was shown
+ * was right as far as it went (a prefix of the rest of the line, so that a
+ * user accepting it writes what was really there), how long it was, the
+ * characters a user could accept per cursor (the shown length where right,
+ * over all cursors), the exact-match rate of whole rests of lines, the
+ * mean characters right before the first wrong one, and the decoder's time.
+ */
 export class AccuracyTally {
+  private count = 0;
+  private shown = 0;
+  private right = 0;
+  private shownChars = 0;
+  private accepted = 0;
   private exact = 0;
   private correct = 0;
-  private count = 0;
+  private ms = 0;
 
-  add(completion: readonly string[], rest: readonly string[]): void {
+  add(completion: readonly string[], rest: readonly string[], ms = 0): void {
     let n = 0;
     while (n < completion.length && n < rest.length && completion[n] === rest[n]) n++;
     this.correct += n;
     if (n === rest.length && completion.length === rest.length) this.exact++;
+    if (completion.length > 0) {
+      this.shown++;
+      this.shownChars += completion.length;
+      if (n === completion.length) {
+        this.right++;
+        this.accepted += n;
+      }
+    }
+    this.ms += ms;
     this.count++;
   }
 
@@ -60,6 +82,27 @@ export class AccuracyTally {
 
   get meanCorrectChars(): number {
     return this.correct / Math.max(1, this.count);
+  }
+
+  get shownShare(): number {
+    return this.shown / Math.max(1, this.count);
+  }
+
+  /** Of the completions shown, the share that were a prefix of the rest of the line. */
+  get rightShare(): number {
+    return this.right / Math.max(1, this.shown);
+  }
+
+  get meanShownChars(): number {
+    return this.shownChars / Math.max(1, this.shown);
+  }
+
+  get acceptedPerCursor(): number {
+    return this.accepted / Math.max(1, this.count);
+  }
+
+  get msPerCursor(): number {
+    return this.ms / Math.max(1, this.count);
   }
 }
 

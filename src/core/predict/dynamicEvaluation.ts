@@ -1,4 +1,4 @@
-import { InferenceModel, LstmState, softmax } from '../model/inference';
+import { InferenceModel, LstmState, MAX_BATCH_ROWS, softmax } from '../model/inference';
 import { VectorMemory, padTo4 } from '../kernels/vectorMemory';
 import { Gate, checkGate, fitGate, gatedProbabilities, meanNats } from './mixture';
 
@@ -104,6 +104,7 @@ export class AdaptedLayer {
   private readonly columnStep: Float32Array;
   private readonly columnDecay: Float32Array;
   private readonly logits: Float32Array;
+  private readonly logitRows: Float32Array;
   /** Per row, this character's step: h_k (1 for the bias row) times rowStep. */
   private readonly step: Float32Array;
   /** (p - onehot) times columnStep. */
@@ -112,7 +113,7 @@ export class AdaptedLayer {
   constructor(private readonly rule: DynamicEvaluation) {
     const { hiddenSize: H, paddedVocab: Vp } = rule;
     const rows = H + 1;
-    this.mem = new VectorMemory(2 * rows * Vp + 2 * padTo4(rows) + 4 * Vp + padTo4(rows), H);
+    this.mem = new VectorMemory(2 * rows * Vp + 2 * padTo4(rows) + 4 * Vp + padTo4(rows) + MAX_BATCH_ROWS * Vp, MAX_BATCH_ROWS * H);
     const copy = (values: Float32Array) => {
       const view = this.mem.alloc(values.length);
       view.set(values);
@@ -127,6 +128,7 @@ export class AdaptedLayer {
     this.logits = this.mem.alloc(Vp);
     this.error = this.mem.alloc(Vp);
     this.step = this.mem.alloc(rows);
+    this.logitRows = this.mem.alloc(MAX_BATCH_ROWS * Vp);
   }
 
   /** P(next character) = softmax(W h + b), h the last layer's. */
@@ -135,6 +137,21 @@ export class AdaptedLayer {
     this.logits.set(this.weights.subarray(H * Vp, (H + 1) * Vp));
     this.mem.addVecMat(this.logits, h, this.weights.subarray(0, H * Vp), Vp);
     return softmax(this.logits.subarray(0, V));
+  }
+
+  /** probabilities(h) of each h, the layer read once for up to MAX_BATCH_ROWS of them (a beam's hypotheses). */
+  probabilitiesRows(hs: readonly Float32Array[]): Float32Array[] {
+    const { hiddenSize: H, vocabSize: V, paddedVocab: Vp } = this.rule;
+    const bias = this.weights.subarray(H * Vp, (H + 1) * Vp);
+    const out: Float32Array[] = [];
+    for (let from = 0; from < hs.length; from += MAX_BATCH_ROWS) {
+      const rows = hs.slice(from, from + MAX_BATCH_ROWS);
+      const logits = this.logitRows.subarray(0, rows.length * Vp);
+      rows.forEach((_, r) => logits.set(bias, r * Vp));
+      this.mem.addMatMat(logits, rows, this.weights.subarray(0, H * Vp), Vp);
+      rows.forEach((_, r) => out.push(softmax(logits.subarray(r * Vp, r * Vp + V))));
+    }
+    return out;
   }
 
   /** One step on -ln p(id), where `probs` is what probabilities(h) gave for the character before `id`. */

@@ -1,9 +1,13 @@
 /**
  * core/predict: a model reading text and answering. The predictors here
  * (LSTM, n-gram, their mixture and its dynamically evaluated form) share
- * the Stepper interface; stateCache.ts, documentTrace.ts and
- * dynamicDocuments.ts keep per-document reading state so an edit costs only
- * what follows it; sampling.ts and completion.ts decode; workspaceMixture.ts
+ * the Branching interface (several hypotheses side by side; a Stepper is
+ * one of them), and answering.ts puts together the one the editor asks;
+ * stateCache.ts, documentTrace.ts and dynamicDocuments.ts keep
+ * per-document reading state so an edit costs only what follows it;
+ * sampling.ts and completion.ts decode by sampling, beam.ts by beam search,
+ * and suggestion.ts cuts what ghost text shows where the model stops being
+ * sure (its threshold fitted by suggestionFit.ts); workspaceMixture.ts
  * fits and loads the mixture saved beside a trained LSTM; modelLens.ts and
  * lineSurprisal.ts give the views their figures. It builds on core/model
  * and core/ngram and is used by core/train and core/explorer.
@@ -16,8 +20,8 @@ import { Vocabulary } from '../text/vocabulary';
 
 /**
  * Anything that predicts the next character and reads one: the LSTM (its
- * state), the n-gram (its context), or their mixture. Completions and
- * read-outs only need this much.
+ * state), the n-gram (its context), or their mixture. Greedy and sampled
+ * completions and the read-outs only need this much.
  */
 export interface Stepper {
   /** P(next character) over the vocabulary. */
@@ -25,8 +29,51 @@ export interface Stepper {
   advance(id: number): void;
 }
 
-export function lstmStepper(model: InferenceModel, state: LstmState): Stepper {
-  return { probabilities: () => model.probabilities(state), advance: (id) => void model.advance(state, id) };
+/**
+ * A predictor reading several continuations of one text side by side: a
+ * beam's hypotheses (rows). It starts with one row.
+ */
+export interface Branching {
+  readonly rows: number;
+  /**
+   * P(next character) after row `row`. The LSTM computes every row's on the
+   * first call after a branch, in one batched product; the n-gram answers
+   * each call with a query (so its match is the row's until the next call,
+   * which the mixer's gate reads).
+   */
+  distribution(row: number): Float32Array;
+  /** The next rows: row i becomes row parents[i] having read ids[i]; the LSTM steps them all at once. */
+  branch(parents: readonly number[], ids: readonly number[]): void;
+}
+
+/** One row of a Branching, stepped in place. */
+export function stepperOf(branching: Branching): Stepper {
+  return { probabilities: () => branching.distribution(0), advance: (id) => branching.branch([0], [id]) };
+}
+
+/** LSTM rows: their states, stepped in one batched step; `layer` (an output layer of its own) predicts from the last h when given. */
+function lstmRows(model: InferenceModel, state: LstmState, layer?: AdaptedReading['layer']): Branching {
+  let states = [state];
+  let cached: Float32Array[] | undefined;
+  const last = model.config.layers - 1;
+  return {
+    get rows() {
+      return states.length;
+    },
+    distribution: (row) => {
+      cached ??= layer ? layer.probabilitiesRows(states.map((s) => s.h[last])) : model.probabilitiesRows(states);
+      return cached[row];
+    },
+    branch: (parents, ids) => {
+      states = parents.map((p) => model.cloneState(states[p]));
+      model.advanceRows(states, ids);
+      cached = undefined;
+    },
+  };
+}
+
+export function lstmBranching(model: InferenceModel, state: LstmState): Branching {
+  return lstmRows(model, state);
 }
 
 /**
@@ -34,19 +81,23 @@ export function lstmStepper(model: InferenceModel, state: LstmState): Stepper {
  * (dynamic evaluation): it predicts with that layer and does not learn from
  * what it generates, which is not the user's text.
  */
-export function adaptedStepper(model: InferenceModel, reading: AdaptedReading): Stepper {
-  const h = reading.state.h[reading.state.h.length - 1];
-  return { probabilities: () => reading.layer.probabilities(h), advance: (id) => void model.advance(reading.state, id) };
+export function adaptedBranching(model: InferenceModel, reading: AdaptedReading): Branching {
+  return lstmRows(model, reading.state, reading.layer);
 }
 
 /** The n-gram after `prefix` (of which only the last order - 1 characters count). */
-export function ngramStepper(ngram: NgramReader, vocabulary: Vocabulary, prefix: string): Stepper {
-  const history = Array.from(vocabulary.encode(prefix.slice(-2 * ngram.order))).slice(-ngram.order);
+export function ngramBranching(ngram: NgramReader, vocabulary: Vocabulary, prefix: string): Branching {
+  let histories = [Array.from(vocabulary.encode(prefix.slice(-2 * ngram.order))).slice(-ngram.order)];
   return {
-    probabilities: () => ngram.distribution(history),
-    advance: (id) => {
-      history.push(id);
-      if (history.length > ngram.order) history.shift();
+    get rows() {
+      return histories.length;
+    },
+    distribution: (row) => ngram.distribution(histories[row]),
+    branch: (parents, ids) => {
+      histories = parents.map((p, i) => {
+        const history = [...histories[p], ids[i]];
+        return history.length > ngram.order ? history.slice(1) : history;
+      });
     },
   };
 }
@@ -56,20 +107,23 @@ export function ngramStepper(ngram: NgramReader, vocabulary: Vocabulary, prefix:
  * or the learned mixer's gate over the match of the n-gram `b` reads
  * (read after b has predicted, when its path describes this context).
  */
-export function mixedStepper(a: Stepper, b: Stepper, weightOfA: number | { gate: Gate; ngram: NgramReader }): Stepper {
+export function mixedBranching(a: Branching, b: Branching, weightOfA: number | { gate: Gate; ngram: NgramReader }): Branching {
   const scratch = new Float64Array(GATE_INPUTS);
   return {
-    probabilities: () => {
-      const pa = a.probabilities();
-      const pb = b.probabilities();
+    get rows() {
+      return a.rows;
+    },
+    distribution: (row) => {
+      const pa = a.distribution(row);
+      const pb = b.distribution(row);
       const w = typeof weightOfA === 'number' ? weightOfA : gateWeightAt(weightOfA.gate, weightOfA.ngram.path, scratch);
       const out = new Float32Array(pa.length);
       for (let i = 0; i < out.length; i++) out[i] = w * pa[i] + (1 - w) * pb[i];
       return out;
     },
-    advance: (id) => {
-      a.advance(id);
-      b.advance(id);
+    branch: (parents, ids) => {
+      a.branch(parents, ids);
+      b.branch(parents, ids);
     },
   };
 }

@@ -8,6 +8,9 @@ import { InferenceModel } from '../model/inference';
 import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedProbabilities, fitMixtureWeight, meanNats, mixProbabilities, scoreWithLstm } from './mixture';
 import { Vocabulary } from '../text/vocabulary';
 import { NgramReader, CharNgram as Ngram, ngramFromBuffer } from '../ngram/charNgram';
+import { AnsweringPredictor } from './answering';
+import { SuggestionFit, checkSuggestionFit } from './suggestion';
+import { fitSuggestions } from './suggestionFit';
 import { SuffixNgram } from '../ngram/suffixNgram';
 import { NGRAM_FILE } from '../ngram/workspaceNgram';
 import { NgramFileError } from '../ngram/ngramFileError';
@@ -38,6 +41,8 @@ export interface MixtureInfo {
   online?: { ngram: number; mixture: number; gated: number };
   /** Dynamic evaluation fitted on the same characters and the mixer fitted for it (see DynamicMixture); files from before it run the LSTM static. */
   dynamicEvaluation?: DynamicMixture;
+  /** The suggestion's precision curve, fitted on the same characters with the answering predictor (see suggestionFit.ts); files from before it take the precision as the threshold. */
+  suggestions?: SuggestionFit;
   order: number;
   /** Validation characters the figures are on (absent in files from before it). */
   fitChars?: number;
@@ -48,11 +53,12 @@ export type MixtureOwner = Pick<Checkpoint, 'dir' | 'fingerprint'>;
 
 /**
  * Fits the LSTM/n-gram mixture weight on the validation split and saves the
- * n-gram and the weight beside the LSTM checkpoint, bound to its weights.
- * Then the n-gram also reads the validation and test text, as the editor
- * will have.
+ * n-gram and the weight beside the LSTM checkpoint, bound to its weights,
+ * with the suggestion's precision curve of the predictor they make. Then
+ * the n-gram also reads the validation and test text, as the editor will
+ * have.
  */
-export function fitAndSaveMixture(owner: MixtureOwner, lstm: InferenceModel, ngram: Ngram, split: Pick<Split, 'val' | 'test'>, maxFitChars = MAX_FIT_CHARS): MixtureInfo {
+export function fitAndSaveMixture(owner: MixtureOwner, lstm: InferenceModel, vocabulary: Vocabulary, ngram: Ngram, split: Pick<Split, 'val' | 'test'>, maxFitChars = MAX_FIT_CHARS): MixtureInfo {
   const { sample: fitted, rest } = spreadSample(split.val, maxFitChars);
   // The suffix-array model's discounts are fitted on the first half read online (as the editor reads), so the mixture is fitted on the second half, text they never saw, after it.
   let fit = fitted;
@@ -69,12 +75,15 @@ export function fitAndSaveMixture(owner: MixtureOwner, lstm: InferenceModel, ngr
     order: ngram.order,
     fitChars: fit.length,
   };
+  // The suggestions are fitted as the editor reads a document the n-gram has not learnt: a copy from before it reads the fitted characters.
+  const unread = fit.length > 0 ? ngramFromBuffer(ngram.toBuffer()) : undefined;
   const online = scoreWithGateInputs(ngram, fit, true);
   if (fit.length > 0) {
     info.gate = fitGate(online.rows, pLstm, online.probs);
     const onlineWeight = fitMixtureWeight(pLstm, online.probs);
     info.online = { ngram: meanNats(online.probs), mixture: meanNats(mixProbabilities(pLstm, online.probs, onlineWeight)), gated: meanNats(gatedProbabilities(info.gate, online.rows, pLstm, online.probs)) };
     info.dynamicEvaluation = fitDynamicMixture(lstm, fit, online);
+    info.suggestions = fitSuggestions(new AnsweringPredictor(lstm, vocabulary, { ngram: unread!, info }), vocabulary.decode(fit));
   }
   // It has read the fitted characters already.
   ngram.learnSequence(rest);
@@ -132,7 +141,7 @@ function checkMixtureInfo(value: unknown): MixtureInfo {
   if (online !== undefined && !(nats(online?.ngram) && nats(online?.mixture) && nats(online?.gated))) fail('has damaged online figures');
   if (!(Number.isInteger(info!.order) && info!.order >= 1)) fail('has no n-gram order');
   // A gate of another version (or damaged) leaves the global weight, as in files from before gates.
-  return { ...info!, gate: checkGate(info!.gate) };
+  return { ...info!, gate: checkGate(info!.gate), suggestions: checkSuggestionFit(info!.suggestions) };
 }
 
 /** What the UI says is answering. */

@@ -94,7 +94,7 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
     let mixture: MixtureInfo | undefined;
     if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
       const lstm = loadCheckpoint(options.out);
-      mixture = fitAndSaveMixture(lstm, InferenceModel.of(lstm), ngram, heldOut, fit?.fitChars);
+      mixture = fitAndSaveMixture(lstm, InferenceModel.of(lstm), lstm.vocabulary, ngram, heldOut, fit?.fitChars);
     }
     return { ...result, plan, mixture };
   } finally {

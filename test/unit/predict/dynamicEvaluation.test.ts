@@ -134,7 +134,7 @@ function modelWithMixture(t: Parameters<typeof tempDir>[0]) {
   const checkpoint = loadCheckpoint(dir);
   const model = InferenceModel.of(checkpoint);
   const ids = checkpoint.vocabulary.encode(readCorpus(path.join(SHIPPED, '..', 'corpus')).text.slice(0, 64_000));
-  const info = fitAndSaveMixture(checkpoint, model, buildWorkspaceNgram(ids.subarray(0, 60_000), checkpoint.vocabulary.size), { val: ids.subarray(60_000), test: new Int32Array(0) });
+  const info = fitAndSaveMixture(checkpoint, model, checkpoint.vocabulary, buildWorkspaceNgram(ids.subarray(0, 60_000), checkpoint.vocabulary.size), { val: ids.subarray(60_000), test: new Int32Array(0) });
   return { dir, checkpoint, info };
 }
 
@@ -148,7 +148,7 @@ test('dynamic evaluation never writes to the saved model, and with the setting o
   const files = digest(dir);
   const mixture = loadMixture(checkpoint)!;
   const withoutDynamic = { ngram: mixture.ngram, info: { ...mixture.info, dynamicEvaluation: undefined } };
-  const guess = (host: ModelHost) => host.predictorAt('doc', PREFIX).probabilities();
+  const guess = (host: ModelHost) => host.predictorAt('doc', PREFIX).distribution(0);
   const staticGuess = guess(new ModelHost(checkpoint, 'default', withoutDynamic));
   const on = new ModelHost(checkpoint, 'default', mixture, { dynamicEvaluation: true });
   const off = new ModelHost(checkpoint, 'default', mixture, { dynamicEvaluation: false });

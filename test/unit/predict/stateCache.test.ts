@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { completeFrom } from '../../../src/core/predict/completion';
 import { InferenceModel } from '../../../src/core/model/inference';
-import { lstmStepper } from '../../../src/core/predict/predictor';
+import { lstmBranching, stepperOf } from '../../../src/core/predict/predictor';
 import { DocumentStates } from '../../../src/core/predict/stateCache';
 import { config, countingModel, exactState as exact, vocabulary, weights } from '../tinyModel';
 
@@ -40,11 +40,11 @@ test('a long document starts from a window before the cursor, with surrogate pai
 test('completions stop at the end of the line unless multi-line is allowed', () => {
   const model = new InferenceModel(config, weights);
   for (let seed = 0; seed < 20; seed++) {
-    const line = completeFrom(lstmStepper(model, model.zeroState()), vocabulary, { maxChars: 60, temperature: 1, multiline: false, seed });
+    const line = completeFrom(stepperOf(lstmBranching(model, model.zeroState())), vocabulary, { maxChars: 60, temperature: 1, multiline: false, seed });
     assert.ok(!line.includes('\n'));
     assert.ok([...line].length <= 60);
   }
-  const argmax = completeFrom(lstmStepper(model, model.zeroState()), vocabulary, { maxChars: 30, temperature: 0, multiline: true, seed: 1 });
-  assert.equal(argmax, completeFrom(lstmStepper(model, model.zeroState()), vocabulary, { maxChars: 30, temperature: 0, multiline: true, seed: 2 }));
+  const argmax = completeFrom(stepperOf(lstmBranching(model, model.zeroState())), vocabulary, { maxChars: 30, temperature: 0, multiline: true, seed: 1 });
+  assert.equal(argmax, completeFrom(stepperOf(lstmBranching(model, model.zeroState())), vocabulary, { maxChars: 30, temperature: 0, multiline: true, seed: 2 }));
   assert.ok(!argmax.includes('\n\n'));
 });

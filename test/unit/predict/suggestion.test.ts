@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import { test } from 'node:test';
+import { beamSearch } from '../../../src/core/predict/beam';
+import { AnsweringPredictor } from '../../../src/core/predict/answering';
+import { pickCursors, restOfLine } from '../../../src/core/predict/completionAccuracy';
+import { loadCheckpoint } from '../../../src/core/model/checkpoint';
+import { InferenceModel } from '../../../src/core/model/inference';
+import { Branching } from '../../../src/core/predict/predictor';
+import { Random } from '../../../src/core/random';
+import { confidentSuggestions, suggest, thresholdFor } from '../../../src/core/predict/suggestion';
+import { fitSuggestions } from '../../../src/core/predict/suggestionFit';
+import { readCorpus } from '../../../src/core/text/corpus';
+import { isWordChar } from '../../../src/core/predict/tokens';
+import { Vocabulary } from '../../../src/core/text/vocabulary';
+
+const vocabulary = Vocabulary.fromText('ab_x(); \n');
+
+/** A predictor whose next-character distribution is a function of the text each row has written. */
+function scripted(next: (text: string) => Float32Array): Branching {
+  let texts = [''];
+  return {
+    get rows() {
+      return texts.length;
+    },
+    distribution: (row) => next(texts[row]),
+    branch: (parents, ids) => {
+      texts = parents.map((p, i) => texts[p] + vocabulary.symbols[ids[i]]);
+    },
+  };
+}
+
+/** Sure of `line` up to `sureFor` characters, then torn between two characters. */
+function sureOf(line: string, sureFor: number): (text: string) => Float32Array {
+  return (text) => {
+    const p = new Float32Array(vocabulary.size).fill(0.001);
+    const n = text.length;
+    if (line.startsWith(text) && n < line.length) {
+      if (n < sureFor) p[vocabulary.idOf(line[n])] = 1;
+      else {
+        p[vocabulary.idOf(line[n])] = 0.5;
+        p[vocabulary.idOf(line[n] === 'x' ? 'a' : 'x')] = 0.5;
+      }
+    } else p[vocabulary.idOf('\n')] = 1;
+    const sum = p.reduce((a, b) => a + b, 0);
+    return p.map((v) => v / sum);
+  };
+}
+
+const search = (branching: Branching, floor = 0.05) => beamSearch(branching, vocabulary, { beamWidth: 4, lines: 3, maxChars: 30, multiline: false, floor });
+
+test('the suggestion stops before an identifier the model is unsure how to finish, not inside it', () => {
+  // Sure of "ab(" then of "xab_b" for three more characters: "ab(xab" is sure, "ab(xab_" not.
+  const [shown] = confidentSuggestions(search(scripted(sureOf('ab(xab_b);', 6))), 0.6);
+  assert.equal(shown.text, 'ab(');
+  // Sure to the end of the identifier and of what follows it: the cut is after the bracket.
+  assert.equal(confidentSuggestions(search(scripted(sureOf('ab(xab_b);', 9))), 0.6)[0].text, 'ab(xab_b)');
+  // Sure of nothing: nothing is shown.
+  assert.deepEqual(confidentSuggestions(search(scripted(sureOf('ab(xab_b);', 0))), 0.6), []);
+});
+
+test('the cut never splits an identifier: a suggestion that ends inside a word is one the model is sure ends there', () => {
+  const rng = new Random(5);
+  const symbols = vocabulary.symbols;
+  for (let trial = 0; trial < 40; trial++) {
+    // A random peaked distribution per written text, the same every time that text is asked about.
+    const memo = new Map<string, Float32Array>();
+    const next = (text: string) => {
+      let p = memo.get(text);
+      if (!p) {
+        p = Float32Array.from(symbols, (_, i) => (i === 0 ? 0 : Math.pow(rng.next(), 6)));
+        const sum = p.reduce((a, b) => a + b, 0);
+        p = p.map((v) => v / sum);
+        memo.set(text, p);
+      }
+      return p;
+    };
+    const result = search(scripted(next));
+    for (const threshold of [0.1, 0.3, 0.5]) {
+      for (const s of confidentSuggestions(result, threshold)) {
+        const last = s.text[s.text.length - 1];
+        if (!isWordChar(last)) continue;
+        // P(the text, then a character that ends the word), straight from the distributions.
+        let p = 1;
+        for (let i = 0; i < s.text.length; i++) p *= next(s.text.slice(0, i))[vocabulary.idOf(s.text[i])];
+        const after = next(s.text);
+        const ending = symbols.reduce((sum, ch, id) => (id > 0 && !isWordChar(ch) ? sum + after[id] : sum), 0);
+        assert.ok(p * ending >= threshold - 1e-6, `"${s.text}" ends inside a word: P(word ends there) ${p * ending} < ${threshold}`);
+      }
+    }
+  }
+});
+
+test('the items are the suggestion first, then the beam\'s lines, distinct; none where the model is unsure', () => {
+  const sure = suggest(scripted(sureOf('ab(xab_b);', 6)), vocabulary, { beamWidth: 4, candidates: 3, maxChars: 30, multiline: false, threshold: 0.6 });
+  assert.equal(sure[0], 'ab(');
+  assert.ok(sure.length >= 2 && sure.length <= 3, JSON.stringify(sure));
+  assert.equal(new Set(sure).size, sure.length);
+  assert.ok(sure.slice(1).every((line) => line.startsWith('ab(xab')), JSON.stringify(sure));
+  assert.deepEqual(suggest(scripted(sureOf('ab(xab_b);', 0)), vocabulary, { beamWidth: 4, candidates: 3, maxChars: 30, multiline: false, threshold: 0.6 }), []);
+});
+
+test('the threshold fitted for a precision gives that precision, within 5 points, on the text it was fitted on', () => {
+  const dir = path.join(__dirname, '..', '..', '..', '..', 'models', 'default');
+  const checkpoint = loadCheckpoint(dir);
+  const model = InferenceModel.of(checkpoint);
+  const text = readCorpus(path.join(dir, '..', 'corpus')).text.slice(-30_000);
+  const fit = fitSuggestions(new AnsweringPredictor(model, checkpoint.vocabulary, undefined), text);
+  const chars = Array.from(text);
+  for (const precision of [0.6, 0.75]) {
+    const threshold = thresholdFor(fit, precision);
+    // Measured again the editor's way, at the fit's cursors: suggest() at that threshold.
+    const answering = new AnsweringPredictor(model, checkpoint.vocabulary, undefined);
+    let shown = 0;
+    let right = 0;
+    for (const at of pickCursors(chars, fit.cursors, 1)) {
+      const [item] = suggest(answering.at('doc', chars.slice(0, at).join('')), checkpoint.vocabulary, { beamWidth: fit.beamWidth, candidates: 1, maxChars: 200, multiline: false, threshold });
+      if (!item) continue;
+      shown++;
+      if (restOfLine(chars, at).join('').startsWith(item)) right++;
+    }
+    assert.ok(shown >= 20, `${shown} suggestions shown at ${threshold}`);
+    assert.ok(Math.abs(right / shown - precision) <= 0.05, `asked ${precision}, got ${right}/${shown} at threshold ${threshold}`);
+  }
+});
