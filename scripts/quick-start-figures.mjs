@@ -46,7 +46,8 @@ const charsPerSecond = find(/([\d.]+)k chars\/s/g, 'its speed')[1];
 const model = JSON.parse(fs.readFileSync(path.join(root, out, 'model.json'), 'utf8')).userDefinedMetadata.charlens;
 const { batchSize, seqLength } = model.training;
 const best = model.metrics.bestValLoss;
-const mixture = JSON.parse(fs.readFileSync(path.join(root, out, 'mixture.json'), 'utf8'));
+// mixture.json holds its content bound to the weights it was fitted for (src/core/model/boundFile.ts).
+const mixture = JSON.parse(fs.readFileSync(path.join(root, out, 'mixture.json'), 'utf8')).content;
 const sampleArgs = ['sample', out, '--temperature', '0.8', '--length', '400', '--seed', '1'];
 const sample = execFileSync(process.execPath, [cli, ...sampleArgs], { cwd: root, encoding: 'utf8' }).split('\n').slice(0, 8).join('\n');
 
@@ -57,8 +58,8 @@ rewriteReadme({
     `Measured by \`npm run readme:quick-start\` on a ${os.availableParallelism()}-core machine (load average ${load.toFixed(1)} at the start): ` +
       `${Math.floor(seconds / 60)} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s in all for "${plan}"; ` +
       `it stopped at ${reasons[stopped[1]] ?? stopped[1]} after ${fmt(Number(stopped[2]))} steps of ${fmt(batchSize * seqLength)} characters (about ${Math.round(Number(charsPerSecond))}k chars/s at the end); ` +
-      `best validation loss ${best.toFixed(3)} nats/char (${bits(best)} bits/char); on the second half of the validation split, ` +
-      `LSTM ${mixture.valNats.lstm.toFixed(3)}, n-gram ${mixture.valNats.ngram.toFixed(3)}, their mixture ${mixture.valNats.mixture.toFixed(3)} nats/char. ` +
+      `best validation loss ${best.toFixed(3)} nats/char (${bits(best)} bits/char); on ${fmt(mixture.fitChars)} validation characters spread over the split, ` +
+      `the LSTM ${mixture.valNats.lstm.toFixed(3)}, the n-gram reading online ${mixture.online.ngram.toFixed(3)}, and what answers completions (the learned mixer, the LSTM adapting) ${mixture.dynamicEvaluation.gated.toFixed(3)} nats/char. ` +
       `A sample from that run (\`charlens ${sampleArgs.join(' ')}\`):`,
     '',
     '```c',
