@@ -149,8 +149,8 @@ suite('Seeing inside the model', function () {
     const history = charlens.charlens.history;
     assert.ok(history.points.length > 0, `the earlier training runs left a loss curve (${history.points.length} points, ${history.samples.length} samples)`);
     const dashboard = (await vscode.commands.executeCommand('charlens.showDashboard')) as DashboardPanel;
-    await until(() => dashboard.drawnPoints > 0);
-    assert.equal(dashboard.drawnPoints, charlens.charlens.history.points.length);
+    await until(() => (dashboard.drawn?.points ?? 0) > 0);
+    assert.equal(dashboard.drawn!.points, charlens.charlens.history.points.length);
     dashboard.dispose();
     await charlens.lens.overlays.toggle('prediction', false);
     await charlens.lens.overlays.toggle('neuron', false);
