@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { describeOutcome, TrainingHistory } from '../trainingHistory';
-import { postToPage, showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, createPanel } from './webviewHtml';
 
 /**
  * The training dashboard: train and validation loss in bits/char over the
@@ -19,7 +19,7 @@ export class DashboardPanel implements vscode.Disposable {
       DashboardPanel.current.panel.reveal(undefined, preserveFocus);
       return DashboardPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel('charlens.dashboard', 'CharLens: Training', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(extensionUri));
+    const panel = createPanel('charlens.dashboard', 'CharLens: Training', extensionUri, preserveFocus);
     DashboardPanel.current = new DashboardPanel(panel, extensionUri, history);
     return DashboardPanel.current;
   }

@@ -167,4 +167,27 @@ suite('Seeing inside the model', function () {
     await refreshing;
     assert.equal(view.delivered, false, 'nothing was shown in the closed panel');
   });
+
+  test('CharLens panels open in one column beside the editor: the first adds it, later ones stack there, an open one is revealed', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllGroups');
+    const editor = await openFixture('main.c');
+    const columns = () => vscode.window.tabGroups.all.length;
+    assert.equal(columns(), 1);
+    const dashboard = (await vscode.commands.executeCommand('charlens.showDashboard')) as DashboardPanel;
+    // The extension host hears of a new panel's column after it is created.
+    await until(() => dashboard.panel.viewColumn !== undefined);
+    assert.equal(dashboard.panel.viewColumn, vscode.ViewColumn.Two, 'beside the editor');
+    // With the dashboard focused, "beside" it would be a third column.
+    dashboard.panel.reveal(undefined, false);
+    await until(() => dashboard.panel.active);
+    const view = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => view.panel.viewColumn !== undefined);
+    assert.equal(view.panel.viewColumn, vscode.ViewColumn.Two, 'in the column of the open dashboard');
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    assert.equal(await vscode.commands.executeCommand('charlens.showDashboard'), dashboard, 'the open dashboard is revealed');
+    assert.equal(dashboard.panel.viewColumn, vscode.ViewColumn.Two);
+    assert.equal(columns(), 2, 'no column was added');
+    view.dispose();
+    dashboard.dispose();
+  });
 });
