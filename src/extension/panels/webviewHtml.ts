@@ -39,10 +39,12 @@ const openPanels = new Set<vscode.WebviewPanel>();
  * A new CharLens panel, in the column CharLens's panels share: beside the
  * editor for the first one, then in the column of an open one, so panels
  * opened over an hour's use stack as tabs instead of splitting the window
- * into ever narrower columns.
+ * into ever narrower columns. Never over the active editor: a panel the
+ * user dragged into its column is passed over.
  */
 export function createPanel(viewType: string, title: string, extensionUri: vscode.Uri, preserveFocus = false): vscode.WebviewPanel {
-  const shared = [...openPanels].find((p) => p.viewColumn !== undefined)?.viewColumn;
+  const editorColumn = vscode.window.activeTextEditor?.viewColumn;
+  const shared = [...openPanels].map((p) => p.viewColumn).find((column) => column !== undefined && column !== editorColumn);
   const panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: shared ?? vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(extensionUri));
   openPanels.add(panel);
   panel.onDidDispose(() => openPanels.delete(panel));
