@@ -188,6 +188,12 @@ suite('Seeing inside the model', function () {
     assert.equal(dashboard.panel.viewColumn, vscode.ViewColumn.Two);
     assert.equal(columns(), 2, 'no column was added');
     view.dispose();
+    // With the editor now in the panels' column, the next panel goes beside it, not over it.
+    const moved = await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.Two);
+    const beside = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => beside.panel.viewColumn !== undefined);
+    assert.notEqual(beside.panel.viewColumn, moved.viewColumn, 'not over the active editor');
+    beside.dispose();
     dashboard.dispose();
   });
 });
