@@ -55,9 +55,12 @@
       ? `step ${p.step} · train ${p.trainBits.toFixed(3)} bits/char${val ? ` · validation ${val.valBits.toFixed(3)} (step ${val.step})` : ''} · ${message.backend}`
       : 'Waiting for training to start…';
     const t = message.timing;
-    timing.textContent = t
-      ? `${t.counter} (${Math.round(t.fraction * 100)}%) · ${clock(t.elapsedSeconds)} elapsed · ${clock(t.etaSeconds)} ${t.endsBy === 'budget' ? 'left of the time budget' : 'to the last step'}`
-      : '';
+    timing.textContent = message.ended
+      ? message.ended
+      : t
+        ? `${t.counter} (${Math.round(t.fraction * 100)}%) · ${clock(t.elapsedSeconds)} elapsed · ${clock(t.etaSeconds)} ${t.endsBy === 'budget' ? 'left of the time budget' : 'to the last step'}`
+        : '';
+    timing.classList.toggle('ended', Boolean(message.ended));
     draw();
     samples.textContent = '';
     for (const s of [...message.samples].reverse()) {
@@ -70,7 +73,7 @@
       li.append(head, pre);
       samples.appendChild(li);
     }
-    vscode.postMessage({ type: 'drawn', points: message.points.length });
+    vscode.postMessage({ type: 'drawn', points: message.points.length, samples: message.samples.length, status: timing.textContent });
   }
 
   window.addEventListener('message', (event) => {

@@ -22,14 +22,19 @@
     title.textContent = message.title;
     useH.checked = neuron.kind === 'h';
     cells.textContent = '';
-    const current = document.createElement('option');
-    current.textContent = `layer ${neuron.layer + 1} cell ${neuron.index}`;
-    current.value = '';
-    cells.appendChild(current);
+    // The current cell once: as its labelled entry when it has one, else as an entry of its own at the top.
+    const labelled = message.cells.some((c) => c.layer === neuron.layer && c.index === neuron.index);
+    if (!labelled) {
+      const current = document.createElement('option');
+      current.textContent = `layer ${neuron.layer + 1} cell ${neuron.index}`;
+      current.value = '';
+      cells.appendChild(current);
+    }
     for (const c of message.cells) {
       const option = document.createElement('option');
       option.value = JSON.stringify(c);
       option.textContent = `layer ${c.layer + 1} cell ${c.index}: ${c.label}`;
+      option.selected = c.layer === neuron.layer && c.index === neuron.index;
       cells.appendChild(option);
     }
     // Looked up per message: the theme (and with it the variables) may have changed.

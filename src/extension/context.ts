@@ -72,6 +72,18 @@ export function modelCandidates(charlens: Pick<CharLens, 'extension' | 'output'>
   return [...(pickedLast ? [...picked, ...workspace] : [...workspace, ...picked]), shipped];
 }
 
+/** The training history kept with the workspace's model (see trainingHistory.ts): what the dashboard shows until the next run. */
+export function workspaceTrainingHistory(charlens: Pick<CharLens, 'extension' | 'output'>): TrainingHistory {
+  const history = new TrainingHistory((line) => charlens.output.appendLine(line));
+  try {
+    const dir = currentModelDir(workspaceModelHome(charlens));
+    if (dir) history.load(dir);
+  } catch (err) {
+    charlens.output.appendLine(`[models] the workspace's model folder cannot be used (${(err as Error).message}); the dashboard starts empty`);
+  }
+  return history;
+}
+
 /** The model shipped with the extension, used until the workspace has its own. */
 export function defaultModelDir(ext: vscode.ExtensionContext): string {
   return path.join(ext.extensionPath, 'models', 'default');

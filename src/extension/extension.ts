@@ -11,7 +11,7 @@ import { showSurprisingLines } from './commands/showSurprisingLines';
 import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { ACCEPTED_COMMAND, CompletionProvider } from './completionProvider';
-import { CharLens, engineFolders, modelCandidates } from './context';
+import { CharLens, engineFolders, modelCandidates, workspaceTrainingHistory } from './context';
 import { EngineClient } from './engineClient';
 import { LensHoverProvider } from './lens/hoverProvider';
 import { NeuronSelection } from './lens/neuronSelection';
@@ -25,7 +25,6 @@ import { ModelReportPanel } from './panels/modelReportPanel';
 import { NeuronPanel } from './panels/neuronPanel';
 import { readSettings } from './settings';
 import { StatusBar } from './statusBar';
-import { TrainingHistory } from './trainingHistory';
 
 /** Languages the extension offers completions in (those the corpus reader knows). */
 export const LANGUAGES = ['c', 'cpp', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'rust', 'java', 'kotlin', 'csharp', 'ruby', 'php', 'swift', 'shellscript', 'lua', 'scala', 'haskell', 'ocaml', 'zig'];
@@ -61,7 +60,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     output.appendLine(init.model ? `[engine] answering with the ${init.model.source} model (${init.model.dir})` : '[engine] no model yet');
     statusBar.setEngine(init.description, init.model);
   });
-  const history = new TrainingHistory();
+  const history = workspaceTrainingHistory({ extension, output });
   const charlens: CharLens = { extension, engine, statusBar, output, notify, history };
   const completions = new CompletionProvider(engine);
   const neuron = new NeuronSelection(extension.workspaceState, async () => (await labelledCells(charlens, false))[0]);

@@ -72,7 +72,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     }
     const end = trainingEnd(charlens.engine);
     // Before the request: progress starts arriving as soon as the engine has it.
-    if (!resume) charlens.history.reset();
+    charlens.history.start(params.options.out, resume);
     let started;
     try {
       started = await charlens.engine.request(StartTraining, params);
@@ -93,6 +93,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     charlens.output.appendLine(`[train] ${started.instant}`);
     remember(charlens, { lastTraining: { include, options } });
     const finished = await end.finished;
+    charlens.history.finish(finished);
     if (finished.error) {
       charlens.notify.error(finished.error);
     } else {

@@ -5,7 +5,7 @@ import { describeFeature } from '../../core/explorer/neuronRanking';
 import { CharLens } from '../context';
 import { corpusOf } from '../commands/pickNeuron';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
-import { postToPage, showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, createPanel } from './webviewHtml';
 
 type PageMessage = { type: 'ready' } | { type: 'open'; file: string; line: number; column: number } | { type: 'drawn'; snippets: number };
 
@@ -27,7 +27,7 @@ export class CellFiringPanel implements vscode.Disposable {
 
   static async show(charlens: CharLens, neuron: NeuronSelection): Promise<CellFiringPanel> {
     if (!CellFiringPanel.current) {
-      const panel = vscode.window.createWebviewPanel('charlens.cellFiring', 'CharLens: Where Cell Fires', vscode.ViewColumn.Beside, webviewOptions(charlens.extension.extensionUri));
+      const panel = createPanel('charlens.cellFiring', 'CharLens: Where Cell Fires', charlens.extension.extensionUri);
       CellFiringPanel.current = new CellFiringPanel(panel, charlens, neuron);
     }
     CellFiringPanel.current.panel.reveal(undefined, true);

@@ -1,24 +1,25 @@
 import * as vscode from 'vscode';
-import { TrainingHistory } from '../trainingHistory';
-import { postToPage, showPage, webviewOptions } from './webviewHtml';
+import { describeOutcome, TrainingHistory } from '../trainingHistory';
+import { postToPage, showPage, createPanel } from './webviewHtml';
 
 /**
  * The training dashboard: train and validation loss in bits/char over the
  * steps, and the samples taken at each validation, so the user watches the
- * model learn to space, then spell, then indent.
+ * model learn to space, then spell, then indent; and, once the run has
+ * ended (in this window or before a reload), how it ended.
  */
 export class DashboardPanel implements vscode.Disposable {
   private static current?: DashboardPanel;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Messages the page acknowledged (for tests): how many points it has drawn. */
-  drawnPoints = 0;
+  /** What the page last acknowledged (for tests): the points and samples it drew, and its status line. */
+  drawn?: { points: number; samples: number; status: string };
 
   static show(extensionUri: vscode.Uri, history: TrainingHistory, preserveFocus = false): DashboardPanel {
     if (DashboardPanel.current) {
       DashboardPanel.current.panel.reveal(undefined, preserveFocus);
       return DashboardPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel('charlens.dashboard', 'CharLens: Training', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(extensionUri));
+    const panel = createPanel('charlens.dashboard', 'CharLens: Training', extensionUri, preserveFocus);
     DashboardPanel.current = new DashboardPanel(panel, extensionUri, history);
     return DashboardPanel.current;
   }
@@ -44,17 +45,17 @@ export class DashboardPanel implements vscode.Disposable {
     );
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: { type: string; points?: number }) => {
+      panel.webview.onDidReceiveMessage((m: { type: string; points: number; samples: number; status: string }) => {
         if (m.type === 'ready') this.sendAll();
-        if (m.type === 'drawn') this.drawnPoints = m.points ?? 0;
+        if (m.type === 'drawn') this.drawn = { points: m.points, samples: m.samples, status: m.status };
       }),
-      history.onDidAdd(() => this.sendAll()),
+      history.onDidChange(() => this.sendAll()),
     );
   }
 
   private sendAll(): void {
-    const { points, samples, backend, timing } = this.history;
-    void postToPage(this.panel, { type: 'history', points, samples, backend, timing });
+    const { points, samples, backend, timing, outcome } = this.history;
+    void postToPage(this.panel, { type: 'history', points, samples, backend, timing, ended: outcome && describeOutcome(outcome) });
   }
 
   dispose(): void {

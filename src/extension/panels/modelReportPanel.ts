@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as rpc from '../../engine/protocol';
 import { CharLens } from '../context';
 import { corpusOf } from '../commands/pickNeuron';
-import { postToPage, showPage, webviewOptions } from './webviewHtml';
+import { postToPage, showPage, createPanel } from './webviewHtml';
 
 type PageMessage = { type: 'ready' } | { type: 'drawn'; figures: number; rows: number };
 
@@ -22,7 +22,7 @@ export class ModelReportPanel implements vscode.Disposable {
 
   static async show(charlens: CharLens): Promise<ModelReportPanel> {
     if (!ModelReportPanel.current) {
-      const panel = vscode.window.createWebviewPanel('charlens.modelReport', 'CharLens: Model Report', vscode.ViewColumn.Beside, webviewOptions(charlens.extension.extensionUri));
+      const panel = createPanel('charlens.modelReport', 'CharLens: Model Report', charlens.extension.extensionUri);
       ModelReportPanel.current = new ModelReportPanel(panel, charlens);
     }
     ModelReportPanel.current.panel.reveal(undefined, true);

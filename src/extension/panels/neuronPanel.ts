@@ -4,7 +4,8 @@ import { FEATURE_LABELS } from '../../core/explorer/codeFeatures';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
-import { postToPage, showPage, webviewOptions } from './webviewHtml';
+import { NEURON_VIEW_BODY } from './neuronViewBody';
+import { postToPage, showPage, createPanel } from './webviewHtml';
 
 /** Characters shown at most: the visible range, capped (each one carries five guesses). */
 const MAX_CHARS = 1500;
@@ -45,7 +46,7 @@ export class NeuronPanel implements vscode.Disposable {
       void NeuronPanel.current.refresh();
       return NeuronPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel('charlens.neuronView', 'CharLens: Neuron View', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    const panel = createPanel('charlens.neuronView', 'CharLens: Neuron View', extensionUri);
     NeuronPanel.current = new NeuronPanel(panel, extensionUri, engine, neuron, labelled, corpus);
     return NeuronPanel.current;
   }
@@ -63,20 +64,7 @@ export class NeuronPanel implements vscode.Disposable {
       panel,
       extensionUri,
       'neuronView',
-      `<header>
-  <button id="prev" title="Previous cell">◀</button>
-  <select id="cells" title="Cells the neuron explorer labelled"></select>
-  <button id="next" title="Next cell">▶</button>
-  <label><input type="checkbox" id="useH"> h instead of tanh(c)</label>
-  <span id="title"></span>
-</header>
-<p id="hint">Each character's background is the cell's activation after reading it (blue negative, red positive); below it, the model's top 5 guesses for that character, shaded by probability. Click a character to reveal it in the editor.</p>
-<details id="clamp"><summary>Does this cell matter?</summary>
-<p class="note">The model reads its validation text as trained, with this cell's c held at 0, and held at its mean: the loss in bits per character, overall and where the explorer's feature for the cell is on, and a greedy completion of one prime under each.</p>
-<button id="measure">Clamp the cell</button> <span id="clampStatus"></span>
-<div id="clampResult"></div>
-</details>
-<div id="text"></div>`,
+      NEURON_VIEW_BODY,
     );
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 
 /** Webview options that let a panel load only CharLens's media/ folder. */
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
 }
 
@@ -30,6 +30,25 @@ ${body}
 <script nonce="${nonce}" src="${media(`${name}.js`)}"></script>
 </body>
 </html>`;
+}
+
+/** CharLens's panels now open, in the order they were created. */
+const openPanels = new Set<vscode.WebviewPanel>();
+
+/**
+ * A new CharLens panel, in the column CharLens's panels share: beside the
+ * editor for the first one, then in the column of an open one, so panels
+ * opened over an hour's use stack as tabs instead of splitting the window
+ * into ever narrower columns. Never over the active editor: a panel the
+ * user dragged into its column is passed over.
+ */
+export function createPanel(viewType: string, title: string, extensionUri: vscode.Uri, preserveFocus = false): vscode.WebviewPanel {
+  const editorColumn = vscode.window.activeTextEditor?.viewColumn;
+  const shared = [...openPanels].map((p) => p.viewColumn).find((column) => column !== undefined && column !== editorColumn);
+  const panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: shared ?? vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(extensionUri));
+  openPanels.add(panel);
+  panel.onDidDispose(() => openPanels.delete(panel));
+  return panel;
 }
 
 /** Panels the user closed: their webview throws "Webview is disposed" at any message. */

@@ -10,7 +10,9 @@ import * as vscode from 'vscode';
 import type { CharLensApi } from '../../../src/extension/extension';
 import type { TrainOutcome } from '../../../src/extension/commands/trainOnWorkspace';
 import type { TrainFinished } from '../../../src/engine/protocol';
-import { workspaceModelHome } from '../../../src/extension/context';
+import { workspaceModelHome, workspaceTrainingHistory } from '../../../src/extension/context';
+import { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
+import { describeOutcome, HISTORY_FILE, TrainingHistory } from '../../../src/extension/trainingHistory';
 import { currentModelDir } from '../../../src/extension/modelHome';
 import { api, openFixture, until } from './helpers';
 
@@ -234,6 +236,43 @@ suite('CharLens in VS Code', function () {
     assert.equal(timing.endsBy, 'budget');
     assert.match(timing.counter, /^step \d+\/~\d+$/);
     assert.ok(timing.fraction > 0.5, `${timing.fraction}`);
+  });
+
+  test('when a time budget ends training the dashboard says so, and shows the same run after a reload from the history kept with the model', async () => {
+    const charlens = (await api()).charlens;
+    assert.equal(charlens.history.outcome?.stopReason, 'time-limit', 'the time-budget run above ended');
+    const dashboard = (await vscode.commands.executeCommand('charlens.showDashboard')) as DashboardPanel;
+    // The dashboard may be open since training started: its last drawing, not an earlier one, says how the run ended.
+    await until(() => dashboard.drawn?.status.startsWith('finished') === true);
+    const live = dashboard.drawn!;
+    assert.match(live.status, /^finished: time budget reached after \d+ steps, validation \d+\.\d{3} bits\/char$/);
+    assert.equal(live.points, charlens.history.points.length);
+    assert.ok(live.samples > 0 && live.samples === charlens.history.samples.length, `${live.samples} samples`);
+    dashboard.dispose();
+
+    // After a reload the window's history is read from the model's run folder.
+    const dir = currentModelDir(workspaceModelHome(charlens))!;
+    assert.ok(fs.existsSync(path.join(dir, HISTORY_FILE)), 'the history is kept beside the model');
+    const reloaded = workspaceTrainingHistory(charlens);
+    try {
+      assert.deepEqual(reloaded.points, charlens.history.points);
+      const again = DashboardPanel.show(charlens.extension.extensionUri, reloaded);
+      await until(() => again.drawn !== undefined);
+      assert.deepEqual(again.drawn, live, 'the reopened dashboard shows the same curve, samples and final state');
+      again.dispose();
+    } finally {
+      reloaded.dispose();
+    }
+
+    // A history saved mid-run (the window closed before the run ended) says so instead of a stale time left.
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, HISTORY_FILE), 'utf8'));
+    const midRun = fs.mkdtempSync(path.join(charlens.extension.globalStorageUri.fsPath, 'mid-run-'));
+    fs.writeFileSync(path.join(midRun, HISTORY_FILE), JSON.stringify({ ...saved, outcome: undefined }));
+    const interrupted = new TrainingHistory();
+    interrupted.load(midRun);
+    assert.equal(describeOutcome(interrupted.outcome!), `not finished: the window closed during training after ${saved.points.at(-1).step} steps; "Resume Training" continues it`);
+    interrupted.dispose();
+    fs.rmSync(midRun, { recursive: true });
   });
 
   test('Select Backend switches backends and explains one that cannot load', async () => {

@@ -149,8 +149,8 @@ suite('Seeing inside the model', function () {
     const history = charlens.charlens.history;
     assert.ok(history.points.length > 0, `the earlier training runs left a loss curve (${history.points.length} points, ${history.samples.length} samples)`);
     const dashboard = (await vscode.commands.executeCommand('charlens.showDashboard')) as DashboardPanel;
-    await until(() => dashboard.drawnPoints > 0);
-    assert.equal(dashboard.drawnPoints, charlens.charlens.history.points.length);
+    await until(() => (dashboard.drawn?.points ?? 0) > 0);
+    assert.equal(dashboard.drawn!.points, charlens.charlens.history.points.length);
     dashboard.dispose();
     await charlens.lens.overlays.toggle('prediction', false);
     await charlens.lens.overlays.toggle('neuron', false);
@@ -166,5 +166,34 @@ suite('Seeing inside the model', function () {
     view.panel.dispose();
     await refreshing;
     assert.equal(view.delivered, false, 'nothing was shown in the closed panel');
+  });
+
+  test('CharLens panels open in one column beside the editor: the first adds it, later ones stack there, an open one is revealed', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllGroups');
+    const editor = await openFixture('main.c');
+    const columns = () => vscode.window.tabGroups.all.length;
+    assert.equal(columns(), 1);
+    const dashboard = (await vscode.commands.executeCommand('charlens.showDashboard')) as DashboardPanel;
+    // The extension host hears of a new panel's column after it is created.
+    await until(() => dashboard.panel.viewColumn !== undefined);
+    assert.equal(dashboard.panel.viewColumn, vscode.ViewColumn.Two, 'beside the editor');
+    // With the dashboard focused, "beside" it would be a third column.
+    dashboard.panel.reveal(undefined, false);
+    await until(() => dashboard.panel.active);
+    const view = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => view.panel.viewColumn !== undefined);
+    assert.equal(view.panel.viewColumn, vscode.ViewColumn.Two, 'in the column of the open dashboard');
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    assert.equal(await vscode.commands.executeCommand('charlens.showDashboard'), dashboard, 'the open dashboard is revealed');
+    assert.equal(dashboard.panel.viewColumn, vscode.ViewColumn.Two);
+    assert.equal(columns(), 2, 'no column was added');
+    view.dispose();
+    // With the editor now in the panels' column, the next panel goes beside it, not over it.
+    const moved = await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.Two);
+    const beside = (await vscode.commands.executeCommand('charlens.showNeuronView')) as NeuronPanel;
+    await until(() => beside.panel.viewColumn !== undefined);
+    assert.notEqual(beside.panel.viewColumn, moved.viewColumn, 'not over the active editor');
+    beside.dispose();
+    dashboard.dispose();
   });
 });
