@@ -200,7 +200,8 @@ suite('CharLens in VS Code', function () {
     const resumed = (await vscode.commands.executeCommand('charlens.resumeTraining', { options: { hidden: 48, maxSteps: (outcome.steps ?? 0) + 10 } })) as TrainFinished & { plan: string };
     assert.equal(resumed.stopReason, 'finished', JSON.stringify({ resumed, told: charlens.charlens.notify.recent }));
     assert.equal(resumed.steps, (outcome.steps ?? 0) + 10, 'resumed from the step where it stopped');
-    assert.match(resumed.plan, /^Resuming the 1x16 LSTM .* at step \d+/);
+    assert.match(resumed.plan, /^Resuming the 1x16 LSTM .*of the model of workspace "workspace" at step \d+/, 'the notification names the workspace; the storage path is in the log');
+    assert.ok(!resumed.plan.includes(workspaceModelHome(charlens.charlens)), resumed.plan);
   });
 
   test('training into a model folder another window trains names that window, and Stop It stops it before this one trains', async () => {
