@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKENDS, BackendName, BackendRequest } from './backendNames';
+import { BACKENDS, BackendAvailability, BackendName, BackendRequest } from './backendNames';
 import type { TrainerFactory } from './train/loop';
 import { createTfjsTrainer } from './train/tfjs/tfjsTrainer';
 import { createWasmTrainer, defaultThreadCount, wasmTrainerSupport } from './train/wasm/wasmTrainer';
@@ -9,7 +9,7 @@ import { GpuContext, openGpu } from './train/webgpu/device';
 import { createWebGpuTrainer } from './train/webgpu/webgpuTrainer';
 import { UserError } from './userError';
 
-export { BACKENDS, BackendName, BackendRequest };
+export { BACKENDS, BackendAvailability, BackendName, BackendRequest };
 
 /**
  * Picks where training runs and the tfjs backend for everything else tfjs
@@ -60,16 +60,23 @@ type Activated = Omit<BackendChoice, 'name' | 'skipped'>;
 
 const onTfjs = (description: string, gpu = false): Activated => ({ description, gpu, createTrainer: (spec) => createTfjsTrainer(spec, 'fused', description) });
 
+/** The optional tfjs-node packages: what each needs and what it is called once loaded. */
+const TFJS_NODE = {
+  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', why: 'it needs CUDA 11.2, cuDNN 8.1 and the libtensorflow its install downloads', description: 'tensorflow-gpu (CUDA)', gpu: true },
+  tensorflow: { pkg: '@tensorflow/tfjs-node', why: 'its install downloads libtensorflow', description: 'tensorflow (CPU)', gpu: false },
+} as const;
+
+const CPU_DESCRIPTION = 'cpu (plain JavaScript)';
+
 async function activate(name: BackendName, named: boolean, options: BackendOptions): Promise<Activated> {
   switch (name) {
     case 'tensorflow-gpu':
-      loadOptional('@tensorflow/tfjs-node-gpu', 'it needs CUDA 11.2, cuDNN 8.1 and the libtensorflow its install downloads');
+    case 'tensorflow': {
+      const node = TFJS_NODE[name];
+      loadOptional(node.pkg, node.why);
       await use('tensorflow');
-      return onTfjs('tensorflow-gpu (CUDA)', true);
-    case 'tensorflow':
-      loadOptional('@tensorflow/tfjs-node', 'its install downloads libtensorflow');
-      await use('tensorflow');
-      return onTfjs('tensorflow (CPU)');
+      return onTfjs(node.description, node.gpu);
+    }
     case 'webgpu':
       return activateWebGpu(named);
     case 'wasm':
@@ -78,7 +85,46 @@ async function activate(name: BackendName, named: boolean, options: BackendOptio
     case 'cpu':
       require('@tensorflow/tfjs-backend-cpu');
       await use('cpu');
-      return onTfjs('cpu (plain JavaScript)');
+      return onTfjs(CPU_DESCRIPTION);
+  }
+}
+
+/**
+ * Tries what each backend needs (the package, the GPU adapter, the wasm
+ * runtime's features) without switching tfjs to it: a menu of backends can
+ * then say which load here and why the others do not. The GPU device the
+ * probe opens is destroyed again.
+ */
+export async function probeBackends(): Promise<BackendAvailability[]> {
+  const probed: BackendAvailability[] = [];
+  for (const name of BACKENDS) {
+    try {
+      probed.push({ name, ...(await probe(name)) });
+    } catch (err) {
+      probed.push({ name, unavailable: (err as Error).message.split('\n')[0] });
+    }
+  }
+  return probed;
+}
+
+async function probe(name: BackendName): Promise<Omit<BackendAvailability, 'name'>> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow':
+      loadOptional(TFJS_NODE[name].pkg, TFJS_NODE[name].why);
+      return { description: TFJS_NODE[name].description };
+    case 'webgpu': {
+      const gpu = await openGpu({ allowSoftware: true });
+      gpu.device.destroy();
+      return { description: describeGpu(gpu), software: gpu.isSoftware };
+    }
+    case 'wasm':
+      require('@tensorflow/tfjs-backend-wasm');
+      wasmDirectory();
+      return { description: wasmTrainer().description };
+    case 'cpu':
+      require('@tensorflow/tfjs-backend-cpu');
+      return { description: CPU_DESCRIPTION };
   }
 }
 
@@ -141,11 +187,13 @@ async function activateWebGpu(allowSoftware: boolean): Promise<Activated> {
   // The trainer is ours; what else uses tfjs (scoring, the explorer) runs on wasm.
   await useWasm();
   return {
-    description: `webgpu (${gpu.adapterName}, ${gpu.backendName}${gpu.isSoftware ? ', software' : ''})`,
+    description: describeGpu(gpu),
     gpu: !gpu.isSoftware,
     createTrainer: (spec) => createWebGpuTrainer(spec, gpu),
   };
 }
+
+const describeGpu = (gpu: GpuContext): string => `webgpu (${gpu.adapterName}, ${gpu.backendName}${gpu.isSoftware ? ', software' : ''})`;
 
 /** The .wasm binaries sit next to the bundle (dist/) or in the package when run from source. */
 function wasmDirectory(): string {

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CancellationToken, createMessageConnection, RequestMessage, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
-import { BackendName, BackendRequest, releaseGpu, selectBackend } from '../core/backend';
+import { BackendName, BackendRequest, probeBackends, releaseGpu, selectBackend } from '../core/backend';
 import { NeuronRangeError } from '../core/predict/documentTrace';
 import { completeFrom } from '../core/predict/completion';
 import { stepperOf } from '../core/predict/predictor';
@@ -79,10 +79,10 @@ function serve<P, R>(type: rpc.CheckedRequest<P, R>, handler: (params: P, token:
   });
 }
 
-function serve0<R>(type: RequestType0<R, void>, handler: () => R): void {
-  connection.onRequest(type, () => {
+function serve0<R>(type: RequestType0<R, void>, handler: () => R | Promise<R>): void {
+  connection.onRequest(type, async () => {
     try {
-      return handler();
+      return await handler();
     } catch (err) {
       throw toResponseError(err);
     }
@@ -153,6 +153,8 @@ serve(rpc.SetBackend, async (p) => {
 });
 
 serve0(rpc.Status, () => ({ backend, model: host?.info, training: training.running }));
+
+serve0(rpc.ProbeBackends, async () => ({ inUse: backend, description, backends: await probeBackends() }));
 
 /**
  * A per-document request of which only the newest is worth an answer: every

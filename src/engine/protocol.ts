@@ -4,7 +4,7 @@
  * other, as vscode-eslint's client and server share one protocol module.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { BACKENDS, type BackendRequest } from '../core/backendNames';
+import { BACKENDS, type BackendAvailability, type BackendRequest } from '../core/backendNames';
 import type { CorpusReport } from '../core/text/corpus';
 import type { DataFileWarning } from '../core/text/dataFiles';
 import type { Neuron } from '../core/predict/documentTrace';
@@ -320,6 +320,13 @@ export interface SampleParams {
   seed: number;
 }
 
+export interface BackendProbe {
+  /** The backend in use and where it trains: "wasm", "wasm SIMD (CPU, 2 threads)". */
+  inUse: string;
+  description: string;
+  backends: BackendAvailability[];
+}
+
 export interface EngineStatus {
   backend: string;
   model?: ModelInfo;
@@ -484,6 +491,8 @@ export const Sample = new CheckedRequest<SampleParams, { text: string }>('charle
 export const SetDynamicEvaluation = new CheckedRequest<{ enabled: boolean }, { model?: ModelInfo }>('charlens/setDynamicEvaluation', dynamicEvaluationParams);
 export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; description: string; notes: string[] }>('charlens/setBackend', setBackendParams);
 export const Status = new RequestType0<EngineStatus, void>('charlens/status');
+/** Which backends can load here and why the others cannot, with the one in use, for the Select Backend menu. */
+export const ProbeBackends = new RequestType0<BackendProbe, void>('charlens/probeBackends');
 export const ForgetDocument = new NotificationType<{ documentId: string }>('charlens/forgetDocument');
 
 export type TrainingProgressParams = TrainProgress;

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { EngineFolders, InitializeParams } from '../engine/protocol';
 import { EngineClient } from './engineClient';
-import { currentModelDir, HomeState, modelSavedAt, readHomeState, resolveModelHome, updateHomeState, WorkspaceIdentity } from './modelHome';
+import { currentModelDir, HomeState, modelSavedAt, nameModelHome, readHomeState, resolveModelHome, updateHomeState, WorkspaceIdentity } from './modelHome';
 import { Notifier } from './notifier';
 import { StatusBar } from './statusBar';
 import { TrainingHistory } from './trainingHistory';
@@ -33,6 +33,21 @@ export function workspaceIdentity(): WorkspaceIdentity {
 export function workspaceModelHome(charlens: Pick<CharLens, 'extension' | 'output'>): string {
   const ext = charlens.extension;
   return resolveModelHome(ext.globalStorageUri.fsPath, ext.storageUri?.fsPath, workspaceIdentity(), (line) => charlens.output.appendLine(`[models] ${line}`));
+}
+
+/**
+ * `message` for a notification: paths in the workspace's model home name the
+ * workspace instead (see nameModelHome); the caller logs it whole. Where the
+ * home cannot be found (which its caller reports) the message is shown whole.
+ */
+export function nameWorkspaceModel(charlens: Pick<CharLens, 'extension' | 'output'>, message: string): string {
+  let home: string;
+  try {
+    home = workspaceModelHome(charlens);
+  } catch {
+    return message;
+  }
+  return nameModelHome(message, home, vscode.workspace.name ?? 'this workspace');
 }
 
 /** Writes `change` into the home's state; a failure (a full disk) is logged, never the end of what the user asked for. */

@@ -11,7 +11,7 @@ import { showSurprisingLines } from './commands/showSurprisingLines';
 import { stopTraining } from './commands/stopTraining';
 import { trainOnWorkspace } from './commands/trainOnWorkspace';
 import { ACCEPTED_COMMAND, CompletionProvider } from './completionProvider';
-import { CharLens, engineFolders, modelCandidates, workspaceTrainingHistory } from './context';
+import { CharLens, engineFolders, modelCandidates, nameWorkspaceModel, workspaceTrainingHistory } from './context';
 import { EngineClient } from './engineClient';
 import { LensHoverProvider } from './lens/hoverProvider';
 import { NeuronSelection } from './lens/neuronSelection';
@@ -55,7 +55,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     output.appendLine(`[engine] backend ${init.description}${init.backendNotes.length ? ` (passed over ${init.backendNotes.join('; ')})` : ''}`);
     for (const problem of init.modelProblems) {
       output.appendLine(`[engine] ${problem}`);
-      notify.warn(`a saved model could not be loaded: ${problem}`);
+      notify.warn(`a saved model could not be loaded: ${nameWorkspaceModel(charlens, problem)}`);
     }
     output.appendLine(init.model ? `[engine] answering with the ${init.model.source} model (${init.model.dir})` : '[engine] no model yet');
     statusBar.setEngine(init.description, init.model);

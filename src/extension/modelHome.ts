@@ -275,3 +275,17 @@ function removeFolder(dir: string): void {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * `message` with every path in the model home (a storage folder the user
+ * never chose, whose path fills a notification) replaced by the workspace's
+ * name; the caller logs the message whole.
+ */
+export function nameModelHome(message: string, home: string, workspace: string): string {
+  const escaped = home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // The home, or a path under it, ending where the path does (not at the sentence's full stop, nor inside a sibling such as `<home>-1`).
+  const pathChar = `[^\\s:;,'"()]`;
+  const lastChar = `[^\\s:;,'"().]`;
+  const under = new RegExp(`${escaped}(?:[\\\\/]${pathChar}*${lastChar})?(?!${lastChar})`, 'g');
+  return message.replace(under, `the model of workspace "${workspace}"`);
+}

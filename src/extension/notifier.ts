@@ -38,6 +38,14 @@ export class Notifier {
 
   answerWith?: (message: string, choices: readonly string[]) => string | undefined;
 
+  /** A menu to choose from; undefined when the user dismisses it. Tests choose through `pickWith`, as `answerWith` answers. */
+  async pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+    if (this.pickWith) return this.pickWith(items, options) as T | undefined;
+    return vscode.window.showQuickPick(items, options);
+  }
+
+  pickWith?: (items: readonly vscode.QuickPickItem[], options: vscode.QuickPickOptions) => vscode.QuickPickItem | undefined;
+
   error(message: string): void {
     this.record('error', message);
     void vscode.window.showErrorMessage(`CharLens: ${message}`);

@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { InferenceModel, LstmState } from '../../src/core/model/inference';
 import { Vocabulary } from '../../src/core/text/vocabulary';
 import { BINS } from '../../src/core/explorer/activationSketch';
-import { cellSnippets } from '../../src/core/explorer/cellSnippets';
+import { SNIPPET_AFTER, SNIPPET_BEFORE, cellSnippets } from '../../src/core/explorer/cellSnippets';
 import { FEATURE_NAMES, codeFeatures } from '../../src/core/explorer/codeFeatures';
 import { explore } from '../../src/core/explorer/explore';
 import { explorerSample } from '../../src/core/explorer/explorerSample';
@@ -74,14 +74,22 @@ test("a trained model's string cell fires inside strings: its strongest snippets
   const firing = pass.firing[best.layer * checkpoint.config.hiddenSize + best.cell];
   const chars = Array.from(sample.text);
   const snippets = cellSnippets(InferenceModel.of(checkpoint), checkpoint.vocabulary, { chars, parts: sample.parts, pass }, firing);
-  const strongest = firing[best.r > 0 ? 'highest' : 'lowest'];
+  const strongest = snippets.filter((s) => s.kind === (best.r > 0 ? 'highest' : 'lowest'));
   assert.equal(strongest.length, 8);
-  const inside = strongest.filter((p) => sample.features.insideString[p.at] === 1);
+  assert.deepEqual(new Set(strongest.map((s) => s.path)), new Set(['a.c', 'src/b.c']), 'the strongest places are spread over both files');
+  const candidates = firing[best.r > 0 ? 'highest' : 'lowest'];
+  const inside = candidates.slice(0, 8).filter((p) => sample.features.insideString[p.at] === 1);
   assert.ok(inside.length >= 7, `${inside.length} of 8 strongest places are inside strings`);
   for (const s of snippets) {
     assert.ok(Math.abs(s.activations[s.focus] - s.value) < 1e-5, 'the window re-read from the saved state gives the value the pass saw');
     const line = files.find((f) => f.path === s.path)!.text.split('\n')[s.line];
     assert.equal(line[s.column] ?? '\n', s.chars[s.focus], `${s.path}:${s.line + 1}:${s.column + 1}`);
   }
-  assert.deepEqual(snippets.filter((s) => s.kind === 'quantile').map((s) => s.quantile), QUANTILES);
+  // A quantile is left out only where its snippet would show the place of one listed before it.
+  const listed = snippets.filter((s) => s.kind === 'quantile').map((s) => s.quantile!);
+  assert.deepEqual(listed, QUANTILES.filter((q) => listed.includes(q)));
+  const placeOf = new Map(firing.quantiles.map((p) => [p.q, p.at]));
+  for (const q of QUANTILES.filter((q) => !listed.includes(q))) {
+    assert.ok(listed.some((l) => Math.abs(placeOf.get(l)! - placeOf.get(q)!) < SNIPPET_BEFORE + SNIPPET_AFTER + 1), `the ${q} quantile shows another's place`);
+  }
 });

@@ -63,6 +63,26 @@ test('a training whose setup fails leaves the engine free to train, change backe
   await idle();
 });
 
+test('the backend probe says which backends load here and why the others do not, and leaves the one in use alone', async (t) => {
+  const { connection } = await withShippedModel(t);
+  const probe = await connection.sendRequest(rpc.ProbeBackends);
+  assert.deepEqual([probe.inUse, probe.description], ['cpu', 'cpu (plain JavaScript)']);
+  assert.deepEqual(
+    probe.backends.map((b) => b.name),
+    ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'],
+  );
+  const byName = new Map(probe.backends.map((b) => [b.name, b]));
+  // Neither tfjs-node package is installed here.
+  assert.match(byName.get('tensorflow-gpu')!.unavailable ?? '', /^@tensorflow\/tfjs-node-gpu is not installed \(it needs CUDA/);
+  assert.match(byName.get('tensorflow')!.unavailable ?? '', /^@tensorflow\/tfjs-node is not installed/);
+  assert.equal(byName.get('wasm')!.unavailable, undefined);
+  assert.match(byName.get('wasm')!.description ?? '', /^wasm/);
+  // This machine has no GPU: webgpu is the software adapter, or does not load.
+  const webgpu = byName.get('webgpu')!;
+  assert.ok(webgpu.unavailable ? !webgpu.software : webgpu.software && /software/.test(webgpu.description ?? ''), JSON.stringify(webgpu));
+  assert.equal((await connection.sendRequest(rpc.Status)).backend, 'cpu', 'probing switched nothing');
+});
+
 test('requests that do not match their schema are refused with a message naming the field', async (t) => {
   const { connection } = await withShippedModel(t);
   // Sent as a client with a bug would: the types are deliberately wrong.

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { currentModelDir, newRunFolder, readHomeState, resolveModelHome, settleRun, updateHomeState, workspaceKey } from '../../src/extension/modelHome';
+import { currentModelDir, nameModelHome, newRunFolder, readHomeState, resolveModelHome, settleRun, updateHomeState, workspaceKey } from '../../src/extension/modelHome';
 
 const WORKSPACE = { folders: ['file:///home/me/project'] };
 const EXTENSION = 'charlens.charlens';
@@ -170,4 +170,13 @@ test('a model in storage on another file system is copied in whole, keeping when
   assert.equal(fs.statSync(path.join(dir, 'model.json')).mtimeMs, savedAt.getTime());
   assert.ok(!fs.existsSync(path.join(storage('0a1b2c'), 'model')));
   assert.deepEqual(fs.readdirSync(home).filter((n) => n.startsWith('.')), [], 'no temporary folder left');
+});
+
+test('a message names the workspace where it had a path in the model home, and leaves other paths alone', () => {
+  const home = '/home/me/.local/share/code-server/User/globalStorage/charlens.charlens/models/3f2a9c';
+  assert.equal(
+    nameModelHome(`Resuming the 1x16 LSTM of ${home}/model-1733-42 at step 10 on wasm. ${home}/model-1733-42/resume has no training state: see /tmp/x.log. Moved to ${home}.`, home, 'kernel'),
+    'Resuming the 1x16 LSTM of the model of workspace "kernel" at step 10 on wasm. the model of workspace "kernel" has no training state: see /tmp/x.log. Moved to the model of workspace "kernel".',
+  );
+  assert.equal(nameModelHome(`${home}-1/model is another workspace's`, home, 'kernel'), `${home}-1/model is another workspace's`);
 });

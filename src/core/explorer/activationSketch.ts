@@ -128,6 +128,8 @@ const binOf = (value: number): number => Math.max(0, Math.min(BINS - 1, Math.flo
 /**
  * Per cell, the K highest and K lowest activations, at most one per block of
  * `block` characters, so that one long string does not fill every place.
+ * `endBlock` also ends a block early (at a file's end, with an endless
+ * `block`, to keep each file's strongest places).
  */
 export class PeakActivations {
   private readonly blockHigh: Float32Array;
@@ -172,7 +174,7 @@ export class PeakActivations {
     return { highest: this.high[cell], lowest: this.low[cell] };
   }
 
-  private endBlock(): void {
+  endBlock(): void {
     if (this.inBlock === 0) return;
     this.inBlock = 0;
     for (let cell = 0; cell < this.cells; cell++) {

@@ -3,7 +3,8 @@ import { Vocabulary } from '../text/vocabulary';
 import { Example } from './activationSketch';
 import { SamplePart } from './explorerSample';
 import { SteppingModel } from './neuronRanking';
-import { CellFiring, ExplorerPass } from './samplePass';
+import { CellFiring, ExplorerPass, PEAKS } from './samplePass';
+import { PlaceWindow, distinctPlaces, spreadPlaces } from './snippetPlaces';
 
 /** Characters shown before and after the place a snippet is about. */
 export const SNIPPET_BEFORE = 40;
@@ -33,23 +34,26 @@ export interface SnippetSource {
 }
 
 /**
- * The snippets of one cell: its highest and lowest places and one at each
- * quantile, each a window of its file with the cell's values, re-read from
+ * The snippets of one cell: its highest and lowest places (spread over the
+ * files, see spreadPlaces) and one at each quantile whose window is not
+ * another's, each a window of its file with the cell's values, re-read from
  * the saved state before the window (exact: the pass read the same text from
  * the same states).
  */
 export function cellSnippets(model: SteppingModel, vocabulary: Vocabulary, source: SnippetSource, firing: CellFiring): CellSnippet[] {
+  const windowOf = (at: number): PlaceWindow => {
+    const part = partAt(source.parts, at);
+    return { path: part.path, from: Math.max(part.at, at - SNIPPET_BEFORE), to: Math.min(part.at + part.chars, at + SNIPPET_AFTER + 1) };
+  };
   const snippet = (kind: CellSnippet['kind'], place: Example, quantile?: number): CellSnippet => {
-    const part = partAt(source.parts, place.at);
-    const from = Math.max(part.at, place.at - SNIPPET_BEFORE);
-    const to = Math.min(part.at + part.chars, place.at + SNIPPET_AFTER + 1);
+    const { from, to } = windowOf(place.at);
     const activations = readCell(model, vocabulary, source, firing, from, to);
     return { kind, ...(quantile === undefined ? {} : { quantile }), value: place.value, ...placeOf(source, place.at), chars: source.chars.slice(from, to), activations, focus: place.at - from };
   };
   return [
-    ...firing.highest.map((p) => snippet('highest', p)),
-    ...firing.lowest.map((p) => snippet('lowest', p)),
-    ...firing.quantiles.map((p) => snippet('quantile', p, p.q)),
+    ...spreadPlaces(firing.highest, windowOf, PEAKS).map((p) => snippet('highest', p)),
+    ...spreadPlaces(firing.lowest, windowOf, PEAKS).map((p) => snippet('lowest', p)),
+    ...distinctPlaces(firing.quantiles, windowOf).map((p) => snippet('quantile', p, p.q)),
   ];
 }
 

@@ -29,7 +29,7 @@ export async function explore(checkpoint: Checkpoint, sample: ExplorerSample, op
   const cached = readExplorerCache(checkpoint.dir, key, shape, dropped) ?? (cacheDir === checkpoint.dir ? undefined : readExplorerCache(cacheDir, key, shape, dropped));
   if (cached) return { ...cached, fromCache: true };
   const model = InferenceModel.of(checkpoint);
-  const pass = await passOverSample(model, checkpoint.vocabulary, sample.text, sample.features, { ...options, top: key.top });
+  const pass = await passOverSample(model, checkpoint.vocabulary, sample.text, sample.features, { ...options, top: key.top, partStarts: sample.parts.map((p) => p.at) });
   try {
     writeExplorerCache(cacheDir, key, pass);
     return { ...pass, fromCache: false, cacheDropped };

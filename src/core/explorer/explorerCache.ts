@@ -17,8 +17,8 @@ import { ExplorerPass } from './samplePass';
 export const EXPLORER_FILE = 'explorer.json';
 /** The pass's saved states, binary: explorer.json names their hash, so a states file from another pass never passes for them. */
 export const EXPLORER_STATES_FILE = 'explorer.states.bin';
-// Bump when the features, the ranking or the firing places change meaning, so older files read as stale.
-const CACHE_VERSION = 3;
+// Bump when the features, the ranking or the firing places change meaning, so older files read as stale (4: firing keeps candidates, each file's strongest among them).
+const CACHE_VERSION = 4;
 
 export interface ExplorerCacheKey {
   /** The checkpoint's fingerprint. */

@@ -9,6 +9,7 @@ export interface CellFiring {
   cell: number;
   /** Mean tanh(c) over the sample (what "clamp to the mean" sets). */
   mean: number;
+  /** The strongest places each way, strongest first: the candidates for its snippets. */
   highest: Example[];
   lowest: Example[];
   quantiles: Array<Example & { q: number }>;
@@ -29,9 +30,11 @@ export interface ExplorerPass {
 }
 
 export const QUANTILES = [0.99, 0.9, 0.5, 0.1, 0.01];
-/** Places kept per direction, at least PEAK_SPACING characters apart so that each is another snippet. */
+/** Snippets shown per direction, chosen from CANDIDATES places (spread over files and places by snippetPlaces.ts). */
 export const PEAKS = 8;
-const PEAK_SPACING = 48;
+const CANDIDATES = 3 * PEAKS;
+/** The candidates are the strongest places of blocks this long, so that no two are neighbouring characters. */
+const PEAK_BLOCK = 24;
 /** Characters between saved states: a snippet is re-read from at most this far before it. */
 export const STATE_INTERVAL = 128;
 // Yielding this often lets a host process answer other requests, or cancel, every few tens of ms.
@@ -48,6 +51,11 @@ export function featureThresholds(features: CodeFeatures): Record<FeatureName, n
   return Object.fromEntries(FEATURE_NAMES.map((name) => [name, name === 'insideString' || name === 'insideComment' ? 0.5 : median(features[name])])) as Record<FeatureName, number>;
 }
 
+export interface PassOptions extends RankOptions {
+  /** Where each file's window starts in the sample (ascending): each one's strongest places join the candidates, so that snippets can come from every file. */
+  partStarts?: readonly number[];
+}
+
 /**
  * One streaming pass of the model over `text` from the zero state, as in
  * Karpathy, Johnson and Fei-Fei: every cell's tanh(c) is correlated with
@@ -55,7 +63,7 @@ export function featureThresholds(features: CodeFeatures): Record<FeatureName, n
  * the state is saved every STATE_INTERVAL characters. Memory does not grow
  * with the cells times the characters.
  */
-export async function passOverSample(model: SteppingModel, vocabulary: Vocabulary, text: string, features: CodeFeatures, options: RankOptions = {}): Promise<ExplorerPass> {
+export async function passOverSample(model: SteppingModel, vocabulary: Vocabulary, text: string, features: CodeFeatures, options: PassOptions = {}): Promise<ExplorerPass> {
   const { layers, hiddenSize: H } = model.config;
   const cells = layers * H;
   const ids = vocabulary.encode(text);
@@ -66,7 +74,10 @@ export async function passOverSample(model: SteppingModel, vocabulary: Vocabular
   const cutoffs = FEATURE_NAMES.map((name) => thresholds[name]);
   const correlation = new CorrelationAccumulator(cells, columns.length);
   const sketch = new ActivationSketch(cells, columns.length);
-  const peaks = new PeakActivations(cells, 3 * PEAKS, PEAK_SPACING / 2);
+  const peaks = new PeakActivations(cells, CANDIDATES, PEAK_BLOCK);
+  const partStarts = options.partStarts ?? [];
+  const partPeaks = partStarts.length ? new PeakActivations(cells, partStarts.length, Infinity) : undefined;
+  let nextPart = 1;
   const width = 2 * cells;
   const states = new Float32Array(Math.ceil(ids.length / STATE_INTERVAL) * width);
   const x = new Float64Array(cells);
@@ -97,7 +108,12 @@ export async function passOverSample(model: SteppingModel, vocabulary: Vocabular
     }
     correlation.add(x, y);
     sketch.add(x, on, i);
+    if (i === partStarts[nextPart]) {
+      partPeaks?.endBlock();
+      nextPart++;
+    }
     peaks.add(x, i);
+    partPeaks?.add(x, i);
   }
   const ranking = rankCells(
     correlation.correlations(),
@@ -105,22 +121,21 @@ export async function passOverSample(model: SteppingModel, vocabulary: Vocabular
     { precision: (k, f, r) => (Number.isNaN(r) ? NaN : sketch.precisionAtTop(k, f, r < 0 ? -1 : 1)), baseRate: (f) => sketch.baseRate(f) },
   );
   const firing = Array.from({ length: cells }, (_, k): CellFiring => {
-    const { highest, lowest } = peaks.peaks(k);
+    const overall = peaks.peaks(k);
+    const ofParts = partPeaks?.peaks(k) ?? { highest: [], lowest: [] };
+    const highest = strongestFirst(overall.highest, ofParts.highest, 1);
+    const lowest = strongestFirst(overall.lowest, ofParts.lowest, -1);
     const quantiles = QUANTILES.flatMap((q) => {
       const example = sketch.quantileExample(k, q);
       return example ? [{ q, ...example }] : [];
     });
-    return { layer: Math.floor(k / H), cell: k % H, mean: sketch.mean(k), highest: spaced(highest), lowest: spaced(lowest), quantiles };
+    return { layer: Math.floor(k / H), cell: k % H, mean: sketch.mean(k), highest, lowest, quantiles };
   });
   return { ranking, firing, states: { interval: STATE_INTERVAL, width, data: states } };
 }
 
-/** The strongest places, skipping any within PEAK_SPACING of a stronger one. */
-function spaced(places: Example[]): Example[] {
-  const kept: Example[] = [];
-  for (const p of places) {
-    if (kept.length === PEAKS) break;
-    if (kept.every((k) => Math.abs(k.at - p.at) >= PEAK_SPACING)) kept.push(p);
-  }
-  return kept;
+/** Both lists' places, each once, strongest (by value times `direction`) first. */
+function strongestFirst(a: Example[], b: Example[], direction: 1 | -1): Example[] {
+  const seen = new Set(a.map((p) => p.at));
+  return [...a, ...b.filter((p) => !seen.has(p.at))].sort((p, q) => (q.value - p.value) * direction);
 }

@@ -10,7 +10,7 @@ import { readSettings } from '../settings';
 import { showPreparing, showTrainingProgress, trainingEnd } from '../trainingProgress';
 import { trustedFor } from '../trust';
 import { FolderTakenChoice, whenTrainingFolderFree } from '../trainingFolderLock';
-import { runFolders } from '../modelHome';
+import { nameModelHome, runFolders } from '../modelHome';
 import { chooseTrainingTarget } from './trainingTarget';
 
 /** Arguments a caller (a test, a keybinding) may pass to skip the pickers. */
@@ -46,13 +46,20 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
   if (!include) return undefined;
   // A resume's own options (a later maxSteps) add to the run's: the next resume needs its batch size too.
   const options = { ...(resume ? last?.options : {}), ...args.options };
+  const workspaceName = vscode.workspace.name ?? folder.name;
+  // Notifications name the workspace instead of the model's storage path; the log keeps the path.
+  const shown = (message: string): string => {
+    const named = nameModelHome(message, target.home, workspaceName);
+    if (named !== message) charlens.output.appendLine(`[train] ${message}`);
+    return named;
+  };
   const params: TrainParams = {
     folder: folder.uri.fsPath,
     include,
     exclude: settings.exclude,
     threads: settings.threads,
     options: { ...settings.training, ...options, out: target.open(), resume },
-    owner: `the VS Code window of "${vscode.workspace.name ?? folder.name}"`,
+    owner: `the VS Code window of "${workspaceName}"`,
   };
   running = true;
   const preparing = showPreparing(resume);
@@ -78,7 +85,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
       started = await charlens.engine.request(StartTraining, params);
     } catch (err) {
       end.cancel();
-      charlens.notify.error((err as Error).message);
+      charlens.notify.error(shown((err as Error).message));
       return { error: (err as Error).message };
     } finally {
       preparing();
@@ -86,7 +93,8 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     const kb = Math.round(started.report.bytes / 1024);
     // At once, before anything is awaited: steps are arriving, and a Stop from now on must show.
     // The plan (model, backend, budget, epochs) is known before the first step: the title says it.
-    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${started.model}`, end.finished);
+    const plan = nameModelHome(started.model, target.home, workspaceName);
+    showTrainingProgress(charlens, `CharLens: ${resume ? 'resuming' : 'training'} on ${started.report.files.length} files (${kb} KB): ${plan}`, end.finished);
     if (settings.showDashboard) DashboardPanel.show(charlens.extension.extensionUri, charlens.history, true);
     charlens.output.appendLine(formatCorpusReport(started.report));
     charlens.output.appendLine(`[train] ${started.model}`);
@@ -95,7 +103,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     const finished = await end.finished;
     charlens.history.finish(finished);
     if (finished.error) {
-      charlens.notify.error(finished.error);
+      charlens.notify.error(shown(finished.error));
     } else {
       const bits = finished.bestValLoss !== undefined ? `; validation ${(finished.bestValLoss / Math.LN2).toFixed(3)} bits/char` : '';
       charlens.output.appendLine(`[train] ${finished.stopReason} after ${finished.steps} steps${bits}`);
@@ -104,7 +112,7 @@ export async function trainOnWorkspace(charlens: CharLens, args: TrainArgs = {},
     }
     if (finished.model) charlens.statusBar.setModel(finished.model);
     else charlens.statusBar.showIdle();
-    return { ...finished, plan: started.model };
+    return { ...finished, plan };
   } finally {
     preparing();
     running = false;

@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CharLensApi } from '../../../src/extension/extension';
 import type { TrainOutcome } from '../../../src/extension/commands/trainOnWorkspace';
+import * as rpc from '../../../src/engine/protocol';
 import type { TrainFinished } from '../../../src/engine/protocol';
 import { workspaceModelHome, workspaceTrainingHistory } from '../../../src/extension/context';
 import { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
@@ -201,7 +202,8 @@ suite('CharLens in VS Code', function () {
     const resumed = (await vscode.commands.executeCommand('charlens.resumeTraining', { options: { hidden: 48, maxSteps: (outcome.steps ?? 0) + 10 } })) as TrainFinished & { plan: string };
     assert.equal(resumed.stopReason, 'finished', JSON.stringify({ resumed, told: charlens.charlens.notify.recent }));
     assert.equal(resumed.steps, (outcome.steps ?? 0) + 10, 'resumed from the step where it stopped');
-    assert.match(resumed.plan, /^Resuming the 1x16 LSTM .* at step \d+/);
+    assert.match(resumed.plan, /^Resuming the 1x16 LSTM .*of the model of workspace "workspace" at step \d+/, 'the notification names the workspace; the storage path is in the log');
+    assert.ok(!resumed.plan.includes(workspaceModelHome(charlens.charlens)), resumed.plan);
   });
 
   test('training into a model folder another window trains names that window, and Stop It stops it before this one trains', async () => {
@@ -275,12 +277,49 @@ suite('CharLens in VS Code', function () {
     fs.rmSync(midRun, { recursive: true });
   });
 
-  test('Select Backend switches backends and explains one that cannot load', async () => {
-    const charlens = await api();
-    assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'cpu'), 'cpu');
-    assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'tensorflow-gpu'), undefined);
-    assert.match(charlens.charlens.notify.recent.at(-1)!.message, /tensorflow-gpu is not available: .*tfjs-node-gpu/);
-    assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'auto'), 'wasm');
+  test('Select Backend marks the one in use, sets apart those that cannot load with why, and asks before a software adapter', async () => {
+    const charlens = (await api()).charlens;
+    const menus: vscode.QuickPickItem[][] = [];
+    let choose = 'cpu';
+    charlens.notify.pickWith = (items) => (menus.push([...items]), items.find((i) => i.label.replace('$(check) ', '') === choose));
+    const asked: string[] = [];
+    const answerer = charlens.notify.answerWith;
+    charlens.notify.answerWith = (message) => (asked.push(message), undefined);
+    try {
+      assert.equal(await vscode.commands.executeCommand('charlens.selectBackend'), 'cpu');
+      choose = 'tensorflow-gpu';
+      assert.equal(await vscode.commands.executeCommand('charlens.selectBackend'), undefined, 'one that cannot load is refused');
+      assert.match(charlens.notify.recent.at(-1)!.message, /^backend tensorflow-gpu is not available here: .*tfjs-node-gpu is not installed/);
+      const menu = menus.at(-1)!;
+      assert.deepEqual(
+        menu.filter((i) => i.label.startsWith('$(check)')).map((i) => [i.label, i.description]),
+        [['$(check) cpu', 'in use: cpu (plain JavaScript)']],
+        'the backend in use, and only it, is checked',
+      );
+      const apart = menu.findIndex((i) => i.kind === vscode.QuickPickItemKind.Separator);
+      assert.equal(menu[apart].label, 'not available here');
+      const unavailable = menu.slice(apart + 1);
+      assert.ok(unavailable.some((i) => i.label === 'tensorflow-gpu' && /tfjs-node-gpu is not installed/.test(i.detail ?? '')), JSON.stringify(unavailable));
+      assert.ok(unavailable.some((i) => i.label === 'tensorflow' && /tfjs-node is not installed/.test(i.detail ?? '')), JSON.stringify(unavailable));
+      assert.ok(menu.slice(0, apart).some((i) => i.label === 'wasm'), 'wasm loads here and is offered above the separator');
+      assert.equal((await charlens.engine.request0(rpc.Status)).backend, 'cpu', 'the refused pick left the backend alone');
+
+      // This machine has no GPU: webgpu is Mesa's software adapter, or does not load at all.
+      const webgpu = menu.find((i) => i.label === 'webgpu')!;
+      if (menu.indexOf(webgpu) < apart) {
+        assert.match(webgpu.detail ?? '', /software adapter/);
+        choose = 'webgpu';
+        assert.equal(await vscode.commands.executeCommand('charlens.selectBackend'), undefined, 'declining the warning keeps the backend');
+        assert.match(asked.at(-1)!, /^webgpu would run on webgpu \(llvmpipe.*software adapter .* slower than wasm/);
+        assert.equal((await charlens.engine.request0(rpc.Status)).backend, 'cpu');
+      } else {
+        assert.ok(webgpu.detail, 'the reason webgpu cannot load');
+      }
+      assert.equal(await vscode.commands.executeCommand('charlens.selectBackend', 'auto'), 'wasm');
+    } finally {
+      charlens.notify.pickWith = undefined;
+      charlens.notify.answerWith = answerer;
+    }
   });
 
   test('Sample opens an untitled editor with text from the model', async () => {
