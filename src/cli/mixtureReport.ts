@@ -1,5 +1,5 @@
 import { bitsPerChar } from '../core/predict/lossUnits';
-import { MixtureInfo, answeringLabel } from '../core/predict/workspaceMixture';
+import { MixtureInfo, answeringLabel, validationFigures } from '../core/predict/workspaceMixture';
 
 const both = (x: number) => `${x.toFixed(3)} nats/char (${bitsPerChar(x).toFixed(3)} bits)`;
 const count = (n: number) => n.toLocaleString('en-US');
@@ -21,7 +21,7 @@ export function trainingFigures(bestValLoss: number | undefined, valChars: numbe
   if (mixture.online) lines.push(`  n-gram reading online ${both(mixture.online.ngram)}; learned mixer ${both(mixture.online.gated)}`);
   const dynamic = mixture.dynamicEvaluation;
   if (dynamic) lines.push(`  LSTM adapting (dynamic evaluation) ${both(dynamic.lstm)}; learned mixer with it ${both(dynamic.gated)}`);
-  const answering = dynamic ? dynamic.gated : mixture.online ? mixture.online.gated : mixture.valNats.mixture;
+  const answering = dynamic?.gated ?? validationFigures(mixture).answering;
   lines.push(`Completions in the editor: ${answeringLabel(mixture)}${dynamic ? ', the LSTM adapting to each document' : ''}: ${both(answering)} on those chars.`);
   return lines;
 }

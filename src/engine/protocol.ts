@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { BACKENDS, type BackendAvailability, type BackendRequest } from '../core/backendNames';
+import { bitsPerChar } from '../core/predict/lossUnits';
 import type { CorpusReport } from '../core/text/corpus';
 import type { DataFileWarning } from '../core/text/dataFiles';
 import type { Neuron } from '../core/predict/documentTrace';
@@ -46,7 +47,7 @@ export interface ValidationFigures {
 
 /** "validation 1.805 bits/char online (LSTM 2.494, dynamically evaluated 1.939, n-gram 1.984)", for the status bar and the log: the editor speaks bits/char only. */
 export const describeValidation = (v: ValidationFigures): string => {
-  const bits = (nats: number) => (nats / Math.LN2).toFixed(3);
+  const bits = (nats: number) => bitsPerChar(nats).toFixed(3);
   const dynamic = v.dynamic ? `, dynamically evaluated ${bits(v.dynamic.lstm)}${v.dynamic.enabled ? '' : ' (off in the settings)'}` : '';
   return `validation ${bits(v.answering)} bits/char${v.online ? ' online' : ''} (LSTM ${bits(v.lstm)}${dynamic}, n-gram ${bits(v.ngram)})`;
 };

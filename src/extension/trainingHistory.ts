@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { bitsPerChar } from '../core/predict/lossUnits';
 import { writeFileAtomic } from '../core/atomicFile';
 import { stepCounter } from '../core/train/progress';
 import type { TrainFinished, TrainingProgressParams } from '../engine/protocol';
@@ -124,7 +125,7 @@ export class TrainingHistory implements vscode.Disposable {
       stopReason: f.stopReason,
       error: f.error,
       steps: f.steps ?? this.points.at(-1)?.step,
-      valBits: f.bestValLoss !== undefined ? f.bestValLoss / Math.LN2 : undefined,
+      valBits: f.bestValLoss !== undefined ? bitsPerChar(f.bestValLoss) : undefined,
     };
     this.save();
     this.emitter.fire();

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { bitsPerChar } from '../../core/predict/lossUnits';
 import { LoadModel, ModelInfo } from '../../engine/protocol';
 import { CharLens, remember } from '../context';
 import { trustedFor } from '../trust';
@@ -27,7 +28,7 @@ export async function loadModel(charlens: CharLens, dir?: string): Promise<Model
 
 /** "the 2x128 LSTM of runs/kernel (step 4,537, validation 1.87 bits/char)": the folder by its last two names, the full path in the log. */
 export function describeLoaded(model: ModelInfo, dir: string): string {
-  const figures = [model.step !== undefined ? `step ${model.step.toLocaleString('en-US')}` : '', model.valLoss !== undefined ? `validation ${(model.valLoss / Math.LN2).toFixed(2)} bits/char` : ''].filter(Boolean);
+  const figures = [model.step !== undefined ? `step ${model.step.toLocaleString('en-US')}` : '', model.valLoss !== undefined ? `validation ${bitsPerChar(model.valLoss).toFixed(2)} bits/char` : ''].filter(Boolean);
   const folder = path.join(path.basename(path.dirname(dir)), path.basename(dir));
   return `the ${model.layers}x${model.hiddenSize} LSTM of ${folder}${figures.length ? ` (${figures.join(', ')})` : ''}`;
 }
