@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
 import { TrainProgress, stepCounter } from '../core/train/progress';
 import { openGpu } from '../core/train/webgpu/device';
 import { UserError } from '../core/userError';
-import { TrainShape } from './benchShapes';
+import { TrainShape, shapeLabel } from './benchShapes';
 import { GPU_SHAPES, SMALL_SHAPE, benchTrainWebGpu } from './benchTrainWebGpu';
 import { GRADIENT_TOLERANCE, checkGradients } from './gradientCheck';
 import { GpuCheckReport, ShapeResult, TrainingResult, formatReport, judgeTargets } from './gpuCheckReport';
@@ -85,7 +85,7 @@ export async function runGpuCheck(o: GpuCheckOptions): Promise<{ report: GpuChec
     for (const r of results) {
       try {
         r.gradient = await checkGradients(r.shape, gpu, cores);
-        o.print(`  ${r.gradient.worstRelative.toExponential(2)} (${r.gradient.worstTensor}), loss ${r.gradient.gpuLoss.toFixed(6)} vs ${r.gradient.cpuLoss.toFixed(6)}`);
+        o.print(`  ${shapeLabel(r.shape)}: ${r.gradient.worstRelative.toExponential(2)} (${r.gradient.worstTensor}), loss ${r.gradient.gpuLoss.toFixed(6)} vs ${r.gradient.cpuLoss.toFixed(6)}`);
       } catch (err) {
         r.missing.gradient = `gradient check failed: ${firstLine(err)}`;
       }
@@ -121,7 +121,7 @@ export async function runGpuCheck(o: GpuCheckOptions): Promise<{ report: GpuChec
       r.torchMsPerStep = t.msPerStep;
       const tf32 = t.tf32 ? `, TF32 cuDNN ${t.tf32.cudnn ? 'on' : 'off'} / matmul ${t.tf32.matmul ? 'on' : 'off'}` : '';
       torchLine = `${t.version} on ${t.device}${t.deviceName ? ` (${t.deviceName}, cuDNN ${t.cudnn}${tf32})` : ` (${t.threads} threads${o.quick ? '; the rehearsal times the CPU' : ''})`}`;
-      o.print(`  ${r.shape.B},${r.shape.T},${r.shape.H},${r.shape.L},${r.shape.V}: ${t.msPerStep.toFixed(2)} ms/step`);
+      o.print(`  ${shapeLabel(r.shape)}: ${t.msPerStep.toFixed(2)} ms/step`);
     } catch (err) {
       r.missing.torch = firstLine(err);
       torchLine ||= firstLine(err);

@@ -39,8 +39,9 @@ test('the --quick rehearsal runs every part on this adapter, prints one table an
   }
   const training = report.training!;
   assert.ok(training.steps > 0 && training.minutes > 0, JSON.stringify(report.training));
-  // Better than uniform over the vocabulary after 20 seconds on structured text.
-  assert.ok(training.testLoss! > 0 && training.testLoss! < Math.log(20), `test loss ${training.testLoss}`);
+  // Whatever the load made of 20 seconds, the model learned something: better than uniform over the characters.
+  const uniform = Math.log(new Set(fs.readFileSync(path.join(corpus, 'train.c'), 'utf8')).size);
+  assert.ok(training.testLoss! > 0 && training.testLoss! < uniform, `test loss ${training.testLoss} against uniform ${uniform}`);
   assert.equal(report.targets.find((g) => g.what.startsWith('gradients'))?.met, true);
   assert.ok(report.targets.filter((g) => !g.what.startsWith('gradients')).every((g) => g.met === undefined), 'a rehearsal judges no speed or quality target');
   assert.match(r.stdout, /\| shape \(B,T,H,L,V\) +\| WGSL ms\/step \|/);
