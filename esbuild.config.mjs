@@ -60,7 +60,7 @@ if (dawnDir) {
 }
 
 await esbuild.build({
-  entryPoints: { cli: 'src/cli.ts', extension: 'src/extension/extension.ts', engine: 'src/engine/main.ts', trainingWorker: 'src/engine/trainingWorker.ts', wasmTrainerWorker: 'src/core/train/wasm/wasmTrainerWorker.ts' },
+  entryPoints: { cli: 'src/cli.ts', gpuCheck: 'src/gpuCheck.ts', extension: 'src/extension/extension.ts', engine: 'src/engine/main.ts', trainingWorker: 'src/engine/trainingWorker.ts', wasmTrainerWorker: 'src/core/train/wasm/wasmTrainerWorker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

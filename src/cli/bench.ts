@@ -78,7 +78,7 @@ async function benchTraining(args: CommandArgs): Promise<void> {
   const steps = args.number('steps') ?? DEFAULT_BENCH_STEPS;
   const cpuRows = await benchTrainCpu({ steps });
   process.stdout.write('\nWebGPU (WGSL trainer, and tfjs ops on tfjs-backend-webgpu), same step:\n');
-  const gpuRows = await benchTrainWebGpu(steps);
+  const gpuRows = await benchTrainWebGpu({ steps });
   for (const row of gpuRows.filter((r) => r.path === 'webgpu')) {
     const cpu = cpuRows.find((r) => r.label.startsWith('wasm SIMD') && !r.label.endsWith(' 1 thread') && shapeLabel(r.shape) === shapeLabel(row.shape));
     if (cpu) process.stdout.write(`  WGSL trainer at ${shapeLabel(row.shape)}: ${(cpu.msPerStep / row.msPerStep).toFixed(2)}x the ${cpu.label} trainer [${row.adapter}]\n`);

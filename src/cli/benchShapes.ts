@@ -1,7 +1,8 @@
 import { initialWeights } from '../core/model/lstmInit';
 import { ModelConfig } from '../core/model/modelConfig';
 import { Random } from '../core/random';
-import { TrainerSpec } from '../core/train/trainer';
+import { Batch } from '../core/text/batches';
+import { Trainer, TrainerSpec } from '../core/train/trainer';
 
 /** A training benchmark's shape, (B, T, H, L, V), with embedding 64, Adam and clipping at 5 throughout. */
 export interface TrainShape {
@@ -24,9 +25,14 @@ export function benchSpec(s: TrainShape): TrainerSpec {
   return { config, batchSize: s.B, seqLength: s.T, optimizer: 'adam', gradClip: 5, weights: initialWeights(config, new Random(1)) };
 }
 
-/** Random batches of `s` and a step counter, for timing a trainer's steps. */
-export function benchStepper(s: TrainShape, seed = 2): (trainer: { step: import('../core/train/trainer').Trainer['step'] }, t: number) => Promise<number> {
-  const rng = new Random(seed);
+/** A batch of `s` with random ids from `rng`. */
+export function benchBatch(s: TrainShape, rng: Random): Batch {
   const ids = () => Int32Array.from({ length: s.B * s.T }, () => Math.floor(rng.next() * s.V));
-  return (trainer, t) => trainer.step({ batchSize: s.B, seqLength: s.T, x: ids(), y: ids() }, { lr: 2e-3, t });
+  return { batchSize: s.B, seqLength: s.T, x: ids(), y: ids() };
+}
+
+/** Random batches of `s` and a step counter, for timing a trainer's steps. */
+export function benchStepper(s: TrainShape, seed = 2): (trainer: Pick<Trainer, 'step'>, t: number) => Promise<number> {
+  const rng = new Random(seed);
+  return (trainer, t) => trainer.step(benchBatch(s, rng), { lr: 2e-3, t });
 }

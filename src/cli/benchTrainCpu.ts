@@ -1,7 +1,4 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import { selectBackend } from '../core/backend';
 import { stepMultiplyAdds } from '../core/model/modelConfig';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
@@ -9,6 +6,7 @@ import { Trainer, TrainerSpec } from '../core/train/trainer';
 import { INIT_ZERO, compileKernels, instantiateKernels } from '../core/train/wasm/kernelModules';
 import { createWasmTrainer } from '../core/train/wasm/wasmTrainer';
 import { BENCH_EMBEDDING, TrainShape, benchConfig, benchSpec, benchStepper, shapeLabel } from './benchShapes';
+import { findTorch, torchMsPerStep } from './torchStep';
 
 export const CPU_SHAPES: TrainShape[] = [
   { B: 50, T: 50, H: 128, L: 2, V: 65 },
@@ -137,25 +135,4 @@ function matmulPeak(): number {
     best = Math.min(best, used.user + used.system);
   }
   return (2 * m * k * n) / best / 1e3;
-}
-
-/** scripts/torchLstmStep.py from the bundle (dist/) or from tsc output (out/src/cli/). */
-const TORCH_SCRIPT = [path.join(__dirname, '..', 'scripts', 'torchLstmStep.py'), path.join(__dirname, '..', '..', '..', 'scripts', 'torchLstmStep.py')].find((p) =>
-  fs.existsSync(p),
-);
-
-/** The first Python that imports torch: the one on PATH, or Debian's (python3-torch installs for /usr/bin/python3). */
-function findTorch(): { python?: string; reason?: string } {
-  if (!TORCH_SCRIPT) return { reason: 'scripts/torchLstmStep.py not found' };
-  for (const python of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return { python };
-  }
-  return { reason: "no python3 here imports torch (Debian: apt-get install python3-torch)" };
-}
-
-function torchMsPerStep(python: string, d: TrainShape, steps: number, rounds: number, threads: number): { msPerStep: number; version: string; threads: number } {
-  const args = [TORCH_SCRIPT!, ...[d.B, d.T, d.H, d.L, d.V, steps, rounds, threads].map(String)];
-  const r = spawnSync(python, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').pop()}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerStep: number; version: string; threads: number };
 }

@@ -34,30 +34,43 @@ async function msPerStep(trainer: Trainer, s: TrainShape, steps: number): Promis
   return (performance.now() - t0) / steps;
 }
 
+export interface WebGpuBenchOptions {
+  /** Timed steps per trainer and shape, after one warm-up step. */
+  steps?: number;
+  /** Timed steps of tfjs's op-by-op path (seconds a step even on a GPU); by default `steps`, and 1 on the software adapter. */
+  tfjsSteps?: number;
+  /** By default SMALL_SHAPE, and GPU_SHAPES too on a hardware adapter. */
+  shapes?: TrainShape[];
+  print?: (line: string) => void;
+  /** Told why a path did not run at all (no adapter, tfjs-backend-webgpu missing). */
+  onSkip?: (path: WebGpuBenchRow['path'], reason: string) => void;
+}
+
 /**
  * `charlens bench train`'s GPU part: ms/step and chars/s of the WGSL trainer
- * at SMALL_SHAPE (and GPU_SHAPES on a hardware adapter), with its dispatches
- * and submits per step, then the same for tfjs's op-by-op path on
- * tfjs-backend-webgpu where that backend loads. Prints one line per row
- * through `print` and returns the rows.
+ * at each shape, with its dispatches and submits per step, then the same for
+ * tfjs's op-by-op path on tfjs-backend-webgpu where that backend loads.
+ * Prints one line per row through `print` and returns the rows.
  */
-export async function benchTrainWebGpu(steps = 3, print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<WebGpuBenchRow[]> {
+export async function benchTrainWebGpu(options: WebGpuBenchOptions = {}): Promise<WebGpuBenchRow[]> {
+  const { steps = 3, print = (l: string) => process.stdout.write(`${l}\n`) } = options;
   const rows: WebGpuBenchRow[] = [];
   let gpu: GpuContext;
   try {
     gpu = await openGpu({ allowSoftware: true });
   } catch (err) {
     print(`  webgpu: skipped (${(err as Error).message})`);
+    options.onSkip?.('webgpu', (err as Error).message);
     return rows;
   }
-  const shapes = gpu.isSoftware ? [SMALL_SHAPE] : [SMALL_SHAPE, ...GPU_SHAPES];
+  const shapes = options.shapes ?? (gpu.isSoftware ? [SMALL_SHAPE] : [SMALL_SHAPE, ...GPU_SHAPES]);
   const report = (row: WebGpuBenchRow) => {
     rows.push(row);
     const counts = row.dispatches === undefined ? '' : `  ${row.dispatches} dispatches, ${row.submits} submit per step`;
     print(`  ${row.path.padEnd(12)} ${shapeLabel(row.shape).padEnd(20)} ${row.msPerStep.toFixed(1).padStart(9)} ms/step ${row.charsPerSecond.toFixed(0).padStart(9)} chars/s${counts}  [${row.adapter}]`);
   };
   try {
-    if (gpu.isSoftware) print(`  webgpu: software adapter only (${gpu.adapterName}); the larger shapes need a GPU`);
+    if (gpu.isSoftware && !options.shapes) print(`  webgpu: software adapter only (${gpu.adapterName}); the larger shapes need a GPU`);
     for (const shape of shapes) {
       const trainer = await createWebGpuTrainer(benchSpec(shape), gpu);
       try {
@@ -74,7 +87,9 @@ export async function benchTrainWebGpu(steps = 3, print: (line: string) => void 
   try {
     await useTfjsWebGpu(gpu.isSoftware);
   } catch (err) {
-    print(`  tfjs-webgpu: skipped (${(err as Error).message.split('\n')[0]})`);
+    const reason = (err as Error).message.split('\n')[0];
+    print(`  tfjs-webgpu: skipped (${reason})`);
+    options.onSkip?.('tfjs-webgpu', reason);
     return rows;
   }
   try {
@@ -82,7 +97,7 @@ export async function benchTrainWebGpu(steps = 3, print: (line: string) => void 
       const trainer = await createTfjsTrainer(benchSpec(shape), 'reference');
       try {
         // Op by op on llvmpipe takes tens of seconds a step: one timed step says enough there.
-        const ms = await msPerStep(trainer, shape, gpu.isSoftware ? 1 : steps);
+        const ms = await msPerStep(trainer, shape, options.tfjsSteps ?? (gpu.isSoftware ? 1 : steps));
         report({ path: 'tfjs-webgpu', shape, adapter: gpu.adapterName, msPerStep: ms, charsPerSecond: (shape.B * shape.T * 1000) / ms });
       } finally {
         trainer.dispose();

@@ -2,6 +2,8 @@ import { GpuContext, openGpu } from '../../src/core/train/webgpu/device';
 import { Dispatch, Kernels, encodeDispatches } from '../../src/core/train/webgpu/kernels';
 import { Random } from '../../src/core/random';
 
+export { relativeError } from '../../src/cli/gradientCheck';
+
 /** The software adapter on CPU-only machines, a GPU where there is one. */
 export const openTestGpu = (): Promise<GpuContext> => openGpu({ allowSoftware: true });
 
@@ -28,15 +30,4 @@ export async function runAndRead(kernels: Kernels, dispatches: Dispatch[], reads
 
 export function randomArray(rng: Random, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
-}
-
-/** max |a - b| over the first b.length values, relative to max |b|. */
-export function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let top = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    top = Math.max(top, Math.abs(b[i]));
-  }
-  return diff / Math.max(top, 1e-30);
 }
