@@ -10,7 +10,7 @@ import { createTfjsTrainer } from '../../../../src/core/train/tfjs/tfjsTrainer';
 import { CarriedState, Trainer, TrainerSpec, momentName } from '../../../../src/core/train/trainer';
 import { GpuContext, missingGpuDriver, openGpu } from '../../../../src/core/train/webgpu/device';
 import { WebGpuError } from '../../../../src/core/train/webgpu/webGpuError';
-import { createWebGpuTrainer, dispatchBudget } from '../../../../src/core/train/webgpu/webgpuTrainer';
+import { createWebGpuTrainer, dispatchBudget, stepDispatches } from '../../../../src/core/train/webgpu/webgpuTrainer';
 import { structuredText, useWasm } from '../../helpers';
 import { openTestGpu, randomArray, relativeError } from '../../webgpuHelpers';
 
@@ -150,13 +150,23 @@ test('the state after a step is the carried state; resetState zeroes it; evaluat
   cpu.dispose();
 });
 
-test('a training step is one submit and at most 2LT + 8L + 16 dispatches', async () => {
-  const trainer = await createWebGpuTrainer(spec({ config: { ...config, dropout: 0.5 } }), gpu);
-  await trainer.step(streams.batch(0), { lr: 0.001, t: 1, dropoutSeed: 9 });
-  assert.equal(trainer.lastStep.submits, 1);
-  assert.ok(trainer.lastStep.dispatches <= dispatchBudget(config.layers, T), `${trainer.lastStep.dispatches} dispatches`);
-  assert.equal(trainer.lastStep.dispatches, 2 * config.layers * T + 8 * config.layers + 11);
-  trainer.dispose();
+test('a training step is one submit and 2(L+T) + 4L + 14 dispatches, within the budget of 2(L+T) + 8L + 16', async () => {
+  for (const [layers, seqLength, dropout, gradClip] of [
+    [2, T, 0.5, 5],
+    [3, T, 0, 5],
+    [1, 1, 0.2, 0],
+    [3, 1, 0, 5],
+  ]) {
+    const c = { ...config, layers, dropout };
+    const trainer = await createWebGpuTrainer(spec({ config: c, seqLength, gradClip, weights: initialWeights(c, new Random(3), ids) }), gpu);
+    await trainer.step(new BatchStreams(ids, B, seqLength).batch(0), { lr: 0.001, t: 1, dropoutSeed: 9 });
+    const shape = `L=${layers}, T=${seqLength}, dropout ${dropout}, clip ${gradClip}`;
+    assert.equal(trainer.lastStep.submits, 1, shape);
+    assert.equal(trainer.lastStep.dispatches, stepDispatches(layers, seqLength) - (gradClip > 0 ? 0 : 2), shape);
+    assert.ok(trainer.lastStep.dispatches <= dispatchBudget(layers, seqLength), `${shape}: ${trainer.lastStep.dispatches} dispatches`);
+    trainer.dispose();
+  }
+  assert.equal(stepDispatches(2, 100), 226);
 });
 
 test('moments and weights round-trip by name', async () => {
