@@ -86,6 +86,46 @@ test('loss and every gradient equal the CPU trainer on the same weights, batch a
   cpu.dispose();
 });
 
+test('three layers with dropout between them: the gradients (Adam\'s first moments) equal the CPU trainer\'s', async () => {
+  // Without clipping, Adam's first step leaves m = (1 - beta1) g: the gradient with this step's dropout masks on every layer's output.
+  const c: ModelConfig = { ...config, layers: 3, dropout: 0.3 };
+  const s = spec({ config: c, gradClip: 0, weights: initialWeights(c, new Random(4), ids) });
+  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 3;
+  const [gpuTrainer, cpu] = await pair(s);
+  const state = randomState(c);
+  await gpuTrainer.writeState(state);
+  await cpu.writeState(state);
+  const batch = streams.batch(3);
+  const params = { lr: 0.01, t: 1, dropoutSeed: stepDropoutSeed(5, 1) };
+  const [gotLoss, wantLoss] = [await gpuTrainer.step(batch, params), await cpu.step(batch, params)];
+  assert.ok(Math.abs(gotLoss - wantLoss) <= 1e-5, `loss ${gotLoss} vs ${wantLoss}`);
+  const firstMoments = (all: WeightArrays): WeightArrays => new Map(weightSpecs(c).map((w) => [w.name, all.get(momentName(w.name, 'm'))!]));
+  const [got, want] = [firstMoments(await gpuTrainer.readMoments()), firstMoments(await cpu.readMoments())];
+  const worst = assertClose(got, want, 1e-4, 'gradient (first moment)');
+  // The carried state after the step: every layer's last h and c.
+  const [gs, cs] = [await gpuTrainer.readState(), await cpu.readState()];
+  for (let l = 0; l < c.layers; l++) assert.ok(relativeError(gs.h[l], cs.h[l]) < 1e-4 && relativeError(gs.c[l], cs.c[l]) < 1e-4, `carried state of layer ${l + 1}`);
+  console.log(`  3 layers, dropout 0.3: loss ${gotLoss.toFixed(6)} vs ${wantLoss.toFixed(6)}, worst tensor ${worst.toExponential(2)}`);
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
+test('sequences of one step (T=1, every wave a single step of each layer): gradients equal the CPU trainer\'s', async () => {
+  const c: ModelConfig = { ...config, layers: 3 };
+  const s = spec({ config: c, seqLength: 1, weights: initialWeights(c, new Random(6), ids) });
+  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 3;
+  const [gpuTrainer, cpu] = await pair(s);
+  const state = randomState(c);
+  await gpuTrainer.writeState(state);
+  await cpu.writeState(state);
+  const batch = new BatchStreams(ids, B, 1).batch(5);
+  const [got, want] = [await gpuTrainer.gradients(batch), await cpu.gradients(batch)];
+  assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `loss ${got.loss} vs ${want.loss}`);
+  assertClose(got.gradients, want.gradients, 1e-4, 'gradient');
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
 test('one Adam step with clipping equals stepMath.adamUpdate on the same gradients', async () => {
   const s = spec({ gradClip: 0.05 });
   const trainer = await createWebGpuTrainer(s, gpu);
