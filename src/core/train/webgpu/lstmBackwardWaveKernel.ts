@@ -1,6 +1,5 @@
-import { Dispatch, Kernels, WGSL_ACTIVATIONS } from './kernels';
-import { layerTableWgsl } from './layerTable';
-import { waveDispatch } from './lstmForwardWaveKernel';
+import { Dispatch, Kernels } from './kernels';
+import { waveWgsl, waves } from './lstmForwardWaveKernel';
 
 /**
  * One wave of the backward LSTM wavefront (torch-rnn's LSTM backward): the
@@ -39,25 +38,18 @@ export interface LstmBackwardWaveArgs {
 }
 
 /** The L+T-1 waves, d = L+T-2 .. 0. */
-export async function lstmBackwardWaves(kernels: Kernels, a: LstmBackwardWaveArgs): Promise<Dispatch[]> {
-  const code = backwardWaveWgsl(a.L, a.dropout);
+export function lstmBackwardWaves(kernels: Kernels, a: LstmBackwardWaveArgs): Promise<Dispatch[]> {
   const resources = [a.layerTable, a.params, a.dTop, a.cs, a.cState, a.gates, a.dc];
-  const list: Dispatch[] = [];
-  for (let d = a.L + a.T - 2; d >= 0; d--) list.push(await waveDispatch(kernels, 'lstm backward wave', code, a, d, resources));
-  return list;
+  return waves(kernels, 'lstm backward wave', backwardWaveWgsl(a.L, a.dropout), a, resources, true);
 }
 
-const backwardWaveWgsl = (L: number, dropout: boolean): string => /* wgsl */ `
-struct Wave { B: u32, T: u32, H: u32, first: u32, d: u32 }
-@group(0) @binding(0) var<uniform> w: Wave;
-${layerTableWgsl(L, 1)}
+const backwardWaveWgsl = (L: number, dropout: boolean): string => /* wgsl */ `${waveWgsl(L)}
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read> dTop: array<f32>;
 @group(0) @binding(4) var<storage, read> cs: array<f32>;
 @group(0) @binding(5) var<storage, read> cState: array<f32>;
 @group(0) @binding(6) var<storage, read_write> gates: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dc: array<f32>;
-${WGSL_ACTIVATIONS}
 const L = ${L}u;
 const KT = 16u;
 // dzT[j * 4 + q][s] = dz column j0 + j for stream 4q + s of the group

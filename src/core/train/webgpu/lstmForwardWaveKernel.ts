@@ -53,26 +53,37 @@ export function antiDiagonal(d: number, L: number, T: number): { first: number; 
   return { first, count: Math.min(L - 1, d) - first + 1 };
 }
 
-/** The per-wave uniform and grid shared by the forward and backward waves. */
-export function waveDispatch(kernels: Kernels, name: string, code: string, a: { B: number; T: number; H: number; L: number }, d: number, resources: GPUBuffer[]): Promise<Dispatch> {
-  const { first, count } = antiDiagonal(d, a.L, a.T);
-  const uniform = kernels.uniform(name, uniformWords([a.B, a.T, a.H, first, d]));
-  return kernels.dispatch(name, code, [uniform, ...resources], [Math.ceil(a.H / UNITS_PER_GROUP), Math.ceil(a.B / STREAMS_PER_GROUP), count]);
-}
-
-/** The L+T-1 waves, d = 0 .. L+T-2. */
-export async function lstmForwardWaves(kernels: Kernels, a: LstmWaveArgs): Promise<Dispatch[]> {
-  const code = forwardWaveWgsl(a.L, !!a.dropped);
-  const resources = [a.layerTable, a.params, a.hState, a.cState, a.gates, a.hs, a.cs, a.hprev, ...(a.dropped ? [a.dropped] : [])];
+/**
+ * The L+T-1 dispatches of `code` over the anti-diagonals, in order
+ * (forward, d ascending) or reversed (backward), each with its own uniform
+ * (WAVE_WGSL's first layer and d) and grid; `resources` bind from 1 on.
+ */
+export async function waves(kernels: Kernels, name: string, code: string, a: { B: number; T: number; H: number; L: number }, resources: GPUBuffer[], reversed: boolean): Promise<Dispatch[]> {
   const list: Dispatch[] = [];
-  for (let d = 0; d < a.L + a.T - 1; d++) list.push(await waveDispatch(kernels, 'lstm forward wave', code, a, d, resources));
+  for (let i = 0; i < a.L + a.T - 1; i++) {
+    const d = reversed ? a.L + a.T - 2 - i : i;
+    const { first, count } = antiDiagonal(d, a.L, a.T);
+    const uniform = kernels.uniform(name, uniformWords([a.B, a.T, a.H, first, d]));
+    list.push(await kernels.dispatch(name, code, [uniform, ...resources], [Math.ceil(a.H / UNITS_PER_GROUP), Math.ceil(a.B / STREAMS_PER_GROUP), count]));
+  }
   return list;
 }
 
-const forwardWaveWgsl = (L: number, dropout: boolean): string => /* wgsl */ `
+/** The wave's uniform at binding 0 and the layer table at 1: layer l = first + workgroup_id.z runs step t = d - l. */
+export const waveWgsl = (L: number): string => /* wgsl */ `
 struct Wave { B: u32, T: u32, H: u32, first: u32, d: u32 }
 @group(0) @binding(0) var<uniform> w: Wave;
 ${layerTableWgsl(L, 1)}
+${WGSL_ACTIVATIONS}
+`;
+
+/** The L+T-1 waves, d = 0 .. L+T-2. */
+export function lstmForwardWaves(kernels: Kernels, a: LstmWaveArgs): Promise<Dispatch[]> {
+  const resources = [a.layerTable, a.params, a.hState, a.cState, a.gates, a.hs, a.cs, a.hprev, ...(a.dropped ? [a.dropped] : [])];
+  return waves(kernels, 'lstm forward wave', forwardWaveWgsl(a.L, !!a.dropped), a, resources, false);
+}
+
+const forwardWaveWgsl = (L: number, dropout: boolean): string => /* wgsl */ `${waveWgsl(L)}
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read> hState: array<f32>;
 @group(0) @binding(4) var<storage, read> cState: array<f32>;
@@ -81,7 +92,6 @@ ${layerTableWgsl(L, 1)}
 @group(0) @binding(7) var<storage, read_write> cs: array<f32>;
 @group(0) @binding(8) var<storage, read_write> hprev: array<f32>;
 ${dropout ? '@group(0) @binding(9) var<storage, read_write> dropped: array<f32>;' : ''}
-${WGSL_ACTIVATIONS}
 const KT = 16u;
 // xT[j * 4 + q][s] = operand row j0 + j for stream 4q + s of the group (x_t, then h_{t-1})
 var<workgroup> xT: array<vec4<f32>, 64>;

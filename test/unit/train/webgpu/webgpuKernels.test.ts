@@ -91,18 +91,24 @@ test('matmul: every transpose variant, vec4 and scalar paths, offsets and bias',
   }
 });
 
-/** A stacked LSTM's weights (random, at `scale`) in the trainer's flat layout, with the layer table's view of it. */
-function lstmParams(L: number, E: number, H: number, scale: number) {
-  const config: ModelConfig = { vocabSize: 3, embeddingSize: E, hiddenSize: H, layers: L, dropout: 0 };
+/**
+ * A stacked LSTM of L layers of H units: random weights at `scale` in the trainer's flat layout and the layer
+ * table over them with the dropout masks of `stepSeed` (none when undefined), uploaded, and both for the JS
+ * reference (mask(l): layer l's multipliers over [N, H]).
+ */
+function lstmLayers(L: number, H: number, N: number, scale: number, stepSeed: number | undefined, rate: number) {
+  const config: ModelConfig = { vocabSize: 3, embeddingSize: 6, hiddenSize: H, layers: L, dropout: 0 };
   const layout = parameterLayout(config);
   const weights: WeightArrays = new Map(weightSpecs(config).map((w) => [w.name, randomArray(rng, specSize(w), scale)]));
   const layer = (l: number, name: string) => weights.get(`${lstmLayerName(l)}/${name}`)!;
-  return { layout, flat: packFlat(layout, weights), wx: (l: number) => layer(l, 'kernel'), wh: (l: number) => layer(l, 'recurrent_kernel'), bias: (l: number) => layer(l, 'bias') };
-}
-
-/** Layer masks for `stepSeed` (dropoutMask.ts), or none. */
-function masks(L: number, stepSeed: number | undefined, rate: number): LayerMask[] {
-  return Array.from({ length: L }, (_, l) => (stepSeed === undefined ? NO_MASK : { seed: layerMaskSeed(stepSeed, l), threshold: dropThreshold(rate), scale: 1 / (1 - rate) }));
+  const masks = Array.from({ length: L }, (_, l): LayerMask => (stepSeed === undefined ? NO_MASK : { seed: layerMaskSeed(stepSeed, l), threshold: dropThreshold(rate), scale: 1 / (1 - rate) }));
+  return {
+    buffers: { layerTable: k.uniform('layers', layerTableData(layout, masks)), params: upload(packFlat(layout, weights)) },
+    wx: (l: number) => layer(l, 'kernel'),
+    wh: (l: number) => layer(l, 'recurrent_kernel'),
+    bias: (l: number) => layer(l, 'bias'),
+    mask: (l: number) => (stepSeed === undefined ? new Float32Array(N * H).fill(1) : dropoutMask(stepSeed, l, N * H, rate)),
+  };
 }
 
 const WAVE = { B: 5, T: 3, H: 20 };
@@ -116,14 +122,13 @@ for (const [L, stepSeed] of [
     const G = 4 * H;
     const N = B * T;
     const rate = 0.3;
-    const w = lstmParams(L, 6, H, 0.4);
+    const w = lstmLayers(L, H, N, 0.4, stepSeed, rate);
     const pre0 = randomArray(rng, N * G); // the first layer's x Wx + b
     const [h0, c0] = [randomArray(rng, L * B * H), randomArray(rng, L * B * H)];
     const gates = new Float32Array(L * N * G);
     gates.set(pre0);
     const bufs = {
-      layerTable: k.uniform('layers', layerTableData(w.layout, masks(L, stepSeed, rate))),
-      params: upload(w.flat),
+      ...w.buffers,
       hState: upload(h0),
       cState: upload(c0),
       gates: upload(gates),
@@ -139,7 +144,7 @@ for (const [L, stepSeed] of [
     // Layer by layer, step by step, as the CPU trainer orders it.
     const want = { gates: new Float32Array(L * N * G), hs: new Float32Array(L * N * H), cs: new Float32Array(L * N * H), hprev: new Float32Array(L * N * H), out: new Float32Array(L * N * H) };
     for (let l = 0; l < L; l++) {
-      const mask = stepSeed === undefined ? new Float32Array(N * H).fill(1) : dropoutMask(stepSeed, l, N * H, rate);
+      const mask = w.mask(l);
       for (let b = 0; b < B; b++) {
         for (let t = 0; t < T; t++) {
           const row = b * T + t;
@@ -185,15 +190,14 @@ for (const [L, T, stepSeed] of [
     const G = 4 * H;
     const N = B * T;
     const rate = 0.4;
-    const w = lstmParams(L, 6, H, 0.5);
+    const w = lstmLayers(L, H, N, 0.5, stepSeed, rate);
     // Activated gates in their ranges, c states, the carried c and the top layer's output gradient.
     const gates = Float32Array.from({ length: L * N * G }, (_, i) => ((i % G) >= 2 * H && (i % G) < 3 * H ? rng.uniform(-0.9, 0.9) : rng.uniform(0.05, 0.95)));
     const cs = randomArray(rng, L * N * H);
     const cState = randomArray(rng, L * B * H);
     const dTop = randomArray(rng, N * H);
     const bufs = {
-      layerTable: k.uniform('layers', layerTableData(w.layout, masks(L, stepSeed, rate))),
-      params: upload(w.flat),
+      ...w.buffers,
       dTop: upload(dTop),
       cs: upload(cs),
       cState: upload(cState),
@@ -207,7 +211,7 @@ for (const [L, T, stepSeed] of [
     const want = Float32Array.from(gates);
     const carry = new Float32Array(L * B * H);
     for (let l = L - 1; l >= 0; l--) {
-      const mask = stepSeed === undefined ? new Float32Array(N * H).fill(1) : dropoutMask(stepSeed, l, N * H, rate);
+      const mask = w.mask(l);
       for (let t = T - 1; t >= 0; t--) {
         for (let b = 0; b < B; b++) {
           const row = b * T + t;

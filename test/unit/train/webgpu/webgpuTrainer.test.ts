@@ -58,6 +58,15 @@ async function pair(s: TrainerSpec): Promise<[Trainer, Trainer]> {
   return [await createWebGpuTrainer(s, gpu), await createTfjsTrainer(s)];
 }
 
+/** Both trainers on `s` with its weights scaled by `gain` (gates well away from their linear range) and the same random carried state. */
+async function pairWithState(s: TrainerSpec, gain: number): Promise<{ trainers: [Trainer, Trainer]; state: CarriedState }> {
+  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= gain;
+  const trainers = await pair(s);
+  const state = randomState(s.config);
+  for (const trainer of trainers) await trainer.writeState(state);
+  return { trainers, state };
+}
+
 const streams = new BatchStreams(ids, B, T);
 
 test('Dawn loads here and finds an adapter (the software one on a CPU-only machine)', async () => {
@@ -67,12 +76,7 @@ test('Dawn loads here and finds an adapter (the software one on a CPU-only machi
 });
 
 test('loss and every gradient equal the CPU trainer on the same weights, batch and carried state', async () => {
-  const s = spec();
-  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 4; // gates well away from their linear range
-  const [gpuTrainer, cpu] = await pair(s);
-  const state = randomState(config);
-  await gpuTrainer.writeState(state);
-  await cpu.writeState(state);
+  const { trainers: [gpuTrainer, cpu], state } = await pairWithState(spec(), 4);
   const batch = streams.batch(1);
   const got = await gpuTrainer.gradients(batch);
   const want = await cpu.gradients(batch);
@@ -89,12 +93,7 @@ test('loss and every gradient equal the CPU trainer on the same weights, batch a
 test('three layers with dropout between them: the gradients (Adam\'s first moments) equal the CPU trainer\'s', async () => {
   // Without clipping, Adam's first step leaves m = (1 - beta1) g: the gradient with this step's dropout masks on every layer's output.
   const c: ModelConfig = { ...config, layers: 3, dropout: 0.3 };
-  const s = spec({ config: c, gradClip: 0, weights: initialWeights(c, new Random(4), ids) });
-  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 3;
-  const [gpuTrainer, cpu] = await pair(s);
-  const state = randomState(c);
-  await gpuTrainer.writeState(state);
-  await cpu.writeState(state);
+  const [gpuTrainer, cpu] = (await pairWithState(spec({ config: c, gradClip: 0, weights: initialWeights(c, new Random(4), ids) }), 3)).trainers;
   const batch = streams.batch(3);
   const params = { lr: 0.01, t: 1, dropoutSeed: stepDropoutSeed(5, 1) };
   const [gotLoss, wantLoss] = [await gpuTrainer.step(batch, params), await cpu.step(batch, params)];
@@ -112,12 +111,7 @@ test('three layers with dropout between them: the gradients (Adam\'s first momen
 
 test('sequences of one step (T=1, every wave a single step of each layer): gradients equal the CPU trainer\'s', async () => {
   const c: ModelConfig = { ...config, layers: 3 };
-  const s = spec({ config: c, seqLength: 1, weights: initialWeights(c, new Random(6), ids) });
-  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 3;
-  const [gpuTrainer, cpu] = await pair(s);
-  const state = randomState(c);
-  await gpuTrainer.writeState(state);
-  await cpu.writeState(state);
+  const [gpuTrainer, cpu] = (await pairWithState(spec({ config: c, seqLength: 1, weights: initialWeights(c, new Random(6), ids) }), 3)).trainers;
   const batch = new BatchStreams(ids, B, 1).batch(5);
   const [got, want] = [await gpuTrainer.gradients(batch), await cpu.gradients(batch)];
   assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `loss ${got.loss} vs ${want.loss}`);
