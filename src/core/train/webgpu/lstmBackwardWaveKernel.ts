@@ -1,5 +1,5 @@
 import { Dispatch, Kernels } from './kernels';
-import { waveWgsl, waves } from './lstmForwardWaveKernel';
+import { WAVE_MAIN, waveWgsl, waves } from './lstmForwardWaveKernel';
 
 /**
  * One wave of the backward LSTM wavefront (torch-rnn's LSTM backward): the
@@ -57,18 +57,7 @@ var<workgroup> dzT: array<vec4<f32>, 64>;
 // wT[j * 16 + u] = the weight linking unit u of the group to dz column j0 + j
 var<workgroup> wT: array<f32, 256>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let H = w.H;
-  let G = 4u * H;
-  let N = w.B * w.T;
-  let l = w.first + wid.z;
-  let t = w.d - l;
-  let u = li % 16u;
-  let q = li / 16u;
-  let unit0 = wid.x * 16u;
-  let k = unit0 + u;
-  let b0 = wid.y * 16u;
+${WAVE_MAIN}
   let last = t + 1u == w.T;
   let top = l + 1u == L;
   // dz columns [0, GP) are dz_{l,t+1} (against Wh_l), [GP, GP + G) dz_{l+1,t} (against Wx_{l+1}), each padded to whole tiles.

@@ -77,6 +77,25 @@ ${layerTableWgsl(L, 1)}
 ${WGSL_ACTIVATIONS}
 `;
 
+/**
+ * Both waves' entry point and the invocation's place in the grid: layer l
+ * at step t; unit k, the u-th of the group's 16 from unit0; streams
+ * b0 + 4q .. b0 + 4q + 3 of the group's 16.
+ */
+export const WAVE_MAIN = /* wgsl */ `@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let H = w.H;
+  let G = 4u * H;
+  let N = w.B * w.T;
+  let l = w.first + wid.z;
+  let t = w.d - l;
+  let u = li % 16u;
+  let q = li / 16u;
+  let unit0 = wid.x * 16u;
+  let k = unit0 + u;
+  let b0 = wid.y * 16u;
+`;
+
 /** The L+T-1 waves, d = 0 .. L+T-2. */
 export function lstmForwardWaves(kernels: Kernels, a: LstmWaveArgs): Promise<Dispatch[]> {
   const resources = [a.layerTable, a.params, a.hState, a.cState, a.gates, a.hs, a.cs, a.hprev, ...(a.dropped ? [a.dropped] : [])];
@@ -103,18 +122,7 @@ fn layerOut(l: u32, i: u32) -> f32 {
   return ${dropout ? 'dropped' : 'hs'}[l * w.B * w.T * w.H + i];
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let H = w.H;
-  let G = 4u * H;
-  let N = w.B * w.T;
-  let l = w.first + wid.z;
-  let t = w.d - l;
-  let u = li % 16u;
-  let q = li / 16u;
-  let unit0 = wid.x * 16u;
-  let k = unit0 + u;
-  let b0 = wid.y * 16u;
+${WAVE_MAIN}
   let lay = layers[l];
   // Operand rows [0, KP) are x_t (H of them, padded to whole tiles), [KP, KP + H) are h_{t-1}; the first layer has no x_t term here.
   let KP = (H + KT - 1u) / KT * KT;
