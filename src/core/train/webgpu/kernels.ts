@@ -115,6 +115,10 @@ export function rowChunks(rows: number): { chunk: number; count: number } {
 /** Workgroups for a grid-stride loop over `n` items, `perGroup` at a time: enough to fill a large GPU, never over the 65,535 per dimension. */
 export const strideGroups = (n: number, perGroup: number): number => Math.max(1, Math.min(4096, Math.ceil(n / perGroup)));
 
+/** WGSL declarations of f32 storage arrays at consecutive bindings from `first`, in the order the dispatch binds the buffers. */
+export const storageArrays = (first: number, arrays: [name: string, access: 'read' | 'read_write'][]): string =>
+  arrays.map(([name, access], i) => `@group(0) @binding(${first + i}) var<storage, ${access}> ${name}: array<f32>;`).join('\n');
+
 /** WGSL shared by the kernels: numerically safe activations. */
 export const WGSL_ACTIVATIONS = /* wgsl */ `
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }

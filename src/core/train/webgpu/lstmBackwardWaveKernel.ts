@@ -1,5 +1,5 @@
-import { Dispatch, Kernels } from './kernels';
-import { WAVE_MAIN, waveWgsl, waves } from './lstmForwardWaveKernel';
+import { Dispatch, Kernels, storageArrays } from './kernels';
+import { WAVE_MAIN, WaveArgs, waveWgsl, waves } from './lstmForwardWaveKernel';
 
 /**
  * One wave of the backward LSTM wavefront (torch-rnn's LSTM backward): the
@@ -21,13 +21,7 @@ import { WAVE_MAIN, waveWgsl, waves } from './lstmForwardWaveKernel';
  * workgroup, each invocation one unit for four streams; the dz rows and
  * weight rows (Wh_l, then Wx_{l+1}) are staged 16 columns at a time.
  */
-export interface LstmBackwardWaveArgs {
-  B: number;
-  T: number;
-  H: number;
-  L: number;
-  layerTable: GPUBuffer;
-  params: GPUBuffer;
+export interface LstmBackwardWaveArgs extends WaveArgs {
   dTop: GPUBuffer;
   cs: GPUBuffer;
   cState: GPUBuffer;
@@ -39,17 +33,19 @@ export interface LstmBackwardWaveArgs {
 
 /** The L+T-1 waves, d = L+T-2 .. 0. */
 export function lstmBackwardWaves(kernels: Kernels, a: LstmBackwardWaveArgs): Promise<Dispatch[]> {
-  const resources = [a.layerTable, a.params, a.dTop, a.cs, a.cState, a.gates, a.dc];
+  const resources = [a.dTop, a.cs, a.cState, a.gates, a.dc];
   return waves(kernels, 'lstm backward wave', backwardWaveWgsl(a.L, a.dropout), a, resources, true);
 }
 
 const backwardWaveWgsl = (L: number, dropout: boolean): string => /* wgsl */ `${waveWgsl(L)}
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<storage, read> dTop: array<f32>;
-@group(0) @binding(4) var<storage, read> cs: array<f32>;
-@group(0) @binding(5) var<storage, read> cState: array<f32>;
-@group(0) @binding(6) var<storage, read_write> gates: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dc: array<f32>;
+${storageArrays(2, [
+  ['params', 'read'],
+  ['dTop', 'read'],
+  ['cs', 'read'],
+  ['cState', 'read'],
+  ['gates', 'read_write'],
+  ['dc', 'read_write'],
+])}
 const L = ${L}u;
 const KT = 16u;
 // dzT[j * 4 + q][s] = dz column j0 + j for stream 4q + s of the group

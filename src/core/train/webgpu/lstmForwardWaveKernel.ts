@@ -1,4 +1,4 @@
-import { Dispatch, Kernels, WGSL_ACTIVATIONS, uniformWords } from './kernels';
+import { Dispatch, Kernels, WGSL_ACTIVATIONS, storageArrays, uniformWords } from './kernels';
 import { layerTableWgsl } from './layerTable';
 
 /**
@@ -27,14 +27,17 @@ import { layerTableWgsl } from './layerTable';
  * rows 16 at a time through workgroup memory. Grid: ceil(H/16) x ceil(B/16)
  * x the layers of the wave (224 workgroups per layer at B=100, H=512).
  */
-export interface LstmWaveArgs {
+/** What both waves take: the shape, the layer table (layerTable.ts) and the flat parameters it points into. */
+export interface WaveArgs {
   B: number;
   T: number;
   H: number;
   L: number;
-  /** The uniform table of layerTable.ts. */
   layerTable: GPUBuffer;
   params: GPUBuffer;
+}
+
+export interface LstmWaveArgs extends WaveArgs {
   hState: GPUBuffer;
   cState: GPUBuffer;
   gates: GPUBuffer;
@@ -56,15 +59,16 @@ export function antiDiagonal(d: number, L: number, T: number): { first: number; 
 /**
  * The L+T-1 dispatches of `code` over the anti-diagonals, in order
  * (forward, d ascending) or reversed (backward), each with its own uniform
- * (WAVE_WGSL's first layer and d) and grid; `resources` bind from 1 on.
+ * (waveWgsl's first layer and d) and grid; the layer table binds at 1,
+ * the parameters at 2, `resources` from 3 on.
  */
-export async function waves(kernels: Kernels, name: string, code: string, a: { B: number; T: number; H: number; L: number }, resources: GPUBuffer[], reversed: boolean): Promise<Dispatch[]> {
+export async function waves(kernels: Kernels, name: string, code: string, a: WaveArgs, resources: GPUBuffer[], reversed: boolean): Promise<Dispatch[]> {
   const list: Dispatch[] = [];
   for (let i = 0; i < a.L + a.T - 1; i++) {
     const d = reversed ? a.L + a.T - 2 - i : i;
     const { first, count } = antiDiagonal(d, a.L, a.T);
     const uniform = kernels.uniform(name, uniformWords([a.B, a.T, a.H, first, d]));
-    list.push(await kernels.dispatch(name, code, [uniform, ...resources], [Math.ceil(a.H / UNITS_PER_GROUP), Math.ceil(a.B / STREAMS_PER_GROUP), count]));
+    list.push(await kernels.dispatch(name, code, [uniform, a.layerTable, a.params, ...resources], [Math.ceil(a.H / UNITS_PER_GROUP), Math.ceil(a.B / STREAMS_PER_GROUP), count]));
   }
   return list;
 }
@@ -98,19 +102,21 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
 
 /** The L+T-1 waves, d = 0 .. L+T-2. */
 export function lstmForwardWaves(kernels: Kernels, a: LstmWaveArgs): Promise<Dispatch[]> {
-  const resources = [a.layerTable, a.params, a.hState, a.cState, a.gates, a.hs, a.cs, a.hprev, ...(a.dropped ? [a.dropped] : [])];
+  const resources = [a.hState, a.cState, a.gates, a.hs, a.cs, a.hprev, ...(a.dropped ? [a.dropped] : [])];
   return waves(kernels, 'lstm forward wave', forwardWaveWgsl(a.L, !!a.dropped), a, resources, false);
 }
 
 const forwardWaveWgsl = (L: number, dropout: boolean): string => /* wgsl */ `${waveWgsl(L)}
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<storage, read> hState: array<f32>;
-@group(0) @binding(4) var<storage, read> cState: array<f32>;
-@group(0) @binding(5) var<storage, read_write> gates: array<f32>;
-@group(0) @binding(6) var<storage, read_write> hs: array<f32>;
-@group(0) @binding(7) var<storage, read_write> cs: array<f32>;
-@group(0) @binding(8) var<storage, read_write> hprev: array<f32>;
-${dropout ? '@group(0) @binding(9) var<storage, read_write> dropped: array<f32>;' : ''}
+${storageArrays(2, [
+  ['params', 'read'],
+  ['hState', 'read'],
+  ['cState', 'read'],
+  ['gates', 'read_write'],
+  ['hs', 'read_write'],
+  ['cs', 'read_write'],
+  ['hprev', 'read_write'],
+  ...(dropout ? [['dropped', 'read_write'] as [string, 'read_write']] : []),
+])}
 const KT = 16u;
 // xT[j * 4 + q][s] = operand row j0 + j for stream 4q + s of the group (x_t, then h_{t-1})
 var<workgroup> xT: array<vec4<f32>, 64>;
