@@ -40,10 +40,10 @@ for (const [first, second] of [
   ['GPU', 'CPU'],
   ['CPU', 'GPU'],
 ] as const) {
-  test(`a run started on the ${first} resumes on the ${second} and goes on as an uninterrupted run`, async (t) => {
+  test(`a run started on the ${first} resumes on the ${second} and goes on as an uninterrupted run (3 layers, dropout between them)`, async (t) => {
     const text = structuredText(200);
     const trainer = { GPU: gpu(), CPU: cpu };
-    const options = { layers: 2, dropout: 0.1, maxSteps: 12, evalEvery: 6 };
+    const options = { layers: 3, dropout: 0.1, maxSteps: 12, evalEvery: 6 };
     const whole: number[] = [];
     const resumed: number[] = [];
     const losses = (into: number[]) => (p: { kind: string; trainLoss: number }) => p.kind === 'step' && into.push(p.trainLoss);

@@ -4,7 +4,7 @@ import { WgslCompileError } from './webGpuError';
 export interface Dispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
-  workgroups: [number, number];
+  workgroups: [number, number, number];
 }
 
 /** A uniform struct's fields: u32s first, then f32s (the WGSL structs follow that order). */
@@ -67,21 +67,21 @@ export class Kernels {
     return buffer;
   }
 
-  /** Queues an upload of `data` to the start of `buffer` (ordered before the next submit). */
-  write(buffer: GPUBuffer, data: Float32Array | Int32Array | ArrayBuffer): void {
-    if (data instanceof ArrayBuffer) this.device.queue.writeBuffer(buffer, 0, data);
-    else this.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  /** Queues an upload of `data` to `buffer` from float `at` on (ordered before the next submit). */
+  write(buffer: GPUBuffer, data: Float32Array | Int32Array | ArrayBuffer, at = 0): void {
+    if (data instanceof ArrayBuffer) this.device.queue.writeBuffer(buffer, at * 4, data);
+    else this.device.queue.writeBuffer(buffer, at * 4, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
   /** A dispatch whose bindings are `resources` in binding order (binding 0 first). */
-  async dispatch(name: string, code: string, resources: GPUBuffer[], workgroups: [number, number?]): Promise<Dispatch> {
+  async dispatch(name: string, code: string, resources: GPUBuffer[], workgroups: [number, number?, number?]): Promise<Dispatch> {
     const pipeline = await this.pipeline(name, code);
     const bindGroup = this.device.createBindGroup({
       label: name,
       layout: pipeline.getBindGroupLayout(0),
       entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return { pipeline, bindGroup, workgroups: [workgroups[0], workgroups[1] ?? 1] };
+    return { pipeline, bindGroup, workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1] };
   }
 
   destroy(): void {
@@ -95,13 +95,29 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: Dispatc
   for (const d of dispatches) {
     pass.setPipeline(d.pipeline);
     pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
+    pass.dispatchWorkgroups(...d.workgroups);
   }
   pass.end();
 }
 
+/**
+ * How a reduction over `rows` rows splits them for a two-level tree: chunks
+ * of about sqrt(rows) rows, each reduced by its own workgroups, then the
+ * about sqrt(rows) partial results reduced per output. Both levels' loops
+ * stay near sqrt(rows) long while the first level's workgroups grow with the
+ * rows (181 chunks of 182 rows at B*T = 32,768).
+ */
+export function rowChunks(rows: number): { chunk: number; count: number } {
+  const chunk = Math.max(1, Math.ceil(Math.sqrt(rows)));
+  return { chunk, count: Math.max(1, Math.ceil(rows / chunk)) };
+}
+
 /** Workgroups for a grid-stride loop over `n` items, `perGroup` at a time: enough to fill a large GPU, never over the 65,535 per dimension. */
 export const strideGroups = (n: number, perGroup: number): number => Math.max(1, Math.min(4096, Math.ceil(n / perGroup)));
+
+/** WGSL declarations of f32 storage arrays at consecutive bindings from `first`, in the order the dispatch binds the buffers. */
+export const storageArrays = (first: number, arrays: [name: string, access: 'read' | 'read_write'][]): string =>
+  arrays.map(([name, access], i) => `@group(0) @binding(${first + i}) var<storage, ${access}> ${name}: array<f32>;`).join('\n');
 
 /** WGSL shared by the kernels: numerically safe activations. */
 export const WGSL_ACTIVATIONS = /* wgsl */ `

@@ -1,62 +1,62 @@
 import { ModelConfig, lstmLayerName } from '../../model/modelConfig';
-import { biasGradient } from './biasGradientKernel';
+import { biasGradient, biasPartialsSize } from './biasGradientKernel';
 import { carryState } from './carryStateKernel';
-import { dropout } from './dropoutKernel';
-import { embeddingGradient, embeddingLookup } from './embeddingKernel';
+import { embeddingGradient, embeddingPartialsSize } from './embeddingGradientKernel';
+import { embeddingLookup } from './embeddingLookupKernel';
 import { Dispatch, Kernels } from './kernels';
-import { lstmBackwardStep } from './lstmBackwardStepKernel';
-import { lstmStep } from './lstmStepKernel';
-import { matmul } from './matmulKernel';
+import { lstmBackwardWaves } from './lstmBackwardWaveKernel';
+import { lstmForwardWaves } from './lstmForwardWaveKernel';
+import { MatrixRef, matmul } from './matmulKernel';
 import { ParameterLayout } from './parameterLayout';
 import { lossMean, softmaxCrossEntropy } from './softmaxCrossEntropyKernel';
 
 /**
  * The network's forward and backward passes as lists of dispatches over GPU
  * buffers, built once per batch shape and replayed every step:
- * embedding -> per layer (input projection for all T, T recurrent steps,
- * dropout) -> logits for all T -> softmax cross-entropy; backward in
- * reverse, with one matmul over all B*T rows per weight gradient.
- * Row r = b*T + t (batch-major), as Batch.x is.
+ * embedding -> the first layer's input projection for all T -> the LSTM
+ * layers as a wavefront (L+T-1 dispatches, layer l+1 at t beside layer l at
+ * t+1) -> logits for all T -> softmax cross-entropy; backward in reverse
+ * (the wavefront's L+T-1 dispatches again), with one matmul over all B*T
+ * rows per weight gradient and two-level reductions for the bias and
+ * embedding gradients.
+ * Row r = b*T + t (batch-major), as Batch.x is; the per-layer activations
+ * are stacked [L, B*T, ...] so that one dispatch can run several layers.
  */
 
-/** Buffers every pass shares: the flat weights and gradients and the per-step dropout uniforms. */
+/** Buffers every pass shares: the flat weights and gradients and the layer table (layerTable.ts). */
 export interface SharedBuffers {
   layout: ParameterLayout;
   params: GPUBuffer;
   grads: GPUBuffer;
-  /** One per layer, rewritten every step. */
-  dropoutUniforms: GPUBuffer[];
+  /** Weight offsets and this step's dropout masks, per layer; the masks are rewritten every step. */
+  layerTable: GPUBuffer;
 }
 
-export interface LayerActivations {
-  /** [N, 4H]: the input projection, then the activated gates, then dz. */
-  gates: GPUBuffer;
-  hs: GPUBuffer;
-  cs: GPUBuffer;
-  hprev: GPUBuffer;
-  /** [N, H] the layer's output after dropout (training with dropout only). */
-  dropped?: GPUBuffer;
-}
-
-/** Activations of one batch shape (B, T), N = B*T. */
+/** Activations of one batch shape (B, T), N = B*T; per-layer buffers are stacked over the L layers. */
 export interface Activations {
   B: number;
   T: number;
   x: GPUBuffer;
   y: GPUBuffer;
   emb: GPUBuffer;
-  layers: LayerActivations[];
+  /** [L, N, 4H]: the first layer's input projection, then the activated gates, then dz. */
+  gates: GPUBuffer;
+  hs: GPUBuffer;
+  cs: GPUBuffer;
+  hprev: GPUBuffer;
+  /** [L, N, H] the layers' outputs after dropout (training with dropout only). */
+  dropped?: GPUBuffer;
   logits: GPUBuffer;
   loss: GPUBuffer;
   /** [1]: the batch's mean loss. */
   lossMean: GPUBuffer;
-  backward?: { dOut: GPUBuffer; dHs?: GPUBuffer; dEmb: GPUBuffer; dc: GPUBuffer };
+  backward?: { dTop: GPUBuffer; dEmb: GPUBuffer; dc: GPUBuffer; biasPartials: GPUBuffer; embeddingPartials: GPUBuffer };
 }
 
-/** Carried LSTM state, per layer [B, H]. */
+/** Carried LSTM state, [L, B, H]. */
 export interface StateBuffers {
-  h: GPUBuffer[];
-  c: GPUBuffer[];
+  h: GPUBuffer;
+  c: GPUBuffer;
 }
 
 export interface BufferSize {
@@ -66,18 +66,20 @@ export interface BufferSize {
 
 /** Every activation buffer's size, so that a model too big for the device is refused before anything is allocated. */
 export function activationSizes(config: ModelConfig, B: number, T: number): BufferSize[] {
-  const { hiddenSize: H, embeddingSize: E, vocabSize: V } = config;
+  const { hiddenSize: H, embeddingSize: E, vocabSize: V, layers: L } = config;
   const N = B * T;
   return [
-    { name: 'gates', floats: N * 4 * H },
-    { name: 'hidden states', floats: N * H },
+    { name: 'gates', floats: L * N * 4 * H },
+    { name: 'hidden states', floats: L * N * H },
     { name: 'embedded input', floats: N * E },
     { name: 'logits', floats: N * V },
+    { name: 'bias gradient partials', floats: biasPartialsSize(N, Math.max(4 * H, V)) },
+    { name: 'embedding gradient partials', floats: embeddingPartialsSize(N, V, E) },
   ];
 }
 
 export function createActivations(k: Kernels, config: ModelConfig, B: number, T: number, backward: boolean, withDropout: boolean): Activations {
-  const { hiddenSize: H, embeddingSize: E, vocabSize: V } = config;
+  const { hiddenSize: H, embeddingSize: E, vocabSize: V, layers: L } = config;
   const N = B * T;
   return {
     B,
@@ -85,51 +87,49 @@ export function createActivations(k: Kernels, config: ModelConfig, B: number, T:
     x: k.storage('x', N),
     y: k.storage('y', N),
     emb: k.storage('embedded', N * E),
-    layers: Array.from({ length: config.layers }, () => ({
-      gates: k.storage('gates', N * 4 * H),
-      hs: k.storage('hs', N * H),
-      cs: k.storage('cs', N * H),
-      hprev: k.storage('hprev', N * H),
-      dropped: withDropout ? k.storage('dropped', N * H) : undefined,
-    })),
+    gates: k.storage('gates', L * N * 4 * H),
+    hs: k.storage('hs', L * N * H),
+    cs: k.storage('cs', L * N * H),
+    hprev: k.storage('hprev', L * N * H),
+    dropped: withDropout ? k.storage('dropped', L * N * H) : undefined,
     logits: k.storage('logits', N * V),
     loss: k.storage('loss', N),
     lossMean: k.storage('loss mean', 1),
     backward: backward
-      ? { dOut: k.storage('dOut', N * H), dHs: withDropout ? k.storage('dHs', N * H) : undefined, dEmb: k.storage('dEmb', N * E), dc: k.storage('dc', B * H) }
+      ? {
+          dTop: k.storage('dTop', N * H),
+          dEmb: k.storage('dEmb', N * E),
+          dc: k.storage('dc', L * B * H),
+          biasPartials: k.storage('bias partials', biasPartialsSize(N, Math.max(4 * H, V))),
+          embeddingPartials: k.storage('embedding partials', embeddingPartialsSize(N, V, E)),
+        }
       : undefined,
   };
 }
 
 export function createState(k: Kernels, config: ModelConfig, B: number): StateBuffers {
-  const make = (name: string) => Array.from({ length: config.layers }, () => k.storage(name, B * config.hiddenSize));
-  return { h: make('h state'), c: make('c state') };
+  const size = config.layers * B * config.hiddenSize;
+  return { h: k.storage('h state', size), c: k.storage('c state', size) };
 }
 
-const layerOutput = (a: Activations, l: number): GPUBuffer => a.layers[l].dropped ?? a.layers[l].hs;
+/** Layer l's output [N, H] (after dropout when there is dropout): the next layer's input, or the dense layer's. */
+const layerOutput = (a: Activations, H: number, l: number): MatrixRef => ({ buffer: a.dropped ?? a.hs, offset: l * a.B * a.T * H });
 
 /** Forward pass through the loss (and dlogits, left in `logits`). */
 export async function forwardPass(k: Kernels, config: ModelConfig, s: SharedBuffers, a: Activations, state: StateBuffers): Promise<Dispatch[]> {
   const { B, T } = a;
-  const { hiddenSize: H, embeddingSize: E, vocabSize: V } = config;
+  const { hiddenSize: H, embeddingSize: E, vocabSize: V, layers: L } = config;
   const N = B * T;
   const at = (name: string) => ({ buffer: s.params, offset: s.layout.byName.get(name)!.offset });
-  const list: Dispatch[] = [await embeddingLookup(k, { N, V, E, x: a.x, table: s.params, offTable: at('embedding/embeddings').offset, rows: a.emb })];
-  for (let l = 0; l < config.layers; l++) {
-    const name = lstmLayerName(l);
-    const layer = a.layers[l];
-    const input = l === 0 ? a.emb : layerOutput(a, l - 1);
-    list.push(await matmul(k, { M: N, N: 4 * H, K: l === 0 ? E : H, a: { buffer: input, offset: 0 }, b: at(`${name}/kernel`), c: { buffer: layer.gates, offset: 0 }, bias: at(`${name}/bias`) }));
-    const offW = at(`${name}/recurrent_kernel`).offset;
-    for (let t = 0; t < T; t++) {
-      list.push(await lstmStep(k, { B, T, H, t, params: s.params, offW, hState: state.h[l], cState: state.c[l], gates: layer.gates, hs: layer.hs, cs: layer.cs, hprev: layer.hprev }));
-    }
-    if (layer.dropped) list.push(await dropout(k, N * H, s.dropoutUniforms[l], layer.hs, layer.dropped));
-  }
-  list.push(await matmul(k, { M: N, N: V, K: H, a: { buffer: layerOutput(a, config.layers - 1), offset: 0 }, b: at('dense/kernel'), c: { buffer: a.logits, offset: 0 }, bias: at('dense/bias') }));
-  list.push(await softmaxCrossEntropy(k, { N, V, logits: a.logits, y: a.y, loss: a.loss }));
-  list.push(await lossMean(k, N, a.loss, a.lossMean));
-  return list;
+  const first = lstmLayerName(0);
+  return [
+    await embeddingLookup(k, { N, V, E, x: a.x, params: s.params, offTable: at('embedding/embeddings').offset, out: a.emb }),
+    await matmul(k, { M: N, N: 4 * H, K: E, a: { buffer: a.emb, offset: 0 }, b: at(`${first}/kernel`), c: { buffer: a.gates, offset: 0 }, bias: at(`${first}/bias`) }),
+    ...(await lstmForwardWaves(k, { B, T, H, L, layerTable: s.layerTable, params: s.params, hState: state.h, cState: state.c, gates: a.gates, hs: a.hs, cs: a.cs, hprev: a.hprev, dropped: a.dropped })),
+    await matmul(k, { M: N, N: V, K: H, a: layerOutput(a, H, L - 1), b: at('dense/kernel'), c: { buffer: a.logits, offset: 0 }, bias: at('dense/bias') }),
+    await softmaxCrossEntropy(k, { N, V, logits: a.logits, y: a.y, loss: a.loss }),
+    await lossMean(k, N, a.loss, a.lossMean),
+  ];
 }
 
 /** Backward pass from dlogits to every weight's gradient in `s.grads`. */
@@ -137,43 +137,36 @@ export async function backwardPass(k: Kernels, config: ModelConfig, s: SharedBuf
   const { B, T } = a;
   const { hiddenSize: H, embeddingSize: E, vocabSize: V, layers: L } = config;
   const N = B * T;
+  const G = 4 * H;
   const bw = a.backward!;
   const offset = (name: string) => s.layout.byName.get(name)!.offset;
   const grad = (name: string) => ({ buffer: s.grads, offset: offset(name) });
-  const whole = (buffer: GPUBuffer, transposed = false) => ({ buffer, offset: 0, transposed });
+  const transposed = (m: MatrixRef) => ({ ...m, transposed: true });
+  const dz = (l: number): MatrixRef => ({ buffer: a.gates, offset: l * N * G });
   const list: Dispatch[] = [
-    await matmul(k, { M: H, N: V, K: N, a: whole(layerOutput(a, L - 1), true), b: whole(a.logits), c: grad('dense/kernel') }),
-    await biasGradient(k, N, V, a.logits, s.grads, offset('dense/bias')),
-    await matmul(k, { M: N, N: H, K: V, a: whole(a.logits), b: { buffer: s.params, offset: offset('dense/kernel'), transposed: true }, c: whole(bw.dOut) }),
+    await matmul(k, { M: H, N: V, K: N, a: transposed(layerOutput(a, H, L - 1)), b: { buffer: a.logits, offset: 0 }, c: grad('dense/kernel') }),
+    ...(await biasGradient(k, N, V, { buffer: a.logits, offset: 0 }, bw.biasPartials, s.grads, offset('dense/bias'))),
+    await matmul(k, { M: N, N: H, K: V, a: { buffer: a.logits, offset: 0 }, b: { buffer: s.params, offset: offset('dense/kernel'), transposed: true }, c: { buffer: bw.dTop, offset: 0 } }),
+    ...(await lstmBackwardWaves(k, { B, T, H, L, layerTable: s.layerTable, params: s.params, dTop: bw.dTop, cs: a.cs, cState: state.c, gates: a.gates, dc: bw.dc, dropout: !!a.dropped })),
   ];
   for (let l = L - 1; l >= 0; l--) {
     const name = lstmLayerName(l);
-    const layer = a.layers[l];
-    let dHs = bw.dOut;
-    if (layer.dropped) {
-      dHs = bw.dHs!;
-      list.push(await dropout(k, N * H, s.dropoutUniforms[l], bw.dOut, dHs));
-    }
-    const offW = offset(`${name}/recurrent_kernel`);
-    for (let t = T - 1; t >= 0; t--) {
-      list.push(await lstmBackwardStep(k, { B, T, H, t, params: s.params, offW, dHs, cs: layer.cs, cState: state.c[l], gates: layer.gates, dc: bw.dc }));
-    }
-    const inSize = l === 0 ? E : H;
-    const input = l === 0 ? a.emb : layerOutput(a, l - 1);
+    const input = l === 0 ? { buffer: a.emb, offset: 0 } : layerOutput(a, H, l - 1);
     list.push(
-      await matmul(k, { M: inSize, N: 4 * H, K: N, a: whole(input, true), b: whole(layer.gates), c: grad(`${name}/kernel`) }),
-      await matmul(k, { M: H, N: 4 * H, K: N, a: whole(layer.hprev, true), b: whole(layer.gates), c: grad(`${name}/recurrent_kernel`) }),
-      await biasGradient(k, N, 4 * H, layer.gates, s.grads, offset(`${name}/bias`)),
-      await matmul(k, { M: N, N: inSize, K: 4 * H, a: whole(layer.gates), b: { buffer: s.params, offset: offset(`${name}/kernel`), transposed: true }, c: whole(l === 0 ? bw.dEmb : bw.dOut) }),
+      await matmul(k, { M: l === 0 ? E : H, N: G, K: N, a: transposed(input), b: dz(l), c: grad(`${name}/kernel`) }),
+      await matmul(k, { M: H, N: G, K: N, a: transposed({ buffer: a.hprev, offset: l * N * H }), b: dz(l), c: grad(`${name}/recurrent_kernel`) }),
+      ...(await biasGradient(k, N, G, dz(l), bw.biasPartials, s.grads, offset(`${name}/bias`))),
     );
   }
-  list.push(await embeddingGradient(k, { N, V, E, x: a.x, table: s.grads, offTable: offset('embedding/embeddings'), rows: bw.dEmb }));
+  const first = lstmLayerName(0);
+  list.push(
+    await matmul(k, { M: N, N: E, K: G, a: dz(0), b: { buffer: s.params, offset: offset(`${first}/kernel`), transposed: true }, c: { buffer: bw.dEmb, offset: 0 } }),
+    ...(await embeddingGradient(k, { N, V, E, x: a.x, dEmb: bw.dEmb, partials: bw.embeddingPartials, grads: s.grads, offTable: offset('embedding/embeddings') })),
+  );
   return list;
 }
 
-/** The carried state after the batch: each layer's last h and c. */
+/** The carried state after the batch: each layer's last h and c, in one dispatch. */
 export async function carryPass(k: Kernels, config: ModelConfig, a: Activations, state: StateBuffers): Promise<Dispatch[]> {
-  const list: Dispatch[] = [];
-  for (let l = 0; l < config.layers; l++) list.push(await carryState(k, a.B, a.T, config.hiddenSize, a.layers[l].hs, a.layers[l].cs, state.h[l], state.c[l]));
-  return list;
+  return [await carryState(k, config.layers, a.B, a.T, config.hiddenSize, a.hs, a.cs, state.h, state.c)];
 }

@@ -4,9 +4,9 @@ import { dropThreshold, layerMaskSeed } from '../dropoutMask';
 import { adamCorrection } from '../stepMath';
 import { CarriedState, MOMENTS, StepParams, Trainer, TrainerSpec, momentName } from '../trainer';
 import { GpuContext, openGpu } from './device';
-import { dropoutUniform } from './dropoutKernel';
 import { PARTIALS, gradNorm } from './gradNormKernel';
 import { Dispatch, Kernels, encodeDispatches } from './kernels';
+import { LayerMask, NO_MASK, layerTableData } from './layerTable';
 import { Activations, SharedBuffers, StateBuffers, activationSizes, backwardPass, carryPass, createActivations, createState, forwardPass } from './networkPasses';
 import { optimizerStep, optimizerUniform } from './optimizerKernel';
 import { ParameterLayout, packFlat, parameterLayout, unpackFlat } from './parameterLayout';
@@ -16,10 +16,10 @@ import { WebGpuError } from './webGpuError';
  * The trainer on WebGPU: weights, gradients, optimizer moments,
  * activations and the carried state live in GPU buffers for the whole run.
  * A training step is one command buffer (forward, backward, clipping,
- * optimizer, state carry: 2LT + 8L + 11 dispatches, 2L fewer without
- * dropout, 2 fewer without clipping) and one submit; the
- * only read-back is the loss, mapped after the submit. Weights come back
- * only through readWeights (checkpoints, samples).
+ * optimizer, state carry: stepDispatches(L, T), 2 fewer without clipping;
+ * the LSTM layers run as a wavefront, L+T-1 dispatches each way) and one
+ * submit; the only read-back is the loss, mapped after the submit. Weights
+ * come back only through readWeights (checkpoints, samples).
  */
 export interface WebGpuTrainer extends Trainer {
   readonly gpu: GpuContext;
@@ -27,8 +27,17 @@ export interface WebGpuTrainer extends Trainer {
   readonly lastStep: { dispatches: number; submits: number };
 }
 
-/** The dispatch budget of one training step (issue 10): 2·L·T + 8·L + 16. */
-export const dispatchBudget = (layers: number, seqLength: number): number => 2 * layers * seqLength + 8 * layers + 16;
+/**
+ * Dispatches in one training step with clipping: forward L+T+4 (embedding,
+ * first input projection, L+T-1 waves, logits, loss, mean), backward
+ * L+T+4L+6 (dense weight, bias in 2, dTop, L+T-1 waves, per layer two weight
+ * gradients and the bias in 2, dEmb, embedding gradient in 2), clipping 2,
+ * optimizer 1, state carry 1.
+ */
+export const stepDispatches = (layers: number, seqLength: number): number => 2 * (layers + seqLength) + 4 * layers + 14;
+
+/** The dispatch budget of one training step (issue 25): 2·(L+T) + 8·L + 16. */
+export const dispatchBudget = (layers: number, seqLength: number): number => 2 * (layers + seqLength) + 8 * layers + 16;
 
 /** Uses `gpu` when given (the caller destroys it), else opens one (hardware first, then software) that dispose() destroys. */
 export async function createWebGpuTrainer(spec: TrainerSpec, gpu?: GpuContext): Promise<WebGpuTrainer> {
@@ -47,17 +56,17 @@ export async function createWebGpuTrainer(spec: TrainerSpec, gpu?: GpuContext): 
 /**
  * llvmpipe silently ends an invocation after 65,535 loop iterations, which
  * would give wrong numbers, not an error. The longest loops are the weight
- * gradients' (about 1.5 iterations per row of B*T) and the embedding
- * gradient's (B*T per 64 embedding columns).
+ * gradients' (about 1.5 iterations per row of B*T) and the backward wave's
+ * (about 21 per 16 of its 8H dz columns).
  */
 const SOFTWARE_LOOP_LIMIT = 60_000;
-const longestLoop = ({ config, batchSize, seqLength }: TrainerSpec): number => batchSize * seqLength * Math.max(1.5, Math.ceil(config.embeddingSize / 64));
+const longestLoop = ({ config, batchSize, seqLength }: TrainerSpec): number => Math.max(1.5 * batchSize * seqLength, 11 * config.hiddenSize);
 
 function checkLimits({ device, adapterName, isSoftware }: GpuContext, spec: TrainerSpec): void {
   if (isSoftware && longestLoop(spec) > SOFTWARE_LOOP_LIMIT) {
     throw new WebGpuError(
-      `Batch ${spec.batchSize} x ${spec.seqLength} is too big for the software adapter ${adapterName}: its shader loops stop after 65,535 iterations, ` +
-        `which B x T = ${spec.batchSize * spec.seqLength} would exceed. Use a smaller batch or sequence length, or a GPU.`,
+      `Batch ${spec.batchSize} x ${spec.seqLength} with hidden size ${spec.config.hiddenSize} is too big for the software adapter ${adapterName}: its shader loops stop after 65,535 iterations, ` +
+        `which B x T = ${spec.batchSize * spec.seqLength} or H = ${spec.config.hiddenSize} would exceed. Use a smaller batch, sequence length or hidden size, or a GPU.`,
       'too-big',
     );
   }
@@ -122,7 +131,7 @@ class GpuTrainer implements WebGpuTrainer {
       layout: this.layout,
       params: k.storage('params', n),
       grads: k.storage('grads', n),
-      dropoutUniforms: Array.from({ length: this.config.layers }, () => k.uniform('dropout', dropoutUniform(0, 0, 0, 1))),
+      layerTable: k.uniform('layer table', layerTableData(this.layout, Array.from({ length: this.config.layers }, () => NO_MASK))),
     };
     this.moments = MOMENTS[spec.optimizer].map((m) => k.storage(`moment ${m}`, n));
     this.optimizerParams = k.uniform('optimizer', optimizerUniform(n, 0, 1, 1));
@@ -147,7 +156,7 @@ class GpuTrainer implements WebGpuTrainer {
 
   async step(batch: Batch, { lr, t, dropoutSeed }: StepParams): Promise<number> {
     this.writeBatch(this.acts, batch);
-    this.writeDropout(batch, dropoutSeed);
+    this.writeDropout(dropoutSeed);
     const { c1, c2 } = adamCorrection(t);
     this.kernels.write(this.optimizerParams, optimizerUniform(this.layout.total, lr, c1, c2));
     const before = { ...this.recorded };
@@ -158,7 +167,7 @@ class GpuTrainer implements WebGpuTrainer {
 
   async gradients(batch: Batch): Promise<{ loss: number; gradients: WeightArrays }> {
     this.writeBatch(this.acts, batch);
-    this.writeDropout(batch, undefined);
+    this.writeDropout(undefined);
     const [loss, grads] = await this.run(this.gradientDispatches, [this.acts.lossMean, this.shared.grads]);
     return { loss: loss[0], gradients: unpackFlat(this.layout, grads) };
   }
@@ -212,20 +221,19 @@ class GpuTrainer implements WebGpuTrainer {
   }
 
   async readState(): Promise<CarriedState> {
-    const L = this.config.layers;
-    const flats = await this.run([], [...this.state.h, ...this.state.c]);
+    const [h, c] = await this.run([], [this.state.h, this.state.c]);
     const size = this.spec.batchSize * this.config.hiddenSize;
-    const cut = (a: Float32Array) => a.slice(0, size);
-    return { h: flats.slice(0, L).map(cut), c: flats.slice(L).map(cut) };
+    const layers = (a: Float32Array) => Array.from({ length: this.config.layers }, (_, l) => a.slice(l * size, (l + 1) * size));
+    return { h: layers(h), c: layers(c) };
   }
 
   async writeState(state: CarriedState): Promise<void> {
     this.checkAlive();
     const size = this.spec.batchSize * this.config.hiddenSize;
     for (let l = 0; l < this.config.layers; l++) {
-      for (const [arrays, buffers] of [[state.h, this.state.h], [state.c, this.state.c]] as const) {
+      for (const [arrays, buffer] of [[state.h, this.state.h], [state.c, this.state.c]] as const) {
         if (arrays[l]?.length !== size) throw new Error(`Carried state of layer ${l + 1} must hold ${size} values (B x H)`);
-        this.kernels.write(buffers[l], arrays[l]);
+        this.kernels.write(buffer, arrays[l], l * size);
       }
     }
   }
@@ -243,8 +251,8 @@ class GpuTrainer implements WebGpuTrainer {
 
   private zeroState(state: StateBuffers, B: number): void {
     if (this.lost) return;
-    const zeros = new Float32Array(B * this.config.hiddenSize);
-    for (const buffer of [...state.h, ...state.c]) this.kernels.write(buffer, zeros);
+    const zeros = new Float32Array(this.config.layers * B * this.config.hiddenSize);
+    for (const buffer of [state.h, state.c]) this.kernels.write(buffer, zeros);
   }
 
   private writeBatch(acts: Activations, batch: Batch): void {
@@ -257,13 +265,12 @@ class GpuTrainer implements WebGpuTrainer {
   }
 
   /** This step's masks (dropoutMask.ts), or the identity (threshold 0, scale 1) when the step has none. */
-  private writeDropout(batch: Batch, dropoutSeed: number | undefined): void {
+  private writeDropout(dropoutSeed: number | undefined): void {
     const rate = this.config.dropout;
-    const n = batch.x.length * this.config.hiddenSize;
-    this.shared.dropoutUniforms.forEach((uniform, l) => {
-      const on = dropoutSeed !== undefined && rate > 0;
-      this.kernels.write(uniform, dropoutUniform(n, on ? layerMaskSeed(dropoutSeed, l) : 0, on ? dropThreshold(rate) : 0, on ? 1 / (1 - rate) : 1));
-    });
+    const masks = Array.from({ length: this.config.layers }, (_, l): LayerMask =>
+      dropoutSeed !== undefined && rate > 0 ? { seed: layerMaskSeed(dropoutSeed, l), threshold: dropThreshold(rate), scale: 1 / (1 - rate) } : NO_MASK,
+    );
+    this.kernels.write(this.shared.layerTable, layerTableData(this.layout, masks));
   }
 
   /** Forward only, no dropout, from its own state (the training state is not touched). */
@@ -274,7 +281,7 @@ class GpuTrainer implements WebGpuTrainer {
       plan = (async () => {
         const k = this.kernels;
         const shared = B === this.acts.B && T === this.acts.T ? this.acts : createActivations(k, this.config, B, T, false, false);
-        const acts = { ...shared, layers: shared.layers.map((l) => ({ ...l, dropped: undefined })) };
+        const acts = { ...shared, dropped: undefined };
         const state = createState(k, this.config, B);
         const dispatches = [...(await forwardPass(k, this.config, this.shared, acts, state)), ...(await carryPass(k, this.config, acts, state))];
         return { acts, state, dispatches };

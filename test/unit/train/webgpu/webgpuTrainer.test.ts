@@ -10,7 +10,7 @@ import { createTfjsTrainer } from '../../../../src/core/train/tfjs/tfjsTrainer';
 import { CarriedState, Trainer, TrainerSpec, momentName } from '../../../../src/core/train/trainer';
 import { GpuContext, missingGpuDriver, openGpu } from '../../../../src/core/train/webgpu/device';
 import { WebGpuError } from '../../../../src/core/train/webgpu/webGpuError';
-import { createWebGpuTrainer, dispatchBudget } from '../../../../src/core/train/webgpu/webgpuTrainer';
+import { createWebGpuTrainer, dispatchBudget, stepDispatches } from '../../../../src/core/train/webgpu/webgpuTrainer';
 import { structuredText, useWasm } from '../../helpers';
 import { openTestGpu, randomArray, relativeError } from '../../webgpuHelpers';
 
@@ -58,6 +58,15 @@ async function pair(s: TrainerSpec): Promise<[Trainer, Trainer]> {
   return [await createWebGpuTrainer(s, gpu), await createTfjsTrainer(s)];
 }
 
+/** Both trainers on `s` with its weights scaled by `gain` (gates well away from their linear range) and the same random carried state. */
+async function pairWithState(s: TrainerSpec, gain: number): Promise<{ trainers: [Trainer, Trainer]; state: CarriedState }> {
+  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= gain;
+  const trainers = await pair(s);
+  const state = randomState(s.config);
+  for (const trainer of trainers) await trainer.writeState(state);
+  return { trainers, state };
+}
+
 const streams = new BatchStreams(ids, B, T);
 
 test('Dawn loads here and finds an adapter (the software one on a CPU-only machine)', async () => {
@@ -67,12 +76,7 @@ test('Dawn loads here and finds an adapter (the software one on a CPU-only machi
 });
 
 test('loss and every gradient equal the CPU trainer on the same weights, batch and carried state', async () => {
-  const s = spec();
-  for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 4; // gates well away from their linear range
-  const [gpuTrainer, cpu] = await pair(s);
-  const state = randomState(config);
-  await gpuTrainer.writeState(state);
-  await cpu.writeState(state);
+  const { trainers: [gpuTrainer, cpu], state } = await pairWithState(spec(), 4);
   const batch = streams.batch(1);
   const got = await gpuTrainer.gradients(batch);
   const want = await cpu.gradients(batch);
@@ -82,6 +86,36 @@ test('loss and every gradient equal the CPU trainer on the same weights, batch a
   // gradients() changes nothing: the carried state is the one written.
   assert.deepEqual(await gpuTrainer.readState(), state);
   console.log(`  gradients: loss ${got.loss.toFixed(6)} vs ${want.loss.toFixed(6)}, worst tensor ${worst.toExponential(2)}`);
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
+test('three layers with dropout between them: the gradients (Adam\'s first moments) equal the CPU trainer\'s', async () => {
+  // Without clipping, Adam's first step leaves m = (1 - beta1) g: the gradient with this step's dropout masks on every layer's output.
+  const c: ModelConfig = { ...config, layers: 3, dropout: 0.3 };
+  const [gpuTrainer, cpu] = (await pairWithState(spec({ config: c, gradClip: 0, weights: initialWeights(c, new Random(4), ids) }), 3)).trainers;
+  const batch = streams.batch(3);
+  const params = { lr: 0.01, t: 1, dropoutSeed: stepDropoutSeed(5, 1) };
+  const [gotLoss, wantLoss] = [await gpuTrainer.step(batch, params), await cpu.step(batch, params)];
+  assert.ok(Math.abs(gotLoss - wantLoss) <= 1e-5, `loss ${gotLoss} vs ${wantLoss}`);
+  const firstMoments = (all: WeightArrays): WeightArrays => new Map(weightSpecs(c).map((w) => [w.name, all.get(momentName(w.name, 'm'))!]));
+  const [got, want] = [firstMoments(await gpuTrainer.readMoments()), firstMoments(await cpu.readMoments())];
+  const worst = assertClose(got, want, 1e-4, 'gradient (first moment)');
+  // The carried state after the step: every layer's last h and c.
+  const [gs, cs] = [await gpuTrainer.readState(), await cpu.readState()];
+  for (let l = 0; l < c.layers; l++) assert.ok(relativeError(gs.h[l], cs.h[l]) < 1e-4 && relativeError(gs.c[l], cs.c[l]) < 1e-4, `carried state of layer ${l + 1}`);
+  console.log(`  3 layers, dropout 0.3: loss ${gotLoss.toFixed(6)} vs ${wantLoss.toFixed(6)}, worst tensor ${worst.toExponential(2)}`);
+  gpuTrainer.dispose();
+  cpu.dispose();
+});
+
+test('sequences of one step (T=1, every wave a single step of each layer): gradients equal the CPU trainer\'s', async () => {
+  const c: ModelConfig = { ...config, layers: 3 };
+  const [gpuTrainer, cpu] = (await pairWithState(spec({ config: c, seqLength: 1, weights: initialWeights(c, new Random(6), ids) }), 3)).trainers;
+  const batch = new BatchStreams(ids, B, 1).batch(5);
+  const [got, want] = [await gpuTrainer.gradients(batch), await cpu.gradients(batch)];
+  assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `loss ${got.loss} vs ${want.loss}`);
+  assertClose(got.gradients, want.gradients, 1e-4, 'gradient');
   gpuTrainer.dispose();
   cpu.dispose();
 });
@@ -150,13 +184,23 @@ test('the state after a step is the carried state; resetState zeroes it; evaluat
   cpu.dispose();
 });
 
-test('a training step is one submit and at most 2LT + 8L + 16 dispatches', async () => {
-  const trainer = await createWebGpuTrainer(spec({ config: { ...config, dropout: 0.5 } }), gpu);
-  await trainer.step(streams.batch(0), { lr: 0.001, t: 1, dropoutSeed: 9 });
-  assert.equal(trainer.lastStep.submits, 1);
-  assert.ok(trainer.lastStep.dispatches <= dispatchBudget(config.layers, T), `${trainer.lastStep.dispatches} dispatches`);
-  assert.equal(trainer.lastStep.dispatches, 2 * config.layers * T + 8 * config.layers + 11);
-  trainer.dispose();
+test('a training step is one submit and 2(L+T) + 4L + 14 dispatches, within the budget of 2(L+T) + 8L + 16', async () => {
+  for (const [layers, seqLength, dropout, gradClip] of [
+    [2, T, 0.5, 5],
+    [3, T, 0, 5],
+    [1, 1, 0.2, 0],
+    [3, 1, 0, 5],
+  ]) {
+    const c = { ...config, layers, dropout };
+    const trainer = await createWebGpuTrainer(spec({ config: c, seqLength, gradClip, weights: initialWeights(c, new Random(3), ids) }), gpu);
+    await trainer.step(new BatchStreams(ids, B, seqLength).batch(0), { lr: 0.001, t: 1, dropoutSeed: 9 });
+    const shape = `L=${layers}, T=${seqLength}, dropout ${dropout}, clip ${gradClip}`;
+    assert.equal(trainer.lastStep.submits, 1, shape);
+    assert.equal(trainer.lastStep.dispatches, stepDispatches(layers, seqLength) - (gradClip > 0 ? 0 : 2), shape);
+    assert.ok(trainer.lastStep.dispatches <= dispatchBudget(layers, seqLength), `${shape}: ${trainer.lastStep.dispatches} dispatches`);
+    trainer.dispose();
+  }
+  assert.equal(stepDispatches(2, 100), 226);
 });
 
 test('moments and weights round-trip by name', async () => {
