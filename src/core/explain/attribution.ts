@@ -15,16 +15,16 @@
  * moved log p by so many nats" (to first order), and a character the
  * prediction does not depend on gets about 0 whatever its embedding.
  */
-import { LstmState } from '../model/inference';
+import { InferenceModel, LstmState } from '../model/inference';
+import { topGuesses } from '../predict/modelLens';
 import { ModelConfig, WeightArrays, lstmLayerName } from '../model/modelConfig';
 import { UserError } from '../userError';
 import { Vocabulary } from '../text/vocabulary';
 import { compileKernels, instantiateKernels } from '../train/wasm/kernelModules';
 import { TrainingLayout, packWeight, packWeights, stateMatrix, trainingLayout } from '../train/wasm/trainingLayout';
 import { WorkerStep } from '../train/wasm/workerStep';
+import { Attribution, MAX_WINDOW } from './contributions';
 
-/** The longest window one attribution reads (the issue's N). */
-export const MAX_WINDOW = 1000;
 
 /** The gradient pass's result for a window of ids read from a state. */
 export interface WindowGradient {
@@ -100,55 +100,37 @@ export class Attributor {
   }
 }
 
-/** One character of the window and what it contributed. */
-export interface Contribution {
-  /** UTF-16 offset of the character in the text. */
-  offset: number;
-  char: string;
-  /** Its contribution to log p of the explained character, in nats (to first order). */
-  nats: number;
-}
-
-export interface Attribution {
-  /** The character explained, at `at`, and the probability the model gave it there. */
-  char: string;
-  at: number;
-  probability: number;
-  /** Every character of the window, oldest first. */
-  window: Contribution[];
-}
+/** What to explain at an offset: the character there (the default), another one, or the model's top guess. */
+export type Explained = { char?: string; guess?: boolean };
 
 /**
- * Why the model gave `char` (by default the character at `at`) its
- * probability at UTF-16 offset `at` of `text`: the contribution of each of
- * the `window` characters before it, read from `stateAt(from)`, the state
- * before the window's first character (the caller's state cache knows it).
+ * Why the model gave a character its probability at UTF-16 offset `at` of
+ * `text` (see Explained): the contribution of each of the `window`
+ * characters before it, read from `stateBefore(from)`, the state before the
+ * window's first character (the caller's document trace knows it).
  */
 export function attribute(
   attributor: Attributor,
+  model: InferenceModel,
   vocabulary: Vocabulary,
   text: string,
   at: number,
-  stateAt: (offset: number) => LstmState,
-  options: { window?: number; char?: string } = {},
+  stateBefore: (offset: number) => LstmState,
+  options: Explained & { window?: number } = {},
 ): Attribution {
-  if (options.char === undefined && at >= text.length) throw new UserError(`Offset ${at} is at the end of the text (${text.length} characters): name the character to explain`);
-  const char = options.char ?? String.fromCodePoint(text.codePointAt(at)!);
+  const char = options.guess ? topGuesses(model.probabilities(stateBefore(at)), vocabulary, 1)[0].char : options.char ?? (at < text.length ? String.fromCodePoint(text.codePointAt(at)!) : undefined);
+  if (char === undefined) throw new UserError(`Offset ${at} is at the end of the text (${text.length} characters): explain the top guess there, or name a character`);
   const before = Array.from(text.slice(0, at));
   const chars = before.slice(Math.max(0, before.length - (options.window ?? MAX_WINDOW)));
   if (chars.length === 0) throw new UserError('Nothing comes before the first character: there is no context to attribute its prediction to.');
   let from = at;
   for (const c of chars) from -= c.length;
-  const { contributions, logProbability } = attributor.windowGradient(stateAt(from), chars.map((c) => vocabulary.idOf(c)), vocabulary.idOf(char));
+  const { contributions, logProbability } = attributor.windowGradient(stateBefore(from), chars.map((c) => vocabulary.idOf(c)), vocabulary.idOf(char));
   let offset = from;
   const window = chars.map((c, t) => {
-    const contribution = { offset, char: c, nats: contributions[t] };
+    const contribution = { offset, char: c, back: chars.length - t, nats: contributions[t] };
     offset += c.length;
     return contribution;
   });
   return { char, at, probability: Math.exp(logProbability), window };
 }
-
-/** The `count` contributions largest in size, strongest first. */
-export const strongest = (window: readonly Contribution[], count: number): Contribution[] =>
-  [...window].sort((a, b) => Math.abs(b.nats) - Math.abs(a.nats)).slice(0, count);

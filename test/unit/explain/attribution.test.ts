@@ -8,7 +8,8 @@ import { feed } from '../../../src/core/predict/sampling';
 import { Random } from '../../../src/core/random';
 import { UserError } from '../../../src/core/userError';
 import { Vocabulary } from '../../../src/core/text/vocabulary';
-import { Attributor, MAX_WINDOW, attribute, strongest } from '../../../src/core/explain/attribution';
+import { Attributor, attribute } from '../../../src/core/explain/attribution';
+import { MAX_WINDOW, strongest } from '../../../src/core/explain/contributions';
 import { quotedCode, useTrainedQuotedModel } from '../quotedCode';
 
 const vocabulary = Vocabulary.fromText('abcdefgh (){};="\n');
@@ -84,14 +85,14 @@ test('attribute: offsets in UTF-16 over astral characters, the window capped, th
   const at = text.indexOf(')');
   const asked: number[] = [];
   const stateAt = (offset: number) => (asked.push(offset), feed(model, vocabulary, model.zeroState(), text.slice(0, offset)));
-  const whole = attribute(attributor, vocabulary, text, at, stateAt);
+  const whole = attribute(attributor, model, vocabulary, text, at, stateAt);
   assert.deepEqual(asked, [0]);
   assert.equal(whole.char, ')');
   assert.deepEqual(whole.window.map((c) => c.offset), [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]);
   assert.equal(whole.window.map((c) => c.char).join(''), text.slice(0, at));
   assert.ok(Math.abs(whole.probability - model.probabilities(feed(model, vocabulary, model.zeroState(), text.slice(0, at)))[vocabulary.idOf(')')]) < 1e-5);
 
-  const last4 = attribute(attributor, vocabulary, text, at, stateAt, { window: 4, char: ';' });
+  const last4 = attribute(attributor, model, vocabulary, text, at, stateAt, { window: 4, char: ';' });
   assert.deepEqual(asked, [0, 8]);
   assert.equal(last4.char, ';');
   assert.deepEqual(last4.window.map((c) => c.char), [...' "d"']);
@@ -100,8 +101,12 @@ test('attribute: offsets in UTF-16 over astral characters, the window capped, th
   assert.ok(Math.abs(top[0].nats) >= Math.abs(top[1].nats) && Math.abs(top[1].nats) >= Math.abs(top[2].nats));
   assert.ok(whole.window.every((c) => top.includes(c) || Math.abs(c.nats) <= Math.abs(top[2].nats)));
 
-  assert.throws(() => attribute(attributor, vocabulary, text, 0, stateAt), UserError);
-  assert.throws(() => attribute(attributor, vocabulary, text, text.length, stateAt), /name the character/);
+  assert.throws(() => attribute(attributor, model, vocabulary, text, 0, stateAt), UserError);
+  assert.throws(() => attribute(attributor, model, vocabulary, text, text.length, stateAt), /top guess/);
+  const guessed = attribute(attributor, model, vocabulary, text, text.length, stateAt, { guess: true, window: 3 });
+  const after = model.probabilities(feed(model, vocabulary, model.zeroState(), text));
+  assert.equal(vocabulary.idOf(guessed.char), after.indexOf(Math.max(...after)));
+  assert.ok(Math.abs(guessed.probability - Math.max(...after)) < 1e-5);
   assert.throws(() => attributor.windowGradient(model.zeroState(), new Array(MAX_WINDOW + 1).fill(0), 0), UserError);
 });
 
@@ -123,7 +128,7 @@ test("on the trained quoted-code model, a closing quote's probability depends on
   const closings = [...text.matchAll(/"[a-k ]{6,}"/g)].map((m) => m.index! + m[0].length - 1);
   assert.ok(closings.length >= 20);
   const ranks = closings.map((at) => {
-    const why = attribute(attributor, checkpoint.vocabulary, text, at, (offset) => feed(model, checkpoint.vocabulary, model.zeroState(), text.slice(0, offset)), { window: 60 });
+    const why = attribute(attributor, model, checkpoint.vocabulary, text, at, (offset) => feed(model, checkpoint.vocabulary, model.zeroState(), text.slice(0, offset)), { window: 60 });
     return strongest(why.window, why.window.length).findIndex((c) => c.offset === text.lastIndexOf('"', at - 1)) + 1;
   });
   const top3 = ranks.filter((r) => r >= 1 && r <= 3).length;
