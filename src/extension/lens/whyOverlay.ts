@@ -76,7 +76,7 @@ export class WhyOverlay implements vscode.Disposable {
   async show(target: WhyTarget = {}): Promise<WhyShown | undefined> {
     const editor = target.uri ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === target.uri) : vscode.window.activeTextEditor;
     if (!editor) {
-      this.notify.info('open a file first: Why This Prediction explains what the model predicts at a place in it.');
+      this.notify.info(target.uri ? 'Why This Prediction: that document is no longer shown in an editor.' : 'open a file first: Why This Prediction explains what the model predicts at a place in it.');
       return undefined;
     }
     const doc = editor.document;
