@@ -120,8 +120,11 @@ export function attribute(
 ): Attribution {
   const char = options.guess ? topGuesses(model.probabilities(stateBefore(at)), vocabulary, 1)[0].char : options.char ?? (at < text.length ? String.fromCodePoint(text.codePointAt(at)!) : undefined);
   if (char === undefined) throw new UserError(`Offset ${at} is at the end of the text (${text.length} characters): explain the top guess there, or name a character`);
-  const before = Array.from(text.slice(0, at));
-  const chars = before.slice(Math.max(0, before.length - (options.window ?? MAX_WINDOW)));
+  const size = options.window ?? MAX_WINDOW;
+  // `size` characters are at most 2 * size code units: only those are split (a document's window is up to 100k).
+  // One more, so that a pair cut in two leaves its lone half first, outside the last `size`.
+  const before = Array.from(text.slice(Math.max(0, at - 2 * size - 1), at));
+  const chars = before.slice(Math.max(0, before.length - size));
   if (chars.length === 0) throw new UserError('Nothing comes before the first character: there is no context to attribute its prediction to.');
   let from = at;
   for (const c of chars) from -= c.length;
