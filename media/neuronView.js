@@ -9,6 +9,9 @@
   let neuron = { layer: 0, index: 0, kind: 'c' };
   const clampStatus = document.getElementById('clampStatus');
   const clampResult = document.getElementById('clampResult');
+  const why = document.getElementById('why');
+  /** The glyph of each character shown, by its offset: what Why This Prediction marks. */
+  const glyphs = new Map();
   /** The cell the clamp comparison shown is of: another cell's numbers are cleared. */
   let clampedCell;
 
@@ -40,6 +43,8 @@
     // Looked up per message: the theme (and with it the variables) may have changed.
     const expected = themeColor('charlens.prediction.expected');
     text.textContent = '';
+    why.textContent = '';
+    glyphs.clear();
     let line = document.createElement('div');
     line.className = 'line';
     text.appendChild(line);
@@ -51,6 +56,7 @@
       top.className = 'glyph';
       top.textContent = shown(c.char);
       top.style.background = activationColor(c.activation);
+      glyphs.set(c.offset, top);
       cell.appendChild(top);
       for (const g of c.guesses) {
         const guess = document.createElement('div');
@@ -67,6 +73,20 @@
         text.appendChild(line);
       }
     }
+  }
+
+  /** Why This Prediction for a clicked character: its contributors underlined by sign, as strong as their share of the strongest. */
+  function renderWhy({ offset, summary, marks }) {
+    why.textContent = summary;
+    for (const glyph of glyphs.values()) glyph.style.boxShadow = glyph.style.outline = '';
+    const largest = Math.max(...marks.map((m) => Math.abs(m.nats)));
+    for (const m of marks) {
+      const glyph = glyphs.get(m.offset);
+      if (!glyph || !(largest > 0) || Math.abs(m.nats) < 0.1 * largest) continue;
+      const color = mix(themeColor(m.nats > 0 ? 'charlens.why.raised3' : 'charlens.why.lowered3'), Math.abs(m.nats) / largest);
+      glyph.style.boxShadow = `inset 0 -4px 0 ${color}`;
+    }
+    glyphs.get(offset)?.style.setProperty('outline', '1px solid var(--vscode-focusBorder)');
   }
 
   const element = (tag, text, className) => {
@@ -126,6 +146,7 @@
     if (event.data.type === 'error') text.textContent = event.data.message;
     if (event.data.type === 'clamp') renderClamp(event.data);
     if (event.data.type === 'clampError') clampStatus.textContent = event.data.message;
+    if (event.data.type === 'why') renderWhy(event.data);
   });
   vscode.postMessage({ type: 'ready' });
 })();

@@ -7,6 +7,7 @@ import { evalCommand } from './cli/evalCommand';
 import { commandHelp, overview } from './cli/help';
 import { ngramCommand } from './cli/ngramReport';
 import { benchCommand } from './cli/bench';
+import { whyCommand } from './cli/whyCommand';
 
 const RUN: Record<CommandName, (args: CommandArgs) => Promise<number>> = {
   train: trainCommand,
@@ -14,6 +15,7 @@ const RUN: Record<CommandName, (args: CommandArgs) => Promise<number>> = {
   eval: evalCommand,
   ngram: ngramCommand,
   explore: exploreCommand,
+  why: whyCommand,
   bench: benchCommand,
 };
 

@@ -12,7 +12,7 @@ import { benchFolders, cFile, startEngine } from './benchEngine';
  * Cell Fires cold (a copy of the model folder without the explorer's cache,
  * in a fresh engine: the pass over the sample and the snippets), from the
  * disk cache (a fresh engine again) and cached in memory (other cells);
- * Find Cells for Selection; the surprise overlay of a view.
+ * Find Cells for Selection; the surprise overlay of a view; Why This Prediction.
  */
 export async function benchLens(): Promise<void> {
   const shipped = path.join(__dirname, '..', 'models', 'default');
@@ -66,6 +66,22 @@ export async function benchLens(): Promise<void> {
         surprise.push(performance.now() - t0);
       }
       line('Surprise overlay, 60 of 5,000 lines (max of 10)', Math.max(...surprise), 150);
+      // Why This Prediction at the cursor: the top guess after each of 11 places, 500 characters of context attributed,
+      // each its document's first request (the state before the window read from a warm-up, as a fresh editor would).
+      // Then, as when the overlays or the hover have read the document already, at a place 40 characters on.
+      const why: number[] = [];
+      const known: number[] = [];
+      const ask = (k: number, offset: number) => {
+        const base = Math.max(0, offset - 100_000);
+        return request(rpc.Why, { documentId: `why${k}`, text: file.slice(base, offset), offset: offset - base, guess: true, window: rpc.DEFAULT_WHY_WINDOW });
+      };
+      for (let k = 0; k <= 10; k++) {
+        why.push((await ask(k, 60_000 + k * 5_000)).ms);
+        known.push((await ask(k, 60_040 + k * 5_000)).ms);
+      }
+      line('Why This Prediction, first (makes its memory)', why[0], 1000);
+      line(`Why This Prediction, ${rpc.DEFAULT_WHY_WINDOW} chars, cold (max of 10)`, Math.max(...why.slice(1)), 150);
+      line(`Why This Prediction, ${rpc.DEFAULT_WHY_WINDOW} chars, read before (max of 10)`, Math.max(...known.slice(1)), 150);
     });
     await session(async (request) => {
       line('Where Cell Fires, from the disk cache', (await request(rpc.CellFiring, { ...corpus, neuron: { layer: 1, index: 35, kind: 'c' } })).ms, 3000);

@@ -11,6 +11,8 @@ import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION } from '../core/predict/suggestio
 import { DEFAULT_CURSORS, DEFAULT_SEED } from './benchAccuracy';
 import { DEFAULT_BENCH_STEPS } from './benchTrainCpu';
 import { DEFAULT_REPORT_ORDERS } from './ngramReport';
+import { MAX_WINDOW } from '../core/explain/contributions';
+import { DEFAULT_CLI_WHY_WINDOW, DEFAULT_WHY_TOP } from './whyCommand';
 
 /** Every command's positional arguments and options: what parses them, `--help` and the README's tables (readmeOptionTables.ts). */
 
@@ -147,6 +149,21 @@ const explore: CommandSpec = {
   ],
 };
 
+const why: CommandSpec = {
+  name: 'why',
+  args: '<model> <file>',
+  summary: 'which earlier characters drove the prediction at one place of a file',
+  details:
+    "The contribution of each character before --at to the log-probability the model gives the character there (or its top guess), in nats: gradient x input on the character embeddings (measured from the vocabulary's mean embedding), one backward pass through the window with the CPU trainer's kernels. " +
+    'The file is read as the model reads text, line ends as \n; the state before the window is the one the editor reads there.',
+  options: [
+    { name: 'at', kind: 'number', value: 'offset', meaning: 'the place explained: a UTF-16 offset into the file (its length: what comes after the last character)', range: { min: 0, max: 2 ** 31, integer: true } },
+    { name: 'window', kind: 'number', value: 'n', default: String(DEFAULT_CLI_WHY_WINDOW), meaning: 'characters before --at that are attributed', range: { min: 1, max: MAX_WINDOW, integer: true } },
+    { name: 'top', kind: 'number', value: 'k', default: String(DEFAULT_WHY_TOP), meaning: 'contributions listed', range: { min: 1, max: MAX_WINDOW, integer: true } },
+    { name: 'guess', kind: 'flag', meaning: "explain the model's top guess at --at instead of the character in the file" },
+  ],
+};
+
 /** `bench`'s modes, in the order a plain `bench` runs them; accuracy runs only when named. */
 export const BENCH_MODES = ['train', 'completion', 'overlay', 'event-loop', 'lens', 'accuracy'] as const;
 
@@ -171,7 +188,7 @@ const bench: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [train, sample, evalSpec, ngram, explore, bench];
-export type CommandName = 'train' | 'sample' | 'eval' | 'ngram' | 'explore' | 'bench';
+export const COMMANDS: readonly CommandSpec[] = [train, sample, evalSpec, ngram, explore, why, bench];
+export type CommandName = 'train' | 'sample' | 'eval' | 'ngram' | 'explore' | 'why' | 'bench';
 
 export const commandSpec = (name: CommandName): CommandSpec => COMMANDS.find((c) => c.name === name)!;

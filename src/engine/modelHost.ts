@@ -17,8 +17,9 @@ import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/s
 import { clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { modelReport } from '../core/explorer/modelReport';
 import { alignToCodePoint } from '../core/predict/stateCache';
+import { Attributor, attribute } from '../core/explain/attribution';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
+import { DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -38,6 +39,8 @@ export class ModelHost implements Answerer {
   private readonly model: InferenceModel;
   private readonly answeringPredictor: AnsweringPredictor;
   private readonly traces = new LruMap<string, DocumentTrace>(20);
+  /** Made at the first Why This Prediction (a wasm memory of about 10 MB for 2x128), then kept with the model. */
+  private attributor?: Attributor;
   /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
   private readonly explored = new Map<string, Promise<Explored>>();
   constructor(
@@ -165,6 +168,18 @@ export class ModelHost implements Answerer {
       offset += char.length;
     }
     return { chars, model: this.source };
+  }
+
+  /**
+   * Why This Prediction: each of the characters before `offset` and what it
+   * contributed to the probability of the character there (or of the top
+   * guess), read from the document's exact state before the window.
+   */
+  why(p: WhyParams): Omit<WhyResult, 'ms'> {
+    this.attributor ??= new Attributor(this.checkpoint.config, this.checkpoint.weights);
+    const trace = this.traceOf(p.documentId);
+    const result = attribute(this.attributor, this.model, this.vocabulary, p.text, p.offset, (offset) => trace.stateBefore(p.text, offset), { ...p, window: p.window ?? DEFAULT_WHY_WINDOW });
+    return { ...result, model: this.source };
   }
 
   /**

@@ -15,6 +15,7 @@ import type { CellSnippet } from '../core/explorer/cellSnippets';
 import type { ClampEffect as ClampMeasures, MeasuredText } from '../core/explorer/clampEffect';
 import type { ModelReport as ReportFigures } from '../core/explorer/modelReport';
 import type { SelectionCell } from '../core/explorer/selectionCells';
+import { MAX_WINDOW, type Attribution } from '../core/explain/contributions';
 import type { TrainOptions } from '../core/train/options';
 import type { StopReason } from '../core/train/loop';
 import type { TrainProgress } from '../core/train/progress';
@@ -215,6 +216,28 @@ export interface DetailResult {
   chars: Array<{ offset: number; char: string; probability: number; activation: number; guesses: Guess[] }>;
   model: ModelInfo['source'];
 }
+
+/** Why This Prediction: a document's text and an offset in it (see core/explain/attribution.ts). */
+export interface WhyParams {
+  documentId: string;
+  text: string;
+  /** UTF-16 offset of the prediction. */
+  offset: number;
+  /** The model's top guess at `offset` is explained, else `char`, else the character at `offset`. */
+  guess?: boolean;
+  char?: string;
+  /** Characters before `offset` attributed (absent: DEFAULT_WHY_WINDOW). */
+  window?: number;
+}
+
+/** Offsets in the text sent; every character of the window, oldest first. */
+export interface WhyResult extends Attribution {
+  model: ModelInfo['source'];
+  ms: number;
+}
+
+/** Characters before the cursor that Why This Prediction attributes by default. */
+export const DEFAULT_WHY_WINDOW = 500;
 
 /** The corpus the model learnt from, whose sample the explorer reads. */
 export interface ExploreParams {
@@ -446,6 +469,10 @@ const selectionCell: Schema<SelectionCell> = object({ layer: integer(0, 63), cel
 /** One on/off pattern of at most this many cells, as the extension sends the top few. */
 const MAX_PATTERN_CELLS = 8;
 const findSimilarParams: Schema<FindSimilarParams> = object({ ...exploreFields, cells: array(selectionCell, MAX_PATTERN_CELLS), length: integer(1, MAX_DETAIL_RANGE) });
+const whyParams: Schema<WhyParams> = object(
+  { documentId, text, offset: integer(0, MAX_TEXT), guess: optional(boolean), char: optional(string(2)), window: optional(integer(1, MAX_WINDOW)) },
+  (p) => (p.offset <= p.text.length ? undefined : `offset ${p.offset} is past the text's end (length ${p.text.length})`),
+);
 const sampleParams: Schema<SampleParams> = object({
   // 0 would divide the logits by zero; argmax is what completions are for.
   temperature: number(0.01, 5),
@@ -488,6 +515,7 @@ export const ModelReport = new CheckedRequest<ExploreParams, ModelReportResult>(
 export const CellsForSelection = new CheckedRequest<SelectionParams, SelectionResult>('charlens/cellsForSelection', selectionParams);
 export const FindSimilar = new CheckedRequest<FindSimilarParams, FindSimilarResult>('charlens/findSimilar', findSimilarParams);
 export const Sample = new CheckedRequest<SampleParams, { text: string }>('charlens/sample', sampleParams);
+export const Why = new CheckedRequest<WhyParams, WhyResult>('charlens/why', whyParams);
 /** charlens.completion.dynamicEvaluation changed; the answer is the loaded model's info under the new setting. */
 export const SetDynamicEvaluation = new CheckedRequest<{ enabled: boolean }, { model?: ModelInfo }>('charlens/setDynamicEvaluation', dynamicEvaluationParams);
 export const SetBackend = new CheckedRequest<{ backend: BackendRequest }, { backend: string; description: string; notes: string[] }>('charlens/setBackend', setBackendParams);

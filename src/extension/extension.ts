@@ -18,6 +18,7 @@ import { NeuronSelection } from './lens/neuronSelection';
 import { NextCharReadout } from './lens/nextCharReadout';
 import { Overlays } from './lens/overlays';
 import { SurpriseOverlay } from './lens/surpriseOverlay';
+import { WHY_COMMAND, WhyOverlay, WhyTarget } from './lens/whyOverlay';
 import { Notifier } from './notifier';
 import { CellFiringPanel } from './panels/cellFiringPanel';
 import { DashboardPanel } from './panels/dashboardPanel';
@@ -33,7 +34,7 @@ export const LANGUAGES = ['c', 'cpp', 'typescript', 'typescriptreact', 'javascri
 export interface CharLensApi {
   charlens: CharLens;
   completions: CompletionProvider;
-  lens: { overlays: Overlays; readout: NextCharReadout; hover: LensHoverProvider; neuron: NeuronSelection; surprise: SurpriseOverlay };
+  lens: { overlays: Overlays; readout: NextCharReadout; hover: LensHoverProvider; neuron: NeuronSelection; surprise: SurpriseOverlay; why: WhyOverlay };
   /** The engine protocol's message types as this bundle made them (requests need this copy's types). */
   protocol: typeof protocol;
 }
@@ -67,6 +68,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const overlays = new Overlays(engine, neuron, notify);
   const surprise = new SurpriseOverlay(engine, neuron, notify);
   const readout = new NextCharReadout(engine);
+  const why = new WhyOverlay(engine, notify);
   const hover = new LensHoverProvider(engine, neuron);
   const selectors = LANGUAGES.map((language) => ({ language }));
 
@@ -79,6 +81,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     overlays,
     surprise,
     readout,
+    why,
     vscode.languages.registerInlineCompletionItemProvider(selectors, completions),
     vscode.languages.registerHoverProvider(selectors, hover),
     engine.onTrainingProgress((p) => history.add(p)),
@@ -119,7 +122,9 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.showSurprisingLines', (choose?: number) => showSurprisingLines(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.toggleNextCharReadout', (show?: boolean) => readout.toggle(show)),
     vscode.commands.registerCommand('charlens.pickNeuron', (chosen?) => pickNeuron(charlens, neuron, chosen)),
-    vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false), (model) => corpusOf(charlens, model))),
+    vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false), (model) => corpusOf(charlens, model), why)),
+    vscode.commands.registerCommand(WHY_COMMAND, (target?: WhyTarget) => why.show(target)),
+    vscode.commands.registerCommand('charlens.hideWhy', () => why.hide()),
     vscode.commands.registerCommand('charlens.findCellsForSelection', (choose?) => findCellsForSelection(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
     vscode.commands.registerCommand('charlens.showModelReport', () => ModelReportPanel.show(charlens)),
@@ -130,7 +135,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   } catch (err) {
     notify.error(`the engine failed to start: ${(err as Error).message}`);
   }
-  return { charlens, completions, lens: { overlays, readout, hover, neuron, surprise }, protocol };
+  return { charlens, completions, lens: { overlays, readout, hover, neuron, surprise, why }, protocol };
 }
 
 export function deactivate(): void {

@@ -294,6 +294,36 @@ async function overlaysFromCommandPalette(workbench, log) {
   return seen;
 }
 
+/** The Why This Prediction overlay in the active editor: its summary after the line and how many characters it marks. */
+function whyProbe(editorSelector) {
+  const editor = document.querySelector(editorSelector);
+  if (!editor) return null;
+  const spans = [...editor.querySelectorAll('.view-lines span[class*="ced-"]')];
+  const summary = spans.map((el) => getComputedStyle(el, '::after').content).find((c) => c.includes('why ')) ?? '';
+  // Background decorations are drawn in the overlay layer under the text, one element per run.
+  const marked = [...editor.querySelectorAll('.view-overlays [class*="ced-"]')].filter((el) => getComputedStyle(el).backgroundColor !== 'rgba(0, 0, 0, 0)').length;
+  return { summary: summary.replace(/^"|"$/g, '').replace(/\\/g, ''), marked };
+}
+
+/** "CharLens: Why This Prediction?" at the cursor marks the characters before it and lists the strongest; Escape takes it away. */
+async function whyThisPrediction(workbench, log) {
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'CharLens: Why This Prediction?', 'CharLens: Why This Prediction?');
+  const shown = await waitFor(workbench, 'Why This Prediction to mark the characters before the cursor and list the strongest', whyProbe, ACTIVE_EDITOR, {
+    accept: (s) => s && /^why top guess .+ \d+\.\d%: the .+ (just before|\d+ characters back), [+-]\d/.test(s.summary) && s.marked >= 3,
+  });
+  log(`why this prediction: ${shown.marked} characters marked; "${shown.summary}"`);
+  await workbench.screenshot('e2e-why.png');
+  // Escape may first close the ghost text or a widget: press it again if the overlay is still there.
+  const gone = { accept: (s) => s && s.summary === '', timeoutMs: 2000 };
+  await workbench.page.keyboard.press('Escape');
+  await waitFor(workbench, 'Escape to take Why This Prediction away', whyProbe, ACTIVE_EDITOR, gone).catch(async () => {
+    await workbench.page.keyboard.press('Escape');
+    await waitFor(workbench, 'Escape (pressed twice) to take Why This Prediction away', whyProbe, ACTIVE_EDITOR, { ...gone, timeoutMs: UI_TIMEOUT_MS });
+  });
+  return shown;
+}
+
 /** In the neuron view's page: its title and how many characters and guesses have a visible background. */
 function neuronViewProbe() {
   const alpha = (c) => {
@@ -521,6 +551,7 @@ async function main() {
   try {
     await step('start', () => workbench.start());
     const completion = await step('ghost text', () => ghostTextCompletion(workbench, log));
+    const why = await step('why this prediction', () => whyThisPrediction(workbench, log));
     const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
     const view = await step('neuron view', () => neuronView(workbench, log, overlays.cell));
     const fires = await step('where cell fires', () => whereCellFires(workbench, log));
@@ -533,6 +564,7 @@ async function main() {
     ok = true;
     logger.log('PASS');
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
+    logger.log(`  why this prediction: ${why.marked} characters marked, "${why.summary}"`);
     logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend, starting on ${overlays.cell}`);
     logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
     logger.log(`  where cell fires: ${fires.snippets} snippets, "${fires.title}"`);
@@ -540,7 +572,7 @@ async function main() {
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
     logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-why.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);

@@ -5,12 +5,13 @@ import { EngineClient } from '../engineClient';
 import { visibleChar } from './buckets';
 import { formatGuesses } from './nextCharReadout';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from './neuronSelection';
+import { WHY_COMMAND, WhyTarget } from './whyOverlay';
 
 const percent = (p: number) => `${(p * 100).toFixed(p < 0.1 ? 2 : 1)}%`;
 const code = (ch: string) => `\`${visibleChar(ch).replace(/`/g, '\\`')}\``;
 
-/** Renders what the engine says about one character. */
-export function hoverMarkdown(r: rpc.InspectResult, neuron: ChosenNeuron): vscode.MarkdownString {
+/** Renders what the engine says about one character; `why` (its document and offset) adds a link to Why This Prediction for it. */
+export function hoverMarkdown(r: rpc.InspectResult, neuron: ChosenNeuron, why?: WhyTarget): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**CharLens** · ${r.model} model\n\n`);
   const sign = r.activation >= 0 ? '+' : '';
@@ -19,6 +20,10 @@ export function hoverMarkdown(r: rpc.InspectResult, neuron: ChosenNeuron): vscod
   else md.appendMarkdown(`The model gave ${code(r.char)} ${percent(r.probability)}\n\n`);
   md.appendMarkdown(`Next character, top 5: ${formatGuesses(r.guesses).split('  ').map((s) => `\`${s}\``).join(' ')}\n\n`);
   if (r.next) md.appendMarkdown(`Actual next ${code(r.next.char)}: ${percent(r.next.probability)}`);
+  if (why) {
+    md.isTrusted = { enabledCommands: [WHY_COMMAND] };
+    md.appendMarkdown(`\n\n[Why ${percent(r.probability)}?](command:${WHY_COMMAND}?${encodeURIComponent(JSON.stringify([why]))} "Which earlier characters drove the model's probability for this character")`);
+  }
   return md;
 }
 
@@ -48,6 +53,6 @@ export class LensHoverProvider implements vscode.HoverProvider {
     }
     this.last = result;
     const range = new vscode.Range(position, doc.positionAt(offset + result.char.length));
-    return new vscode.Hover(hoverMarkdown(result, neuron), range);
+    return new vscode.Hover(hoverMarkdown(result, neuron, offset > 0 ? { uri: doc.uri.toString(), offset } : undefined), range);
   }
 }

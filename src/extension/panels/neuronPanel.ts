@@ -5,6 +5,7 @@ import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
 import { NEURON_VIEW_BODY } from './neuronViewBody';
+import { WhyOverlay, WhyShown } from '../lens/whyOverlay';
 import { postToPage, showPage, createPanel } from './webviewHtml';
 
 /** Characters shown at most: the visible range, capped (each one carries five guesses). */
@@ -38,16 +39,20 @@ export class NeuronPanel implements vscode.Disposable {
   /** The last clamp comparison, and the table rows the page says it drew of it (for tests). */
   lastClamp?: { neuron: ChosenNeuron; result: rpc.ClampEffectResult };
   clampRows = 0;
+  /** The last Why This Prediction run from a click (for tests). */
+  lastWhy?: WhyShown;
+  /** What the page was told of it, told again after the page redraws while the editor still shows it. */
+  private whyMessage?: object;
 
   /** `corpus` names what the model learnt from, which the clamp comparison is measured on. */
-  static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>, corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined): NeuronPanel {
+  static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>, corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined, why: WhyOverlay): NeuronPanel {
     if (NeuronPanel.current) {
       NeuronPanel.current.panel.reveal();
       void NeuronPanel.current.refresh();
       return NeuronPanel.current;
     }
     const panel = createPanel('charlens.neuronView', 'CharLens: Neuron View', extensionUri);
-    NeuronPanel.current = new NeuronPanel(panel, extensionUri, engine, neuron, labelled, corpus);
+    NeuronPanel.current = new NeuronPanel(panel, extensionUri, engine, neuron, labelled, corpus, why);
     return NeuronPanel.current;
   }
 
@@ -58,6 +63,7 @@ export class NeuronPanel implements vscode.Disposable {
     private readonly neuron: NeuronSelection,
     private readonly labelled: () => Promise<ChosenNeuron[]>,
     private readonly corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined,
+    private readonly why: WhyOverlay,
   ) {
     this.editor = vscode.window.activeTextEditor;
     showPage(
@@ -88,7 +94,22 @@ export class NeuronPanel implements vscode.Disposable {
     else if (m.type === 'reveal' && this.editor) {
       const pos = this.editor.document.positionAt(this.shownBase + m.offset);
       await vscode.window.showTextDocument(this.editor.document, { viewColumn: this.editor.viewColumn, selection: new vscode.Range(pos, pos) });
+      await this.explain(this.shownBase + m.offset);
     }
+  }
+
+  /** Why This Prediction for the clicked character, in the editor and on the page: its strongest contributors marked, the summary under the header. */
+  async explain(offset: number): Promise<WhyShown | undefined> {
+    if (!this.editor) return undefined;
+    const shown = await this.why.show({ uri: this.editor.document.uri.toString(), offset });
+    this.lastWhy = shown;
+    if (shown) {
+      // The page's offsets are from the text it was shown, which starts at shownBase.
+      const marks = shown.result.window.map((c) => ({ offset: shown.base + c.offset - this.shownBase, nats: c.nats }));
+      this.whyMessage = { type: 'why', offset: offset - this.shownBase, summary: shown.summary, marks };
+      await postToPage(this.panel, this.whyMessage);
+    }
+    return shown;
   }
 
   /** Moves to the next or previous cell, across layers (the page's ◀ and ▶). */
@@ -138,6 +159,7 @@ export class NeuronPanel implements vscode.Disposable {
       const cells = await this.labelled();
       this.lastCells = cells;
       this.delivered = await postToPage(this.panel, { type: 'show', title: `${describeNeuron(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
+      if (this.whyMessage && this.lastWhy && this.why.shown === this.lastWhy) await postToPage(this.panel, this.whyMessage);
     } catch (err) {
       await postToPage(this.panel, { type: 'error', message: (err as Error).message });
     }

@@ -67,6 +67,21 @@ export class WorkerStep {
     this.update();
   }
 
+  /**
+   * Attribution's pass (core/explain/attribution.ts), on one thread: the
+   * stream in batch row 0 read for T steps from the state in `train`, then
+   * the backward pass from the last step's loss alone (the other steps'
+   * logit gradients zeroed), which leaves in dEmbedded the gradient of
+   * -log p(y_{T-1}) / T with respect to each step's embedding.
+   */
+  lastStepGradient(T: number, pack: boolean): void {
+    if (pack) this.packWeights();
+    this.forward(1, T, [0, 1], this.layout.train, undefined, true);
+    const { logits, dims } = this.layout;
+    this.f32.fill(0, logits / 4, logits / 4 + (T - 1) * dims.Vp);
+    this.backward(T, [0, 1], this.layout.train, undefined);
+  }
+
   private sync(): void {
     barrier(this.control, this.init.count);
   }
