@@ -7,6 +7,7 @@ import { checkCorpusFolder, formatCorpusReport } from '../core/text/corpus';
 import { bitsPerChar } from '../core/predict/lossUnits';
 import { FEATURE_LABELS } from '../core/explorer/codeFeatures';
 import { explore } from '../core/explorer/explore';
+import { corpusScorer } from '../core/explorer/labelHistory';
 import { EXPLORER_FILE } from '../core/explorer/explorerCache';
 import { DEFAULT_SAMPLE_CHARS, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { DEFAULT_TOP, cellName, describeCell } from '../core/explorer/neuronRanking';
@@ -64,6 +65,7 @@ export async function trainCommand(args: CommandArgs): Promise<number> {
         signal: controller.signal,
         onPlan: (plan) => process.stderr.write(`${formatCorpusReport(plan.report)}\n${plan.line}\n`),
         onProgress: (p) => bar.update(p),
+        scorerFor: corpusScorer,
       },
     );
   } catch (err) {

@@ -1,0 +1,125 @@
+import { Checkpoint } from '../model/checkpoint';
+import { InferenceModel } from '../model/inference';
+import { LabelScoreTable, LearnedLabel, WeightHistory, loadSnapshotWeights, readWeightHistory } from '../model/weightHistory';
+import { CheckpointError } from '../model/modelJson';
+import { Corpus } from '../text/corpus';
+import { Vocabulary } from '../text/vocabulary';
+import { FEATURE_NAMES, FeatureName } from './codeFeatures';
+import { ExplorerSample, corpusFiles, explorerSample } from './explorerSample';
+import { RankOptions, SteppingModel, isLearned } from './neuronRanking';
+import { scoreSample } from './samplePass';
+
+/**
+ * How the cells learned their labels: the explorer's scores (the Pearson r
+ * and top-1% precision of every cell for every feature, on the explorer's
+ * sample) at each snapshot of the weights' history (model/weightHistory.ts).
+ * Training scores each snapshot as it takes it, on the sample of its corpus,
+ * and keeps the scores with it; a snapshot scored on another sample is
+ * scored again here.
+ */
+
+/** Every cell's r and precision for every feature: what the explorer ranks, all of it. */
+export async function labelScores(model: SteppingModel, vocabulary: Vocabulary, sample: ExplorerSample, options: RankOptions = {}): Promise<LabelScoreTable> {
+  const { correlation, sketch } = await scoreSample(model, vocabulary, sample.text, sample.features, options);
+  const r = Array.from(correlation.correlations());
+  const F = FEATURE_NAMES.length;
+  const precision = r.map((value, i) => (Number.isNaN(value) ? null : round(sketch.precisionAtTop(Math.floor(i / F), i % F, value < 0 ? -1 : 1))));
+  return { sample: sample.fingerprint, features: [...FEATURE_NAMES], r: r.map((value) => (Number.isNaN(value) ? 0 : round(value))), precision };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** For each feature some cell has learned (neuronRanking.ts's threshold), the cell with the largest |r| of those. */
+export function learnedNow(table: LabelScoreTable, hiddenSize: number): Array<Omit<LearnedLabel, 'step'>> {
+  const F = table.features.length;
+  const found: Array<Omit<LearnedLabel, 'step'>> = [];
+  table.features.forEach((feature, f) => {
+    let best: Omit<LearnedLabel, 'step'> | undefined;
+    for (let k = 0; k * F + f < table.r.length; k++) {
+      const score = { r: table.r[k * F + f], precision: table.precision[k * F + f] };
+      if (isLearned(score) && (!best || Math.abs(score.r) > Math.abs(best.r))) {
+        best = { feature, layer: Math.floor(k / hiddenSize), cell: k % hiddenSize, r: score.r, precision: score.precision! };
+      }
+    }
+    if (best) found.push(best);
+  });
+  return found;
+}
+
+/** The snapshot scorer a training run on `corpus` uses (train/snapshotSeries.ts): the explorer's sample of the corpus, as the explorer would take it. */
+export function corpusScorer(corpus: Corpus): (model: InferenceModel, vocabulary: Vocabulary) => Promise<{ scores: LabelScoreTable; over: Array<Omit<LearnedLabel, 'step'>> }> {
+  const sample = explorerSample(corpusFiles(corpus));
+  return async (model, vocabulary) => {
+    const scores = await labelScores(model, vocabulary, sample);
+    return { scores, over: learnedNow(scores, model.config.hiddenSize) };
+  };
+}
+
+export interface SnapshotScores {
+  step: number;
+  valLoss?: number;
+  table: LabelScoreTable;
+}
+
+export interface ScoredHistory {
+  history: WeightHistory;
+  snapshots: SnapshotScores[];
+  /** Snapshots scored now (their stored scores were of another sample, or none). */
+  computed: number;
+}
+
+/** The model's snapshots scored on `sample`; undefined when its folder keeps no history. */
+export async function scoredHistory(checkpoint: Checkpoint, sample: ExplorerSample, options: RankOptions = {}): Promise<ScoredHistory | undefined> {
+  const history = readWeightHistory(checkpoint.dir);
+  if (!history) return undefined;
+  if (JSON.stringify(history.config) !== JSON.stringify(checkpoint.config)) {
+    throw new CheckpointError(`The weights' history in ${checkpoint.dir} is of a ${history.config.layers}x${history.config.hiddenSize} model, not of this one`);
+  }
+  let computed = 0;
+  const snapshots: SnapshotScores[] = [];
+  for (const entry of history.snapshots) {
+    let table = entry.scores;
+    if (table?.sample !== sample.fingerprint) {
+      const model = new InferenceModel(history.config, loadSnapshotWeights(checkpoint.dir, history.config, entry));
+      table = await labelScores(model, checkpoint.vocabulary, sample, options);
+      computed++;
+    }
+    snapshots.push({ step: entry.step, valLoss: entry.valLoss, table });
+  }
+  return { history, snapshots, computed };
+}
+
+export interface CellScorePoint {
+  step: number;
+  r: number;
+  precision: number | null;
+}
+
+/** One cell's score for `feature` at every snapshot, and the first step it passed the threshold. */
+export function cellLabelHistory(snapshots: SnapshotScores[], layer: number, cell: number, hiddenSize: number, feature: FeatureName): { points: CellScorePoint[]; learnedAt?: number } {
+  const points = snapshots.map(({ step, table }) => {
+    const i = (layer * hiddenSize + cell) * table.features.length + table.features.indexOf(feature);
+    return { step, r: table.r[i], precision: table.precision[i] };
+  });
+  return { points, learnedAt: points.find(isLearned)?.step };
+}
+
+/** The feature a cell tracks best (largest |r|) in a table: what to follow a cell the explorer did not label by. */
+export function bestFeature(table: LabelScoreTable, layer: number, cell: number, hiddenSize: number): FeatureName {
+  const F = table.features.length;
+  const row = table.r.slice((layer * hiddenSize + cell) * F, (layer * hiddenSize + cell + 1) * F);
+  return table.features[row.reduce((best, r, f) => (Math.abs(r) > Math.abs(row[best]) ? f : best), 0)] as FeatureName;
+}
+
+/** Characters read before a line to set the state it is read in: a long way past what a cell remembers, short enough for a dozen snapshots. */
+export const LINE_CONTEXT = 1000;
+
+/** A cell's tanh(c) after each character of text[from, to), reading from the zero state LINE_CONTEXT characters before. */
+export function lineActivations(model: InferenceModel, vocabulary: Vocabulary, text: string, from: number, to: number, layer: number, cell: number): number[] {
+  const state = model.zeroState();
+  for (const ch of Array.from(text.slice(Math.max(0, from - LINE_CONTEXT), from))) model.advance(state, vocabulary.idOf(ch));
+  return Array.from(text.slice(from, to), (ch) => {
+    model.advance(state, vocabulary.idOf(ch));
+    return Math.tanh(state.c[layer][cell]);
+  });
+}
