@@ -4,9 +4,9 @@ import { LabelScoreTable, LearnedLabel, WeightHistory, loadSnapshotWeights, read
 import { CheckpointError } from '../model/modelJson';
 import { Corpus } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
-import { FEATURE_NAMES, FeatureName } from './codeFeatures';
+import { FEATURE_LABELS, FEATURE_NAMES, FeatureName } from './codeFeatures';
 import { ExplorerSample, corpusFiles, explorerSample } from './explorerSample';
-import { RankOptions, SteppingModel, isLearned } from './neuronRanking';
+import { NeuronRanking, RankOptions, SteppingModel, isLearned } from './neuronRanking';
 import { scoreSample } from './samplePass';
 
 /**
@@ -29,22 +29,30 @@ export async function labelScores(model: SteppingModel, vocabulary: Vocabulary, 
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** For each feature some cell has learned (neuronRanking.ts's threshold), the cell with the largest |r| of those. */
-export function learnedNow(table: LabelScoreTable, hiddenSize: number): Array<Omit<LearnedLabel, 'step'>> {
+/** A cell's score for one feature in a table. */
+export type FeatureCell = Omit<LearnedLabel, 'step' | 'precision'> & { precision: number | null };
+
+/** For each feature, of the cells `accept` takes, the one with the largest |r|; features no cell is taken for are left out. */
+function strongestCells(table: LabelScoreTable, hiddenSize: number, accept: (score: { r: number; precision: number | null }) => boolean): FeatureCell[] {
   const F = table.features.length;
-  const found: Array<Omit<LearnedLabel, 'step'>> = [];
+  const found: FeatureCell[] = [];
   table.features.forEach((feature, f) => {
-    let best: Omit<LearnedLabel, 'step'> | undefined;
+    let best: FeatureCell | undefined;
     for (let k = 0; k * F + f < table.r.length; k++) {
       const score = { r: table.r[k * F + f], precision: table.precision[k * F + f] };
-      if (isLearned(score) && (!best || Math.abs(score.r) > Math.abs(best.r))) {
-        best = { feature, layer: Math.floor(k / hiddenSize), cell: k % hiddenSize, r: score.r, precision: score.precision! };
-      }
+      if (accept(score) && (!best || Math.abs(score.r) > Math.abs(best.r))) best = { feature, layer: Math.floor(k / hiddenSize), cell: k % hiddenSize, ...score };
     }
     if (best) found.push(best);
   });
   return found;
 }
+
+/** For each feature some cell has learned (neuronRanking.ts's threshold), the cell with the largest |r| of those. */
+export const learnedNow = (table: LabelScoreTable, hiddenSize: number): Array<Omit<LearnedLabel, 'step'>> =>
+  strongestCells(table, hiddenSize, isLearned).map((c) => ({ ...c, precision: c.precision! }));
+
+/** For each feature, the cell that tracks it most strongly (largest |r|), learned or not. */
+export const bestCells = (table: LabelScoreTable, hiddenSize: number): FeatureCell[] => strongestCells(table, hiddenSize, () => true);
 
 /** The snapshot scorer a training run on `corpus` uses (train/snapshotSeries.ts): the explorer's sample of the corpus, as the explorer would take it. */
 export function corpusScorer(corpus: Corpus): (model: InferenceModel, vocabulary: Vocabulary) => Promise<{ scores: LabelScoreTable; over: Array<Omit<LearnedLabel, 'step'>> }> {
@@ -122,4 +130,40 @@ export function lineActivations(model: InferenceModel, vocabulary: Vocabulary, t
     model.advance(state, vocabulary.idOf(ch));
     return Math.tanh(state.c[layer][cell]);
   });
+}
+
+/** One cell's label score over the snapshots. */
+export interface CellHistoryRow {
+  layer: number;
+  cell: number;
+  /** The feature followed: the explorer's label of the cell in the model, else the one it tracks best at the latest snapshot. */
+  feature: FeatureName;
+  points: CellScorePoint[];
+  /** The first snapshot's step at which the cell passed the explorer's threshold for the feature. */
+  learnedAt?: number;
+}
+
+/** Cells the history follows besides the chosen one: the explorer's labelled cells that pass the threshold in the model, strongest first. */
+export const LABELLED_CELLS = 8;
+
+/** The chosen cell first, then the explorer's labelled cells (those of `ranking.cells` past the threshold), each over the snapshots. */
+export function cellHistoryRows(snapshots: SnapshotScores[], ranking: NeuronRanking, chosen: { layer: number; cell: number }): CellHistoryRow[] {
+  const H = ranking.hiddenSize;
+  const labelled = ranking.cells.filter((c) => isLearned(c) && !(c.layer === chosen.layer && c.cell === chosen.cell)).slice(0, LABELLED_CELLS);
+  const chosenLabel = ranking.cells.find((c) => c.layer === chosen.layer && c.cell === chosen.cell)?.feature;
+  const latest = snapshots.at(-1)?.table;
+  const chosenFeature = chosenLabel ?? (latest ? bestFeature(latest, chosen.layer, chosen.cell, H) : FEATURE_NAMES[0]);
+  return [{ ...chosen, feature: chosenFeature }, ...labelled.map((c) => ({ layer: c.layer, cell: c.cell, feature: c.feature }))].map((c) => ({ ...c, ...cellLabelHistory(snapshots, c.layer, c.cell, H, c.feature) }));
+}
+
+/** The cell's activations on text[from, to) read by each snapshot's weights, one row per snapshot. */
+export function lineHistory(dir: string, history: WeightHistory, vocabulary: Vocabulary, line: { text: string; from: number; to: number }, layer: number, cell: number): number[][] {
+  return history.snapshots.map((entry) => lineActivations(new InferenceModel(history.config, loadSnapshotWeights(dir, history.config, entry)), vocabulary, line.text, line.from, line.to, layer, cell));
+}
+
+/** "learned: inside comment at step 300, ( ) depth at step 1,100", in the order they were learned; empty before any. */
+export function describeLearned(learned: readonly LearnedLabel[]): string {
+  if (learned.length === 0) return '';
+  const named = [...learned].sort((a, b) => a.step - b.step).map((l) => `${FEATURE_LABELS[l.feature as FeatureName] ?? l.feature} at step ${l.step.toLocaleString('en-US')}`);
+  return `learned: ${named.join(', ')}`;
 }
