@@ -20,6 +20,7 @@ import { Overlays } from './lens/overlays';
 import { SurpriseOverlay } from './lens/surpriseOverlay';
 import { Notifier } from './notifier';
 import { CellFiringPanel } from './panels/cellFiringPanel';
+import { CellHistoryPanel } from './panels/cellHistoryPanel';
 import { DashboardPanel } from './panels/dashboardPanel';
 import { ModelReportPanel } from './panels/modelReportPanel';
 import { NeuronPanel } from './panels/neuronPanel';
@@ -122,6 +123,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.showNeuronView', () => NeuronPanel.show(extension.extensionUri, engine, neuron, () => labelledCells(charlens, false), (model) => corpusOf(charlens, model))),
     vscode.commands.registerCommand('charlens.findCellsForSelection', (choose?) => findCellsForSelection(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
+    vscode.commands.registerCommand('charlens.showCellHistory', () => CellHistoryPanel.show(charlens, neuron)),
     vscode.commands.registerCommand('charlens.showModelReport', () => ModelReportPanel.show(charlens)),
     vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),
   );
