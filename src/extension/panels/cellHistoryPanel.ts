@@ -32,6 +32,8 @@ export class CellHistoryPanel implements vscode.Disposable {
   lastShown?: { neuron: ChosenNeuron; result: rpc.CellHistoryResult };
   /** What the page says it drew (for tests): score rows and strips. */
   drawn?: { rows: number; strips: number };
+  /** The message the page shows instead, when there is nothing to show (for tests). */
+  lastError?: string;
 
   static async show(charlens: CharLens, neuron: NeuronSelection): Promise<CellHistoryPanel> {
     const line = cursorLine();
@@ -76,7 +78,7 @@ export class CellHistoryPanel implements vscode.Disposable {
     const status = await this.charlens.engine.request0(rpc.Status);
     const corpus = status.model && corpusOf(this.charlens, status.model);
     if (!corpus) {
-      await postToPage(this.panel, { type: 'error', message: status.model ? 'Open a folder: the scores are measured on the corpus the model learnt from.' : 'No model is loaded yet: train one or load one first.' });
+      await this.showError(status.model ? 'Open a folder: the scores are measured on the corpus the model learnt from.' : 'No model is loaded yet: train one or load one first.');
       return;
     }
     const neuron = await this.neuron.resolve();
@@ -85,11 +87,17 @@ export class CellHistoryPanel implements vscode.Disposable {
         this.charlens.engine.request(rpc.CellHistory, { ...corpus, neuron, line: this.line?.params }),
       );
       this.lastShown = { neuron, result };
+      this.lastError = undefined;
       this.charlens.output.appendLine(`[explorer] history of ${describeNeuron(neuron)}: ${result.snapshots.length} snapshots in ${result.ms.toFixed(0)} ms (${result.computed} scored now)`);
       await this.post();
     } catch (err) {
-      await postToPage(this.panel, { type: 'error', message: (err as Error).message });
+      await this.showError((err as Error).message);
     }
+  }
+
+  private showError(message: string): Thenable<boolean> {
+    this.lastError = message;
+    return postToPage(this.panel, { type: 'error', message });
   }
 
   private post(): Thenable<boolean> {
