@@ -128,9 +128,13 @@ export class CellHistoryPanel implements vscode.Disposable {
   }
 }
 
-/** The active editor's cursor line (its first LINE_CHARS characters, without the line break), with the document before it for the state it is read in. */
+/**
+ * The cursor line of the active editor, or of the first visible one when a
+ * panel has the focus (its first LINE_CHARS characters, without the line
+ * break), with the document before it for the state it is read in.
+ */
 function cursorLine(): ChosenLine | undefined {
-  const editor = vscode.window.activeTextEditor;
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
   if (!editor) return undefined;
   const { document } = editor;
   const line = document.lineAt(editor.selection.active.line);
