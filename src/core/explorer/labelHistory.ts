@@ -1,6 +1,6 @@
 import { Checkpoint } from '../model/checkpoint';
 import { InferenceModel } from '../model/inference';
-import { LabelScoreTable, LearnedLabel, WeightHistory, loadSnapshotWeights, readWeightHistory } from '../model/weightHistory';
+import { LabelScoreTable, LearnedLabel, SnapshotScorer, WeightHistory, loadSnapshotWeights, readWeightHistory } from '../model/weightHistory';
 import { CheckpointError } from '../model/modelJson';
 import { Corpus } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
@@ -54,14 +54,16 @@ export const learnedNow = (table: LabelScoreTable, hiddenSize: number): Array<Om
 /** For each feature, the cell that tracks it most strongly (largest |r|), learned or not. */
 export const bestCells = (table: LabelScoreTable, hiddenSize: number): FeatureCell[] => strongestCells(table, hiddenSize, () => true);
 
-/** The snapshot scorer a training run on `corpus` uses (train/snapshotSeries.ts): the explorer's sample of the corpus, as the explorer would take it. */
-export function corpusScorer(corpus: Corpus): (model: InferenceModel, vocabulary: Vocabulary) => Promise<{ scores: LabelScoreTable; over: Array<Omit<LearnedLabel, 'step'>> }> {
-  const sample = explorerSample(corpusFiles(corpus));
-  return async (model, vocabulary) => {
+/** Scores snapshots on `sample` for training (train/snapshotSeries.ts): the table and the labels past the threshold. */
+export const sampleScorer =
+  (sample: ExplorerSample): SnapshotScorer =>
+  async (model, vocabulary) => {
     const scores = await labelScores(model, vocabulary, sample);
     return { scores, over: learnedNow(scores, model.config.hiddenSize) };
   };
-}
+
+/** The scorer a training run on `corpus` uses: on the explorer's sample of the corpus, as the explorer takes it. */
+export const corpusScorer = (corpus: Corpus): SnapshotScorer => sampleScorer(explorerSample(corpusFiles(corpus)));
 
 export interface SnapshotScores {
   step: number;

@@ -4,7 +4,9 @@ import * as path from 'path';
 import { StagedFile, ensureWritableFolder, removeStaleTempFiles, stageFile } from '../atomicFile';
 import { fileErrorReason } from '../userError';
 import { CheckpointError } from './modelJson';
+import type { InferenceModel } from './inference';
 import { ModelConfig, WeightArrays, specSize, weightSpecs } from './modelConfig';
+import type { Vocabulary } from '../text/vocabulary';
 
 /**
  * The weights' history of a training run: a few snapshots taken at
@@ -46,6 +48,15 @@ export interface LearnedLabel {
   r: number;
   precision: number;
 }
+
+/** What a snapshot's weights score on the explorer's sample, and the labels that are past the explorer's threshold there (the best cell of each feature). */
+export interface SnapshotLabels {
+  scores: LabelScoreTable;
+  over: Array<Omit<LearnedLabel, 'step'>>;
+}
+
+/** Scores a snapshot (core/explorer/labelHistory.ts makes one for a corpus): the training loop cannot import the explorer, so it is handed in. */
+export type SnapshotScorer = (model: InferenceModel, vocabulary: Vocabulary) => Promise<SnapshotLabels>;
 
 export interface SnapshotEntry {
   step: number;

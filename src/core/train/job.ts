@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadCheckpoint } from '../model/checkpoint';
 import { Corpus, CorpusOptions, CorpusReport, readCorpus } from '../text/corpus';
-import { SnapshotScorer } from './snapshotSeries';
+import { SnapshotScorer } from '../model/weightHistory';
 import { InferenceModel } from '../model/inference';
 import { sizeForCorpus } from '../model/modelSize';
 import { CharNgram } from '../ngram/charNgram';

@@ -16,7 +16,8 @@ import { TrainProgress } from './progress';
 import { stepDropoutSeed } from './dropoutMask';
 import { TrainOptions, validateTrainOptions } from './options';
 import { createTfjsTrainer } from './tfjs/tfjsTrainer';
-import { SnapshotScorer, SnapshotSeries } from './snapshotSeries';
+import { SnapshotSeries } from './snapshotSeries';
+import { SnapshotScorer } from '../model/weightHistory';
 import { CarriedState, Trainer, TrainerSpec } from './trainer';
 
 export type StopReason = 'finished' | 'early-stop' | 'time-limit' | 'cancelled';

@@ -1,16 +1,7 @@
 import { InferenceModel } from '../model/inference';
 import { ModelConfig, WeightArrays } from '../model/modelConfig';
 import { Vocabulary } from '../text/vocabulary';
-import { LabelScoreTable, LearnedLabel, WeightHistory, addSnapshot, snapshotWeights, startWeightHistory } from '../model/weightHistory';
-
-/** What a snapshot's weights score on the explorer's sample, and the labels that are past the explorer's threshold there (the best cell of each feature). */
-export interface SnapshotLabels {
-  scores: LabelScoreTable;
-  over: Array<Omit<LearnedLabel, 'step'>>;
-}
-
-/** Scores a snapshot (core/explorer/labelHistory.ts makes one for a corpus); training cannot import the explorer, so it is handed in. */
-export type SnapshotScorer = (model: InferenceModel, vocabulary: Vocabulary) => Promise<SnapshotLabels>;
+import { LearnedLabel, SnapshotScorer, WeightHistory, addSnapshot, snapshotWeights, startWeightHistory } from '../model/weightHistory';
 
 /**
  * The training loop's side of the weights' history (model/weightHistory.ts):

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { LabelScoreTable, MAX_SNAPSHOTS, loadSnapshotWeights, readWeightHistory } from '../../../src/core/model/weightHistory';
+import { LabelScoreTable, MAX_SNAPSHOTS, SnapshotScorer, loadSnapshotWeights, readWeightHistory } from '../../../src/core/model/weightHistory';
 import { TrainProgress } from '../../../src/core/train/progress';
-import { SnapshotScorer } from '../../../src/core/train/snapshotSeries';
 import { smallOptions, structuredText, tempDir, trainText, useWasm } from '../helpers';
 
 before(useWasm);
