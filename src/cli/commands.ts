@@ -4,7 +4,7 @@ import { BackendChoice, BackendRequest, selectBackend } from '../core/backend';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import { checkCorpusFolder, formatCorpusReport } from '../core/text/corpus';
 import { bitsPerChar } from '../core/predict/lossUnits';
-import { FEATURE_LABELS, FeatureName } from '../core/explorer/codeFeatures';
+import { FEATURE_LABELS, FEATURE_NAMES } from '../core/explorer/codeFeatures';
 import { explore } from '../core/explorer/explore';
 import { bestCells, corpusScorer, describeLearned, scoredHistory } from '../core/explorer/labelHistory';
 import { HISTORY_DIR } from '../core/model/weightHistory';
@@ -155,13 +155,16 @@ async function printLabelHistory(model: Checkpoint, sample: ExplorerSample): Pro
   const scored = await scoredHistory(model, sample);
   if (!scored) throw new UsageError(`${model.dir} keeps no history of its weights (no ${HISTORY_DIR}/ folder): it was trained before CharLens kept snapshots, or by another tool.`);
   const H = model.config.hiddenSize;
-  const scoredNow = scored.computed ? `${scored.computed} scored now in ${((Date.now() - started) / 1000).toFixed(1)} s, the rest` : 'all';
-  log(`\nLabel scores at each of ${scored.snapshots.length} snapshots (${scoredNow} as training scored them on this sample); each feature's best cell, * where |r| >= ${LEARNED_R} and top-1% precision >= ${LEARNED_PRECISION}:`);
+  const kept = scored.snapshots.length - scored.computed;
+  const how = [scored.computed && `${scored.computed} scored now in ${((Date.now() - started) / 1000).toFixed(1)} s`, kept && `${kept} as training scored them on this sample`].filter(Boolean).join(', ');
+  log(`\nLabel scores at each of ${scored.snapshots.length} snapshots (${how}); each feature's best cell, * where |r| >= ${LEARNED_R} and top-1% precision >= ${LEARNED_PRECISION}:`);
   for (const { step, valLoss, table } of scored.snapshots) {
     log(`step ${step.toLocaleString('en-US')}${valLoss === undefined ? '' : ` (validation ${bitsPerChar(valLoss).toFixed(3)} bits/char)`}:`);
-    for (const c of bestCells(table, H)) {
-      const precision = c.precision === null ? '' : `  top-1% precision ${c.precision.toFixed(2)}`;
-      log(`  ${FEATURE_LABELS[c.feature as FeatureName].padEnd(22)} ${cellName(c).padEnd(18)} r = ${c.r.toFixed(2).padStart(5)}${precision}${isLearned(c) ? ' *' : ''}`);
+    const best = bestCells(table, H);
+    for (const feature of FEATURE_NAMES) {
+      const c = best.find((b) => b.feature === feature);
+      const scores = c ? `${cellName(c).padEnd(18)} r = ${c.r.toFixed(2).padStart(5)}  top-1% precision ${c.precision!.toFixed(2)}${isLearned(c) ? ' *' : ''}` : 'constant in this sample';
+      log(`  ${FEATURE_LABELS[feature].padEnd(22)} ${scores}`);
     }
   }
   log(`\n${describeLearned(scored.history.learned) || 'learned: nothing yet past the threshold'}`);

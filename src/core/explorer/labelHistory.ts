@@ -32,7 +32,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 /** A cell's score for one feature in a table. */
 export type FeatureCell = Omit<LearnedLabel, 'step' | 'precision'> & { precision: number | null };
 
-/** For each feature, of the cells `accept` takes, the one with the largest |r|; features no cell is taken for are left out. */
+/** For each feature, of the cells `accept` takes, the one with the largest |r|; features no cell is taken for (a feature constant over the sample) are left out. */
 function strongestCells(table: LabelScoreTable, hiddenSize: number, accept: (score: { r: number; precision: number | null }) => boolean): FeatureCell[] {
   const F = table.features.length;
   const found: FeatureCell[] = [];
@@ -40,7 +40,7 @@ function strongestCells(table: LabelScoreTable, hiddenSize: number, accept: (sco
     let best: FeatureCell | undefined;
     for (let k = 0; k * F + f < table.r.length; k++) {
       const score = { r: table.r[k * F + f], precision: table.precision[k * F + f] };
-      if (accept(score) && (!best || Math.abs(score.r) > Math.abs(best.r))) best = { feature, layer: Math.floor(k / hiddenSize), cell: k % hiddenSize, ...score };
+      if (score.precision !== null && accept(score) && (!best || Math.abs(score.r) > Math.abs(best.r))) best = { feature, layer: Math.floor(k / hiddenSize), cell: k % hiddenSize, ...score };
     }
     if (best) found.push(best);
   });

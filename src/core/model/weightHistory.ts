@@ -34,8 +34,9 @@ export interface LabelScoreTable {
   /** The explorer sample's fingerprint. */
   sample: string;
   features: string[];
+  /** Pearson r; 0 where it is undefined (the cell or the feature constant over the sample), where precision is null. */
   r: number[];
-  /** Top-1% precision; null where the cell never varies. */
+  /** Top-1% precision; null where r is undefined. */
   precision: Array<number | null>;
 }
 
