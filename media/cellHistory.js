@@ -1,6 +1,6 @@
 // The Cell History page: draws what the extension posts (see src/extension/panels/cellHistoryPanel.ts).
 (function () {
-  const { activationColor, shown } = window.charlensTheme;
+  const { activationColor, colouredCode } = window.charlensTheme;
   const vscode = acquireVsCodeApi();
   const byId = (id) => document.getElementById(id);
   const learnedPast = (p, threshold) => Math.abs(p.r) >= threshold.r && (p.precision ?? 0) >= threshold.precision;
@@ -49,16 +49,7 @@
       step.className = 'step';
       step.textContent = `step ${s.step.toLocaleString('en-US')}`;
       row.appendChild(step);
-      const code = document.createElement('span');
-      code.className = 'code';
-      s.chars.forEach((ch, i) => {
-        const c = document.createElement('span');
-        c.textContent = shown(ch);
-        c.style.background = activationColor(s.activations[i]);
-        c.title = s.activations[i].toFixed(2);
-        code.appendChild(c);
-      });
-      row.appendChild(code);
+      row.appendChild(colouredCode(s.chars, s.activations));
       box.appendChild(row);
     }
     return message.strips.length;

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StagedFile, ensureWritableFolder, removeStaleTempFiles, stageFile } from '../atomicFile';
 import { fileErrorReason } from '../userError';
+import { concat } from './checkpoint';
 import { CheckpointError } from './modelJson';
 import type { InferenceModel } from './inference';
 import { ModelConfig, WeightArrays, specSize, weightSpecs } from './modelConfig';
@@ -187,16 +188,6 @@ function writeHistory(modelDir: string, history: WeightHistory, staged: StagedFi
 const snapshotName = (bytes: Uint8Array): string => `snapshot.${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.f16`;
 
 const isPlainName = (name: unknown): boolean => typeof name === 'string' && /^snapshot\.[0-9a-f]{16}\.f16$/.test(name);
-
-function concat(arrays: Float32Array[]): Float32Array {
-  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const a of arrays) {
-    out.set(a, offset);
-    offset += a.length;
-  }
-  return out;
-}
 
 const float = new Float32Array(1);
 const bits = new Uint32Array(float.buffer);
