@@ -130,7 +130,12 @@ export function snapshotWeights(config: ModelConfig, weights: WeightArrays): Wei
   return new Map(weightSpecs(config).map((s) => [s.name, fromHalves(toHalves(weights.get(s.name)!))]));
 }
 
-/** Starts a run's series: a new run's history is emptied; a resumed one keeps the snapshots up to the step it resumes at. */
+/**
+ * Starts a run's series: a resumed run keeps the snapshots up to the step it
+ * resumes at (written back at once); a new run starts an empty one, which
+ * its first snapshot writes over the folder's old series, so until then the
+ * folder's model (the old one, also replaced at that validation) keeps its own.
+ */
 export function startWeightHistory(modelDir: string, config: ModelConfig, resumedAt?: number): WeightHistory {
   let kept: WeightHistory | undefined;
   if (resumedAt !== undefined) {
@@ -144,8 +149,7 @@ export function startWeightHistory(modelDir: string, config: ModelConfig, resume
   const history: WeightHistory = sameModel
     ? { config, snapshots: kept!.snapshots.filter((s) => s.step <= resumedAt!), learned: kept!.learned.filter((l) => l.step <= resumedAt!) }
     : { config, snapshots: [], learned: [] };
-  if (history.snapshots.length === 0) fs.rmSync(historyDir(modelDir), { recursive: true, force: true });
-  else writeHistory(modelDir, history, []);
+  if (sameModel) writeHistory(modelDir, history, []);
   return history;
 }
 

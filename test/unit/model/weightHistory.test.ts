@@ -64,7 +64,7 @@ test('thinning drops the inner snapshot whose neighbours are closest', () => {
   assert.equal(snapshotToDrop([0, 1, 2, 3]), 1);
 });
 
-test('a resumed series keeps the snapshots up to its step; a new run or another model starts afresh', (t) => {
+test('a resumed series keeps the snapshots up to its step; another model starts afresh, replacing the old series at its first snapshot', (t) => {
   const dir = tempDir(t);
   let history = startWeightHistory(dir, config);
   for (const step of [2, 4, 6]) history = addSnapshot(dir, history, snapshotWeights(config, initialWeights(config, new Random(step))), { step }, [{ feature: 'column', step: 4, layer: 0, cell: 1, r: 0.6, precision: 0.95 }].filter((l) => l.step <= step));
@@ -73,8 +73,13 @@ test('a resumed series keeps the snapshots up to its step; a new run or another 
   assert.equal(resumed.learned.length, 1);
   assert.deepEqual(readWeightHistory(dir)!.snapshots.map((s) => s.step), [2, 4], 'written back');
   assert.equal(fs.readdirSync(historyDir(dir)).length, 3, 'the dropped snapshot file is gone');
-  assert.equal(startWeightHistory(dir, { ...config, hiddenSize: 16 }, 4).snapshots.length, 0, 'another shape: a new series');
-  assert.equal(fs.existsSync(historyDir(dir)), false);
+  const other = { ...config, hiddenSize: 16 };
+  const fresh = startWeightHistory(dir, other, 4);
+  assert.equal(fresh.snapshots.length, 0, 'another shape: a new series');
+  assert.equal(readWeightHistory(dir)!.snapshots.length, 2, "the folder's series stays until the new one's first snapshot");
+  addSnapshot(dir, fresh, snapshotWeights(other, initialWeights(other, new Random(9))), { step: 1 }, []);
+  assert.deepEqual(readWeightHistory(dir)!.snapshots.map((s) => s.step), [1]);
+  assert.equal(fs.readdirSync(historyDir(dir)).length, 2, 'which removes the old snapshots');
 });
 
 test('a damaged history is refused with a message; a damaged snapshot too', (t) => {
