@@ -1,6 +1,6 @@
 // The Where Cell Fires page: draws what the extension posts (see src/extension/panels/cellFiringPanel.ts).
 (function () {
-  const { activationColor, shown } = window.charlensTheme;
+  const { colouredCode } = window.charlensTheme;
   const vscode = acquireVsCodeApi();
   const title = document.getElementById('title');
   const summary = document.getElementById('summary');
@@ -23,15 +23,8 @@
     const at = s.kind === 'quantile' ? `${ordinal(Math.round(s.quantile * 100))} percentile · ` : '';
     where.textContent = `${at}${s.value.toFixed(2)} · ${s.path}:${s.line + 1}`;
     row.appendChild(where);
-    const code = document.createElement('span');
-    code.className = 'code';
-    s.chars.forEach((ch, i) => {
-      const c = document.createElement('span');
-      c.textContent = shown(ch);
-      c.style.background = activationColor(s.activations[i]);
-      if (i === s.focus) c.className = 'focus';
-      code.appendChild(c);
-    });
+    const code = colouredCode(s.chars, s.activations);
+    code.children[s.focus]?.classList.add('focus');
     row.appendChild(code);
     row.addEventListener('click', () => vscode.postMessage({ type: 'open', file: s.file, line: s.line, column: s.column }));
     return row;

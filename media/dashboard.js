@@ -3,6 +3,7 @@
   const vscode = acquireVsCodeApi();
   const svg = document.getElementById('chart');
   const summary = document.getElementById('summary');
+  const learned = document.getElementById('learned');
   const timing = document.getElementById('timing');
   const samples = document.getElementById('samples');
   const NS = 'http://www.w3.org/2000/svg';
@@ -61,6 +62,7 @@
         ? `${t.counter} (${Math.round(t.fraction * 100)}%) · ${clock(t.elapsedSeconds)} elapsed · ${clock(t.etaSeconds)} ${t.endsBy === 'budget' ? 'left of the time budget' : 'to the last step'}`
         : '';
     timing.classList.toggle('ended', Boolean(message.ended));
+    learned.textContent = message.learned;
     draw();
     samples.textContent = '';
     for (const s of [...message.samples].reverse()) {
@@ -73,7 +75,7 @@
       li.append(head, pre);
       samples.appendChild(li);
     }
-    vscode.postMessage({ type: 'drawn', points: message.points.length, samples: message.samples.length, status: timing.textContent });
+    vscode.postMessage({ type: 'drawn', points: message.points.length, samples: message.samples.length, status: timing.textContent, learned: learned.textContent });
   }
 
   window.addEventListener('message', (event) => {

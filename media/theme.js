@@ -21,4 +21,16 @@ window.charlensTheme = {
   },
   /** How a character is shown in a cell: blanks made visible. */
   shown: (ch) => (ch === ' ' ? '·' : ch === '\n' ? '⏎' : ch === '\t' ? '→' : ch),
+  /** A `.code` span of the characters, each its own span coloured by the cell's activation after it. */
+  colouredCode(chars, activations) {
+    const code = document.createElement('span');
+    code.className = 'code';
+    chars.forEach((ch, i) => {
+      const c = document.createElement('span');
+      c.textContent = window.charlensTheme.shown(ch);
+      c.style.background = window.charlensTheme.activationColor(activations[i]);
+      code.appendChild(c);
+    });
+    return code;
+  },
 };

@@ -145,6 +145,7 @@ const explore: CommandSpec = {
   options: [
     { name: 'chars', kind: 'number', value: 'n', default: n(DEFAULT_SAMPLE_CHARS), meaning: 'characters sampled', range: { min: 1, max: 1e9, integer: true } },
     { name: 'top', kind: 'number', value: 'k', default: String(DEFAULT_TOP), meaning: 'cells listed per feature', range: { min: 1, max: 10_000, integer: true } },
+    { name: 'history', kind: 'flag', meaning: "also the label scores at each snapshot of the model's training (its history/ folder): each feature's best cell, and the step each label was learned" },
     ...corpusGlobs,
   ],
 };

@@ -2,14 +2,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BackendChoice, BackendRequest, selectBackend } from '../core/backend';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
-import { loadCheckpoint } from '../core/model/checkpoint';
 import { checkCorpusFolder, formatCorpusReport } from '../core/text/corpus';
 import { bitsPerChar } from '../core/predict/lossUnits';
-import { FEATURE_LABELS } from '../core/explorer/codeFeatures';
+import { FEATURE_LABELS, FEATURE_NAMES } from '../core/explorer/codeFeatures';
 import { explore } from '../core/explorer/explore';
+import { bestCells, corpusScorer, describeLearned, scoredHistory } from '../core/explorer/labelHistory';
+import { HISTORY_DIR } from '../core/model/weightHistory';
+import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
 import { EXPLORER_FILE } from '../core/explorer/explorerCache';
-import { DEFAULT_SAMPLE_CHARS, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
-import { DEFAULT_TOP, cellName, describeCell } from '../core/explorer/neuronRanking';
+import { DEFAULT_SAMPLE_CHARS, ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
+import { DEFAULT_TOP, LEARNED_PRECISION, LEARNED_R, cellName, describeCell, isLearned } from '../core/explorer/neuronRanking';
 import { InferenceModel } from '../core/model/inference';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample, validateSampleOptions } from '../core/predict/sampling';
 import { JobResult, runTrainingJob } from '../core/train/job';
@@ -64,6 +66,7 @@ export async function trainCommand(args: CommandArgs): Promise<number> {
         signal: controller.signal,
         onPlan: (plan) => process.stderr.write(`${formatCorpusReport(plan.report)}\n${plan.line}\n`),
         onProgress: (p) => bar.update(p),
+        scorerFor: corpusScorer,
       },
     );
   } catch (err) {
@@ -142,5 +145,27 @@ export async function exploreCommand(args: CommandArgs): Promise<number> {
   }
   log('\nStrongest cells:');
   for (const c of ranking.cells.slice(0, top)) log(`  ${describeCell(c)}`);
+  if (args.flag('history')) await printLabelHistory(model, sample);
   return 0;
+}
+
+/** Each snapshot's best cell per feature, marked where it passes the explorer's threshold, then when each label was learned. */
+async function printLabelHistory(model: Checkpoint, sample: ExplorerSample): Promise<void> {
+  const started = Date.now();
+  const scored = await scoredHistory(model, sample);
+  if (!scored) throw new UsageError(`${model.dir} keeps no history of its weights (no ${HISTORY_DIR}/ folder): it was trained before CharLens kept snapshots, or by another tool.`);
+  const H = model.config.hiddenSize;
+  const kept = scored.snapshots.length - scored.computed;
+  const how = [scored.computed && `${scored.computed} scored now in ${((Date.now() - started) / 1000).toFixed(1)} s`, kept && `${kept} as training scored them on this sample`].filter(Boolean).join(', ');
+  log(`\nLabel scores at each of ${scored.snapshots.length} snapshots (${how}); each feature's best cell, * where |r| >= ${LEARNED_R} and top-1% precision >= ${LEARNED_PRECISION}:`);
+  for (const { step, valLoss, table } of scored.snapshots) {
+    log(`step ${step.toLocaleString('en-US')}${valLoss === undefined ? '' : ` (validation ${bitsPerChar(valLoss).toFixed(3)} bits/char)`}:`);
+    const best = bestCells(table, H);
+    for (const feature of FEATURE_NAMES) {
+      const c = best.find((b) => b.feature === feature);
+      const scores = c ? `${cellName(c).padEnd(18)} r = ${c.r.toFixed(2).padStart(5)}  top-1% precision ${c.precision!.toFixed(2)}${isLearned(c) ? ' *' : ''}` : 'constant in this sample';
+      log(`  ${FEATURE_LABELS[feature].padEnd(22)} ${scores}`);
+    }
+  }
+  log(`\n${describeLearned(scored.history.learned) || 'learned: nothing yet past the threshold'}`);
 }

@@ -216,6 +216,8 @@ serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(inWorkspace(p), e
 
 serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(inWorkspace(p), exploreProgress)));
 
+serve(rpc.CellHistory, (p) => timed(() => loaded().cellHistory(inWorkspace(p), exploreProgress)));
+
 serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress)));
 
 serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(inWorkspace(p))));

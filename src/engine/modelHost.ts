@@ -16,10 +16,13 @@ import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
 import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
 import { clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { modelReport } from '../core/explorer/modelReport';
+import { ScoredHistory, cellHistoryRows, lineHistory, scoredHistory } from '../core/explorer/labelHistory';
+import { LEARNED_PRECISION, LEARNED_R } from '../core/explorer/neuronRanking';
+import { UserError } from '../core/userError';
 import { alignToCodePoint } from '../core/predict/stateCache';
 import { Attributor, attribute } from '../core/explain/attribution';
 import { Answerer } from './answerer';
-import { DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
+import { DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, CellHistoryParams, CellHistoryResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -43,6 +46,8 @@ export class ModelHost implements Answerer {
   private attributor?: Attributor;
   /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
   private readonly explored = new Map<string, Promise<Explored>>();
+  /** The weights' history scored on each explorer sample asked for (undefined: the model keeps none). */
+  private readonly scoredHistories = new Map<string, Promise<ScoredHistory | undefined>>();
   constructor(
     readonly checkpoint: Checkpoint,
     readonly source: ModelInfo['source'],
@@ -211,6 +216,25 @@ export class ModelHost implements Answerer {
     const label = explored.ranking.cells.find((c) => c.layer === p.neuron.layer && c.cell === p.neuron.index);
     const snippets = cellSnippets(this.model, this.vocabulary, { chars: explored.chars, parts: explored.sample.parts, pass: explored }, firing);
     return { folder: explored.folder, label, mean: firing.mean, snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
+  }
+
+  /** How the chosen cell and the explorer's labelled cells learned: their label scores at each snapshot of the weights' history, and the chosen cell on a line at each. */
+  async cellHistory(p: CellHistoryParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<CellHistoryResult, 'ms'>> {
+    checkNeuron(this.model, p.neuron);
+    const explored = await this.explore(p, onProgress);
+    const key = explored.sample.fingerprint;
+    if (!this.scoredHistories.has(key)) {
+      const scored = scoredHistory(this.checkpoint, explored.sample);
+      this.scoredHistories.set(key, scored);
+      scored.catch(() => this.scoredHistories.delete(key));
+    }
+    const scored = await this.scoredHistories.get(key)!;
+    if (!scored) throw new UserError(`${this.checkpoint.dir} keeps no history of its weights: it was trained before CharLens kept snapshots. Train it again to see how its cells learned.`);
+    const { layer, index } = p.neuron;
+    const cells = cellHistoryRows(scored.snapshots, explored.ranking, { layer, cell: index });
+    const line = p.line && { chars: Array.from(p.line.text.slice(p.line.from, p.line.to)), activations: lineHistory(this.checkpoint.dir, scored.history, this.vocabulary, p.line, layer, index) };
+    const snapshots = scored.snapshots.map(({ step, valLoss }) => ({ step, valLoss }));
+    return { folder: explored.folder, snapshots, cells, line, learned: scored.history.learned, threshold: { r: LEARNED_R, precision: LEARNED_PRECISION }, chars: explored.ranking.chars, computed: scored.computed };
   }
 
   /** Does the cell matter: the loss on the model's validation text (or the explorer's sample) with its c clamped to 0 and to its mean, and a completion under each. */

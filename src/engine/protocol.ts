@@ -12,6 +12,8 @@ import type { Neuron } from '../core/predict/documentTrace';
 import type { Guess } from '../core/predict/modelLens';
 import type { CellBest, FeatureRanking } from '../core/explorer/neuronRanking';
 import type { CellSnippet } from '../core/explorer/cellSnippets';
+import type { CellHistoryRow } from '../core/explorer/labelHistory';
+import type { LearnedLabel } from '../core/model/weightHistory';
 import type { ClampEffect as ClampMeasures, MeasuredText } from '../core/explorer/clampEffect';
 import type { ModelReport as ReportFigures } from '../core/explorer/modelReport';
 import type { SelectionCell } from '../core/explorer/selectionCells';
@@ -274,6 +276,29 @@ export interface CellFiringResult {
   ms: number;
 }
 
+/** Show Cell History: the chosen cell, and the explorer's labelled cells, over the snapshots of the model's training (see core/explorer/labelHistory.ts). */
+export interface CellHistoryParams extends CellFiringParams {
+  /** A line to draw the chosen cell on at each snapshot: the document's text up to the line's end and the line's UTF-16 offsets in it. */
+  line?: { text: string; from: number; to: number };
+}
+
+export interface CellHistoryResult {
+  folder: string;
+  snapshots: Array<{ step: number; valLoss?: number }>;
+  /** The chosen cell first, then the explorer's labelled cells. */
+  cells: CellHistoryRow[];
+  /** The line's characters and, per snapshot, the chosen cell's tanh(c) after each. */
+  line?: { chars: string[]; activations: number[][] };
+  /** The labels training saw learned, each with its first step (training-history.json's "learned:" line). */
+  learned: LearnedLabel[];
+  threshold: { r: number; precision: number };
+  /** Characters of the explorer's sample the scores are on. */
+  chars: number;
+  /** Snapshots scored for this request (training scored the others on the same sample). */
+  computed: number;
+  ms: number;
+}
+
 /** Does the cell matter: the loss and a completion with its c clamped to 0 and to its mean (see core/explorer/clampEffect.ts). */
 export interface ClampEffectResult extends ClampMeasures {
   /** What the loss was measured on: the model's validation split of `folder`, or the explorer's sample of it. */
@@ -464,6 +489,9 @@ const detailParams: Schema<DetailParams> = object({ ...documentRange, topK }, (p
 const exploreFields = { folder: path, include: optional(globs), exclude: optional(globs) };
 const exploreParams: Schema<ExploreParams> = object(exploreFields);
 const cellFiringParams: Schema<CellFiringParams> = object({ ...exploreFields, neuron });
+/** Characters of a line Show Cell History draws; longer lines are cut. */
+const MAX_HISTORY_LINE = 400;
+const cellHistoryParams: Schema<CellHistoryParams> = object({ ...exploreFields, neuron, line: optional(object({ text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT) }, (p) => withinText(p, MAX_HISTORY_LINE))) });
 const selectionParams: Schema<SelectionParams> = object({ documentId, text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT), topK }, (p) => withinText(p, MAX_DETAIL_RANGE));
 const selectionCell: Schema<SelectionCell> = object({ layer: integer(0, 63), cell: integer(0, 1 << 16), separation: number(-1e9, 1e9), inside: number(-1, 1), around: number(-1, 1), threshold: number(-1, 1) });
 /** One on/off pattern of at most this many cells, as the extension sends the top few. */
@@ -510,6 +538,7 @@ export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; mod
 export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
 export const CellFiring = new CheckedRequest<CellFiringParams, CellFiringResult>('charlens/cellFiring', cellFiringParams);
+export const CellHistory = new CheckedRequest<CellHistoryParams, CellHistoryResult>('charlens/cellHistory', cellHistoryParams);
 export const ClampEffect = new CheckedRequest<CellFiringParams, ClampEffectResult>('charlens/clampEffect', cellFiringParams);
 export const ModelReport = new CheckedRequest<ExploreParams, ModelReportResult>('charlens/modelReport', exploreParams);
 export const CellsForSelection = new CheckedRequest<SelectionParams, SelectionResult>('charlens/cellsForSelection', selectionParams);

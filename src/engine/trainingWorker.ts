@@ -2,6 +2,7 @@ import * as os from 'os';
 import { parentPort, workerData } from 'worker_threads';
 import { selectBackend } from '../core/backend';
 import { runTrainingJob } from '../core/train/job';
+import { corpusScorer } from '../core/explorer/labelHistory';
 import { UserError } from '../core/userError';
 import type { EngineMessage, ThreadJob, WorkerMessage } from './trainingThread';
 
@@ -30,6 +31,7 @@ async function run(job: ThreadJob): Promise<void> {
         post({ type: 'plan', report: p.report, options: p.options, line: p.line, symbols: [...p.vocabulary.symbols], ngram }, ngram ? [ngram.buffer as ArrayBuffer] : []);
       },
       onProgress: (progress) => post({ type: 'progress', progress }),
+      scorerFor: corpusScorer,
     },
   );
   post({ type: 'done', result });

@@ -21,6 +21,7 @@ import { SurpriseOverlay } from './lens/surpriseOverlay';
 import { WHY_COMMAND, WhyOverlay, WhyTarget } from './lens/whyOverlay';
 import { Notifier } from './notifier';
 import { CellFiringPanel } from './panels/cellFiringPanel';
+import { CellHistoryPanel } from './panels/cellHistoryPanel';
 import { DashboardPanel } from './panels/dashboardPanel';
 import { ModelReportPanel } from './panels/modelReportPanel';
 import { NeuronPanel } from './panels/neuronPanel';
@@ -127,6 +128,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
     vscode.commands.registerCommand('charlens.hideWhy', () => why.hide()),
     vscode.commands.registerCommand('charlens.findCellsForSelection', (choose?) => findCellsForSelection(charlens, neuron, choose)),
     vscode.commands.registerCommand('charlens.showWhereCellFires', () => CellFiringPanel.show(charlens, neuron)),
+    vscode.commands.registerCommand('charlens.showCellHistory', () => CellHistoryPanel.show(charlens, neuron)),
     vscode.commands.registerCommand('charlens.showModelReport', () => ModelReportPanel.show(charlens)),
     vscode.commands.registerCommand('charlens.showDashboard', () => DashboardPanel.show(extension.extensionUri, history)),
   );

@@ -5,6 +5,7 @@ import { bitsPerChar } from '../core/predict/lossUnits';
 import { writeFileAtomic } from '../core/atomicFile';
 import { stepCounter } from '../core/train/progress';
 import type { TrainFinished, TrainingProgressParams } from '../engine/protocol';
+import type { LearnedLabel } from '../core/model/weightHistory';
 import { array, number, object, oneOf, optional, string } from '../engine/schema';
 
 export interface LossPoint {
@@ -38,6 +39,7 @@ const HISTORY_SCHEMA = object({
   points: array(object({ step: number(0, Number.MAX_SAFE_INTEGER), trainBits: number(0, 1000), valBits: optional(number(0, 1000)) }), MAX_POINTS * 2),
   samples: array(object({ step: number(0, Number.MAX_SAFE_INTEGER), valBits: optional(number(0, 1000)), text: string(MAX_TEXT) }), MAX_SAMPLES),
   backend: string(200),
+  learned: optional(array(object({ feature: string(64), step: number(0, Number.MAX_SAFE_INTEGER), layer: number(0, 64), cell: number(0, 1 << 16), r: number(-1, 1), precision: number(0, 1) }), 64)),
   outcome: optional(
     object({
       stopReason: optional(oneOf(['finished', 'early-stop', 'time-limit', 'cancelled', 'interrupted'] as const)),
@@ -58,6 +60,8 @@ export class TrainingHistory implements vscode.Disposable {
   points: LossPoint[] = [];
   samples: TrainingSample[] = [];
   backend = '';
+  /** The labels cells learned so far, each with the step it first passed the explorer's threshold (the dashboard's "learned:" line). */
+  learned: LearnedLabel[] = [];
   /** Time so far, time left and what ends the run, from the latest step (the dashboard shows the outcome instead once there is one). */
   timing?: { elapsedSeconds: number; etaSeconds: number; endsBy: 'budget' | 'steps'; counter: string; fraction: number };
   outcome?: TrainingOutcome;
@@ -97,6 +101,7 @@ export class TrainingHistory implements vscode.Disposable {
     this.points = saved.points;
     this.samples = saved.samples;
     this.backend = saved.backend;
+    this.learned = saved.learned ?? [];
     // Saved without an outcome: the window closed (or reloaded) while the run was training.
     this.outcome = saved.outcome ?? { stopReason: 'interrupted', steps: this.points.at(-1)?.step };
     this.emitter.fire();
@@ -114,6 +119,7 @@ export class TrainingHistory implements vscode.Disposable {
       if (last && last.step === p.step) last.valBits = p.valBits;
       else this.points.push({ step: p.step, trainBits: p.trainBits, valBits: p.valBits });
       if (p.sample) this.samples.push({ step: p.step, valBits: p.valBits, text: p.sample });
+      if (p.learned) this.learned = p.learned;
       this.save();
     }
     this.emitter.fire();
@@ -134,6 +140,7 @@ export class TrainingHistory implements vscode.Disposable {
   private clear(): void {
     this.points = [];
     this.samples = [];
+    this.learned = [];
     this.timing = undefined;
     this.outcome = undefined;
   }
@@ -146,7 +153,7 @@ export class TrainingHistory implements vscode.Disposable {
       // JSON has no NaN: a diverged step's loss would make the whole file unreadable.
       const points = this.points.filter((p) => Number.isFinite(p.trainBits) && (p.valBits === undefined || Number.isFinite(p.valBits)));
       const samples = this.samples.map((q) => (q.valBits === undefined || Number.isFinite(q.valBits) ? q : { ...q, valBits: undefined }));
-      writeFileAtomic(file, JSON.stringify({ points, samples, backend: this.backend, outcome: this.outcome }));
+      writeFileAtomic(file, JSON.stringify({ points, samples, backend: this.backend, learned: this.learned, outcome: this.outcome }));
     } catch (err) {
       this.log(`[train] could not keep the training history in ${file}: ${(err as Error).message}`);
     }

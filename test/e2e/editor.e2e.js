@@ -11,7 +11,9 @@
 //      the cell's highest, lowest and quantile snippets, coloured; "Show Model
 //      Report" draws its gate-saturation, character-class and n-gram figures;
 //   4. "CharLens: Train on Workspace" from the command palette finishes with a
-//      notification, and the status bar then names the workspace model;
+//      notification, and the status bar then names the workspace model; "Show
+//      Cell History" then shows a cell's scores at the run's 4 snapshots and
+//      the cursor's line coloured by it at each;
 //   5. in a second workbench whose folder is not trusted (Restricted Mode),
 //      ghost text still works and training says it needs trust.
 // The workspace is a temporary copy of test/fixtures/workspace with small
@@ -442,6 +444,40 @@ async function modelReport(workbench, log) {
   return shown;
 }
 
+/** What the Cell History page has drawn: score rows, strips and how many of the strips' characters are coloured. */
+function cellHistoryProbe() {
+  // As in neuronViewProbe (a probe runs in the page, alone): color-mix() computes to color(srgb r g b / alpha).
+  const alpha = (c) => {
+    if (c === 'transparent') return 0;
+    const m = /\/\s*([\d.]+)\s*\)$/.exec(c) || /^rgba\((?:[^,]+,){3}\s*([\d.]+)\)$/.exec(c);
+    return m ? Number(m[1]) : 1;
+  };
+  const chars = [...document.querySelectorAll('.strip .code span')];
+  return {
+    title: document.getElementById('title')?.textContent ?? '',
+    learned: document.getElementById('learned')?.textContent ?? '',
+    rows: document.querySelectorAll('tr.cellRow').length,
+    strips: document.querySelectorAll('.strip').length,
+    chars: chars.length,
+    coloured: chars.filter((e) => alpha(getComputedStyle(e).backgroundColor) > 0.05).length,
+  };
+}
+
+/** Show Cell History, on the model just trained (4 snapshots): the cell's score at each, and a coloured strip of the cursor's line per snapshot. */
+async function cellHistory(workbench, log) {
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'CharLens: Show Cell History', 'CharLens: Show Cell History');
+  const frame = await webviewFrame(workbench, 'Cell History', () => !!document.getElementById('scores'));
+  const shown = await waitFor(workbench, 'Cell History to draw its scores and strips', cellHistoryProbe, undefined, {
+    frame,
+    timeoutMs: ENGINE_TIMEOUT_MS,
+    accept: (s) => s.rows >= 1 && s.strips === 4 && s.coloured > s.chars / 4,
+  });
+  log(`cell history: ${shown.rows} cells over the snapshots, ${shown.strips} strips, ${shown.coloured} of ${shown.chars} characters coloured; "${shown.title}"; "${shown.learned}"`);
+  await workbench.screenshot('e2e-cell-history.png');
+  return shown;
+}
+
 async function trainFromCommandPalette(workbench, log) {
   const { page } = workbench;
   await openQuickInput(workbench, 'F1');
@@ -557,6 +593,7 @@ async function main() {
     const fires = await step('where cell fires', () => whereCellFires(workbench, log));
     const report = await step('model report', () => modelReport(workbench, log));
     const training = await step('training', () => trainFromCommandPalette(workbench, log));
+    const history = await step('cell history', () => cellHistory(workbench, log));
     await workbench.close();
     workbench = open('restricted', true);
     await step('restricted start', () => workbench.start());
@@ -571,8 +608,9 @@ async function main() {
     logger.log(`  model report: ${report.figures} figures, ${report.rows} table rows`);
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
+    logger.log(`  cell history: ${history.rows} cells, ${history.strips} strips, "${history.title}"`);
     logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-why.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-why.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-cell-history.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);

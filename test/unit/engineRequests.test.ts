@@ -103,6 +103,8 @@ test('requests that do not match their schema are refused with a message naming 
   assert.match(await bad(rpc.Predict, { documentId: 'a', prefix: 'x', topK: -1 }), /topK must be an integer from 1 to 100/);
   assert.match(await bad(rpc.StartTraining, { folder: '/tmp', options: { out: '/tmp/m', hidden: '128' } }), /options.hidden must be an integer/);
   assert.match(await bad(rpc.SetBackend, { backend: 'quantum' }), /backend must be one of auto, tensorflow-gpu/);
+  const folder = path.resolve(SHIPPED, '../corpus');
+  assert.match(await bad(rpc.CellHistory, { folder, neuron, line: { text: 'x'.repeat(1000), from: 0, to: 1000 } }), /line: need from <= to <= text length and at most 400 characters/);
   // None of that reached the model, which still answers; a field no schema names is left out, not refused.
   const ok = await connection.sendRequest(rpc.Complete, completion('a', undefined, { stream: true }));
   assert.ok(ok.text.length > 0);

@@ -60,6 +60,16 @@ export interface RankOptions {
 
 export const DEFAULT_TOP = 10;
 
+/**
+ * When a cell has learned a feature: it tracks it with |r| at least LEARNED_R
+ * and its top 1% lies where the feature is on at least LEARNED_PRECISION of
+ * the time. The label history and the training dashboard's "learned:" line
+ * date each label by the first snapshot that passes both.
+ */
+export const LEARNED_R = 0.5;
+export const LEARNED_PRECISION = 0.9;
+export const isLearned = (s: { r: number; precision?: number | null }): boolean => Math.abs(s.r) >= LEARNED_R && (s.precision ?? 0) >= LEARNED_PRECISION;
+
 /** What ranking needs of a model: an InferenceModel, or a stand-in in tests. */
 export type SteppingModel = Pick<InferenceModel, 'config' | 'zeroState' | 'advance'>;
 

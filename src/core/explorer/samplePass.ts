@@ -2,6 +2,7 @@ import { Vocabulary } from '../text/vocabulary';
 import { ActivationSketch, Example, PeakActivations } from './activationSketch';
 import { CodeFeatures, FEATURE_NAMES, FeatureName } from './codeFeatures';
 import { CorrelationAccumulator, DEFAULT_TOP, NeuronRanking, RankOptions, SteppingModel, rankCells } from './neuronRanking';
+import type { LstmState } from '../model/inference';
 
 /** Where one cell fires in the sample: its strongest places both ways and a place at each quantile. */
 export interface CellFiring {
@@ -66,58 +67,33 @@ export interface PassOptions extends RankOptions {
 export async function passOverSample(model: SteppingModel, vocabulary: Vocabulary, text: string, features: CodeFeatures, options: PassOptions = {}): Promise<ExplorerPass> {
   const { layers, hiddenSize: H } = model.config;
   const cells = layers * H;
-  const ids = vocabulary.encode(text);
-  const columns = FEATURE_NAMES.map((name) => features[name]);
-  const misaligned = FEATURE_NAMES.find((name) => features[name].length !== ids.length);
-  if (misaligned) throw new Error(`Feature ${misaligned} has ${features[misaligned].length} values for ${ids.length} characters`);
-  const thresholds = featureThresholds(features);
-  const cutoffs = FEATURE_NAMES.map((name) => thresholds[name]);
-  const correlation = new CorrelationAccumulator(cells, columns.length);
-  const sketch = new ActivationSketch(cells, columns.length);
   const peaks = new PeakActivations(cells, CANDIDATES, PEAK_BLOCK);
   const partStarts = options.partStarts ?? [];
   const partPeaks = partStarts.length ? new PeakActivations(cells, partStarts.length, Infinity) : undefined;
   let nextPart = 1;
   const width = 2 * cells;
-  const states = new Float32Array(Math.ceil(ids.length / STATE_INTERVAL) * width);
-  const x = new Float64Array(cells);
-  const y = new Float64Array(columns.length);
-  const on = new Uint8Array(columns.length);
-  const state = model.zeroState();
-  for (let i = 0; i < ids.length; i++) {
-    if (i > 0 && i % YIELD_EVERY === 0) {
-      options.onProgress?.(i, ids.length);
-      await new Promise((resolve) => setImmediate(resolve));
-      options.signal?.throwIfAborted();
-    }
-    if (i % STATE_INTERVAL === 0) {
+  const states = new Float32Array(Math.ceil(Array.from(text).length / STATE_INTERVAL) * width);
+  const { correlation, sketch, chars } = await scoreSample(model, vocabulary, text, features, options, {
+    before: (i, state) => {
+      if (i % STATE_INTERVAL !== 0) return;
       const at = (i / STATE_INTERVAL) * width;
       for (let l = 0; l < layers; l++) {
         states.set(state.h[l], at + l * H);
         states.set(state.c[l], at + cells + l * H);
       }
-    }
-    model.advance(state, ids[i]);
-    for (let l = 0; l < layers; l++) {
-      const c = state.c[l];
-      for (let j = 0; j < H; j++) x[l * H + j] = Math.tanh(c[j]);
-    }
-    for (let f = 0; f < columns.length; f++) {
-      y[f] = columns[f][i];
-      on[f] = y[f] > cutoffs[f] ? 1 : 0;
-    }
-    correlation.add(x, y);
-    sketch.add(x, on, i);
-    if (i === partStarts[nextPart]) {
-      partPeaks?.endBlock();
-      nextPart++;
-    }
-    peaks.add(x, i);
-    partPeaks?.add(x, i);
-  }
+    },
+    after: (i, x) => {
+      if (i === partStarts[nextPart]) {
+        partPeaks?.endBlock();
+        nextPart++;
+      }
+      peaks.add(x, i);
+      partPeaks?.add(x, i);
+    },
+  });
   const ranking = rankCells(
     correlation.correlations(),
-    { layers, hiddenSize: H, chars: ids.length, top: options.top ?? DEFAULT_TOP },
+    { layers, hiddenSize: H, chars, top: options.top ?? DEFAULT_TOP },
     { precision: (k, f, r) => (Number.isNaN(r) ? NaN : sketch.precisionAtTop(k, f, r < 0 ? -1 : 1)), baseRate: (f) => sketch.baseRate(f) },
   );
   const firing = Array.from({ length: cells }, (_, k): CellFiring => {
@@ -132,6 +108,63 @@ export async function passOverSample(model: SteppingModel, vocabulary: Vocabular
     return { layer: Math.floor(k / H), cell: k % H, mean: sketch.mean(k), highest, lowest, quantiles };
   });
   return { ranking, firing, states: { interval: STATE_INTERVAL, width, data: states } };
+}
+
+/** What a pass over a sample adds up for every cell and feature: correlations, and the sketch that gives precisions. */
+export interface SampleScores {
+  correlation: CorrelationAccumulator;
+  sketch: ActivationSketch;
+  chars: number;
+}
+
+/** Called at each character: `before` with the state before the model reads it, `after` with every cell's tanh(c) after. */
+export interface PassVisitor {
+  before?(i: number, state: LstmState): void;
+  after?(i: number, x: Float64Array): void;
+}
+
+/**
+ * One streaming pass of the model over `text` from the zero state: every
+ * cell's tanh(c) correlated with every feature and sketched against where
+ * each feature is on. The explorer's pass and the label history's scores
+ * both come from here, so they are the same scores.
+ */
+export async function scoreSample(model: SteppingModel, vocabulary: Vocabulary, text: string, features: CodeFeatures, options: RankOptions = {}, visit: PassVisitor = {}): Promise<SampleScores> {
+  const { layers, hiddenSize: H } = model.config;
+  const cells = layers * H;
+  const ids = vocabulary.encode(text);
+  const columns = FEATURE_NAMES.map((name) => features[name]);
+  const misaligned = FEATURE_NAMES.find((name) => features[name].length !== ids.length);
+  if (misaligned) throw new Error(`Feature ${misaligned} has ${features[misaligned].length} values for ${ids.length} characters`);
+  const thresholds = featureThresholds(features);
+  const cutoffs = FEATURE_NAMES.map((name) => thresholds[name]);
+  const correlation = new CorrelationAccumulator(cells, columns.length);
+  const sketch = new ActivationSketch(cells, columns.length);
+  const x = new Float64Array(cells);
+  const y = new Float64Array(columns.length);
+  const on = new Uint8Array(columns.length);
+  const state = model.zeroState();
+  for (let i = 0; i < ids.length; i++) {
+    if (i > 0 && i % YIELD_EVERY === 0) {
+      options.onProgress?.(i, ids.length);
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
+    }
+    visit.before?.(i, state);
+    model.advance(state, ids[i]);
+    for (let l = 0; l < layers; l++) {
+      const c = state.c[l];
+      for (let j = 0; j < H; j++) x[l * H + j] = Math.tanh(c[j]);
+    }
+    for (let f = 0; f < columns.length; f++) {
+      y[f] = columns[f][i];
+      on[f] = y[f] > cutoffs[f] ? 1 : 0;
+    }
+    correlation.add(x, y);
+    sketch.add(x, on, i);
+    visit.after?.(i, x);
+  }
+  return { correlation, sketch, chars: ids.length };
 }
 
 /** Both lists' places, each once, strongest (by value times `direction`) first. */

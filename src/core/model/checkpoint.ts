@@ -229,7 +229,8 @@ function readBlob(dir: string, name: string, specs: WeightSpec[]): { data: Float
   return { data: new Float32Array(new Uint8Array(bytes).buffer), hash };
 }
 
-function concat(arrays: Float32Array[]): Float32Array {
+/** The arrays one after another in one array. */
+export function concat(arrays: Float32Array[]): Float32Array {
   const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
   let offset = 0;
   for (const a of arrays) {

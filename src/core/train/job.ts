@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadCheckpoint } from '../model/checkpoint';
-import { CorpusOptions, CorpusReport, readCorpus } from '../text/corpus';
+import { Corpus, CorpusOptions, CorpusReport, readCorpus } from '../text/corpus';
+import { SnapshotScorer } from '../model/weightHistory';
 import { InferenceModel } from '../model/inference';
 import { sizeForCorpus } from '../model/modelSize';
 import { CharNgram } from '../ngram/charNgram';
@@ -57,6 +58,8 @@ export interface JobPlan {
 
 export interface JobEvents extends Pick<TrainHooks, 'onProgress' | 'signal' | 'resumeEveryMs'> {
   onPlan?: (plan: JobPlan) => void;
+  /** Scores the snapshots of the weights' history on the corpus (core/explorer/labelHistory.ts's corpusScorer). */
+  scorerFor?: (corpus: Corpus) => SnapshotScorer;
 }
 
 export interface JobResult extends TrainResult {
@@ -90,7 +93,7 @@ export async function runTrainingJob(job: TrainingJob, events: JobEvents = {}): 
     const heldOut = { val: split.val.slice(), test: split.test.slice() };
     // Under a budget the fit after training is planned in it: fewer characters for a short budget, and time kept for it.
     const fit = ngram && options.minutes > 0 ? planMixtureFit(probeInference(input.resumed?.config ?? configOf(options, input.vocabulary.size)), options.minutes) : undefined;
-    const result = await train(input, options, { ...events, signal: stop.signal, startedAt, createTrainer: job.backend.createTrainer, reserveMs: fit?.reserveMs });
+    const result = await train(input, options, { ...events, scoreSnapshot: events.scorerFor?.(corpus), signal: stop.signal, startedAt, createTrainer: job.backend.createTrainer, reserveMs: fit?.reserveMs });
     let mixture: MixtureInfo | undefined;
     if (ngram && fs.existsSync(path.join(options.out, 'model.json'))) {
       const lstm = loadCheckpoint(options.out);

@@ -16,6 +16,8 @@ import { TrainProgress } from './progress';
 import { stepDropoutSeed } from './dropoutMask';
 import { TrainOptions, validateTrainOptions } from './options';
 import { createTfjsTrainer } from './tfjs/tfjsTrainer';
+import { SnapshotSeries } from './snapshotSeries';
+import { SnapshotScorer } from '../model/weightHistory';
 import { CarriedState, Trainer, TrainerSpec } from './trainer';
 
 export type StopReason = 'finished' | 'early-stop' | 'time-limit' | 'cancelled';
@@ -46,6 +48,8 @@ export interface TrainHooks {
   startedAt?: number;
   /** Time kept at the end of the budget for the work after training (the job's mixture fit), so the whole job ends on time. */
   reserveMs?: number;
+  /** Scores each validation's snapshot for the labels cells have learned (snapshotSeries.ts); without it snapshots are kept unscored. */
+  scoreSnapshot?: SnapshotScorer;
 }
 
 export const resumeDir = (out: string): string => path.join(out, 'resume');
@@ -196,10 +200,12 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   let budgetSeconds = options.minutes * 60;
   let msPerStep = 0;
   let spentBefore = 0;
+  let snapshots: SnapshotSeries | undefined;
   try {
     if (resumed?.resume) {
       await restoreResumeState(resumed.resume, trainer, options.optimizer, loop, config, B);
       startStep = loop.step;
+      snapshots = SnapshotSeries.start(options.out, config, vocabulary, loop.step, hooks.scoreSnapshot);
       if (options.minutes > 0 && loop.budgetMinutes === options.minutes) {
         spentBefore = loop.spentSeconds;
         budgetSeconds = Math.max(0, options.minutes * 60 - spentBefore);
@@ -210,6 +216,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
       // Steps a quick Stop saved without validating are validated first, so the best checkpoint never misses them.
       if (loop.validatedStep < loop.step) await validate();
     }
+    snapshots ??= SnapshotSeries.start(options.out, config, vocabulary, undefined, hooks.scoreSnapshot);
     const budgetLeftMs = () => budgetSeconds * 1000 - (Date.now() - started);
     // What a validation costs: the last one's time, or before any, its batches at a third of a training step's time each (forward only).
     const validationMs = () => lastValidationMs || ((valStreams?.batchesPerEpoch ?? 0) * msPerStep) / 3;
@@ -309,10 +316,12 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
     } else {
       loop.validationsWithoutGain++;
     }
+    // The snapshot before the resume state: a crash between the two leaves a snapshot past the resumed step, which resuming drops.
+    const learned = await snapshots!.record(loop.step, weights, valLoss);
     saveResume(await captureResume(weights));
     const progressSample = sample(new InferenceModel(config, weights), vocabulary, { temperature: 0.8, length: 240, seed: loop.step }).text;
     lastValidationMs = Date.now() - t0;
-    report({ kind: 'validation', ...lastProgress, step: loop.step, epoch: loop.step / bpe, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample });
+    report({ kind: 'validation', ...lastProgress, step: loop.step, epoch: loop.step / bpe, valLoss, valBits: bitsPerChar(valLoss), sample: progressSample, learned });
     return options.patience > 0 && loop.validationsWithoutGain >= options.patience;
   }
 }

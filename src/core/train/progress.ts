@@ -1,3 +1,5 @@
+import type { LearnedLabel } from '../model/weightHistory';
+
 /** What the training loop reports at each step, validation and notice; light enough for the extension and the CLI's progress bar to import. */
 export interface TrainProgress {
   kind: 'step' | 'validation' | 'info';
@@ -25,6 +27,8 @@ export interface TrainProgress {
   message?: string;
   /** At validations: a short sample from the current weights, to watch the model learn. */
   sample?: string;
+  /** At validations: the labels cells have learned so far, each with the step it first passed the explorer's threshold. */
+  learned?: LearnedLabel[];
 }
 
 /** "step 1812/~3233" under a budget that ends the run first (the steps it leaves room for, an estimate), else "step 1812/8650". */
