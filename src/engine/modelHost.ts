@@ -2,6 +2,7 @@ import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
 import { AnsweringPredictor } from '../core/predict/answering';
 import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documentTrace';
 import { InferenceModel } from '../core/model/inference';
+import { cellOf } from '../core/model/modelConfig';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/predict/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
@@ -74,6 +75,7 @@ export class ModelHost implements Answerer {
     return {
       dir: checkpoint.dir,
       source: this.source,
+      cell: cellOf(checkpoint.config),
       layers: checkpoint.config.layers,
       hiddenSize: checkpoint.config.hiddenSize,
       vocabSize: checkpoint.config.vocabSize,

@@ -6,6 +6,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { BACKENDS, type BackendAvailability, type BackendRequest } from '../core/backendNames';
 import { bitsPerChar } from '../core/predict/lossUnits';
+import { CELL_TYPES, type CellType } from '../core/model/modelConfig';
 import type { CorpusReport } from '../core/text/corpus';
 import type { DataFileWarning } from '../core/text/dataFiles';
 import type { Neuron } from '../core/predict/documentTrace';
@@ -24,6 +25,7 @@ export interface ModelInfo {
   dir: string;
   /** 'workspace' for a model trained here, 'default' for the one shipped with the extension. */
   source: 'workspace' | 'default' | 'file';
+  cell: CellType;
   layers: number;
   hiddenSize: number;
   vocabSize: number;
@@ -385,6 +387,7 @@ const loadModelParams = object({ dir: path, source });
 /** Types and loose bounds; validateTrainOptions() says what combinations make sense. */
 const trainOptions: Schema<TrainParams['options']> = object({
   out: path,
+  cell: optional(oneOf(CELL_TYPES)),
   layers: optional(integer(1, 16)),
   hidden: optional(integer(1, 4096)),
   embedding: optional(integer(1, 4096)),
