@@ -26,6 +26,8 @@ export interface ModelInfo {
   /** 'workspace' for a model trained here, 'default' for the one shipped with the extension. */
   source: 'workspace' | 'default' | 'file';
   cell: CellType;
+  /** What the views show of a cell: "tanh(c)" for an LSTM, "h" for a GRU or RNN (shownActivation). */
+  activation: string;
   layers: number;
   hiddenSize: number;
   vocabSize: number;
@@ -244,8 +246,10 @@ export interface CellFiringResult {
   folder: string;
   /** What the explorer found the cell tracks, if it labelled it. */
   label?: CellBest;
-  /** Mean tanh(c) over the sample. */
+  /** Mean of the shown activation (`activation`) over the sample. */
   mean: number;
+  /** "tanh(c)" or "h": what the snippets' colours and the mean are of. */
+  activation: string;
   snippets: CellSnippet[];
   /** Characters of the explorer's sample the places were found in. */
   chars: number;
@@ -285,6 +289,8 @@ export interface SelectionParams {
 export interface SelectionResult {
   /** The cells that best tell the selection from its surroundings (see SelectionCell.separation). */
   cells: SelectionCell[];
+  /** "tanh(c)" or "h": what the cells' means are of. */
+  activation: string;
   ms: number;
 }
 

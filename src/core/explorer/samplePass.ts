@@ -1,4 +1,6 @@
 import { Vocabulary } from '../text/vocabulary';
+import { shownActivation } from '../model/inference';
+import { cellOf } from '../model/modelConfig';
 import { ActivationSketch, Example, PeakActivations } from './activationSketch';
 import { CodeFeatures, FEATURE_NAMES, FeatureName } from './codeFeatures';
 import { CorrelationAccumulator, DEFAULT_TOP, NeuronRanking, RankOptions, SteppingModel, rankCells } from './neuronRanking';
@@ -83,6 +85,7 @@ export async function passOverSample(model: SteppingModel, vocabulary: Vocabular
   const x = new Float64Array(cells);
   const y = new Float64Array(columns.length);
   const on = new Uint8Array(columns.length);
+  const cell = cellOf(model.config);
   const state = model.zeroState();
   for (let i = 0; i < ids.length; i++) {
     if (i > 0 && i % YIELD_EVERY === 0) {
@@ -99,8 +102,7 @@ export async function passOverSample(model: SteppingModel, vocabulary: Vocabular
     }
     model.advance(state, ids[i]);
     for (let l = 0; l < layers; l++) {
-      const c = state.c[l];
-      for (let j = 0; j < H; j++) x[l * H + j] = Math.tanh(c[j]);
+      for (let j = 0; j < H; j++) x[l * H + j] = shownActivation(cell, state, l, j);
     }
     for (let f = 0; f < columns.length; f++) {
       y[f] = columns[f][i];

@@ -18,6 +18,18 @@ export interface StepResult {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+/**
+ * What the views show of a unit, in [-1, 1]: an LSTM's tanh(c), its cell
+ * state squashed (what Karpathy, Johnson and Fei-Fei show); a GRU's or
+ * vanilla RNN's h, which is all of its state.
+ */
+export function shownActivation(cell: CellType, state: LstmState, layer: number, index: number): number {
+  return cell === 'lstm' ? Math.tanh(state.c[layer][index]) : state.h[layer][index];
+}
+
+/** How the views name shownActivation. */
+export const SHOWN_ACTIVATION: Record<CellType, string> = { lstm: 'tanh(c)', gru: 'h', rnn: 'h' };
+
 /** Rows (beam hypotheses) stepped together by advanceRows and probabilitiesRows; more are taken this many at a time. */
 export const MAX_BATCH_ROWS = 16;
 
