@@ -6,6 +6,7 @@ import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import { DEFAULT_SAMPLE_OPTIONS, MAX_SAMPLE_LENGTH } from '../core/predict/sampling';
 import { DEFAULT_MAX_FILE_BYTES } from '../core/text/corpus';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab } from '../core/train/options';
+import { CELL_TYPES } from '../core/model/modelConfig';
 import { CommandSpec, OptionSpec } from './args';
 import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION } from '../core/predict/suggestion';
 import { DEFAULT_CURSORS, DEFAULT_SEED } from './benchAccuracy';
@@ -23,10 +24,10 @@ type NumericTrainOption = { [K in keyof TrainOptions]: TrainOptions[K] extends n
 
 /** One entry per numeric training option (the type makes a missing one a compile error), in the order help lists them. */
 const TRAIN_NUMBERS: Record<NumericTrainOption, Omit<OptionSpec, 'name' | 'kind'>> = {
-  layers: { value: 'n', default: `chosen when --hidden is, else ${d.layers}`, meaning: 'stacked LSTM layers' },
-  hidden: { value: 'n', default: 'chosen', meaning: 'LSTM units per layer (0 or left out: chosen from the time budget, else the corpus size)' },
+  layers: { value: 'n', default: `chosen when --hidden is, else ${d.layers}`, meaning: 'stacked recurrent layers' },
+  hidden: { value: 'n', default: 'chosen', meaning: 'units per layer (0 or left out: chosen from the time budget, else the corpus size)' },
   embedding: { value: 'n', default: String(d.embedding), meaning: "character embedding size (torch-rnn's wordvec_size)" },
-  dropout: { value: 'p', default: `chosen when --hidden is, else ${d.dropout}`, meaning: 'dropout after each LSTM layer' },
+  dropout: { value: 'p', default: `chosen when --hidden is, else ${d.dropout}`, meaning: 'dropout after each recurrent layer' },
   seqLength: { value: 'n', default: String(d.seqLength), meaning: 'truncated BPTT length T' },
   batchSize: { value: 'n', default: String(d.batchSize), meaning: 'parallel streams B' },
   lr: { value: 'x', default: String(d.lr), meaning: 'learning rate' },
@@ -67,7 +68,7 @@ const ngramOrder = (defaultOrder: number): OptionSpec => ({
 const train: CommandSpec = {
   name: 'train',
   args: '<folder>',
-  summary: 'train an LSTM on the source files of a folder',
+  summary: 'train an LSTM, GRU or vanilla RNN on the source files of a folder',
   details:
     'The line saying what will happen (model size, backend, budget) comes before the first step. A model already in --out is continued with --resume or replaced with --force; without either, train refuses to start. ' +
     'With --resume the checkpoint\'s size and training options are used unless given again, and the first lines say which. ' +
@@ -75,6 +76,7 @@ const train: CommandSpec = {
     'After training, an n-gram of the training split and the LSTM/n-gram mixture weight are fitted and saved with the model.',
   options: [
     { name: 'out', kind: 'string', value: 'dir', default: 'cv', meaning: 'model folder' },
+    { name: 'cell', kind: 'string', value: 'type', default: d.cell, meaning: "the recurrent cell, as char-rnn's -model: gru is Cho et al.'s (Keras's GRU), rnn the vanilla tanh RNN of min-char-rnn; a resumed run keeps its checkpoint's (see Backends for which train each)", choices: [...CELL_TYPES] },
     ...(Object.entries(TRAIN_NUMBERS) as Array<[NumericTrainOption, Omit<OptionSpec, 'name' | 'kind'>]>).flatMap(([key, spec]): OptionSpec[] => {
       const option: OptionSpec = { name: kebab(key), kind: 'number', ...spec };
       // The optimizer, the one training option that is not a number, sits where char-rnn lists it.

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ensureWritableFolder } from '../core/atomicFile';
 import { MODEL_FILE } from '../core/model/checkpoint';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, kebab, validateTrainOptions } from '../core/train/options';
+import type { CellType } from '../core/model/modelConfig';
 import { resumeDir } from '../core/train/loop';
 import { CommandArgs, UsageError } from './args';
 
@@ -24,6 +25,8 @@ export function trainRequest(args: CommandArgs): TrainRequest {
     const n = args.number(kebab(key));
     if (n !== undefined) (given as Record<string, number>)[key] = n;
   }
+  const cell = args.string('cell');
+  if (cell) given.cell = cell as CellType;
   const optimizer = args.string('optimizer');
   if (optimizer) given.optimizer = optimizer as TrainOptions['optimizer'];
   const resume = args.flag('resume');

@@ -1,7 +1,8 @@
 import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
 import { AnsweringPredictor } from '../core/predict/answering';
 import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documentTrace';
-import { InferenceModel } from '../core/model/inference';
+import { InferenceModel, SHOWN_ACTIVATION } from '../core/model/inference';
+import { cellOf } from '../core/model/modelConfig';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/predict/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
@@ -82,6 +83,8 @@ export class ModelHost implements Answerer {
     return {
       dir: checkpoint.dir,
       source: this.source,
+      cell: cellOf(checkpoint.config),
+      activation: SHOWN_ACTIVATION[this.model.cell],
       layers: checkpoint.config.layers,
       hiddenSize: checkpoint.config.hiddenSize,
       vocabSize: checkpoint.config.vocabSize,
@@ -151,8 +154,8 @@ export class ModelHost implements Answerer {
       char,
       known: this.vocabulary.has(char),
       probability,
-      activation: neuronValue(state, p.neuron),
-      ...cellRank(state, p.neuron),
+      activation: neuronValue(this.model.cell, state, p.neuron),
+      ...cellRank(this.model.cell, state, p.neuron),
       guesses: topGuesses(probs, this.vocabulary, p.topK),
       next: nextChar === undefined ? undefined : { char: nextChar, probability: probs[this.vocabulary.idOf(nextChar)] },
       model: this.source,
@@ -169,7 +172,7 @@ export class ModelHost implements Answerer {
       const probs = this.model.probabilities(state);
       const id = this.vocabulary.idOf(char);
       this.model.advance(state, id);
-      chars.push({ offset, char, probability: probs[id], activation: neuronValue(state, p.neuron), guesses: topGuesses(probs, this.vocabulary, p.topK) });
+      chars.push({ offset, char, probability: probs[id], activation: neuronValue(this.model.cell, state, p.neuron), guesses: topGuesses(probs, this.vocabulary, p.topK) });
       offset += char.length;
     }
     return { chars, model: this.source };
@@ -215,7 +218,7 @@ export class ModelHost implements Answerer {
     const firing = explored.firing[p.neuron.layer * this.model.config.hiddenSize + p.neuron.index];
     const label = explored.ranking.cells.find((c) => c.layer === p.neuron.layer && c.cell === p.neuron.index);
     const snippets = cellSnippets(this.model, this.vocabulary, { chars: explored.chars, parts: explored.sample.parts, pass: explored }, firing);
-    return { folder: explored.folder, label, mean: firing.mean, snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
+    return { folder: explored.folder, label, mean: firing.mean, activation: SHOWN_ACTIVATION[this.model.cell], snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
   }
 
   /** How the chosen cell and the explorer's labelled cells learned: their label scores at each snapshot of the weights' history, and the chosen cell on a line at each. */
@@ -260,7 +263,7 @@ export class ModelHost implements Answerer {
   cellsForSelection(p: SelectionParams): Omit<SelectionResult, 'ms'> {
     const start = alignToCodePoint(p.text, Math.max(0, p.from - SURROUNDINGS));
     const state = this.traceOf(p.documentId).stateBefore(p.text, start);
-    return { cells: cellsForSelection(this.model, this.vocabulary, state, p.text, start, p.from, p.to, p.topK) };
+    return { cells: cellsForSelection(this.model, this.vocabulary, state, p.text, start, p.from, p.to, p.topK), activation: SHOWN_ACTIVATION[this.model.cell] };
   }
 
   /** Where in the explorer's sample the cells show the selection's on/off pattern, in sample order. */

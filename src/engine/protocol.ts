@@ -6,6 +6,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { BACKENDS, type BackendAvailability, type BackendRequest } from '../core/backendNames';
 import { bitsPerChar } from '../core/predict/lossUnits';
+import { CELL_TYPES, type CellType } from '../core/model/modelConfig';
 import type { CorpusReport } from '../core/text/corpus';
 import type { DataFileWarning } from '../core/text/dataFiles';
 import type { Neuron } from '../core/predict/documentTrace';
@@ -27,6 +28,9 @@ export interface ModelInfo {
   dir: string;
   /** 'workspace' for a model trained here, 'default' for the one shipped with the extension. */
   source: 'workspace' | 'default' | 'file';
+  cell: CellType;
+  /** What the views show of a cell: "tanh(c)" for an LSTM, "h" for a GRU or RNN (shownActivation). */
+  activation: string;
   layers: number;
   hiddenSize: number;
   vocabSize: number;
@@ -267,8 +271,10 @@ export interface CellFiringResult {
   folder: string;
   /** What the explorer found the cell tracks, if it labelled it. */
   label?: CellBest;
-  /** Mean tanh(c) over the sample. */
+  /** Mean of the shown activation (`activation`) over the sample. */
   mean: number;
+  /** "tanh(c)" or "h": what the snippets' colours and the mean are of. */
+  activation: string;
   snippets: CellSnippet[];
   /** Characters of the explorer's sample the places were found in. */
   chars: number;
@@ -331,6 +337,8 @@ export interface SelectionParams {
 export interface SelectionResult {
   /** The cells that best tell the selection from its surroundings (see SelectionCell.separation). */
   cells: SelectionCell[];
+  /** "tanh(c)" or "h": what the cells' means are of. */
+  activation: string;
   ms: number;
 }
 
@@ -433,6 +441,7 @@ const loadModelParams = object({ dir: path, source });
 /** Types and loose bounds; validateTrainOptions() says what combinations make sense. */
 const trainOptions: Schema<TrainParams['options']> = object({
   out: path,
+  cell: optional(oneOf(CELL_TYPES)),
   layers: optional(integer(1, 16)),
   hidden: optional(integer(1, 4096)),
   embedding: optional(integer(1, 4096)),

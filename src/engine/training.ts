@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BackendRequest } from '../core/backendNames';
 import { MODEL_FILE } from '../core/model/checkpoint';
+import { modelName } from '../core/model/modelConfig';
 import { WORKSPACE_NGRAM_ORDER } from '../core/ngram/workspaceNgram';
 import type { TrainProgress } from '../core/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from '../core/train/options';
@@ -82,7 +83,7 @@ export class Training {
           if (plan.ngram) this.instant = new InstantModel(plan.ngram, plan.vocabulary);
           planned?.({
             report: plan.report,
-            modelSize: `${plan.options.layers}x${plan.options.hidden} LSTM`,
+            modelSize: modelName({ layers: plan.options.layers, hiddenSize: plan.options.hidden, cell: plan.options.cell }),
             model: plan.line,
             instant: plan.ngram
               ? `Until the LSTM is trained, completions come from an ${plan.ngram.label} of the workspace (${plan.ngram.entries.toLocaleString('en-US')} entries).`

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { BackendRequest } from '../core/backendNames';
 import type { TrainOptions } from '../core/train/options';
+import type { CellType } from '../core/model/modelConfig';
 import { DEFAULT_BEAM_WIDTH, DEFAULT_CANDIDATES, DEFAULT_PRECISION } from '../core/predict/suggestion';
 
 /** Every CharLens setting is read here and nowhere else. */
@@ -24,6 +25,7 @@ export function readSettings(): Settings {
     threads: c.get<number>('training.threads', 0) || undefined,
     training: {
       // 0 (the default) leaves the size to the engine, which scales it to the corpus.
+      cell: c.get<CellType>('model.cell', 'lstm'),
       layers: c.get<number>('model.layers', 0) || undefined,
       hidden,
       embedding: c.get<number>('model.embeddingSize', 64),

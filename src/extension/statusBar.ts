@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ModelInfo, describeValidation } from '../engine/protocol';
+import { modelName } from '../core/model/modelConfig';
 
 /** One status-bar item: which model answers, on which backend, and the live loss while training. */
 export class StatusBar implements vscode.Disposable {
@@ -36,7 +37,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = m ? `$(symbol-misc) CharLens: ${m.source} model` : '$(symbol-misc) CharLens: no model';
     const loss = m?.valLoss !== undefined ? `, validation ${(m.valLoss / Math.LN2).toFixed(2)} bits/char` : '';
     this.item.tooltip = m
-      ? `${m.layers}x${m.hiddenSize} LSTM from ${m.dir}${loss}\nCompletions from: ${m.answering}${m.validation ? `, ${describeValidation(m.validation)}` : ''}\nBackend: ${this.backend}`
+      ? `${modelName(m)} from ${m.dir}${loss}\nCompletions from: ${m.answering}${m.validation ? `, ${describeValidation(m.validation)}` : ''}\nBackend: ${this.backend}`
       : `No model yet: run "CharLens: Train on Workspace".\nBackend: ${this.backend}`;
   }
 

@@ -81,7 +81,7 @@ test('an unknown command is named with the nearest one, and every command has --
     for (const o of c.options) assert.match(commandHelp(c), new RegExp(`^  --${o.name}\\b`, 'm'), `${c.name} --help lists --${o.name}`);
   }
   assert.match(charlens('train', '--help').stdout, /--ngram-order <k> +n-gram fitted[^]*Default: 257 \(the suffix-array n-gram\)/);
-  assert.match(charlens('train', '--help').stdout, /--hidden <n> +LSTM units per layer \(0 or left out: chosen/);
+  assert.match(charlens('train', '--help').stdout, /--hidden <n> +units per layer \(0 or left out: chosen/);
   assert.match(charlens('sample', '--help').stdout, /--stop <strings>/);
   assert.match(charlens('bench', '--help').stdout, /^charlens bench \[train\|completion\|overlay\|event-loop\|lens\] \| accuracy/);
   assertUserError(charlens('bench', 'lense'), /bench has no mode 'lense'; did you mean lens\?/);

@@ -53,6 +53,22 @@ test('resuming takes the size and dropout from the checkpoint and says so', asyn
   assert.equal(loadCheckpoint(out).config.hiddenSize, 24);
 });
 
+test('a GRU and a vanilla RNN train through the same loop, are saved as such, and a resumed run keeps its cell whatever the options say', async (t) => {
+  const folder = tempDir(t);
+  fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));
+  for (const [cell, name] of [['gru', 'GRU'], ['rnn', 'RNN']] as const) {
+    const out = path.join(tempDir(t), 'model');
+    const first = await runTrainingJob(job(folder, out, { cell, hidden: 12, maxSteps: 5 }));
+    assert.match(first.plan.line, new RegExp(`^1x12 ${name} on wasm`));
+    assert.equal(loadCheckpoint(out).config.cell, cell);
+    assert.ok(first.bestValLoss !== undefined && Number.isFinite(first.bestValLoss));
+    const resumed = await runTrainingJob(job(folder, out, { hidden: 0, maxSteps: 8, resume: true }));
+    assert.match(resumed.plan.line, new RegExp(`^Resuming the 1x12 ${name} `));
+    assert.equal(resumed.steps, 8);
+    assert.equal(loadCheckpoint(path.join(out, 'resume')).config.cell, cell);
+  }
+});
+
 test('resuming takes the training options from the checkpoint, except those given again, and says which', async (t) => {
   const folder = tempDir(t);
   fs.writeFileSync(path.join(folder, 'a.c'), structuredText(300));

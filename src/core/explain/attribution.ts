@@ -17,7 +17,7 @@
  */
 import { InferenceModel, LstmState } from '../model/inference';
 import { topGuesses } from '../predict/modelLens';
-import { ModelConfig, WeightArrays, lstmLayerName } from '../model/modelConfig';
+import { ModelConfig, WeightArrays, cellLabel, cellOf } from '../model/modelConfig';
 import { UserError } from '../userError';
 import { Vocabulary } from '../text/vocabulary';
 import { compileKernels, instantiateKernels } from '../train/wasm/kernelModules';
@@ -52,7 +52,7 @@ export class Attributor {
     readonly config: ModelConfig,
     weights: WeightArrays,
   ) {
-    if (!weights.has(`${lstmLayerName(0)}/recurrent_kernel`)) throw new UserError('Attribution (Why This Prediction?) reads LSTM models only; this model has another kind of cell.');
+    if (cellOf(config) !== 'lstm') throw new UserError(`Why This Prediction? explains LSTM models only for now; this model is a ${cellLabel(config)}.`);
     // Inference has no dropout: no masks to lay out.
     this.layout = trainingLayout({ ...config, dropout: 0 }, 1, MAX_WINDOW, 0);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(this.layout.bytes / 65536), maximum: Math.ceil(this.layout.bytes / 65536), shared: true });

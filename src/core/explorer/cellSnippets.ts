@@ -1,4 +1,5 @@
-import { LstmState } from '../model/inference';
+import { LstmState, shownActivation } from '../model/inference';
+import { cellOf } from '../model/modelConfig';
 import { Vocabulary } from '../text/vocabulary';
 import { Example } from './activationSketch';
 import { SamplePart } from './explorerSample';
@@ -101,7 +102,7 @@ function readCell(model: SteppingModel, vocabulary: Vocabulary, source: SnippetS
   const out: number[] = [];
   for (let i = k * interval; i < to; i++) {
     model.advance(state, vocabulary.idOf(source.chars[i]));
-    if (i >= from) out.push(Math.tanh(state.c[firing.layer][firing.cell]));
+    if (i >= from) out.push(shownActivation(cellOf(model.config), state, firing.layer, firing.cell));
   }
   return out;
 }

@@ -65,7 +65,7 @@ export type ClampKind = 'none' | 'zero' | 'mean';
 /** The model's loss on the measured text with the cell left alone or clamped. */
 export interface ClampRun {
   clamp: ClampKind;
-  /** The value c is held at (absent when not clamped). */
+  /** The value an LSTM's c, or a GRU's or RNN's h, is held at (absent when not clamped). */
   c?: number;
   bitsPerChar: number;
   /** On the characters where the feature is on, and on the rest (absent when there are none, or no feature). */
@@ -85,7 +85,7 @@ export interface ClampEffect {
 export interface ClampOptions {
   layer: number;
   index: number;
-  /** The cell's mean tanh(c) over the explorer's sample (CellFiring.mean). */
+  /** The cell's mean shown activation (an LSTM's tanh(c), a GRU's or RNN's h) over the explorer's sample (CellFiring.mean). */
   meanTanh: number;
   /** The feature whose characters are scored apart (the explorer's label for the cell), if any. */
   feature?: FeatureName;
@@ -101,7 +101,8 @@ const EDGE = 1 - 1e-6;
 /**
  * Does the cell matter? The model reads the text three times in lockstep:
  * as trained, with the cell's c held at 0, and held at atanh of its mean
- * tanh(c) (the value the explorer averaged, in c's units). Each run scores
+ * tanh(c) (the value the explorer averaged, in c's units); a GRU's or RNN's
+ * h, all its state, is held at 0 and at its mean. Each run scores
  * every next character (from the zero state, the first character unscored),
  * overall and split by whether the feature is on at that character, the
  * state the model should have been tracking when it predicted it. Then a
@@ -109,7 +110,7 @@ const EDGE = 1 - 1e-6;
  * the feature turns on, so a cell that tracks it has something to do.
  */
 export async function clampEffect(model: InferenceModel, vocabulary: Vocabulary, measured: MeasuredText, o: ClampOptions): Promise<ClampEffect> {
-  const mean = Math.atanh(Math.max(-EDGE, Math.min(EDGE, o.meanTanh)));
+  const mean = model.cell === 'lstm' ? Math.atanh(Math.max(-EDGE, Math.min(EDGE, o.meanTanh))) : o.meanTanh;
   const settings: Array<{ clamp: ClampKind; hook?: StepHook; c?: number }> = [
     { clamp: 'none' },
     { clamp: 'zero', c: 0, hook: { clamp: { layer: o.layer, index: o.index, c: 0 } } },

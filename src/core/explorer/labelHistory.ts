@@ -1,5 +1,6 @@
 import { Checkpoint } from '../model/checkpoint';
-import { InferenceModel } from '../model/inference';
+import { InferenceModel, shownActivation } from '../model/inference';
+import { cellOf } from '../model/modelConfig';
 import { LabelScoreTable, LearnedLabel, SnapshotScorer, WeightHistory, loadSnapshotWeights, readWeightHistory } from '../model/weightHistory';
 import { CheckpointError } from '../model/modelJson';
 import { Corpus } from '../text/corpus';
@@ -124,13 +125,14 @@ export function bestFeature(table: LabelScoreTable, layer: number, cell: number,
 /** Characters read before a line to set the state it is read in: a long way past what a cell remembers, short enough for a dozen snapshots. */
 export const LINE_CONTEXT = 1000;
 
-/** A cell's tanh(c) after each character of text[from, to), reading from the zero state LINE_CONTEXT characters before. */
+/** A cell's shown activation (an LSTM's tanh(c), a GRU's or RNN's h) after each character of text[from, to), reading from the zero state LINE_CONTEXT characters before. */
 export function lineActivations(model: InferenceModel, vocabulary: Vocabulary, text: string, from: number, to: number, layer: number, cell: number): number[] {
+  const kind = cellOf(model.config);
   const state = model.zeroState();
   for (const ch of Array.from(text.slice(Math.max(0, from - LINE_CONTEXT), from))) model.advance(state, vocabulary.idOf(ch));
   return Array.from(text.slice(from, to), (ch) => {
     model.advance(state, vocabulary.idOf(ch));
-    return Math.tanh(state.c[layer][cell]);
+    return shownActivation(kind, state, layer, cell);
   });
 }
 

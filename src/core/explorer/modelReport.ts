@@ -1,5 +1,6 @@
 import { LN2 } from '../predict/lossUnits';
 import { InferenceModel } from '../model/inference';
+import type { CellType } from '../model/modelConfig';
 import { Random } from '../random';
 import { pickNext } from '../predict/sampling';
 import { Vocabulary } from '../text/vocabulary';
@@ -11,14 +12,22 @@ import { MeasuredText } from './clampEffect';
  * text: how often each gate of each cell saturates, the loss by kind of
  * character, and which of the LSTM's errors an n-gram also makes.
  */
-export const GATES = ['input', 'forget', 'output'] as const;
+export type GateName = 'input' | 'forget' | 'output' | 'update' | 'reset' | 'tanh';
+
+/**
+ * The rows of the saturation figure per cell: an LSTM's gates i, f, o and a
+ * GRU's z, r, in StepHook.gates's order. A vanilla RNN has no gate: its tanh
+ * itself is read as (1 + h) / 2, so the same thresholds count h below -0.8
+ * and above 0.8.
+ */
+export const REPORTED_GATES: Record<CellType, readonly GateName[]> = { lstm: ['input', 'forget', 'output'], gru: ['update', 'reset'], rnn: ['tanh'] };
 /** The paper's thresholds: a gate is left-saturated below 0.1 and right-saturated above 0.9. */
 export const LEFT_SATURATED = 0.1;
 export const RIGHT_SATURATED = 0.9;
 
 export interface GateSaturation {
   layer: number;
-  gate: (typeof GATES)[number];
+  gate: GateName;
   /** Per cell, the fraction of characters after which the gate was < 0.1, and > 0.9. */
   left: number[];
   right: number[];
@@ -78,11 +87,13 @@ export function charClass(ch: string, inComment: boolean, inString: boolean): Ch
  */
 export async function modelReport(model: InferenceModel, vocabulary: Vocabulary, measured: MeasuredText): Promise<ModelReport> {
   const { layers, hiddenSize: H } = model.config;
+  const names = REPORTED_GATES[model.cell];
+  const G = names.length * H;
   const ids = vocabulary.encode(measured.text);
   const chars = Array.from(measured.text);
-  const gates = Array.from({ length: layers }, () => new Float32Array(3 * H));
-  const left = Array.from({ length: layers }, () => new Uint32Array(3 * H));
-  const right = Array.from({ length: layers }, () => new Uint32Array(3 * H));
+  const gates = Array.from({ length: layers }, () => new Float32Array(G));
+  const left = Array.from({ length: layers }, () => new Uint32Array(G));
+  const right = Array.from({ length: layers }, () => new Uint32Array(G));
   const classes = new Map(CHAR_CLASSES.map((c) => [c, { chars: 0, nats: 0, errors: 0 }]));
   const lstmWrong = new Uint8Array(ids.length);
   const state = model.zeroState();
@@ -91,8 +102,9 @@ export async function modelReport(model: InferenceModel, vocabulary: Vocabulary,
   for (let i = 0; i + 1 < ids.length; i++) {
     if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     model.advance(state, ids[i], { gates });
+    if (model.cell === 'rnn') state.h.forEach((h, l) => h.forEach((v, j) => (gates[l][j] = (1 + v) / 2)));
     for (let l = 0; l < layers; l++) {
-      for (let k = 0; k < 3 * H; k++) {
+      for (let k = 0; k < G; k++) {
         if (gates[l][k] < LEFT_SATURATED) left[l][k]++;
         else if (gates[l][k] > RIGHT_SATURATED) right[l][k]++;
       }
@@ -109,7 +121,7 @@ export async function modelReport(model: InferenceModel, vocabulary: Vocabulary,
   }
   const n = Math.max(0, ids.length - 1);
   const saturation = Array.from({ length: layers }, (_, l) =>
-    GATES.map((gate, g): GateSaturation => ({
+    names.map((gate, g): GateSaturation => ({
       layer: l,
       gate,
       left: Array.from(left[l].subarray(g * H, (g + 1) * H), (count) => count / n),

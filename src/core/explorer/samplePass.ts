@@ -1,4 +1,6 @@
 import { Vocabulary } from '../text/vocabulary';
+import { shownActivation } from '../model/inference';
+import { cellOf } from '../model/modelConfig';
 import { ActivationSketch, Example, PeakActivations } from './activationSketch';
 import { CodeFeatures, FEATURE_NAMES, FeatureName } from './codeFeatures';
 import { CorrelationAccumulator, DEFAULT_TOP, NeuronRanking, RankOptions, SteppingModel, rankCells } from './neuronRanking';
@@ -117,7 +119,7 @@ export interface SampleScores {
   chars: number;
 }
 
-/** Called at each character: `before` with the state before the model reads it, `after` with every cell's tanh(c) after. */
+/** Called at each character: `before` with the state before the model reads it, `after` with every cell's shown activation after (inference.ts shownActivation). */
 export interface PassVisitor {
   before?(i: number, state: LstmState): void;
   after?(i: number, x: Float64Array): void;
@@ -143,6 +145,7 @@ export async function scoreSample(model: SteppingModel, vocabulary: Vocabulary, 
   const x = new Float64Array(cells);
   const y = new Float64Array(columns.length);
   const on = new Uint8Array(columns.length);
+  const cell = cellOf(model.config);
   const state = model.zeroState();
   for (let i = 0; i < ids.length; i++) {
     if (i > 0 && i % YIELD_EVERY === 0) {
@@ -153,8 +156,7 @@ export async function scoreSample(model: SteppingModel, vocabulary: Vocabulary, 
     visit.before?.(i, state);
     model.advance(state, ids[i]);
     for (let l = 0; l < layers; l++) {
-      const c = state.c[l];
-      for (let j = 0; j < H; j++) x[l * H + j] = Math.tanh(c[j]);
+      for (let j = 0; j < H; j++) x[l * H + j] = shownActivation(cell, state, l, j);
     }
     for (let f = 0; f < columns.length; f++) {
       y[f] = columns[f][i];

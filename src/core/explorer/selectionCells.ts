@@ -1,4 +1,5 @@
-import { LstmState } from '../model/inference';
+import { LstmState, shownActivation } from '../model/inference';
+import { cellOf } from '../model/modelConfig';
 import { Vocabulary } from '../text/vocabulary';
 import { SamplePart } from './explorerSample';
 import { SteppingModel } from './neuronRanking';
@@ -35,6 +36,7 @@ export interface SelectionCell {
  */
 export function cellsForSelection(model: SteppingModel, vocabulary: Vocabulary, state: LstmState, text: string, start: number, from: number, to: number, keep: number): SelectionCell[] {
   const { layers, hiddenSize: H } = model.config;
+  const cell = cellOf(model.config);
   const cells = layers * H;
   const sums = { inside: new Float64Array(cells), insideSq: new Float64Array(cells), around: new Float64Array(cells), aroundSq: new Float64Array(cells) };
   let nIn = 0;
@@ -49,7 +51,7 @@ export function cellsForSelection(model: SteppingModel, vocabulary: Vocabulary, 
     else nOut++;
     for (let l = 0; l < layers; l++) {
       for (let j = 0; j < H; j++) {
-        const x = Math.tanh(state.c[l][j]);
+        const x = shownActivation(cell, state, l, j);
         sum[l * H + j] += x;
         sq[l * H + j] += x * x;
       }
@@ -88,6 +90,7 @@ export async function findSimilar(
   length: number,
   signal?: AbortSignal,
 ): Promise<SimilarPlace[]> {
+  const cell = cellOf(model.config);
   const state = model.zeroState();
   const places: SimilarPlace[] = [];
   let part = 0;
@@ -107,7 +110,7 @@ export async function findSimilar(
       part++;
     }
     model.advance(state, vocabulary.idOf(sample.chars[i]));
-    const on = cells.every((c) => Math.sign(c.separation) * (Math.tanh(state.c[c.layer][c.cell]) - c.threshold) > 0);
+    const on = cells.every((c) => Math.sign(c.separation) * (shownActivation(cell, state, c.layer, c.cell) - c.threshold) > 0);
     if (on && runStart < 0) runStart = i;
     else if (!on) close(i);
   }

@@ -1,9 +1,9 @@
 import { VectorMemory, padTo4 } from '../kernels/vectorMemory';
 import type { Checkpoint } from './checkpoint';
-import { ModelConfig, WeightArrays, lstmLayerName } from './modelConfig';
+import { CellType, GATES, ModelConfig, WeightArrays, cellOf, recurrentLayerName } from './modelConfig';
 import { UserError } from '../userError';
 
-/** LSTM state of one stream: per layer, h and c of length H. */
+/** Recurrent state of one stream: per layer, h and c of length H (c an LSTM's only; a GRU's or RNN's stays zero). */
 export interface LstmState {
   h: Float32Array[];
   c: Float32Array[];
@@ -18,20 +18,38 @@ export interface StepResult {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+/**
+ * What the views show of a unit, in [-1, 1]: an LSTM's tanh(c), its cell
+ * state squashed (what Karpathy, Johnson and Fei-Fei show); a GRU's or
+ * vanilla RNN's h, which is all of its state.
+ */
+export function shownActivation(cell: CellType, state: LstmState, layer: number, index: number): number {
+  return cell === 'lstm' ? Math.tanh(state.c[layer][index]) : state.h[layer][index];
+}
+
+/** How the views name shownActivation. */
+export const SHOWN_ACTIVATION: Record<CellType, string> = { lstm: 'tanh(c)', gru: 'h', rnn: 'h' };
+
 /** Rows (beam hypotheses) stepped together by advanceRows and probabilitiesRows; more are taken this many at a time. */
 export const MAX_BATCH_ROWS = 16;
 
 /**
- * What advance() may do besides stepping: for causal checks, hold one cell's
- * c at a value after every step (h then follows from that step's output
- * gate, as if the cell had computed it); for the model report, copy out
- * every layer's gates.
+ * What advance() may do besides stepping: for causal checks, hold one cell
+ * at a value after every step; for the model report, copy out every
+ * layer's gates.
  */
 export interface StepHook {
+  /**
+   * An LSTM's c (h then follows from that step's output gate, as if the
+   * cell had computed it); a GRU's or RNN's h, which is all its state.
+   */
   clamp?: { layer: number; index: number; c: number };
-  /** Per layer, [3H] filled with this step's input, forget and output gates (i, f, o), H each. */
+  /** Per layer, filled with this step's gates, H each: an LSTM's i, f, o; a GRU's z, r; a vanilla RNN has none. */
   gates?: Float32Array[];
 }
+
+/** The gate blocks (GATES's order) StepHook.gates reports. */
+const REPORTED_BLOCKS: Record<CellType, readonly number[]> = { lstm: [0, 1, 3], gru: [0, 1], rnn: [] };
 
 /**
  * Weights can be finite and still overflow float32 arithmetic (3e38 loads;
@@ -45,25 +63,63 @@ export class ModelOutputError extends UserError {
 }
 
 /**
+ * The gate blocks of a layer that share one recurrent product: all of them
+ * for an LSTM or RNN (U h); for a GRU z and r (U_zr h), then the candidate
+ * (U_h (r * h)), which needs r first.
+ */
+const PRODUCT_GROUPS: Record<CellType, number[][]> = { lstm: [[0, 1, 2, 3]], gru: [[0, 1], [2]], rnn: [[0]] };
+
+/**
+ * One product group's weights in the kernel's layout: each gate block
+ * padded to Hp = padTo4(H) columns, since the SIMD kernel takes rows of
+ * whole 4-float lanes.
+ */
+interface GroupWeights {
+  /** Columns: gates x Hp. */
+  width: number;
+  /** Layer 0: [V, width], embedding x kernel + bias per vocabulary entry; later layers: the kernel [H, width]. */
+  input: Float32Array;
+  recurrent: Float32Array; // [H, width]
+  bias: Float32Array; // [width]
+  /** advance's pre-activations ([width]) and advanceRows' (MAX_BATCH_ROWS x width). */
+  z: Float32Array;
+  zRows: Float32Array;
+}
+
+/**
+ * Columns of a Keras gate matrix [rows, gates x H], the blocks `gates` in
+ * that order, each padded to Hp columns.
+ */
+function gateColumns(source: Float32Array, rows: number, H: number, gates: number[], out: Float32Array): Float32Array {
+  const total = source.length / rows;
+  const Hp = padTo4(H);
+  const width = gates.length * Hp;
+  for (let k = 0; k < rows; k++) {
+    gates.forEach((g, b) => out.set(source.subarray(k * total + g * H, k * total + (g + 1) * H), k * width + b * Hp));
+  }
+  return out;
+}
+
+/**
  * One character at a time: what the editor needs (completions, overlays,
  * neurons) costs a few dozen steps, where a tfjs op per gate would cost more
  * in overhead than in arithmetic. The products run in a WebAssembly SIMD
  * kernel (kernels/vectorMemory.ts). The first layer's input projection is
  * precomputed per vocabulary entry, since embedding then kernel is a fixed
- * [V, 4H] table.
+ * [V, gates x H] table.
  */
 export class InferenceModel {
+  readonly cell: CellType;
   private readonly mem: VectorMemory;
-  private readonly inputTable: Float32Array; // [V, 4H] = embedding x kernel_1 + bias_1
-  private readonly kernels: Float32Array[]; // layers >= 1: [H, 4H]
-  private readonly recurrent: Float32Array[]; // [H, 4H]
-  private readonly biases: Float32Array[]; // [4H]
+  /** Per layer, its product groups (PRODUCT_GROUPS). */
+  private readonly groups: GroupWeights[][];
   private readonly denseKernel: Float32Array; // [H, Vp], rows padded to a multiple of 4
   private readonly denseBias: Float32Array; // [V]
   private readonly logits: Float32Array; // [Vp]
-  private readonly z: Float32Array;
-  /** advanceRows' gate inputs and probabilitiesRows' logits, MAX_BATCH_ROWS rows each. */
-  private readonly zRows: Float32Array;
+  /** A GRU's r * h, the candidate's recurrent input: one row, and MAX_BATCH_ROWS rows. */
+  private readonly resetH: Float32Array;
+  private readonly resetHRows: Float32Array[];
+  /** probabilitiesRows' logits, MAX_BATCH_ROWS rows. */
   private readonly logitRows: Float32Array;
 
   private readonly name: string;
@@ -71,46 +127,56 @@ export class InferenceModel {
   /** `name` (e.g. the checkpoint's folder) is what errors call the model. */
   constructor(readonly config: ModelConfig, weights: WeightArrays, options: { simd?: boolean; name?: string } = {}) {
     this.name = options.name ?? 'in memory';
+    this.cell = cellOf(config);
     const { vocabSize: V, embeddingSize: E, hiddenSize: H, layers } = config;
-    const G = 4 * H;
+    const Hp = padTo4(H);
+    const G = GATES[this.cell] * Hp;
     const Vp = padTo4(V);
     const get = (name: string) => {
       const w = weights.get(name);
       if (!w) throw new Error(`Missing weight ${name}`);
       return w;
     };
-    const matrices = (2 * layers - 1) * H * G + E * G + H * Vp + G + Vp + MAX_BATCH_ROWS * (G + Vp);
+    const matrices = (2 * layers - 1) * H * G + E * G + (1 + MAX_BATCH_ROWS) * (layers * G + Vp) + H * Vp;
     this.mem = new VectorMemory(matrices, MAX_BATCH_ROWS * Math.max(E, H), options.simd === false);
-    const copy = (values: Float32Array) => {
-      const view = this.mem.alloc(values.length);
-      view.set(values);
-      return view;
-    };
-    this.kernels = [];
-    this.recurrent = [];
-    this.biases = [];
-    for (let l = 0; l < layers; l++) {
-      if (l > 0) this.kernels.push(copy(get(`${lstmLayerName(l)}/kernel`)));
-      this.recurrent.push(copy(get(`${lstmLayerName(l)}/recurrent_kernel`)));
-      this.biases.push(get(`${lstmLayerName(l)}/bias`));
-    }
-    this.z = this.mem.alloc(G);
     const embedding = get('embedding/embeddings');
-    const kernel0 = this.mem.alloc(E * G);
-    kernel0.set(get(`${lstmLayerName(0)}/kernel`));
-    this.inputTable = new Float32Array(V * G);
-    for (let v = 0; v < V; v++) {
-      this.z.set(this.biases[0]);
-      this.mem.addVecMat(this.z, embedding.subarray(v * E, (v + 1) * E), kernel0, G);
-      this.inputTable.set(this.z, v * G);
+    this.groups = [];
+    for (let l = 0; l < layers; l++) {
+      const name = recurrentLayerName(config, l);
+      const kernel = get(`${name}/kernel`);
+      const recurrent = get(`${name}/recurrent_kernel`);
+      const bias = get(`${name}/bias`);
+      this.groups.push(
+        PRODUCT_GROUPS[this.cell].map((gates) => {
+          const width = gates.length * Hp;
+          const group: GroupWeights = {
+            width,
+            input: l === 0 ? new Float32Array(V * width) : gateColumns(kernel, H, H, gates, this.mem.alloc(H * width)),
+            recurrent: gateColumns(recurrent, H, H, gates, this.mem.alloc(H * width)),
+            bias: gateColumns(bias, 1, H, gates, new Float32Array(width)),
+            z: this.mem.alloc(width),
+            zRows: this.mem.alloc(MAX_BATCH_ROWS * width),
+          };
+          if (l === 0) {
+            const kernel0 = gateColumns(kernel, E, H, gates, this.mem.alloc(E * width));
+            for (let v = 0; v < V; v++) {
+              group.z.set(group.bias);
+              this.mem.addVecMat(group.z, embedding.subarray(v * E, (v + 1) * E), kernel0, width);
+              group.input.set(group.z, v * width);
+            }
+          }
+          return group;
+        }),
+      );
     }
     const dense = get('dense/kernel');
     this.denseKernel = this.mem.alloc(H * Vp);
     for (let k = 0; k < H; k++) this.denseKernel.set(dense.subarray(k * V, (k + 1) * V), k * Vp);
     this.denseBias = get('dense/bias');
     this.logits = this.mem.alloc(Vp);
-    this.zRows = this.mem.alloc(MAX_BATCH_ROWS * G);
     this.logitRows = this.mem.alloc(MAX_BATCH_ROWS * Vp);
+    this.resetH = new Float32Array(H);
+    this.resetHRows = Array.from({ length: MAX_BATCH_ROWS }, () => new Float32Array(H));
   }
 
   /** The model of a loaded checkpoint, named by its folder. */
@@ -132,33 +198,50 @@ export class InferenceModel {
 
   /** Advances `state` in place by character id `id` and returns the result; `hook` (see StepHook) costs nothing when absent. */
   advance(state: LstmState, id: number, hook?: StepHook): LstmState {
-    const H = this.config.hiddenSize;
-    const G = 4 * H;
-    const z = this.z;
     for (let l = 0; l < this.config.layers; l++) {
-      if (l === 0) {
-        z.set(this.inputTable.subarray(id * G, (id + 1) * G));
-      } else {
-        z.set(this.biases[l]);
-        this.mem.addVecMat(z, state.h[l - 1], this.kernels[l - 1], G);
-      }
-      this.mem.addVecMat(z, state.h[l], this.recurrent[l], G);
+      const groups = this.groups[l];
       const h = state.h[l];
-      const c = state.c[l];
-      cellUpdate(z, 0, h, c);
-      // After the layer and before the next reads its h: z still holds this layer's gate inputs.
-      if (hook?.clamp?.layer === l) {
-        const j = hook.clamp.index;
-        c[j] = hook.clamp.c;
-        h[j] = sigmoid(z[3 * H + j]) * Math.tanh(c[j]);
-      }
+      groups.forEach((group, g) => {
+        const { z, width } = group;
+        if (l === 0) {
+          z.set(group.input.subarray(id * width, (id + 1) * width));
+        } else {
+          z.set(group.bias);
+          this.mem.addVecMat(z, state.h[l - 1], group.input, width);
+        }
+        this.mem.addVecMat(z, g === 0 ? h : this.resetTimesH(groups[0].z, h, this.resetH), group.recurrent, width);
+      });
+      cellUpdate(this.cell, groups[0].z, groups[1]?.z, h, state.c[l]);
+      // After the layer and before the next reads its h: z still holds this layer's pre-activations.
+      if (hook?.clamp?.layer === l) this.clamp(groups[0].z, h, state.c[l], hook.clamp.index, hook.clamp.c);
       const gates = hook?.gates?.[l];
-      if (gates) {
-        for (let j = 0; j < 2 * H; j++) gates[j] = sigmoid(z[j]);
-        for (let j = 0; j < H; j++) gates[2 * H + j] = sigmoid(z[3 * H + j]);
-      }
+      if (gates) this.reportGates(groups[0].z, gates);
     }
     return state;
+  }
+
+  /** A GRU's r * h into `out`, r from the z-and-r pre-activations `zr`. */
+  private resetTimesH(zr: Float32Array, h: Float32Array, out: Float32Array): Float32Array {
+    const Hp = padTo4(h.length);
+    for (let j = 0; j < h.length; j++) out[j] = sigmoid(zr[Hp + j]) * h[j];
+    return out;
+  }
+
+  private clamp(z: Float32Array, h: Float32Array, c: Float32Array, j: number, value: number): void {
+    if (this.cell !== 'lstm') {
+      h[j] = value;
+      return;
+    }
+    c[j] = value;
+    h[j] = sigmoid(z[3 * padTo4(h.length) + j]) * Math.tanh(value);
+  }
+
+  private reportGates(z: Float32Array, gates: Float32Array): void {
+    const H = this.config.hiddenSize;
+    const Hp = padTo4(H);
+    REPORTED_BLOCKS[this.cell].forEach((block, b) => {
+      for (let j = 0; j < H; j++) gates[b * H + j] = sigmoid(z[block * Hp + j]);
+    });
   }
 
   /**
@@ -167,16 +250,25 @@ export class InferenceModel {
    * MAX_BATCH_ROWS of them. The same arithmetic as advance, row by row.
    */
   advanceRows(states: readonly LstmState[], ids: ArrayLike<number>): void {
-    const H = this.config.hiddenSize;
-    const G = 4 * H;
     for (let from = 0; from < states.length; from += MAX_BATCH_ROWS) {
       const rows = states.slice(from, from + MAX_BATCH_ROWS);
-      const z = this.zRows.subarray(0, rows.length * G);
       for (let l = 0; l < this.config.layers; l++) {
-        rows.forEach((_, r) => z.set(l === 0 ? this.inputTable.subarray(ids[from + r] * G, (ids[from + r] + 1) * G) : this.biases[l], r * G));
-        if (l > 0) this.mem.addMatMat(z, rows.map((s) => s.h[l - 1]), this.kernels[l - 1], G);
-        this.mem.addMatMat(z, rows.map((s) => s.h[l]), this.recurrent[l], G);
-        rows.forEach((s, r) => cellUpdate(z, r * G, s.h[l], s.c[l]));
+        const groups = this.groups[l];
+        groups.forEach((group, g) => {
+          const { width } = group;
+          const z = group.zRows.subarray(0, rows.length * width);
+          const id = (r: number) => ids[from + r];
+          rows.forEach((_, r) => z.set(l === 0 ? group.input.subarray(id(r) * width, (id(r) + 1) * width) : group.bias, r * width));
+          if (l > 0) this.mem.addMatMat(z, rows.map((s) => s.h[l - 1]), group.input, width);
+          const zr = groups[0].zRows;
+          const w0 = groups[0].width;
+          const recurrentIn = rows.map((s, r) => (g === 0 ? s.h[l] : this.resetTimesH(zr.subarray(r * w0, (r + 1) * w0), s.h[l], this.resetHRows[r])));
+          this.mem.addMatMat(z, recurrentIn, group.recurrent, width);
+        });
+        rows.forEach((s, r) => {
+          const at = (group: GroupWeights) => group.zRows.subarray(r * group.width, (r + 1) * group.width);
+          cellUpdate(this.cell, at(groups[0]), groups[1] && at(groups[1]), s.h[l], s.c[l]);
+        });
       }
     }
   }
@@ -229,16 +321,30 @@ export class InferenceModel {
   }
 }
 
-/** One LSTM cell layer's update from its gate inputs z[at..at + 4H) (gates i, f, g, o, H each): c and h in place. */
-function cellUpdate(z: Float32Array, at: number, h: Float32Array, c: Float32Array): void {
+/**
+ * One layer's update from its pre-activations, gate blocks padded to Hp:
+ * `z` the first product group, `candidate` a GRU's second (see
+ * PRODUCT_GROUPS). h (and an LSTM's c) in place.
+ */
+function cellUpdate(cell: CellType, z: Float32Array, candidate: Float32Array | undefined, h: Float32Array, c: Float32Array): void {
   const H = h.length;
-  for (let j = 0; j < H; j++) {
-    const i = sigmoid(z[at + j]);
-    const f = sigmoid(z[at + H + j]);
-    const g = Math.tanh(z[at + 2 * H + j]);
-    const o = sigmoid(z[at + 3 * H + j]);
-    c[j] = f * c[j] + i * g;
-    h[j] = o * Math.tanh(c[j]);
+  const Hp = padTo4(H);
+  if (cell === 'lstm') {
+    for (let j = 0; j < H; j++) {
+      const i = sigmoid(z[j]);
+      const f = sigmoid(z[Hp + j]);
+      const g = Math.tanh(z[2 * Hp + j]);
+      const o = sigmoid(z[3 * Hp + j]);
+      c[j] = f * c[j] + i * g;
+      h[j] = o * Math.tanh(c[j]);
+    }
+  } else if (cell === 'gru') {
+    for (let j = 0; j < H; j++) {
+      const u = sigmoid(z[j]);
+      h[j] = u * h[j] + (1 - u) * Math.tanh(candidate![j]);
+    }
+  } else {
+    for (let j = 0; j < H; j++) h[j] = Math.tanh(z[j]);
   }
 }
 

@@ -1,4 +1,16 @@
-import { ModelConfig, lstmLayerName } from './modelConfig';
+import { CellType, ModelConfig, cellOf, recurrentLayerName } from './modelConfig';
+
+const KERAS_CLASSES: Record<CellType, string> = { lstm: 'LSTM', gru: 'GRU', rnn: 'SimpleRNN' };
+
+/**
+ * Said outright because the defaults differ: tfjs-layers' GRU gates with a
+ * hard sigmoid unless told, and reads only reset_after=false.
+ */
+const CELL_OPTIONS: Record<CellType, object> = {
+  lstm: { recurrent_activation: 'sigmoid', unit_forget_bias: true },
+  gru: { recurrent_activation: 'sigmoid', reset_after: false },
+  rnn: {},
+};
 
 /**
  * The Keras-style topology tfjs-layers reads (`tf.loadLayersModel`) for a
@@ -22,19 +34,19 @@ export function layersTopology(config: ModelConfig): object {
       },
     },
   ];
+  const cell = cellOf(config);
   for (let l = 0; l < config.layers; l++) {
     layers.push({
-      class_name: 'LSTM',
+      class_name: KERAS_CLASSES[cell],
       config: {
-        name: lstmLayerName(l),
+        name: recurrentLayerName(config, l),
         units: config.hiddenSize,
         activation: 'tanh',
-        recurrent_activation: 'sigmoid',
         use_bias: true,
         kernel_initializer: zeros,
         recurrent_initializer: zeros,
         bias_initializer: zeros,
-        unit_forget_bias: true,
+        ...CELL_OPTIONS[cell],
         return_sequences: true,
         return_state: false,
         go_backwards: false,

@@ -1,4 +1,5 @@
-import { InferenceModel, LstmState } from '../model/inference';
+import { InferenceModel, LstmState, shownActivation } from '../model/inference';
+import { CellType, cellOf } from '../model/modelConfig';
 import { alignToCodePoint, commonPrefixLength } from './stateCache';
 import { Vocabulary } from '../text/vocabulary';
 
@@ -33,8 +34,9 @@ export interface TraceSlice {
   start: number;
 }
 
-export function neuronValue(state: LstmState, neuron: Neuron): number {
-  return neuron.kind === 'h' ? state.h[neuron.layer][neuron.index] : Math.tanh(state.c[neuron.layer][neuron.index]);
+/** A GRU's or RNN's 'c' is its h (shownActivation): it has no other state. */
+export function neuronValue(cell: CellType, state: LstmState, neuron: Neuron): number {
+  return neuron.kind === 'h' ? state.h[neuron.layer][neuron.index] : shownActivation(cell, state, neuron.layer, neuron.index);
 }
 
 /** A neuron the model does not have (another model was loaded since it was chosen, say). */
@@ -232,7 +234,7 @@ export class DocumentTrace {
       const p = recording ? this.model.probabilities(state)[id] : 0;
       this.model.advance(state, id);
       if (recording) {
-        const value = neuronValue(state, neuron);
+        const value = neuronValue(cellOf(this.model.config), state, neuron);
         for (let k = 0; k < ch.length; k++) {
           this.probability[at - this.start + k] = p;
           this.activation[at - this.start + k] = value;

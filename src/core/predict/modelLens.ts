@@ -1,4 +1,5 @@
 import { LstmState } from '../model/inference';
+import type { CellType } from '../model/modelConfig';
 import { Neuron, neuronValue } from './documentTrace';
 import { Vocabulary } from '../text/vocabulary';
 
@@ -15,14 +16,14 @@ export function topGuesses(probs: Float32Array, vocabulary: Vocabulary, k: numbe
 }
 
 /** 1 = the most active of all cells of the neuron's kind, by |activation|. */
-export function cellRank(state: LstmState, neuron: Neuron): { rank: number; cells: number } {
-  const mine = Math.abs(neuronValue(state, neuron));
+export function cellRank(cell: CellType, state: LstmState, neuron: Neuron): { rank: number; cells: number } {
+  const mine = Math.abs(neuronValue(cell, state, neuron));
   let rank = 1;
   let cells = 0;
   state.h.forEach((layer, l) => {
     for (let i = 0; i < layer.length; i++) {
       cells++;
-      if (Math.abs(neuronValue(state, { layer: l, index: i, kind: neuron.kind })) > mine) rank++;
+      if (Math.abs(neuronValue(cell, state, { layer: l, index: i, kind: neuron.kind })) > mine) rank++;
     }
   });
   return { rank, cells };

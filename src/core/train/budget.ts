@@ -1,17 +1,19 @@
 import { Random } from '../random';
 import { initialWeights } from '../model/lstmInit';
 import { InferenceModel } from '../model/inference';
-import { ModelConfig, parameterCount, stepMultiplyAdds } from '../model/modelConfig';
+import { CellType, ModelConfig, modelName, parameterCount, stepMultiplyAdds } from '../model/modelConfig';
 import { FIT_STEPS_PER_CHAR, MAX_FIT_CHARS } from '../predict/workspaceMixture';
 import { TrainerFactory } from './loop';
 
 /**
- * The model that fits a time budget: the largest LSTM that still reads its
+ * The model that fits a time budget: the largest network of the chosen cell that still reads its
  * corpus enough times in the budget, under char-rnn's ceiling of about as
  * many parameters as training characters. Speed comes from a probe of a few
  * steps at two sizes on the very trainer that will run, fitted as a fixed
  * cost per step plus a cost per multiply-add, so the estimate includes the
- * backend's overheads.
+ * backend's overheads. The cell sets the multiply-adds per unit (a GRU's
+ * are 3/4 of an LSTM's, a vanilla RNN's 1/4: stepMultiplyAdds), so the
+ * same budget buys a GRU or RNN more units.
  */
 export interface BudgetPlan {
   layers: number;
@@ -27,6 +29,7 @@ export interface BudgetPlan {
 }
 
 export interface BudgetRequest {
+  cell: CellType;
   minutes: number;
   trainChars: number;
   vocabSize: number;
@@ -53,7 +56,7 @@ const PROBE_STEPS = 3;
 
 export async function planForBudget(r: BudgetRequest): Promise<BudgetPlan> {
   const layers = r.layers ?? (r.trainChars < 50_000 ? 1 : 2);
-  const config = (hidden: number): ModelConfig => ({ vocabSize: r.vocabSize, embeddingSize: r.embedding, hiddenSize: hidden, layers, dropout: 0 });
+  const config = (hidden: number): ModelConfig => ({ vocabSize: r.vocabSize, embeddingSize: r.embedding, hiddenSize: hidden, layers, dropout: 0, cell: r.cell });
   const candidates: number[] = [];
   for (let h = HIDDEN_STEP; h <= r.maxHidden; h += HIDDEN_STEP) {
     if (h === HIDDEN_STEP || parameterCount(config(h)) <= r.trainChars) candidates.push(h);
@@ -78,7 +81,7 @@ export async function planForBudget(r: BudgetRequest): Promise<BudgetPlan> {
   const dropout = r.dropout ?? (chosen.parameters > r.trainChars / 4 ? 0.25 : 0);
   const epochs = chosen.epochs;
   const line =
-    `${layers}x${chosen.hidden} LSTM${dropout ? ` (dropout ${dropout})` : ''} on ${r.backend}, about ${formatMinutes(r.minutes)}, ` +
+    `${modelName(config(chosen.hidden))}${dropout ? ` (dropout ${dropout})` : ''} on ${r.backend}, about ${formatMinutes(r.minutes)}, ` +
     `~${epochs >= 10 ? Math.round(epochs) : epochs.toFixed(1)} epochs of ${(r.trainChars / 1e6).toFixed(2)}M characters ` +
     `(${chosen.steps.toLocaleString('en-US')} steps at ${chosen.msPerStep.toFixed(0)} ms)`;
   return { layers, hidden: chosen.hidden, dropout, parameters: chosen.parameters, steps: chosen.steps, epochs, msPerStep: chosen.msPerStep, line };

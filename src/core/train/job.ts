@@ -5,6 +5,7 @@ import { Corpus, CorpusOptions, CorpusReport, readCorpus } from '../text/corpus'
 import { SnapshotScorer } from '../model/weightHistory';
 import { InferenceModel } from '../model/inference';
 import { sizeForCorpus } from '../model/modelSize';
+import { cellOf, modelName } from '../model/modelConfig';
 import { CharNgram } from '../ngram/charNgram';
 import { buildWorkspaceNgram } from '../ngram/workspaceNgram';
 import { MixtureInfo, fitAndSaveMixture } from '../predict/workspaceMixture';
@@ -134,15 +135,16 @@ async function chooseShape(job: TrainingJob, options: TrainOptions, input: Retur
   const { description } = job.backend;
   if (input.resumed) {
     const c = input.resumed.config;
-    Object.assign(options, { layers: c.layers, hidden: c.hiddenSize, dropout: c.dropout, embedding: c.embeddingSize });
+    Object.assign(options, { cell: cellOf(c), layers: c.layers, hidden: c.hiddenSize, dropout: c.dropout, embedding: c.embeddingSize });
     const step = input.resumed.metadata.metrics?.step ?? 0;
-    return `Resuming the ${describe(c.layers, c.hiddenSize, c.dropout)} of ${options.out} at step ${step.toLocaleString('en-US')} on ${description} (its size and dropout are the checkpoint's).`;
+    return `Resuming the ${describe(options)} of ${options.out} at step ${step.toLocaleString('en-US')} on ${description} (its size and dropout are the checkpoint's).`;
   }
   if (options.hidden > 0) {
-    return `${describe(options.layers, options.hidden, options.dropout)} on ${description}, as set${budgetNote(options)}.`;
+    return `${describe(options)} on ${description}, as set${budgetNote(options)}.`;
   }
   if (options.minutes > 0) {
     const plan = await planForBudget({
+      cell: options.cell,
       minutes: options.minutes,
       trainChars,
       vocabSize: input.vocabulary.size,
@@ -158,10 +160,10 @@ async function chooseShape(job: TrainingJob, options: TrainOptions, input: Retur
     Object.assign(options, { layers: plan.layers, hidden: plan.hidden, dropout: plan.dropout });
     return `${plan.line}.`;
   }
-  const size = sizeForCorpus(trainChars, input.vocabulary.size, options.embedding, job.backend.gpu);
+  const size = sizeForCorpus(trainChars, input.vocabulary.size, options.embedding, job.backend.gpu, options.cell);
   Object.assign(options, { layers: job.requested.layers ?? size.layers, hidden: size.hidden, dropout: job.requested.dropout ?? size.dropout });
   return `Model size from the corpus: ${size.reason}, on ${description}${budgetNote(options)}. Set the hidden size to choose another.`;
 }
 
-const describe = (layers: number, hidden: number, dropout: number) => `${layers}x${hidden} LSTM${dropout > 0 ? ` (dropout ${dropout})` : ''}`;
+const describe = (o: TrainOptions) => `${modelName({ layers: o.layers, hiddenSize: o.hidden, cell: o.cell })}${o.dropout > 0 ? ` (dropout ${o.dropout})` : ''}`;
 const budgetNote = (o: TrainOptions) => (o.minutes > 0 ? `, for ${o.minutes} min` : `, for ${o.epochs} epochs`);

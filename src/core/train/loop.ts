@@ -5,7 +5,7 @@ import { CheckpointMetrics } from '../model/modelJson';
 import { bitsPerChar } from '../predict/lossUnits';
 import { InferenceModel } from '../model/inference';
 import { initialWeights } from '../model/lstmInit';
-import { ModelConfig, WeightArrays, parameterCount } from '../model/modelConfig';
+import { ModelConfig, WeightArrays, modelName, parameterCount } from '../model/modelConfig';
 import { Random } from '../random';
 import { sample } from '../predict/sampling';
 import { UserError } from '../userError';
@@ -101,8 +101,8 @@ export function prepareTraining(text: string, fileChars: readonly number[], opti
 }
 
 /** The shape of a new model, from the options. */
-export function configOf(options: Pick<TrainOptions, 'embedding' | 'hidden' | 'layers' | 'dropout'>, vocabSize: number): ModelConfig {
-  return { vocabSize, embeddingSize: options.embedding, hiddenSize: options.hidden, layers: options.layers, dropout: options.dropout };
+export function configOf(options: Pick<TrainOptions, 'cell' | 'embedding' | 'hidden' | 'layers' | 'dropout'>, vocabSize: number): ModelConfig {
+  return { vocabSize, embeddingSize: options.embedding, hiddenSize: options.hidden, layers: options.layers, dropout: options.dropout, cell: options.cell };
 }
 
 /** The run's train/validation/test split; a resumed run is cut as its checkpoint was, whatever the options say. */
@@ -159,7 +159,7 @@ export async function train(input: TrainInput, options: TrainOptions, hooks: Tra
   const evalEvery = options.evalEvery > 0 ? options.evalEvery : Math.min(bpe, 1000);
   report({
     kind: 'info',
-    message: `Model ${config.layers}x${config.hiddenSize} LSTM, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}: ${parameterCount(config).toLocaleString('en-US')} parameters; ${split.train.length.toLocaleString('en-US')} training characters, ${bpe} batches per epoch; training on ${backend}.`,
+    message: `Model ${modelName(config)}, embedding ${config.embeddingSize}, vocabulary ${config.vocabSize}: ${parameterCount(config).toLocaleString('en-US')} parameters; ${split.train.length.toLocaleString('en-US')} training characters, ${bpe} batches per epoch; training on ${backend}.`,
   });
 
   const loop: LoopState = { step: 0, bestValLoss: Infinity, validationsWithoutGain: 0, firstLoss: NaN, trainLoss: NaN, validatedStep: 0, budgetMinutes: options.minutes, spentSeconds: 0 };

@@ -1,5 +1,6 @@
 import { DEFAULT_SPLIT, SplitScheme } from '../text/batches';
 import { UserError } from '../userError';
+import { CELL_TYPES, CellType } from '../model/modelConfig';
 
 /**
  * Every training option, with char-rnn's names (kebab-case on the command
@@ -8,6 +9,8 @@ import { UserError } from '../userError';
 export interface TrainOptions {
   /** Model folder: the best-validation model goes here, the resume state in `<out>/resume`. */
   out: string;
+  /** The recurrent cell of a new model (a resumed run keeps its checkpoint's). */
+  cell: CellType;
   layers: number;
   hidden: number;
   embedding: number;
@@ -40,6 +43,7 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'out'> = {
+  cell: 'lstm',
   layers: 2,
   hidden: 128,
   embedding: 64,
@@ -78,12 +82,13 @@ export function validateTrainOptions(o: TrainOptions): void {
   if (!(o.lr > 0)) throw new UserError(`--lr must be > 0, got ${o.lr}`);
   if (!(o.lrDecay > 0 && o.lrDecay <= 1)) throw new UserError(`--lr-decay must be in (0, 1], got ${o.lrDecay}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new UserError(`--dropout must be in [0, 1), got ${o.dropout}`);
+  if (!CELL_TYPES.includes(o.cell)) throw new UserError(`--cell must be one of ${CELL_TYPES.join(', ')}, got ${o.cell}`);
   if (o.optimizer !== 'adam' && o.optimizer !== 'rmsprop') throw new UserError(`--optimizer must be adam or rmsprop, got ${o.optimizer}`);
 }
 
 /** Options a resumed run takes from its checkpoint unless given again: all but its shape (the checkpoint's config) and the time budget (each run's own). */
 const RESUMED_OPTIONS = (Object.keys(DEFAULT_TRAIN_OPTIONS) as Array<keyof typeof DEFAULT_TRAIN_OPTIONS>).filter(
-  (key) => !['layers', 'hidden', 'embedding', 'dropout', 'minutes', 'resume'].includes(key),
+  (key) => !['cell', 'layers', 'hidden', 'embedding', 'dropout', 'minutes', 'resume'].includes(key),
 );
 
 /**

@@ -20,7 +20,7 @@ export interface FoundCells {
 }
 
 const cellLine = (c: SelectionCell) => `Layer ${c.layer + 1} cell ${c.cell}`;
-const cellDetail = (c: SelectionCell) => `separation d = ${c.separation.toFixed(2)} (mean tanh(c) ${c.inside.toFixed(2)} inside, ${c.around.toFixed(2)} around)`;
+const cellDetail = (c: SelectionCell, activation: string) => `separation d = ${c.separation.toFixed(2)} (mean ${activation} ${c.inside.toFixed(2)} inside, ${c.around.toFixed(2)} around)`;
 
 /**
  * Find Cells for Selection: the cells that best tell the selected text from
@@ -54,7 +54,7 @@ export async function findCellsForSelection(charlens: CharLens, neuron: NeuronSe
   const pattern = cells.slice(0, PATTERN_CELLS);
   const items: Item[] = [
     { label: '$(search) Find similar', description: `places where ${pattern.map((c) => `layer ${c.layer + 1} cell ${c.cell}`).join(', ')} show the same on/off pattern` },
-    ...cells.map((c) => ({ label: cellLine(c), description: cellDetail(c), cell: c })),
+    ...cells.map((c) => ({ label: cellLine(c), description: cellDetail(c, result.activation), cell: c })),
   ];
   const pick = choose === undefined ? await vscode.window.showQuickPick(items, { title: `CharLens: cells for the selection (${to - from} characters), by separation` }) : choose === 'similar' ? items[0] : items[1 + choose];
   if (!pick) return { cells };

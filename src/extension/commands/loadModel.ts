@@ -1,6 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { bitsPerChar } from '../../core/predict/lossUnits';
+import { modelName } from '../../core/model/modelConfig';
 import { LoadModel, ModelInfo } from '../../engine/protocol';
 import { CharLens, remember } from '../context';
 import { trustedFor } from '../trust';
@@ -30,5 +31,5 @@ export async function loadModel(charlens: CharLens, dir?: string): Promise<Model
 export function describeLoaded(model: ModelInfo, dir: string): string {
   const figures = [model.step !== undefined ? `step ${model.step.toLocaleString('en-US')}` : '', model.valLoss !== undefined ? `validation ${bitsPerChar(model.valLoss).toFixed(2)} bits/char` : ''].filter(Boolean);
   const folder = path.join(path.basename(path.dirname(dir)), path.basename(dir));
-  return `the ${model.layers}x${model.hiddenSize} LSTM of ${folder}${figures.length ? ` (${figures.join(', ')})` : ''}`;
+  return `the ${modelName(model)} of ${folder}${figures.length ? ` (${figures.join(', ')})` : ''}`;
 }

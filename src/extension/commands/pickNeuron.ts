@@ -65,7 +65,7 @@ export async function pickNeuron(charlens: CharLens, selection: NeuronSelection,
   const current = selection.current;
   const pick = await vscode.window.showQuickPick(items, {
     title: 'CharLens: Pick Neuron',
-    placeHolder: `Now: layer ${current.layer + 1} cell ${current.index}. The overlays, hover and neuron view show the cell's tanh(c).`,
+    placeHolder: `Now: layer ${current.layer + 1} cell ${current.index}. The overlays, hover and neuron view show the cell's ${status.model.activation}.`,
     matchOnDescription: true,
   });
   if (!pick?.neuron) return undefined;

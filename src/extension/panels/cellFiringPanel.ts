@@ -102,7 +102,7 @@ export class CellFiringPanel implements vscode.Disposable {
     return postToPage(this.panel, {
       type: 'show',
       title: `Layer ${neuron.layer + 1} cell ${neuron.index}${label}`,
-      summary: `tanh(c), mean ${result.mean.toFixed(2)}, in the explorer's sample of ${result.chars.toLocaleString('en-US')} characters of ${result.folder}`,
+      summary: `${result.activation}, mean ${result.mean.toFixed(2)}, in the explorer's sample of ${result.chars.toLocaleString('en-US')} characters of ${result.folder}`,
       snippets: result.snippets.map((s) => ({ ...s, file: path.join(result.folder, s.path) })),
     });
   }

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { codeFeatures } from '../../../src/core/explorer/codeFeatures';
 import { InferenceModel } from '../../../src/core/model/inference';
-import { lstmLayerName } from '../../../src/core/model/modelConfig';
-import { GATES, LEFT_SATURATED, RIGHT_SATURATED, charClass, modelReport } from '../../../src/core/explorer/modelReport';
+import { ModelConfig, lstmLayerName } from '../../../src/core/model/modelConfig';
+import { initialWeights } from '../../../src/core/model/lstmInit';
+import { Random } from '../../../src/core/random';
+import { REPORTED_GATES, LEFT_SATURATED, RIGHT_SATURATED, charClass, modelReport } from '../../../src/core/explorer/modelReport';
 import { useWasm } from '../helpers';
 import { config, vocabulary, weights } from '../tinyModel';
 
@@ -52,6 +54,7 @@ test('gate saturation fractions match a direct count over every step of every ga
   const steps = directGates(ids.subarray(0, ids.length - 1));
   const n = steps.length;
   assert.equal(report.chars, n);
+  const GATES = REPORTED_GATES.lstm;
   assert.equal(report.saturation.length, config.layers * GATES.length);
   let saturated = 0;
   for (const s of report.saturation) {
@@ -66,6 +69,55 @@ test('gate saturation fractions match a direct count over every step of every ga
     }
   }
   assert.ok(saturated > 0, 'the large weights saturate some gates');
+});
+
+test("a GRU's report counts its update and reset gates, a vanilla RNN's its tanh read as (1 + h) / 2, against direct counts", async () => {
+  for (const cell of ['gru', 'rnn'] as const) {
+    const shape: ModelConfig = { ...config, layers: 1, hiddenSize: 6, cell };
+    const w = initialWeights(shape, new Random(2));
+    for (const a of w.values()) for (let i = 0; i < a.length; i++) a[i] *= 10;
+    const report = await modelReport(new InferenceModel(shape, w), vocabulary, { kind: 'sample', text, features: codeFeatures(text) });
+    assert.deepEqual(report.saturation.map((r) => r.gate), cell === 'gru' ? ['update', 'reset'] : ['tanh']);
+    // The rows, written out here in float64 from the Keras weights: z, r (gate blocks z, r, candidate) or (1 + h) / 2.
+    const H = shape.hiddenSize;
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    const G = cell === 'gru' ? 3 * H : H;
+    const ids = vocabulary.encode(text).subarray(0, -1);
+    const rows: number[][] = [];
+    let h = new Float64Array(H);
+    for (const id of ids) {
+      const x = w.get('embedding/embeddings')!.subarray(id * shape.embeddingSize, (id + 1) * shape.embeddingSize);
+      const name = cell === 'gru' ? 'gru_1' : 'simple_rnn_1';
+      const z = Float64Array.from(w.get(`${name}/bias`)!);
+      for (let k = 0; k < x.length; k++) for (let g = 0; g < G; g++) z[g] += x[k] * w.get(`${name}/kernel`)![k * G + g];
+      const u = new Float64Array(G);
+      const recurrent = w.get(`${name}/recurrent_kernel`)!;
+      for (let k = 0; k < H; k++) for (let g = 0; g < G; g++) u[g] += h[k] * recurrent[k * G + g];
+      if (cell === 'rnn') {
+        h = h.map((_, j) => Math.tanh(z[j] + u[j]));
+        rows.push(Array.from(h, (v) => (1 + v) / 2));
+        continue;
+      }
+      const update = Array.from({ length: H }, (_, j) => sigmoid(z[j] + u[j]));
+      const reset = Array.from({ length: H }, (_, j) => sigmoid(z[H + j] + u[H + j]));
+      const candidate = new Float64Array(H);
+      for (let k = 0; k < H; k++) for (let j = 0; j < H; j++) candidate[j] += reset[k] * h[k] * recurrent[k * G + 2 * H + j];
+      h = h.map((v, j) => update[j] * v + (1 - update[j]) * Math.tanh(z[2 * H + j] + candidate[j]));
+      rows.push([...update, ...reset]);
+    }
+    const n = rows.length;
+    let saturated = 0;
+    report.saturation.forEach((s, g) => {
+      for (let j = 0; j < H; j++) {
+        const values = rows.map((row) => row[g * H + j]);
+        const left = values.filter((v) => v < LEFT_SATURATED).length / n;
+        const right = values.filter((v) => v > RIGHT_SATURATED).length / n;
+        assert.ok(Math.abs(s.left[j] - left) <= 1 / n && Math.abs(s.right[j] - right) <= 1 / n, `${cell} ${s.gate} cell ${j}: ${s.left[j]}/${s.right[j]} vs ${left}/${right}`);
+        saturated += left + right;
+      }
+    });
+    assert.ok(saturated > 0, `${cell}: the large weights saturate some units`);
+  }
 });
 
 test('the classes partition the scored characters, and the order-1 n-gram guesses the most common training character', async () => {

@@ -7,7 +7,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../../src/co
 import { InferenceModel } from '../../../src/core/model/inference';
 import { modelJsonChecksum } from '../../../src/core/model/modelJson';
 import { initialWeights } from '../../../src/core/model/lstmInit';
-import { ModelConfig } from '../../../src/core/model/modelConfig';
+import { CELL_TYPES, ModelConfig, cellOf } from '../../../src/core/model/modelConfig';
 import { Random } from '../../../src/core/random';
 import { Vocabulary } from '../../../src/core/text/vocabulary';
 import { folderHandler, stepProbabilities, tempDir, useWasm } from '../helpers';
@@ -18,8 +18,8 @@ const text = 'int main(void) {\n  return "ok";\n}\n';
 const vocabulary = Vocabulary.fromText(text);
 const config: ModelConfig = { vocabSize: vocabulary.size, embeddingSize: 8, hiddenSize: 16, layers: 2, dropout: 0.2 };
 // Larger than char-rnn's init so the probabilities differ clearly from uniform.
-const weights = () => {
-  const w = initialWeights(config, new Random(3));
+const weights = (shape = config) => {
+  const w = initialWeights(shape, new Random(3));
   for (const a of w.values()) for (let i = 0; i < a.length; i++) a[i] *= 8;
   const rng = new Random(4);
   w.get('dense/bias')!.forEach((_, i, a) => (a[i] = rng.uniform(-3, 3)));
@@ -37,20 +37,52 @@ test('a saved model loads back with identical probabilities', (t) => {
   assert.deepEqual(stepProbabilities(new InferenceModel(loaded.config, loaded.weights), ids), stepProbabilities(new InferenceModel(config, original), ids));
 });
 
-test('tf.loadLayersModel opens a checkpoint and predicts what CharLens predicts', async (t) => {
+for (const cell of CELL_TYPES) {
+  // 7 units: gate blocks that are no whole number of the kernel's 4-float lanes.
+  for (const hiddenSize of [16, 7]) {
+    test(`tf.loadLayersModel opens a ${cell} checkpoint of ${hiddenSize} units and predicts what CharLens predicts`, async (t) => {
+      const dir = tempDir(t);
+      const shape: ModelConfig = { ...config, hiddenSize, cell };
+      const w = weights(shape);
+      saveCheckpoint(dir, shape, vocabulary, w);
+      assert.deepEqual(loadCheckpoint(dir).config, shape);
+      const model = await tf.loadLayersModel(folderHandler(dir));
+      const ids = vocabulary.encode(text);
+      const keras = model.predict(tf.tensor2d(Array.from(ids), [1, ids.length])) as tf.Tensor;
+      const kerasProbs = (await keras.array()) as number[][][];
+      for (const simd of [true, false]) {
+        const ours = stepProbabilities(new InferenceModel(shape, w, { simd }), ids);
+        let maxDiff = 0;
+        ours.forEach((p, step) => p.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - kerasProbs[0][step][i])))));
+        assert.ok(maxDiff < 1e-5, `probabilities differ by up to ${maxDiff} (simd ${simd})`);
+        const spread = Math.max(...ours[5]) / Math.min(...ours[5]);
+        assert.ok(spread > 3, 'the comparison is made on non-uniform probabilities');
+      }
+    });
+  }
+}
+
+test('a checkpoint written before the cell type was stored loads as the LSTM it is', (t) => {
   const dir = tempDir(t);
   const w = weights();
   saveCheckpoint(dir, config, vocabulary, w);
-  const model = await tf.loadLayersModel(folderHandler(dir));
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  assert.equal(json.userDefinedMetadata.charlens.config.cell, undefined, 'an LSTM config without a cell is written as it was');
+  assert.equal(json.modelTopology.config.layers[1].class_name, 'LSTM');
+  const loaded = loadCheckpoint(dir);
+  assert.equal(cellOf(loaded.config), 'lstm');
   const ids = vocabulary.encode(text);
-  const keras = model.predict(tf.tensor2d(Array.from(ids), [1, ids.length])) as tf.Tensor;
-  const kerasProbs = (await keras.array()) as number[][][];
-  const ours = stepProbabilities(new InferenceModel(config, w), ids);
-  let maxDiff = 0;
-  ours.forEach((p, step) => p.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - kerasProbs[0][step][i])))));
-  assert.ok(maxDiff < 1e-5, `probabilities differ by up to ${maxDiff}`);
-  const spread = Math.max(...ours[5]) / Math.min(...ours[5]);
-  assert.ok(spread > 3, 'the comparison is made on non-uniform probabilities');
+  assert.deepEqual(stepProbabilities(InferenceModel.of(loaded), ids), stepProbabilities(new InferenceModel({ ...config, cell: 'lstm' }, w), ids));
+});
+
+test('a checkpoint naming an unknown cell type says so', (t) => {
+  const dir = tempDir(t);
+  saveCheckpoint(dir, config, vocabulary, weights());
+  const modelFile = path.join(dir, 'model.json');
+  const json = JSON.parse(fs.readFileSync(modelFile, 'utf8'));
+  json.userDefinedMetadata.charlens.config.cell = 'transformer';
+  writeWithChecksum(modelFile, json);
+  assert.throws(() => loadCheckpoint(dir), /config is invalid: Model cell must be one of lstm, gru, rnn, got "transformer"/);
 });
 
 test('saving again replaces the checkpoint whole and removes the old weight file', (t) => {

@@ -12,6 +12,15 @@ test('the model grows with the corpus and keeps parameters about the corpus size
   assert.match(medium.reason, /2x128 LSTM, 0\.\d+M parameters for 0\.40M training characters/);
 });
 
+test('a GRU or RNN of the same corpus has the units its fewer parameters per unit allow, and is named so', () => {
+  const lstm = sizeForCorpus(400_000, 96, 64, false);
+  const gru = sizeForCorpus(400_000, 96, 64, false, 'gru');
+  const rnn = sizeForCorpus(400_000, 96, 64, false, 'rnn');
+  assert.ok(lstm.hidden <= gru.hidden && gru.hidden < rnn.hidden, `${lstm.hidden} <= ${gru.hidden} < ${rnn.hidden}`);
+  assert.match(gru.reason, new RegExp(`^2x${gru.hidden} GRU, `));
+  assert.match(rnn.reason, new RegExp(`^2x${rnn.hidden} RNN, `));
+});
+
 test('without a GPU a big corpus gets a model that trains in minutes, and the user is told why', () => {
   const cpu = sizeForCorpus(10_000_000, 100, 64, false);
   assert.equal(cpu.hidden, 256);

@@ -22,7 +22,7 @@ function exactValues(t: string, n: Neuron) {
     model.advance(state, id);
     for (let k = 0; k < ch.length; k++) {
       probability.push(p);
-      activation.push(neuronValue(state, n));
+      activation.push(neuronValue('lstm', state, n));
     }
   }
   return { probability, activation };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstmSequenceFused } from './lstmFused';
 import { matMul } from './matMul';
-import { ModelConfig, WeightArrays, weightSpecs, lstmLayerName } from '../../model/modelConfig';
+import { GATES, ModelConfig, WeightArrays, cellOf, recurrentLayerName, weightSpecs } from '../../model/modelConfig';
 import { dropoutMask } from '../dropoutMask';
 
 /**
@@ -31,13 +31,42 @@ function referenceLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tenso
   return { hs: tf.stack(outputs, 1) as tf.Tensor3D, h, c };
 }
 
+/** A GRU layer op by op (Cho et al., r on h before the product, as Keras's reset_after=false); it has no c, which stays zero. */
+function gruLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
+  const H = h0.shape[1];
+  const [updateReset, candidate] = tf.split(recurrent, [2 * H, H], 1) as tf.Tensor2D[];
+  let h = h0;
+  const outputs: tf.Tensor2D[] = [];
+  for (const xt of tf.unstack(xProj, 1) as tf.Tensor2D[]) {
+    const [xz, xr, xh] = tf.split(xt, 3, 1) as tf.Tensor2D[];
+    const [uz, ur] = tf.split(matMul(h, updateReset), 2, 1) as tf.Tensor2D[];
+    const z = tf.sigmoid(tf.add(xz, uz));
+    const r = tf.sigmoid(tf.add(xr, ur));
+    const hh = tf.tanh(tf.add(xh, matMul(tf.mul(r, h), candidate)));
+    h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)) as tf.Tensor2D;
+    outputs.push(h);
+  }
+  return { hs: tf.stack(outputs, 1) as tf.Tensor3D, h, c: tf.zerosLike(c0) };
+}
+
+/** A vanilla RNN layer op by op, h = tanh(W x + U h + b); it has no c, which stays zero. */
+function rnnLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
+  let h = h0;
+  const outputs: tf.Tensor2D[] = [];
+  for (const xt of tf.unstack(xProj, 1) as tf.Tensor2D[]) {
+    h = tf.tanh(tf.add(xt, matMul(h, recurrent))) as tf.Tensor2D;
+    outputs.push(h);
+  }
+  return { hs: tf.stack(outputs, 1) as tf.Tensor3D, h, c: tf.zerosLike(c0) };
+}
+
 function fusedLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
   const [B, , G] = xProj.shape;
   const r = lstmSequenceFused(xProj, recurrent, h0.dataSync() as Float32Array, c0.dataSync() as Float32Array);
   return { hs: r.hs, h: tf.tensor2d(r.hT, [B, G / 4]), c: tf.tensor2d(r.cT, [B, G / 4]) };
 }
 
-/** Per-layer LSTM state for B streams: h and c are [B, H]. */
+/** Per-layer recurrent state for B streams: h and c are [B, H] (c an LSTM's only). */
 export interface TensorState {
   h: tf.Tensor2D[];
   c: tf.Tensor2D[];
@@ -50,23 +79,24 @@ interface LstmVars {
 }
 
 /**
- * The trainable network on a tfjs backend: embedding -> L LSTM layers ->
- * dense -> softmax. The input projection of each layer is one matmul for
- * all T steps, as is the output projection; the recurrence runs fused or
- * op by op (see LstmImplementation).
+ * The trainable network on a tfjs backend: embedding -> L recurrent layers
+ * -> dense -> softmax. The input projection of each layer is one matmul for
+ * all T steps, as is the output projection; an LSTM's recurrence runs fused
+ * or op by op (see LstmImplementation), a GRU's or RNN's op by op.
  */
 export class Network {
   private static instances = 0;
   readonly variables: Map<string, tf.Variable>;
   private readonly embedding: tf.Variable;
   private readonly lstm: LstmVars[];
+  private readonly runLayer: typeof referenceLayer;
   private readonly denseKernel: tf.Variable;
   private readonly denseBias: tf.Variable;
 
   constructor(
     readonly config: ModelConfig,
     weights: WeightArrays,
-    private readonly lstm_: LstmImplementation = 'fused',
+    implementation: LstmImplementation = 'fused',
   ) {
     this.variables = new Map();
     // tfjs variable names are global: two networks (training and a scoring copy) must not clash.
@@ -79,10 +109,12 @@ export class Network {
     const v = (name: string) => this.variables.get(name)!;
     this.embedding = v('embedding/embeddings');
     this.lstm = Array.from({ length: config.layers }, (_, l) => ({
-      kernel: v(`${lstmLayerName(l)}/kernel`),
-      recurrent: v(`${lstmLayerName(l)}/recurrent_kernel`),
-      bias: v(`${lstmLayerName(l)}/bias`),
+      kernel: v(`${recurrentLayerName(config, l)}/kernel`),
+      recurrent: v(`${recurrentLayerName(config, l)}/recurrent_kernel`),
+      bias: v(`${recurrentLayerName(config, l)}/bias`),
     }));
+    const cell = cellOf(config);
+    this.runLayer = cell === 'gru' ? gruLayer : cell === 'rnn' ? rnnLayer : implementation === 'fused' ? fusedLayer : referenceLayer;
     this.denseKernel = v('dense/kernel');
     this.denseBias = v('dense/bias');
   }
@@ -109,10 +141,9 @@ export class Network {
     const next: TensorState = { h: [], c: [] };
     this.lstm.forEach((layer, l) => {
       const inSize = seq.shape[2];
-      // Input projection for all T steps at once: [B*T, in] x [in, 4H].
+      // Input projection for all T steps at once: [B*T, in] x [in, gates x H].
       const xProj = tf.add(matMul(tf.reshape(seq, [B * T, inSize]), layer.kernel), layer.bias);
-      const run = this.lstm_ === 'fused' ? fusedLayer : referenceLayer;
-      const out = run(tf.reshape(xProj, [B, T, 4 * H]) as tf.Tensor3D, layer.recurrent as tf.Tensor2D, state.h[l], state.c[l]);
+      const out = this.runLayer(tf.reshape(xProj, [B, T, GATES[cellOf(this.config)] * H]) as tf.Tensor3D, layer.recurrent as tf.Tensor2D, state.h[l], state.c[l]);
       next.h.push(out.h);
       next.c.push(out.c);
       seq = out.hs;
