@@ -214,7 +214,7 @@ serve(rpc.FindSimilar, (p) => timed(() => loaded().findSimilar(inWorkspace(p), e
 
 serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(inWorkspace(p), exploreProgress)));
 
-serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress)));
+serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress, (progress) => void connection.sendNotification(rpc.ClampProgress, progress))));
 
 serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(inWorkspace(p))));
 

@@ -14,7 +14,7 @@ import { ExploreResult, explore } from '../core/explorer/explore';
 import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
 import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
-import { clampEffect, measuredText } from '../core/explorer/clampEffect';
+import { MeasuredText, clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { modelReport } from '../core/explorer/modelReport';
 import { alignToCodePoint } from '../core/predict/stateCache';
 import { Answerer } from './answerer';
@@ -40,6 +40,8 @@ export class ModelHost implements Answerer {
   private readonly traces = new LruMap<string, DocumentTrace>(20);
   /** Explorer results per corpus, so that Pick Neuron and the neuron view read the corpus once per model. */
   private readonly explored = new Map<string, Promise<Explored>>();
+  /** The text each corpus's clamp comparisons are measured on. */
+  private readonly clampTexts = new LruMap<string, MeasuredText>(2);
   constructor(
     readonly checkpoint: Checkpoint,
     readonly source: ModelInfo['source'],
@@ -198,15 +200,23 @@ export class ModelHost implements Answerer {
     return { folder: explored.folder, label, mean: firing.mean, snippets, chars: explored.ranking.chars, fromCache: explored.fromCache };
   }
 
-  /** Does the cell matter: the loss on the model's validation text (or the explorer's sample) with its c clamped to 0 and to its mean, and a completion under each. */
-  async clampEffect(p: CellFiringParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<ClampEffectResult, 'ms'>> {
+  /**
+   * Does the cell matter: the loss on a fixed sample of the model's
+   * validation text (or of the explorer's sample) with its c clamped to 0
+   * and to its mean, and a completion under each. `onProgress` hears of the
+   * explorer's pass when this call starts it; `onClampProgress` of the
+   * sample's reading.
+   */
+  async clampEffect(p: CellFiringParams, onProgress?: (progress: ExploreProgressParams) => void, onClampProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<ClampEffectResult, 'ms'>> {
     checkNeuron(this.model, p.neuron);
     const explored = await this.explore(p, onProgress);
     const { layer, index } = p.neuron;
     const label = explored.ranking.cells.find((c) => c.layer === layer && c.cell === index);
     const meanTanh = explored.firing[layer * this.model.config.hiddenSize + index].mean;
-    const measured = measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), () => explored.sample);
-    const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature });
+    const key = JSON.stringify([p.folder, p.include, p.exclude]);
+    // Read and lexed once per corpus: the next cell's comparison reads only the model.
+    const measured = this.clampTexts.obtain(key, () => measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), () => explored.sample));
+    const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature, onProgress: onClampProgress && ((chars, of) => onClampProgress({ chars, of })) });
     return { ...effect, measured: measured.kind, folder: explored.folder, label, meanTanh };
   }
 

@@ -251,7 +251,7 @@ export interface CellFiringResult {
   ms: number;
 }
 
-/** Does the cell matter: the loss and a completion with its c clamped to 0 and to its mean (see core/explorer/clampEffect.ts). */
+/** Does the cell matter: the loss on a fixed sample and a completion with its c clamped to 0 and to its mean (see core/explorer/clampEffect.ts). */
 export interface ClampEffectResult extends ClampMeasures {
   /** What the loss was measured on: the model's validation split of `folder`, or the explorer's sample of it. */
   measured: MeasuredText['kind'];
@@ -500,6 +500,8 @@ export type TrainingProgressParams = TrainProgress;
 export const TrainingProgress = new NotificationType<TrainingProgressParams>('charlens/trainingProgress');
 export const TrainingFinished = new NotificationType<TrainFinished>('charlens/trainingFinished');
 export const ExploreProgress = new NotificationType<ExploreProgressParams>('charlens/exploreProgress');
+/** How far "Does this cell matter?" has read its sample: characters per run, of all. */
+export const ClampProgress = new NotificationType<ExploreProgressParams>('charlens/clampProgress');
 
 /** An error nothing in the engine caught; the engine logged its stack and goes on. */
 export interface EngineFaultParams {

@@ -110,8 +110,11 @@ export class NeuronPanel implements vscode.Disposable {
       return undefined;
     }
     const neuron = await this.neuron.resolve();
+    // The explorer's pass (when no view has run it yet for this model), then the sample's reading.
+    const progress = (stage: 'explore' | 'clamp') => (p: rpc.ExploreProgressParams) => void postToPage(this.panel, { type: 'clampProgress', stage, chars: p.chars, of: p.of });
+    const subscriptions = [this.engine.onExploreProgress(progress('explore')), this.engine.onClampProgress(progress('clamp'))];
     try {
-      const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron });
+      const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron }).finally(() => subscriptions.forEach((d) => d.dispose()));
       this.lastClamp = { neuron, result };
       await postToPage(this.panel, { type: 'clamp', neuron, result, feature: result.label && FEATURE_LABELS[result.label.feature] });
       return result;
