@@ -80,14 +80,15 @@ export async function benchLens(): Promise<void> {
     process.stdout.write(`Does this cell matter? (2x224 LSTM recorded as trained on a ${(workspace.bytes / 1e6).toFixed(1)} MB copy of the shipped corpus, over IPC):\n`);
     await session(async (request) => {
       const explored = await request(rpc.ExploreNeurons, { folder: workspace.folder });
-      line(`  the explorer's pass first (the neuron view's cell list)`, explored.ms, 30_000);
-      const clamps: number[] = [];
-      for (const index of [0, 100, 200]) {
-        const clamp = await request(rpc.ClampEffect, { folder: workspace.folder, neuron: { layer: 1, index, kind: 'c' } });
-        clamps.push(clamp.ms);
-        if (index === 0) process.stdout.write(`  (${clamp.result.chars.toLocaleString('en-US')} characters of the ${clamp.result.measured} text, 3 runs)\n`);
-      }
-      line('Clamp the cell (max of 3 cells)', Math.max(...clamps), 5000);
+      line("the explorer's pass first (the neuron view's list)", explored.ms, 30_000);
+      // The first cell's comparison also reads and lexes the corpus's validation split; later cells read only the model.
+      const first = await request(rpc.ClampEffect, { folder: workspace.folder, neuron: { layer: 1, index: 0, kind: 'c' } });
+      const { chars, windows, textChars, measured } = first.result;
+      process.stdout.write(`  (${chars.toLocaleString('en-US')} characters scored in ${windows} windows of the ${textChars.toLocaleString('en-US')}-character ${measured} text, 3 runs)\n`);
+      line('Clamp the cell, the first cell', first.ms, 5000);
+      const later: number[] = [];
+      for (const index of [100, 200]) later.push((await request(rpc.ClampEffect, { folder: workspace.folder, neuron: { layer: 1, index, kind: 'c' } })).ms);
+      line('Clamp the cell, other cells (max of 2)', Math.max(...later), 5000);
     }, workspace.model);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
