@@ -200,6 +200,8 @@ serve(rpc.Inspect, (p) => loaded().inspect(p));
 
 serve(rpc.Detail, (p) => loaded().detail(p));
 
+serve(rpc.ActivationHistograms, (p) => loaded().activationHistograms(p));
+
 const exploreProgress = (progress: rpc.ExploreProgressParams) => void connection.sendNotification(rpc.ExploreProgress, progress);
 
 serve(rpc.ExploreNeurons, async (p) => {

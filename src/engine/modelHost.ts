@@ -3,7 +3,7 @@ import { AnsweringPredictor } from '../core/predict/answering';
 import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documentTrace';
 import { InferenceModel } from '../core/model/inference';
 import { LruMap } from '../core/lruMap';
-import { cellRank, topGuesses } from '../core/predict/modelLens';
+import { activationHistograms, cellRank, topGuesses } from '../core/predict/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
 import { CharNgram } from '../core/ngram/charNgram';
 import { Branching } from '../core/predict/predictor';
@@ -18,7 +18,7 @@ import { MeasuredText, clampEffect, measuredText } from '../core/explorer/clampE
 import { modelReport } from '../core/explorer/modelReport';
 import { alignToCodePoint } from '../core/predict/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
+import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, HistogramParams, HistogramResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -167,6 +167,13 @@ export class ModelHost implements Answerer {
       offset += char.length;
     }
     return { chars, model: this.source };
+  }
+
+  /** How each of the neurons' activations spreads over [from, to), read from the document's exact state before it. */
+  activationHistograms(p: HistogramParams): HistogramResult {
+    for (const n of p.neurons) checkNeuron(this.model, n);
+    const state = this.traceOf(p.documentId).stateBefore(p.text, p.from);
+    return { histograms: activationHistograms(this.model, this.vocabulary, state, p.text, p.from, p.to, p.neurons) };
   }
 
   /**

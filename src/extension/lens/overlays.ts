@@ -92,6 +92,7 @@ export class Overlays implements vscode.Disposable {
   }
 
   async toggle(kind: OverlayKind, show = !this.on.has(kind)): Promise<void> {
+    if (show && kind === 'neuron' && !this.on.has(kind)) this.neuron.preselectAgain();
     if (show) this.on.add(kind);
     else this.on.delete(kind);
     await this.refresh();

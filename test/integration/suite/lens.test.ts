@@ -4,9 +4,11 @@
 // shows the values, the read-out follows the cursor, Pick Neuron's fallback,
 // the explorer's labelled cells, the neuron view and the dashboard.
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
+import { MAX_ONE_COLOUR_SHARE, oneColourShare } from '../../../src/extension/lens/cellVariety';
 import type { OverlayUpdate } from '../../../src/extension/lens/overlays';
 import type { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
@@ -26,6 +28,15 @@ function nextUpdate(charlens: Awaited<ReturnType<typeof api>>, action: () => unk
     });
     void action();
   });
+}
+
+const shippedCorpus = (charlens: Awaited<ReturnType<typeof api>>) => path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus');
+
+/** The share of the characters an overlay update read that its neuron overlay drew in its most common colour (no colour counts as one). */
+function oneColourInView(doc: vscode.TextDocument, update: OverlayUpdate): number {
+  const chars = update.neuron!.map((ranges) => ranges.reduce((n, r) => n + doc.offsetAt(r.end) - doc.offsetAt(r.start), 0));
+  const uncoloured = update.to - update.from - chars.reduce((a, b) => a + b, 0);
+  return Math.max(uncoloured, ...chars) / (update.to - update.from);
 }
 
 suite('Seeing inside the model', function () {
@@ -108,15 +119,43 @@ suite('Seeing inside the model', function () {
     await charlens.lens.readout.toggle(false);
   });
 
-  test('a neuron outside the model falls back to the best labelled cell with a message', async () => {
+  test('a neuron outside the model falls back, with a message, to a labelled cell that varies on the text in view', async () => {
     const charlens = await api();
-    await openFixture('main.c');
+    const editor = await openFixture('main.c');
     await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 0, index: 999, kind: 'c' });
     await until(() => charlens.charlens.notify.recent.some((n) => /cell 999 does not exist/.test(n.message)));
-    // It falls back to the explorer's best labelled cell of the model, as when nothing was chosen.
-    const best = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus') })).cells[0];
-    assert.deepEqual([charlens.lens.neuron.current.layer, charlens.lens.neuron.current.index], [best.layer, best.cell]);
-    assert.match(charlens.lens.neuron.current.label ?? '', /r = /);
+    // It falls back to the cell preselected as when nothing was chosen: one the explorer labelled.
+    await until(() => charlens.lens.neuron.current.index !== 999);
+    const current = charlens.lens.neuron.current;
+    const labelled = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: shippedCorpus(charlens) })).cells;
+    assert.ok(labelled.some((c) => c.layer === current.layer && c.cell === current.index), `${current.layer}/${current.index}`);
+    assert.match(current.label ?? '', /r = /);
+    const update = await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === editor.document.uri.toString() && u.cell.index === current.index && !!u.neuron);
+    assert.ok(oneColourInView(editor.document, update) <= MAX_ONE_COLOUR_SHARE, `${oneColourInView(editor.document, update)} of the view in one colour`);
+  });
+
+  test('where the strongest labelled cell paints the view one colour, the overlay starts on the next one that varies there', async () => {
+    const charlens = await api();
+    const labelled = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: shippedCorpus(charlens) })).cells;
+    // The shipped model's strongest cell tracks comments (README, Inside the shipped model): a view all inside one
+    // comment holds it at one value, as a "{ } depth" cell sits at +1 all through a function.
+    const words = fs.readFileSync(path.join(charlens.charlens.extension.extensionPath, 'README.md'), 'utf8').split(/\s+/).filter((w) => /^[a-z]+$/.test(w));
+    const lines = Array.from({ length: 60 }, (_, k) => ` * ${words.slice(k * 10, k * 10 + 10).join(' ')}\n`);
+    const code = `/*\n${lines.join('')} */\n`;
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: code });
+    const editor = await vscode.window.showTextDocument(doc);
+    const view = { from: 0, to: doc.offsetAt(editor.visibleRanges[0].end) };
+    const strongest = { layer: labelled[0].layer, index: labelled[0].cell, kind: 'c' as const };
+    const [histogram] = (await charlens.charlens.engine.request(charlens.protocol.ActivationHistograms, { documentId: 'check', text: code, ...view, neurons: [strongest] })).histograms;
+    assert.ok(oneColourShare(histogram) > MAX_ONE_COLOUR_SHARE, `the premise: layer ${strongest.layer + 1} cell ${strongest.index} is flat here (${oneColourShare(histogram)})`);
+    await charlens.lens.neuron.fallBack();
+    const current = charlens.lens.neuron.current;
+    assert.notDeepEqual([current.layer, current.index], [strongest.layer, strongest.index]);
+    assert.ok(labelled.some((c) => c.layer === current.layer && c.cell === current.index));
+    const update = await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === doc.uri.toString() && u.cell.index === current.index && !!u.neuron);
+    assert.ok(oneColourInView(doc, update) <= MAX_ONE_COLOUR_SHARE, `${oneColourInView(doc, update)} of the view in one colour`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 1, index: 5, kind: 'c' });
   });
 
   test('the explorer labels cells of the shipped model, from its cache', async () => {
