@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
+import { ACTIVATION_BUCKETS, PREDICTION_BUCKETS, activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
 import { MAX_ONE_COLOUR_SHARE, oneColourShare } from '../../../src/extension/lens/cellVariety';
 import type { OverlayUpdate } from '../../../src/extension/lens/overlays';
 import type { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
@@ -75,6 +75,27 @@ suite('Seeing inside the model', function () {
       for (const r of ranges) assert.equal(activationBucket(values.activation[doc.offsetAt(r.start) - update.from]), bucket);
     });
     assert.ok(update.prediction!.filter((b) => b.length > 0).length >= 3, 'a trained model spreads over several buckets');
+  });
+
+  test("the overlays' colour keys are status bar items, named and coloured with the overlays' theme colours, shown while an overlay is on", async () => {
+    const charlens = await api();
+    const editor = await openFixture('main.c');
+    const { legend } = charlens.lens.overlays;
+    await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === editor.document.uri.toString() && !!u.prediction && !!u.neuron);
+    const { prediction, neuron } = legend.shown;
+    assert.ok(prediction && neuron, 'both keys are shown');
+    assert.match(prediction.text, /p\(char\)/);
+    assert.match(prediction.tooltip, /Prediction overlay/);
+    assert.match(neuron.text, /layer 2 cell 5\b/);
+    assert.match(neuron.tooltip, /layer 2 cell 5 tanh\(c\)/);
+    // Each chip in the hover is drawn in its overlay's theme colour, named as the workbench's CSS names it.
+    for (const b of PREDICTION_BUCKETS) assert.ok(prediction.tooltip.includes(`color:var(--vscode-${b.color.replace(/\./g, '-')});">**${b.label.replace('<', '&lt;').replace('>', '&gt;')}**`), b.color);
+    for (const b of ACTIVATION_BUCKETS) assert.ok(neuron.tooltip.includes(`background-color:var(--vscode-${b.color.replace(/\./g, '-')});">&nbsp;${b.label}&nbsp;`), b.color);
+    await charlens.lens.overlays.toggle('prediction', false);
+    assert.equal(legend.shown.prediction, undefined);
+    assert.ok(legend.shown.neuron, 'the neuron overlay is still on');
+    await charlens.lens.overlays.toggle('prediction', true);
+    assert.ok(legend.shown.prediction);
   });
 
   test('a one-character edit redraws the overlays for the new text', async () => {
