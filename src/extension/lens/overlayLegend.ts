@@ -22,9 +22,9 @@ const shortName = (n: ChosenNeuron) => `layer ${n.layer + 1} cell ${n.index}${n.
  * status bar is in view whatever the editor's width.
  */
 export class OverlayLegend implements vscode.Disposable {
-  // Right of the editor's own items, just left of the CharLens item (priority 100).
-  private readonly prediction = vscode.window.createStatusBarItem('charlens.legend.prediction', vscode.StatusBarAlignment.Right, 100.2);
-  private readonly neuron = vscode.window.createStatusBarItem('charlens.legend.neuron', vscode.StatusBarAlignment.Right, 100.1);
+  // Between the editor's own items (the language mode is 100.1) and the CharLens item (100).
+  private readonly prediction = vscode.window.createStatusBarItem('charlens.legend.prediction', vscode.StatusBarAlignment.Right, 100.06);
+  private readonly neuron = vscode.window.createStatusBarItem('charlens.legend.neuron', vscode.StatusBarAlignment.Right, 100.03);
   /** What each item shows while it is shown (for tests). */
   readonly shown: { prediction?: LegendShown; neuron?: LegendShown } = {};
 

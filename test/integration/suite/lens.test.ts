@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ACTIVATION_BUCKETS, PREDICTION_BUCKETS, activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
-import { MAX_ONE_COLOUR_SHARE, oneColourShare } from '../../../src/extension/lens/cellVariety';
+import { MAX_ONE_SIDE_SHARE, oneSideShare, sideOf } from '../../../src/extension/lens/cellVariety';
 import type { OverlayUpdate } from '../../../src/extension/lens/overlays';
 import type { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
@@ -32,11 +32,15 @@ function nextUpdate(charlens: Awaited<ReturnType<typeof api>>, action: () => unk
 
 const shippedCorpus = (charlens: Awaited<ReturnType<typeof api>>) => path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus');
 
-/** The share of the characters an overlay update read that its neuron overlay drew in its most common colour (no colour counts as one). */
-function oneColourInView(doc: vscode.TextDocument, update: OverlayUpdate): number {
-  const chars = update.neuron!.map((ranges) => ranges.reduce((n, r) => n + doc.offsetAt(r.end) - doc.offsetAt(r.start), 0));
-  const uncoloured = update.to - update.from - chars.reduce((a, b) => a + b, 0);
-  return Math.max(uncoloured, ...chars) / (update.to - update.from);
+/** The share of the characters in view that an overlay update's neuron overlay drew on its most common side: blue, plain or red. */
+function oneSideInView(editor: vscode.TextEditor, update: OverlayUpdate): number {
+  const doc = editor.document;
+  const [from, to] = [doc.offsetAt(new vscode.Position(editor.visibleRanges[0].start.line, 0)), doc.offsetAt(editor.visibleRanges[editor.visibleRanges.length - 1].end)];
+  const inView = (r: vscode.Range) => Math.max(0, Math.min(to, doc.offsetAt(r.end)) - Math.max(from, doc.offsetAt(r.start)));
+  const perSide = { blue: 0, plain: 0, red: 0 };
+  update.neuron!.forEach((ranges, bucket) => (perSide[sideOf(bucket)] += ranges.reduce((n, r) => n + inView(r), 0)));
+  perSide.plain = to - from - perSide.blue - perSide.red;
+  return Math.max(perSide.blue, perSide.plain, perSide.red) / (to - from);
 }
 
 suite('Seeing inside the model', function () {
@@ -152,7 +156,7 @@ suite('Seeing inside the model', function () {
     assert.ok(labelled.some((c) => c.layer === current.layer && c.cell === current.index), `${current.layer}/${current.index}`);
     assert.match(current.label ?? '', /r = /);
     const update = await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === editor.document.uri.toString() && u.cell.index === current.index && !!u.neuron);
-    assert.ok(oneColourInView(editor.document, update) <= MAX_ONE_COLOUR_SHARE, `${oneColourInView(editor.document, update)} of the view in one colour`);
+    assert.ok(oneSideInView(editor, update) <= MAX_ONE_SIDE_SHARE, `${oneSideInView(editor, update)} of the view on one side`);
   });
 
   test('where the strongest labelled cell paints the view one colour, the overlay starts on the next one that varies there', async () => {
@@ -168,13 +172,13 @@ suite('Seeing inside the model', function () {
     const view = { from: 0, to: doc.offsetAt(editor.visibleRanges[0].end) };
     const strongest = { layer: labelled[0].layer, index: labelled[0].cell, kind: 'c' as const };
     const [histogram] = (await charlens.charlens.engine.request(charlens.protocol.ActivationHistograms, { documentId: 'check', text: code, ...view, neurons: [strongest] })).histograms;
-    assert.ok(oneColourShare(histogram) > MAX_ONE_COLOUR_SHARE, `the premise: layer ${strongest.layer + 1} cell ${strongest.index} is flat here (${oneColourShare(histogram)})`);
+    assert.ok(oneSideShare(histogram) > MAX_ONE_SIDE_SHARE, `the premise: layer ${strongest.layer + 1} cell ${strongest.index} is flat here (${oneSideShare(histogram)})`);
     await charlens.lens.neuron.fallBack();
     const current = charlens.lens.neuron.current;
     assert.notDeepEqual([current.layer, current.index], [strongest.layer, strongest.index]);
     assert.ok(labelled.some((c) => c.layer === current.layer && c.cell === current.index));
     const update = await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === doc.uri.toString() && u.cell.index === current.index && !!u.neuron);
-    assert.ok(oneColourInView(doc, update) <= MAX_ONE_COLOUR_SHARE, `${oneColourInView(doc, update)} of the view in one colour`);
+    assert.ok(oneSideInView(editor, update) <= MAX_ONE_SIDE_SHARE, `${oneSideInView(editor, update)} of the view on one side`);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 1, index: 5, kind: 'c' });
   });
