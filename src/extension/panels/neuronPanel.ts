@@ -38,6 +38,8 @@ export class NeuronPanel implements vscode.Disposable {
   /** The last clamp comparison, and the table rows the page says it drew of it (for tests). */
   lastClamp?: { neuron: ChosenNeuron; result: rpc.ClampEffectResult };
   clampRows = 0;
+  /** Progress messages posted to the page during the last clamp comparison (for tests). */
+  clampProgress = 0;
 
   /** `corpus` names what the model learnt from, which the clamp comparison is measured on. */
   static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>, corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined): NeuronPanel {
@@ -111,7 +113,11 @@ export class NeuronPanel implements vscode.Disposable {
     }
     const neuron = await this.neuron.resolve();
     // The explorer's pass (when no view has run it yet for this model), then the sample's reading.
-    const progress = (stage: 'explore' | 'clamp') => (p: rpc.ExploreProgressParams) => void postToPage(this.panel, { type: 'clampProgress', stage, chars: p.chars, of: p.of });
+    this.clampProgress = 0;
+    const progress = (stage: 'explore' | 'clamp') => (p: rpc.ExploreProgressParams) => {
+      this.clampProgress++;
+      void postToPage(this.panel, { type: 'clampProgress', stage, chars: p.chars, of: p.of });
+    };
     const subscriptions = [this.engine.onExploreProgress(progress('explore')), this.engine.onClampProgress(progress('clamp'))];
     try {
       const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron }).finally(() => subscriptions.forEach((d) => d.dispose()));
