@@ -4,7 +4,8 @@
 // read only from the DOM, as a user would see it:
 //   1. open main.c, type inside a function body, ghost text appears, Tab accepts it;
 //   2. "CharLens: Toggle Prediction Overlay" and "Toggle Neuron Overlay" colour the
-//      visible text (every character's text and background keep 4.5:1 contrast,
+//      visible text (every character's text and background keep 4.5:1 contrast
+//      in Light 2026 and in Dark 2026,
 //      and the preselected cell paints no single colour over most of the view)
 //      and show their legends in the status bar, in view and uncovered with the
 //      editor split to half width, their hover drawing the colour key;
@@ -169,13 +170,22 @@ async function openQuickInput(workbench, keys) {
 }
 
 /** Types `text` into the open quick input and presses Enter once the focused row matches. */
-async function chooseInQuickInput(workbench, text, rowMatch) {
+async function chooseInQuickInput(workbench, text, rowMatch, { closes = true } = {}) {
   await workbench.page.keyboard.type(text, { delay: TYPING_DELAY_MS / 2 });
   await waitFor(workbench, `"${rowMatch}" to be the first choice`, quickInputProbe, undefined, {
     accept: (s) => s && s.focused.includes(rowMatch),
   });
   await workbench.page.keyboard.press('Enter');
-  await waitFor(workbench, 'the quick input to close', quickInputProbe, undefined, { accept: (s) => s === null });
+  if (closes) await waitFor(workbench, 'the quick input to close', quickInputProbe, undefined, { accept: (s) => s === null });
+}
+
+/** Preferences: Color Theme, then `theme` from its list. */
+async function colorTheme(workbench, theme) {
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'Preferences: Color Theme', 'Preferences: Color Theme', { closes: false });
+  // The theme list replaces the command list in the same quick input, its current theme focused.
+  await waitFor(workbench, 'the color theme list', quickInputProbe, undefined, { accept: (s) => s && !s.focused.includes('Preferences') });
+  await chooseInQuickInput(workbench, theme, theme);
 }
 
 async function ghostTextCompletion(workbench, log) {
@@ -322,6 +332,7 @@ function overlayProbe(editorSelector) {
     decorated: spans.length,
     legend: !!prediction && !!cell,
     cell,
+    editorBackground: page.slice(0, 3).join(','),
     contrast: Number(contrast.toFixed(2)),
     backgrounds: backgrounds.size,
     oneSide: total ? Number((Math.max(...perSide.values()) / total).toFixed(2)) : 1,
@@ -345,7 +356,16 @@ async function overlaysFromCommandPalette(workbench, log) {
   if (seen.oneSide > 0.7) throw new Error(`the preselected cell ${seen.cell} paints ${seen.oneSide} of the view one colour`);
   if (seen.contrast < 4.5) throw new Error(`a decorated character's text has ${seen.contrast}:1 contrast to its background (WCAG AA asks 4.5:1)`);
   await workbench.screenshot('e2e-overlays.png');
-  return seen;
+  // The other default theme: the workbench starts in Light 2026 here; the issue was seen in Dark 2026.
+  await colorTheme(workbench, 'Dark 2026');
+  const dark = await waitFor(workbench, 'the overlays in Dark 2026', overlayProbe, ACTIVE_EDITOR, {
+    accept: (s) => s && s.decorated > 100 && s.backgrounds > 1 && s.editorBackground !== seen.editorBackground,
+  });
+  log(`overlays in Dark 2026 (editor background ${dark.editorBackground}): lowest text contrast ${dark.contrast}:1 over ${dark.backgrounds} neuron backgrounds`);
+  if (dark.contrast < 4.5) throw new Error(`in Dark 2026 a decorated character's text has ${dark.contrast}:1 contrast to its background`);
+  await workbench.screenshot('e2e-overlays-dark.png');
+  await colorTheme(workbench, 'Light 2026');
+  return { ...seen, darkContrast: dark.contrast };
 }
 
 /** The overlays' legend items in the status bar: where each is, and whether it is the element drawn at its centre (not covered). */
@@ -636,7 +656,7 @@ async function main() {
     ok = true;
     logger.log('PASS');
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
-    logger.log(`  overlays: ${overlays.decorated} decorated spans, starting on ${overlays.cell}; text contrast at least ${overlays.contrast}:1; the most common side of the neuron overlay under ${overlays.oneSide} of the view`);
+    logger.log(`  overlays: ${overlays.decorated} decorated spans, starting on ${overlays.cell}; text contrast at least ${overlays.contrast}:1 (Light 2026), ${overlays.darkContrast}:1 (Dark 2026); the most common side of the neuron overlay under ${overlays.oneSide} of the view`);
     logger.log(`  legends in the status bar with the editor at ${Math.round(legend.width)} px: ${legend.items.map((i) => `"${i.text}"`).join(', ')}, in view and uncovered; the neuron legend's hover shows ${legend.hover.chips} colour chips`);
     logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
     logger.log(`  where cell fires: ${fires.snippets} snippets, "${fires.title}"`);
@@ -644,7 +664,7 @@ async function main() {
     logger.log(`  ${training.notification}`);
     logger.log(`  status bar: ${training.status}`);
     logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-legend-half-width.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-overlays.png, test-results/e2e-overlays-dark.png, test-results/e2e-legend-half-width.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);
