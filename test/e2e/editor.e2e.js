@@ -170,21 +170,19 @@ async function openQuickInput(workbench, keys) {
 }
 
 /** Types `text` into the open quick input and presses Enter once the focused row matches. */
-async function chooseInQuickInput(workbench, text, rowMatch, { closes = true } = {}) {
+async function chooseInQuickInput(workbench, text, rowMatch) {
   await workbench.page.keyboard.type(text, { delay: TYPING_DELAY_MS / 2 });
   await waitFor(workbench, `"${rowMatch}" to be the first choice`, quickInputProbe, undefined, {
     accept: (s) => s && s.focused.includes(rowMatch),
   });
   await workbench.page.keyboard.press('Enter');
-  if (closes) await waitFor(workbench, 'the quick input to close', quickInputProbe, undefined, { accept: (s) => s === null });
+  await waitFor(workbench, 'the quick input to close', quickInputProbe, undefined, { accept: (s) => s === null });
 }
 
-/** Preferences: Color Theme, then `theme` from its list. */
+/** Preferences: Color Theme (Ctrl+K Ctrl+T: typed in the palette, the marketplace's entry comes first), then `theme` from its list. */
 async function colorTheme(workbench, theme) {
-  await openQuickInput(workbench, 'F1');
-  await chooseInQuickInput(workbench, 'Preferences: Color Theme', 'Preferences: Color Theme', { closes: false });
-  // The theme list replaces the command list in the same quick input, its current theme focused.
-  await waitFor(workbench, 'the color theme list', quickInputProbe, undefined, { accept: (s) => s && !s.focused.includes('Preferences') });
+  await workbench.page.keyboard.press('Control+K');
+  await openQuickInput(workbench, 'Control+T');
   await chooseInQuickInput(workbench, theme, theme);
 }
 
