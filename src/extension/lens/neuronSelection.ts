@@ -10,10 +10,10 @@ const KEY = 'charlens.neuron';
 const FIRST: ChosenNeuron = { layer: 0, index: 0, kind: 'c' };
 
 /** Layer and cell numbers as the user reads them: both from 1 for layers, cells from 0 (as the explorer prints them). */
-const sameCell = (a: ChosenNeuron, b: ChosenNeuron) => a.layer === b.layer && a.index === b.index && a.kind === b.kind;
-
 export const describeNeuron = (n: ChosenNeuron): string =>
   `layer ${n.layer + 1} cell ${n.index} ${n.kind === 'c' ? 'tanh(c)' : 'h'}${n.label ? ` (${n.label})` : ''}`;
+
+const sameCell = (a: ChosenNeuron, b: ChosenNeuron) => a.layer === b.layer && a.index === b.index && a.kind === b.kind;
 
 /**
  * The one cell that the overlays, the hover and the neuron view all show:
