@@ -116,8 +116,9 @@
       side.appendChild(column);
     });
     clampResult.appendChild(side);
-    clampResult.appendChild(partingNote(result));
-    vscode.postMessage({ type: 'clampDrawn', rows: table.rows.length - 1 });
+    const note = partingNote(result);
+    clampResult.appendChild(note);
+    vscode.postMessage({ type: 'clampDrawn', rows: table.rows.length - 1, note: note.textContent });
   }
 
   /**

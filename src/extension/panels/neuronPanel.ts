@@ -16,7 +16,7 @@ type PageMessage =
   | { type: 'choose'; neuron: ChosenNeuron }
   | { type: 'reveal'; offset: number }
   | { type: 'clamp' }
-  | { type: 'clampDrawn'; rows: number };
+  | { type: 'clampDrawn'; rows: number; note: string };
 
 /**
  * The neuron view: the editor's visible text coloured by the chosen cell,
@@ -35,9 +35,10 @@ export class NeuronPanel implements vscode.Disposable {
   lastCells: ChosenNeuron[] = [];
   /** Whether the page received the last data (postMessage resolves true once delivered). */
   delivered = false;
-  /** The last clamp comparison, and the table rows the page says it drew of it (for tests). */
+  /** The last clamp comparison, the table rows the page says it drew of it and the text of its note on the completions (for tests). */
   lastClamp?: { neuron: ChosenNeuron; result: rpc.ClampEffectResult };
   clampRows = 0;
+  clampNote = '';
   /** Progress messages posted to the page during the last clamp comparison (for tests). */
   clampProgress = 0;
 
@@ -86,7 +87,7 @@ export class NeuronPanel implements vscode.Disposable {
     else if (m.type === 'choose') await this.neuron.set(m.neuron);
     else if (m.type === 'step') await this.step(m.delta);
     else if (m.type === 'clamp') await this.measureClamp();
-    else if (m.type === 'clampDrawn') this.clampRows = m.rows;
+    else if (m.type === 'clampDrawn') [this.clampRows, this.clampNote] = [m.rows, m.note];
     else if (m.type === 'reveal' && this.editor) {
       const pos = this.editor.document.positionAt(this.shownBase + m.offset);
       await vscode.window.showTextDocument(this.editor.document, { viewColumn: this.editor.viewColumn, selection: new vscode.Range(pos, pos) });

@@ -40,6 +40,14 @@ suite('Whether cells matter, and the model report', function () {
     assert.equal(result.completion.texts.length, 3);
     assert.ok(result.completion.prime.endsWith('/*') || result.completion.prime.endsWith('//'), 'the prime ends where a comment opens');
     await until(() => view.clampRows === 3);
+    // Under the completions the page says where they part and why equal losses can still part.
+    const { parting, texts } = result.completion;
+    if (parting) {
+      assert.ok(view.clampNote.includes(`part at their character ${parting.at + 1}`), view.clampNote);
+      for (const c of parting.choices) assert.ok(view.clampNote.includes(`${(c.first.probability * 100).toFixed(1)}%`), view.clampNote);
+    }
+    const same = result.runs[1].bitsPerChar.toFixed(3) === result.runs[2].bitsPerChar.toFixed(3) && texts[1] !== texts[2];
+    assert.equal(view.clampNote.includes('Both clamps cost the same'), same, view.clampNote);
     assert.ok(result.ms < 15_000, `${result.ms} ms`);
     view.dispose();
   });
