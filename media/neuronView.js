@@ -96,13 +96,21 @@
     return e;
   };
   const bits = (b) => (b === undefined ? '–' : b.toFixed(3));
+  const measure = document.getElementById('measure');
+  const count = (n) => n.toLocaleString('en-US');
+  const percent = (p) => `${(p * 100).toFixed(1)}%`;
+  /** A stretch of text with its blanks made visible, as the cells show them. */
+  const visible = (text) => Array.from(text, shown).join('');
   const delta = (b, base) => (b === undefined || base === undefined ? '' : `${b - base >= 0 ? '+' : '−'}${Math.abs(b - base).toFixed(3)}`);
   const CLAMP_NAMES = { none: 'as trained', zero: 'c held at 0', mean: 'c held at its mean' };
 
   /** The comparison: a table of bits/char per run (with the change from the model as trained), then the completions side by side. */
   function renderClamp({ neuron: cell, result, feature }) {
     clampedCell = cell;
-    clampStatus.textContent = `${result.chars.toLocaleString('en-US')} characters of ${result.measured === 'validation' ? 'the validation split' : "the explorer's sample (the corpus changed since training, so no held-out split is known)"} of ${result.folder}${feature ? `, ${result.featureChars.toLocaleString('en-US')} of them ${feature}` : ''}, in ${(result.ms / 1000).toFixed(1)} s`;
+    measure.disabled = false;
+    const text = result.measured === 'validation' ? 'the validation split' : "the explorer's sample (the corpus changed since training, so no held-out split is known)";
+    const sample = result.windows > 1 ? ` in ${result.windows} windows spread over ${text} (${count(result.textChars)} characters)` : ` of ${text}`;
+    clampStatus.textContent = `${count(result.chars)} characters scored${sample} of ${result.folder}${feature ? `, ${count(result.featureChars)} of them ${feature}` : ''}, in ${(result.ms / 1000).toFixed(1)} s`;
     clampResult.textContent = '';
     const table = element('table');
     const head = element('tr');
@@ -128,13 +136,54 @@
       side.appendChild(column);
     });
     clampResult.appendChild(side);
-    vscode.postMessage({ type: 'clampDrawn', rows: table.rows.length - 1 });
+    const note = partingNote(result);
+    clampResult.appendChild(note);
+    vscode.postMessage({ type: 'clampDrawn', rows: table.rows.length - 1, note: note.textContent });
   }
 
-  document.getElementById('measure').addEventListener('click', () => {
+  /**
+   * Why completions can differ where the loss does not: greedy decoding
+   * follows the likeliest character, so one near tie decides all after it.
+   * Says where the completions part and what each run weighed there.
+   */
+  function partingNote(result) {
+    const note = element('div', undefined, 'parting');
+    const { parting, texts } = result.completion;
+    if (!parting) {
+      note.appendChild(element('p', 'The three completions are the same: with the cell clamped, the likeliest next character stays the likeliest at every step.', 'note'));
+      return note;
+    }
+    const [, zero, mean] = result.runs;
+    const sentences = [];
+    if (bits(zero.bitsPerChar) === bits(mean.bitsPerChar) && texts[1] !== texts[2]) {
+      const close = Math.abs(mean.c) < 0.1 ? ` (the cell's mean, c = ${mean.c.toFixed(2)}, is close to 0, so both hold it at almost the same value)` : '';
+      sentences.push(`Both clamps cost the same ${bits(zero.bitsPerChar)} bits/char${close}, yet their completions differ.`);
+    }
+    sentences.push(
+      'A greedy completion takes the likeliest character at each step, so where two characters are nearly tied a change too small to move the average loss picks the other one, and everything after follows from that choice. ' +
+        `The completions part at their character ${parting.at + 1}${parting.at > 0 ? `, after "${visible(Array.from(texts[0]).slice(Math.max(0, parting.at - 24), parting.at).join(''))}"` : ''}; the two likeliest there:`,
+    );
+    note.appendChild(element('p', sentences.join(' '), 'note'));
+    const list = element('ul', undefined, 'note');
+    result.runs.forEach((r, k) => {
+      const { first, second } = parting.choices[k];
+      list.appendChild(element('li', `${CLAMP_NAMES[r.clamp]}: "${visible(first.char)}" ${percent(first.probability)}, "${visible(second.char)}" ${percent(second.probability)}`));
+    });
+    note.appendChild(list);
+    return note;
+  }
+
+  measure.addEventListener('click', () => {
+    measure.disabled = true;
     clampStatus.textContent = 'measuring…';
     vscode.postMessage({ type: 'clamp' });
   });
+  function renderClampProgress({ stage, chars, of }) {
+    clampStatus.textContent =
+      stage === 'explore'
+        ? `measuring… first the explorer's pass over its sample: ${count(chars)} of ${count(of)} characters`
+        : `measuring… ${count(chars)} of ${count(of)} characters read, each three times (as trained and with each clamp)`;
+  }
   document.getElementById('prev').addEventListener('click', () => vscode.postMessage({ type: 'step', delta: -1 }));
   document.getElementById('next').addEventListener('click', () => vscode.postMessage({ type: 'step', delta: 1 }));
   cells.addEventListener('change', () => {
@@ -145,8 +194,12 @@
     if (event.data.type === 'show') render(event.data);
     if (event.data.type === 'error') text.textContent = event.data.message;
     if (event.data.type === 'clamp') renderClamp(event.data);
-    if (event.data.type === 'clampError') clampStatus.textContent = event.data.message;
     if (event.data.type === 'why') renderWhy(event.data);
+    if (event.data.type === 'clampProgress') renderClampProgress(event.data);
+    if (event.data.type === 'clampError') {
+      measure.disabled = false;
+      clampStatus.textContent = event.data.message;
+    }
   });
   vscode.postMessage({ type: 'ready' });
 })();

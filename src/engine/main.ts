@@ -202,6 +202,8 @@ serve(rpc.Detail, (p) => loaded().detail(p));
 
 serve(rpc.Why, (p) => timed(() => loaded().why(p)));
 
+serve(rpc.ActivationHistograms, (p) => loaded().activationHistograms(p));
+
 const exploreProgress = (progress: rpc.ExploreProgressParams) => void connection.sendNotification(rpc.ExploreProgress, progress);
 
 serve(rpc.ExploreNeurons, async (p) => {
@@ -218,7 +220,7 @@ serve(rpc.CellFiring, (p) => timed(() => loaded().cellFiring(inWorkspace(p), exp
 
 serve(rpc.CellHistory, (p) => timed(() => loaded().cellHistory(inWorkspace(p), exploreProgress)));
 
-serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress)));
+serve(rpc.ClampEffect, (p) => timed(() => loaded().clampEffect(inWorkspace(p), exploreProgress, (progress) => void connection.sendNotification(rpc.ClampProgress, progress))));
 
 serve(rpc.ModelReport, (p) => timed(() => loaded().modelReport(inWorkspace(p))));
 

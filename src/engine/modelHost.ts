@@ -4,7 +4,7 @@ import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documen
 import { InferenceModel, SHOWN_ACTIVATION } from '../core/model/inference';
 import { cellOf } from '../core/model/modelConfig';
 import { LruMap } from '../core/lruMap';
-import { cellRank, topGuesses } from '../core/predict/modelLens';
+import { activationHistograms, cellRank, topGuesses } from '../core/predict/modelLens';
 import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
 import { CharNgram } from '../core/ngram/charNgram';
 import { Branching } from '../core/predict/predictor';
@@ -15,7 +15,7 @@ import { ExploreResult, explore } from '../core/explorer/explore';
 import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
 import { cellSnippets, placeOf } from '../core/explorer/cellSnippets';
 import { SURROUNDINGS, cellsForSelection, findSimilar } from '../core/explorer/selectionCells';
-import { clampEffect, measuredText } from '../core/explorer/clampEffect';
+import { MeasuredText, clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { modelReport } from '../core/explorer/modelReport';
 import { ScoredHistory, cellHistoryRows, lineHistory, scoredHistory } from '../core/explorer/labelHistory';
 import { LEARNED_PRECISION, LEARNED_R } from '../core/explorer/neuronRanking';
@@ -23,7 +23,7 @@ import { UserError } from '../core/userError';
 import { alignToCodePoint } from '../core/predict/stateCache';
 import { Attributor, attribute } from '../core/explain/attribution';
 import { Answerer } from './answerer';
-import { DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, CellHistoryParams, CellHistoryResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
+import { DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, CellHistoryParams, CellHistoryResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, HistogramParams, HistogramResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -49,6 +49,8 @@ export class ModelHost implements Answerer {
   private readonly explored = new Map<string, Promise<Explored>>();
   /** The weights' history scored on each explorer sample asked for (undefined: the model keeps none). */
   private readonly scoredHistories = new Map<string, Promise<ScoredHistory | undefined>>();
+  /** The text each corpus's clamp comparisons are measured on. */
+  private readonly clampTexts = new LruMap<string, MeasuredText>(2);
   constructor(
     readonly checkpoint: Checkpoint,
     readonly source: ModelInfo['source'],
@@ -178,6 +180,13 @@ export class ModelHost implements Answerer {
     return { chars, model: this.source };
   }
 
+  /** How each of the neurons' activations spreads over [from, to), read from the document's exact state before it. */
+  activationHistograms(p: HistogramParams): HistogramResult {
+    for (const n of p.neurons) checkNeuron(this.model, n);
+    const state = this.traceOf(p.documentId).stateBefore(p.text, p.from);
+    return { histograms: activationHistograms(this.model, this.vocabulary, state, p.text, p.from, p.to, p.neurons) };
+  }
+
   /**
    * Why This Prediction: each of the characters before `offset` and what it
    * contributed to the probability of the character there (or of the top
@@ -240,15 +249,23 @@ export class ModelHost implements Answerer {
     return { folder: explored.folder, snapshots, cells, line, learned: scored.history.learned, threshold: { r: LEARNED_R, precision: LEARNED_PRECISION }, chars: explored.ranking.chars, computed: scored.computed };
   }
 
-  /** Does the cell matter: the loss on the model's validation text (or the explorer's sample) with its c clamped to 0 and to its mean, and a completion under each. */
-  async clampEffect(p: CellFiringParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<ClampEffectResult, 'ms'>> {
+  /**
+   * Does the cell matter: the loss on a fixed sample of the model's
+   * validation text (or of the explorer's sample) with its c clamped to 0
+   * and to its mean, and a completion under each. `onProgress` hears of the
+   * explorer's pass when this call starts it; `onClampProgress` of the
+   * sample's reading.
+   */
+  async clampEffect(p: CellFiringParams, onProgress?: (progress: ExploreProgressParams) => void, onClampProgress?: (progress: ExploreProgressParams) => void): Promise<Omit<ClampEffectResult, 'ms'>> {
     checkNeuron(this.model, p.neuron);
     const explored = await this.explore(p, onProgress);
     const { layer, index } = p.neuron;
     const label = explored.ranking.cells.find((c) => c.layer === layer && c.cell === index);
     const meanTanh = explored.firing[layer * this.model.config.hiddenSize + index].mean;
-    const measured = measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), () => explored.sample);
-    const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature });
+    const key = JSON.stringify([p.folder, p.include, p.exclude]);
+    // Read and lexed once per corpus: the next cell's comparison reads only the model.
+    const measured = this.clampTexts.obtain(key, () => measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), () => explored.sample));
+    const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature, onProgress: onClampProgress && ((chars, of) => onClampProgress({ chars, of })) });
     return { ...effect, measured: measured.kind, folder: explored.folder, label, meanTanh };
   }
 

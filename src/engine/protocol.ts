@@ -218,6 +218,20 @@ export interface DetailParams extends DocumentRange {
   topK: number;
 }
 
+/** Candidate cells over a document range: how each one's activation spreads over the range's characters. */
+export interface HistogramParams {
+  documentId: string;
+  text: string;
+  from: number;
+  to: number;
+  neurons: Neuron[];
+}
+
+export interface HistogramResult {
+  /** Per neuron, characters per bin of ACTIVATION_BINS equal bins over [-1, 1] (core/predict/modelLens.ts). */
+  histograms: number[][];
+}
+
 export interface DetailResult {
   chars: Array<{ offset: number; char: string; probability: number; activation: number; guesses: Guess[] }>;
   model: ModelInfo['source'];
@@ -305,7 +319,7 @@ export interface CellHistoryResult {
   ms: number;
 }
 
-/** Does the cell matter: the loss and a completion with its c clamped to 0 and to its mean (see core/explorer/clampEffect.ts). */
+/** Does the cell matter: the loss on a fixed sample and a completion with its c clamped to 0 and to its mean (see core/explorer/clampEffect.ts). */
 export interface ClampEffectResult extends ClampMeasures {
   /** What the loss was measured on: the model's validation split of `folder`, or the explorer's sample of it. */
   measured: MeasuredText['kind'];
@@ -490,6 +504,9 @@ const completeParams: Schema<CompleteParams> = object({
   candidates: optional(integer(1, MAX_CANDIDATES)),
 });
 const traceParams: Schema<TraceParams> = object(documentRange, (p) => withinText(p, MAX_TRACE_RANGE));
+/** Cells one ActivationHistograms may judge: the explorer's labelled cells (ExploreNeurons answers 24). */
+const MAX_HISTOGRAM_NEURONS = 64;
+const histogramParams: Schema<HistogramParams> = object({ documentId, text, from: integer(0, MAX_TEXT), to: integer(0, MAX_TEXT), neurons: array(neuron, MAX_HISTOGRAM_NEURONS) }, (p) => withinText(p, MAX_DETAIL_RANGE));
 const inspectParams: Schema<InspectParams> = object({ documentId, text, offset: integer(0, MAX_TEXT), neuron, topK }, (p) =>
   p.offset < p.text.length ? undefined : `offset ${p.offset} is not inside the text (length ${p.text.length})`,
 );
@@ -545,6 +562,7 @@ export const Trace = new CheckedRequest<TraceParams, TraceResult>('charlens/trac
 export const Inspect = new CheckedRequest<InspectParams, InspectResult>('charlens/inspect', inspectParams);
 export const Predict = new CheckedRequest<PredictParams, { guesses: Guess[]; model: ModelInfo['source']; answering: string }>('charlens/predict', predictParams);
 export const Detail = new CheckedRequest<DetailParams, DetailResult>('charlens/detail', detailParams);
+export const ActivationHistograms = new CheckedRequest<HistogramParams, HistogramResult>('charlens/activationHistograms', histogramParams);
 export const ExploreNeurons = new CheckedRequest<ExploreParams, ExploreResult>('charlens/exploreNeurons', exploreParams);
 export const CellFiring = new CheckedRequest<CellFiringParams, CellFiringResult>('charlens/cellFiring', cellFiringParams);
 export const CellHistory = new CheckedRequest<CellHistoryParams, CellHistoryResult>('charlens/cellHistory', cellHistoryParams);
@@ -566,6 +584,8 @@ export type TrainingProgressParams = TrainProgress;
 export const TrainingProgress = new NotificationType<TrainingProgressParams>('charlens/trainingProgress');
 export const TrainingFinished = new NotificationType<TrainFinished>('charlens/trainingFinished');
 export const ExploreProgress = new NotificationType<ExploreProgressParams>('charlens/exploreProgress');
+/** How far "Does this cell matter?" has read its sample: characters per run, of all. */
+export const ClampProgress = new NotificationType<ExploreProgressParams>('charlens/clampProgress');
 
 /** An error nothing in the engine caught; the engine logged its stack and goes on. */
 export interface EngineFaultParams {

@@ -24,6 +24,9 @@ export class EngineClient implements vscode.Disposable {
   private readonly exploreProgressEmitter = new vscode.EventEmitter<rpc.ExploreProgressParams>();
   /** The explorer's pass over its sample, which runs once per model and corpus. */
   readonly onExploreProgress = this.exploreProgressEmitter.event;
+  private readonly clampProgressEmitter = new vscode.EventEmitter<rpc.ExploreProgressParams>();
+  /** How far "Does this cell matter?" has read its sample. */
+  readonly onClampProgress = this.clampProgressEmitter.event;
   /** Fires when the engine died unexpectedly (before it is restarted). */
   readonly onUnexpectedExit = this.exitEmitter.event;
   private ready: Promise<void> = Promise.resolve();
@@ -50,6 +53,7 @@ export class EngineClient implements vscode.Disposable {
     connection.onNotification(rpc.TrainingProgress, (p) => this.progressEmitter.fire(p));
     connection.onNotification(rpc.TrainingFinished, (p) => this.finishedEmitter.fire(p));
     connection.onNotification(rpc.ExploreProgress, (p) => this.exploreProgressEmitter.fire(p));
+    connection.onNotification(rpc.ClampProgress, (p) => this.clampProgressEmitter.fire(p));
     // The engine survived an error nothing caught; its stack is in the log already (stderr).
     connection.onNotification(rpc.EngineFault, (f) => this.notifier.error(`the engine hit an unexpected error (${f.kind}): ${f.message}. It keeps running; see "CharLens: Show Log" for details.`));
     connection.listen();
@@ -109,6 +113,7 @@ export class EngineClient implements vscode.Disposable {
     this.progressEmitter.dispose();
     this.finishedEmitter.dispose();
     this.exploreProgressEmitter.dispose();
+    this.clampProgressEmitter.dispose();
     this.exitEmitter.dispose();
   }
 }

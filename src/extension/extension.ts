@@ -5,6 +5,7 @@ import { ForgetDocument, Initialize, SetDynamicEvaluation } from '../engine/prot
 import { findCellsForSelection } from './commands/findCellsForSelection';
 import { loadModel } from './commands/loadModel';
 import { corpusOf, labelledCells, pickNeuron } from './commands/pickNeuron';
+import { preselectCell } from './lens/preselectCell';
 import { sampleToEditor } from './commands/sample';
 import { selectBackend } from './commands/selectBackend';
 import { showSurprisingLines } from './commands/showSurprisingLines';
@@ -65,7 +66,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const history = workspaceTrainingHistory({ extension, output });
   const charlens: CharLens = { extension, engine, statusBar, output, notify, history };
   const completions = new CompletionProvider(engine);
-  const neuron = new NeuronSelection(extension.workspaceState, async () => (await labelledCells(charlens, false))[0]);
+  const neuron = new NeuronSelection(extension.workspaceState, async () => preselectCell(engine, vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0], await labelledCells(charlens, false)));
   const overlays = new Overlays(engine, neuron, notify);
   const surprise = new SurpriseOverlay(engine, neuron, notify);
   const readout = new NextCharReadout(engine);

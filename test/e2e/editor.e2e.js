@@ -4,7 +4,11 @@
 // read only from the DOM, as a user would see it:
 //   1. open main.c, type inside a function body, ghost text appears, Tab accepts it;
 //   2. "CharLens: Toggle Prediction Overlay" and "Toggle Neuron Overlay" colour the
-//      visible text and show their legend;
+//      visible text (every character's text and background keep 4.5:1 contrast
+//      in Light 2026 and in Dark 2026,
+//      and the preselected cell paints no single colour over most of the view)
+//      and show their legends in the status bar, in view and uncovered with the
+//      editor split to half width, their hover drawing the colour key;
 //   3. "Show Neuron View" colours the text with the theme's CharLens colours
 //      (read back as computed styles), and its next-cell button moves the
 //      editor's neuron overlay along with it; "Show Where Cell Fires" lists
@@ -177,6 +181,13 @@ async function chooseInQuickInput(workbench, text, rowMatch) {
   await waitFor(workbench, 'the quick input to close', quickInputProbe, undefined, { accept: (s) => s === null });
 }
 
+/** Preferences: Color Theme (Ctrl+K Ctrl+T: typed in the palette, the marketplace's entry comes first), then `theme` from its list. */
+async function colorTheme(workbench, theme) {
+  await workbench.page.keyboard.press('Control+K');
+  await openQuickInput(workbench, 'Control+T');
+  await chooseInQuickInput(workbench, theme, theme);
+}
+
 async function ghostTextCompletion(workbench, log) {
   const { page } = workbench;
   await openQuickInput(workbench, 'Control+P');
@@ -269,31 +280,141 @@ async function ghostTextCompletion(workbench, log) {
   return { ghost, line };
 }
 
-/** Decorated spans and the overlay legend in the active editor. */
+/**
+ * Decorated spans in the editor, what their colours do to the text, and the
+ * overlays' legends in the status bar. The editor draws a decoration's text
+ * colour on the text's spans and its background as boxes in a layer behind
+ * them: `contrast` is the lowest WCAG ratio of any decorated text colour in
+ * view to any background box in view (blended over the editor's
+ * background), or to the editor's own; `oneSide` the share of the
+ * decorated text's width on the neuron overlay's most common side (blue,
+ * red or none, whatever the shade).
+ */
 function overlayProbe(editorSelector) {
   const editor = document.querySelector(editorSelector);
   if (!editor) return null;
+  const rgba = (c) => {
+    const m = /rgba?\(([^)]+)\)/.exec(c) || /color\(srgb ([^)]+)\)/.exec(c);
+    if (!m) return [0, 0, 0, 0];
+    const parts = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    const scale = c.startsWith('color(') ? 255 : 1;
+    return [parts[0] * scale, parts[1] * scale, parts[2] * scale, parts.length > 3 ? parts[3] : 1];
+  };
+  const luminance = ([r, g, b]) => [r, g, b].map((v) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const over = (top, bottom) => bottom.map((c, i) => (i < 3 ? top[i] * top[3] + c * (1 - top[3]) : 1));
+  const contrastOf = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const page = rgba(getComputedStyle(editor.querySelector('.monaco-editor-background') || editor).backgroundColor);
   const spans = [...editor.querySelectorAll('.view-lines span[class*="ced-"]')];
-  // Decoration text ("after" attachments) is CSS generated content, not DOM text.
-  const after = spans.map((el) => getComputedStyle(el, '::after').content).join(' ');
-  // The neuron overlay's legend names its cell: "layer 2 cell 5 tanh(c) (inside comment, r = 0.93):".
-  const cell = /layer \d+ cell \d+ tanh\(c\)( \([^)]*\))?/.exec(after.replace(/\\/g, ''))?.[0] ?? '';
-  return { decorated: spans.length, legend: after.includes('p(char)') && after.includes('tanh(c)'), cell };
+  const boxes = [...editor.querySelectorAll('.view-overlays div[class*="ced-"]')].filter((b) => rgba(getComputedStyle(b).backgroundColor)[3] > 0);
+  const texts = new Set(spans.filter((e) => e.textContent.trim()).map((e) => getComputedStyle(e).color));
+  const backgrounds = new Set(boxes.map((b) => getComputedStyle(b).backgroundColor));
+  let contrast = Infinity;
+  for (const text of texts) {
+    for (const back of [page, ...[...backgrounds].map((b) => over(rgba(b), page))]) contrast = Math.min(contrast, contrastOf(over(rgba(text), back), back));
+  }
+  // Shades of one hue (the buckets differ in opacity only) are one side: blue, red, or none.
+  const width = (e) => e.getBoundingClientRect().width;
+  const perSide = new Map();
+  for (const b of boxes) {
+    const hue = rgba(getComputedStyle(b).backgroundColor).slice(0, 3).join(',');
+    perSide.set(hue, (perSide.get(hue) || 0) + width(b));
+  }
+  const total = spans.reduce((sum, e) => sum + width(e), 0);
+  perSide.set('none', Math.max(0, total - [...perSide.values()].reduce((a, b) => a + b, 0)));
+  const legends = Array.from(document.querySelectorAll('.statusbar-item'), (e) => e.textContent.trim());
+  const prediction = legends.find((t) => t.includes('p(char)')) || '';
+  // The neuron overlay's legend names its cell and what the explorer found it tracks: "layer 2 cell 5: inside comment".
+  const cell = legends.find((t) => /layer \d+ cell \d+/.test(t)) || '';
+  return {
+    decorated: spans.length,
+    legend: !!prediction && !!cell,
+    cell,
+    editorBackground: page.slice(0, 3).join(','),
+    contrast: Number(contrast.toFixed(2)),
+    backgrounds: backgrounds.size,
+    oneSide: total ? Number((Math.max(...perSide.values()) / total).toFixed(2)) : 1,
+  };
 }
+
+/** "layer 2 cell 5" of a legend or a title: the cell, whatever else names it. */
+const cellOf = (text) => /layer \d+ cell \d+/.exec(text)?.[0] ?? '';
 
 async function overlaysFromCommandPalette(workbench, log) {
   for (const command of ['CharLens: Toggle Prediction Overlay', 'CharLens: Toggle Neuron Overlay']) {
     await openQuickInput(workbench, 'F1');
     await chooseInQuickInput(workbench, command, command);
   }
-  const seen = await waitFor(workbench, 'both overlays and their legend in the editor', overlayProbe, ACTIVE_EDITOR, {
-    accept: (s) => s && s.legend && s.decorated > 100,
+  const seen = await waitFor(workbench, 'both overlays in the editor and their legends in the status bar', overlayProbe, ACTIVE_EDITOR, {
+    accept: (s) => s && s.legend && s.decorated > 100 && s.backgrounds > 1,
   });
-  log(`overlays: ${seen.decorated} decorated spans, legend shown, neuron overlay on ${seen.cell}`);
-  // With no cell chosen yet (a fresh profile), the overlay starts on one the explorer labelled.
-  if (!/\(.+\)$/.test(seen.cell)) throw new Error(`the neuron overlay started on an unlabelled cell: "${seen.cell}"`);
+  log(`overlays: ${seen.decorated} decorated spans, legends "${seen.cell}" and p(char) in the status bar; lowest text contrast ${seen.contrast}:1; ${seen.backgrounds} neuron backgrounds, the most common side (blue, red, none) under ${seen.oneSide} of the text`);
+  // With no cell chosen yet (a fresh profile), the overlay starts on one the explorer labelled, which varies in view.
+  if (!/: .+$/.test(seen.cell)) throw new Error(`the neuron overlay started on an unlabelled cell: "${seen.cell}"`);
+  if (seen.oneSide > 0.7) throw new Error(`the preselected cell ${seen.cell} paints ${seen.oneSide} of the view one colour`);
+  if (seen.contrast < 4.5) throw new Error(`a decorated character's text has ${seen.contrast}:1 contrast to its background (WCAG AA asks 4.5:1)`);
   await workbench.screenshot('e2e-overlays.png');
-  return seen;
+  // The other default theme: the workbench starts in Light 2026 here; the issue was seen in Dark 2026.
+  await colorTheme(workbench, 'Dark 2026');
+  const dark = await waitFor(workbench, 'the overlays in Dark 2026', overlayProbe, ACTIVE_EDITOR, {
+    accept: (s) => s && s.decorated > 100 && s.backgrounds > 1 && s.editorBackground !== seen.editorBackground,
+  });
+  log(`overlays in Dark 2026 (editor background ${dark.editorBackground}): lowest text contrast ${dark.contrast}:1 over ${dark.backgrounds} neuron backgrounds`);
+  if (dark.contrast < 4.5) throw new Error(`in Dark 2026 a decorated character's text has ${dark.contrast}:1 contrast to its background`);
+  await workbench.screenshot('e2e-overlays-dark.png');
+  await colorTheme(workbench, 'Light 2026');
+  return { ...seen, darkContrast: dark.contrast };
+}
+
+/** The overlays' legend items in the status bar: where each is, and whether it is the element drawn at its centre (not covered). */
+function legendProbe() {
+  return Array.from(document.querySelectorAll('.statusbar-item'))
+    .filter((e) => e.textContent.includes('p(char)') || /layer \d+ cell \d+/.test(e.textContent))
+    .map((e) => {
+      const r = e.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return { text: e.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom, uncovered: !!top && e.contains(top), width: innerWidth, height: innerHeight };
+    });
+}
+
+/** The hover shown over a legend item: its text and the colour chips drawn in it (spans with a background). */
+function legendHoverProbe() {
+  const hover = [...document.querySelectorAll('.monaco-hover, .workbench-hover')].find((h) => h.offsetParent !== null && h.textContent.includes('Neuron overlay'));
+  if (!hover) return null;
+  const r = hover.getBoundingClientRect();
+  const chips = [...hover.querySelectorAll('span[style*="background-color"]')].filter((s) => !/rgba\(0, 0, 0, 0\)|transparent/.test(getComputedStyle(s).backgroundColor));
+  return { text: hover.textContent, chips: chips.length, inView: r.left >= 0 && r.right <= innerWidth && r.top >= 0 && r.bottom <= innerHeight };
+}
+
+/**
+ * With the editor split in two, each half of the 1280 px window, the legends
+ * are in the status bar, in view and not covered; the neuron legend's hover
+ * draws its colour key.
+ */
+async function legendAtHalfWidth(workbench, log) {
+  const { page } = workbench;
+  // View: Split Editor, with the focus in main.c.
+  await page.keyboard.press('Control+Backslash');
+  const width = await waitFor(workbench, 'two editors side by side', () => {
+    const groups = [...document.querySelectorAll('.editor-group-container')].map((g) => g.getBoundingClientRect().width);
+    return groups.length === 2 ? Math.max(...groups) : 0;
+  });
+  if (width > 700) throw new Error(`the split editor is ${width} px wide, not half the window`);
+  const items = await waitFor(workbench, 'both legends in the status bar, in view and uncovered', legendProbe, undefined, {
+    accept: (list) => list.length === 2 && list.every((i) => i.left >= 0 && i.right <= i.width && i.top >= 0 && i.bottom <= i.height && i.uncovered),
+  });
+  log(`legends with the editor at ${Math.round(width)} px: ${items.map((i) => `"${i.text}" at x ${Math.round(i.left)}-${Math.round(i.right)} of ${i.width}`).join(', ')}`);
+  const neuron = items.find((i) => /layer \d+ cell \d+/.test(i.text));
+  await page.mouse.move((neuron.left + neuron.right) / 2, (neuron.top + neuron.bottom) / 2);
+  const hover = await waitFor(workbench, "the neuron legend's hover with its colour key", legendHoverProbe, undefined, { accept: (h) => h && h.chips === 8 && h.inView });
+  log(`neuron legend hover: ${hover.chips} coloured chips, in view`);
+  await workbench.screenshot('e2e-legend-half-width.png');
+  await page.mouse.move(640, 300);
+  await openQuickInput(workbench, 'F1');
+  await chooseInQuickInput(workbench, 'View: Join All Editor Groups', 'View: Join All Editor Groups');
+  return { width, items, hover };
 }
 
 /** The Why This Prediction overlay in the active editor: its summary after the line and how many characters it marks. */
@@ -374,19 +495,18 @@ async function neuronView(workbench, log, overlayCell) {
     accept: (s) => s.glyphs > 100 && s.colouredGlyphs > s.glyphs / 4 && s.colouredGuesses > 0,
   });
   log(`neuron view: ${shown.colouredGlyphs} of ${shown.glyphs} characters coloured (e.g. ${shown.sample}), ${shown.colouredGuesses} guesses; "${shown.title}"`);
-  const viewCell = (title) => /layer \d+ cell \d+ tanh\(c\)/.exec(title)?.[0] ?? '';
-  const startCell = viewCell(shown.title);
-  if (!overlayCell.startsWith(startCell)) throw new Error(`the neuron view shows "${startCell}" but the overlay "${overlayCell}"`);
+  const startCell = cellOf(shown.title);
+  if (cellOf(overlayCell) !== startCell) throw new Error(`the neuron view shows "${startCell}" but the overlay "${overlayCell}"`);
   await workbench.screenshot('e2e-neuron-view.png');
 
   await frame.click('#next');
   const moved = await waitFor(workbench, `the neuron view to move on from ${startCell}`, neuronViewProbe, undefined, {
     frame,
-    accept: (s) => viewCell(s.title) !== '' && viewCell(s.title) !== startCell,
+    accept: (s) => cellOf(s.title) !== '' && cellOf(s.title) !== startCell,
   });
-  const next = viewCell(moved.title);
+  const next = cellOf(moved.title);
   const overlay = await waitFor(workbench, `the editor's neuron overlay to follow the view to ${next}`, overlayProbe, FIRST_EDITOR, {
-    accept: (s) => s && s.cell.startsWith(next),
+    accept: (s) => s && cellOf(s.cell) === next,
   });
   log(`next cell: the view and the overlay both show ${overlay.cell}`);
   return { from: startCell, to: next };
@@ -589,6 +709,7 @@ async function main() {
     const completion = await step('ghost text', () => ghostTextCompletion(workbench, log));
     const why = await step('why this prediction', () => whyThisPrediction(workbench, log));
     const overlays = await step('overlays', () => overlaysFromCommandPalette(workbench, log));
+    const legend = await step('legend at half width', () => legendAtHalfWidth(workbench, log));
     const view = await step('neuron view', () => neuronView(workbench, log, overlays.cell));
     const fires = await step('where cell fires', () => whereCellFires(workbench, log));
     const report = await step('model report', () => modelReport(workbench, log));
@@ -602,7 +723,8 @@ async function main() {
     logger.log('PASS');
     logger.log(`  ghost text "${completion.ghost}" accepted: "${completion.line.trim()}"`);
     logger.log(`  why this prediction: ${why.marked} characters marked, "${why.summary}"`);
-    logger.log(`  overlays: ${overlays.decorated} decorated spans with the legend, starting on ${overlays.cell}`);
+    logger.log(`  overlays: ${overlays.decorated} decorated spans, starting on ${overlays.cell}; text contrast at least ${overlays.contrast}:1 (Light 2026), ${overlays.darkContrast}:1 (Dark 2026); the most common side of the neuron overlay under ${overlays.oneSide} of the view`);
+    logger.log(`  legends in the status bar with the editor at ${Math.round(legend.width)} px: ${legend.items.map((i) => `"${i.text}"`).join(', ')}, in view and uncovered; the neuron legend's hover shows ${legend.hover.chips} colour chips`);
     logger.log(`  neuron view coloured; its next-cell button moved it and the overlay from ${view.from} to ${view.to}`);
     logger.log(`  where cell fires: ${fires.snippets} snippets, "${fires.title}"`);
     logger.log(`  model report: ${report.figures} figures, ${report.rows} table rows`);
@@ -610,7 +732,7 @@ async function main() {
     logger.log(`  status bar: ${training.status}`);
     logger.log(`  cell history: ${history.rows} cells, ${history.strips} strips, "${history.title}"`);
     logger.log(`  Restricted Mode: ghost text "${restricted.completion.ghost}" accepted; Train on Workspace: "${restricted.notice}"`);
-    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-why.png, test-results/e2e-overlays.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-cell-history.png, test-results/e2e-restricted.png');
+    logger.log('  screenshots: test-results/e2e-ghost-text.png, test-results/e2e-why.png, test-results/e2e-overlays.png, test-results/e2e-overlays-dark.png, test-results/e2e-legend-half-width.png, test-results/e2e-neuron-view.png, test-results/e2e-where-cell-fires.png, test-results/e2e-model-report.png, test-results/e2e-training-finished.png, test-results/e2e-cell-history.png, test-results/e2e-restricted.png');
   } catch (err) {
     if (!interrupted()) {
       logger.log(`FAIL: ${err.message}`);

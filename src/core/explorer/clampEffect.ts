@@ -1,11 +1,12 @@
 import { Checkpoint } from '../model/checkpoint';
-import { heldOutBlocks, storedSplit, trainRanges } from '../text/batches';
+import { heldOutBlocks, spreadRuns, storedSplit, trainRanges } from '../text/batches';
 import { Corpus, corpusInfo } from '../text/corpus';
 import { LN2 } from '../predict/lossUnits';
 import { InferenceModel, LstmState, StepHook } from '../model/inference';
 import { Random } from '../random';
+import { Guess, topGuesses } from '../predict/modelLens';
 import { pickNext } from '../predict/sampling';
-import { Vocabulary } from '../text/vocabulary';
+import { Vocabulary, codePointCount } from '../text/vocabulary';
 import { CodeFeatures, DEFAULT_TAB_WIDTH, FeatureName, codeFeatures, dialectOf } from './codeFeatures';
 import { ExplorerSample, corpusFiles, joinFeatures, mapFeatures } from './explorerSample';
 import { featureThresholds } from './samplePass';
@@ -20,8 +21,13 @@ export interface MeasuredText {
   kind: 'validation' | 'sample';
   text: string;
   features: CodeFeatures;
-  /** The text the model was trained on (the split before the validation part); absent for the explorer's sample. */
-  training?: string;
+  /**
+   * The text the model was trained on (the split without its held-out
+   * part); absent for the explorer's sample. Built when first read: only the
+   * model report's n-gram counts need it, and copying a large corpus costs
+   * the clamp comparison time it has no use for.
+   */
+  readonly training?: string;
 }
 
 /**
@@ -36,7 +42,7 @@ export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: C
     const { text, features } = sample();
     return { kind: 'sample', text, features };
   }
-  const lengths = files.map((f) => Array.from(f.text).length);
+  const lengths = files.map((f) => codePointCount(f.text));
   const n = lengths.reduce((s, l) => s + l, 0);
   const blocks = heldOutBlocks(n, storedSplit(checkpoint.metadata.training, lengths));
   const val = blocks.filter((b) => b.part === 'val');
@@ -54,10 +60,20 @@ export function measuredText(checkpoint: Pick<Checkpoint, 'metadata'>, corpus: C
       pieces.push({ text: points.slice(start, end).join(''), features: mapFeatures((name) => lexed[name].subarray(start, end)) });
     }
   }
-  const points = Array.from(corpus.text);
-  const training = trainRanges(n, blocks).map((r) => points.slice(r.from, r.to).join('')).join('');
   const nVal = val.reduce((s, b) => s + b.to - b.from, 0);
-  return { kind: 'validation', text: pieces.map((p) => p.text).join(''), features: joinFeatures(pieces.map((p) => p.features), nVal), training };
+  let training: string | undefined;
+  return {
+    kind: 'validation',
+    text: pieces.map((p) => p.text).join(''),
+    features: joinFeatures(pieces.map((p) => p.features), nVal),
+    get training() {
+      if (training === undefined) {
+        const points = Array.from(corpus.text);
+        training = trainRanges(n, blocks).map((r) => points.slice(r.from, r.to).join('')).join('');
+      }
+      return training;
+    },
+  };
 }
 
 export type ClampKind = 'none' | 'zero' | 'mean';
@@ -73,13 +89,26 @@ export interface ClampRun {
   otherBitsPerChar?: number;
 }
 
+/** The two likeliest next characters where the completions part, under one run's clamp. */
+export interface PartingChoice {
+  first: Guess;
+  second: Guess;
+}
+
 export interface ClampEffect {
-  /** Characters predicted, and how many of them had the feature on. */
+  /** Characters scored, and how many of them had the feature on. */
   chars: number;
   featureChars: number;
+  /** Windows of the measured text read, and the characters it has in all. */
+  windows: number;
+  textChars: number;
   runs: ClampRun[];
-  /** A greedy completion of the same prime under each run's clamp, in the runs' order. */
-  completion: { prime: string; texts: string[] };
+  /**
+   * A greedy completion of the same prime under each run's clamp, in the
+   * runs' order; where they are not all the same, the first character where
+   * they differ and each run's two likeliest characters there.
+   */
+  completion: { prime: string; texts: string[]; parting?: { at: number; choices: PartingChoice[] } };
 }
 
 export interface ClampOptions {
@@ -89,25 +118,56 @@ export interface ClampOptions {
   meanTanh: number;
   /** The feature whose characters are scored apart (the explorer's label for the cell), if any. */
   feature?: FeatureName;
+  /** Called every few hundred characters: characters read so far (per run) of all to read. */
+  onProgress?: (chars: number, of: number) => void;
+}
+
+/**
+ * The fixed sample the comparison reads of a longer text: CLAMP_WINDOWS
+ * windows spread evenly over it, each read from the zero state, its first
+ * WARMUP_CHARS characters read but not scored (the model's state needs
+ * them), then SCORED_CHARS scored. A workspace's whole validation split
+ * (175,000 characters of a 3.5 MB workspace) read three times took a minute
+ * on two cores; this reads 7,168 characters three times, a few seconds for
+ * a 2x224 model (README, Measured here), and the same characters for every
+ * cell, so cells compare on equal terms.
+ */
+export const CLAMP_WINDOWS = 8;
+export const SCORED_CHARS = 768;
+export const WARMUP_CHARS = 128;
+
+/** A stretch of the measured text read from the zero state: [from, to), characters from scoreFrom on predicted and scored. */
+export interface ClampWindow {
+  from: number;
+  scoreFrom: number;
+  to: number;
+}
+
+/** The windows read of a text of `length` code points: all of it as one when it is no longer than the sample. */
+export function clampWindows(length: number): ClampWindow[] {
+  const span = WARMUP_CHARS + SCORED_CHARS;
+  if (length <= CLAMP_WINDOWS * span) return length < 2 ? [] : [{ from: 0, scoreFrom: 1, to: length }];
+  return spreadRuns(length, span, CLAMP_WINDOWS).map(({ from, to }) => ({ from, scoreFrom: from + WARMUP_CHARS, to }));
 }
 
 const PRIME_CHARS = 300;
 const COMPLETION_CHARS = 120;
-// As the explorer's pass: the engine answers other requests between slices.
-const YIELD_EVERY = 2048;
+// The engine answers other requests (the overlays, completions) between slices of this many characters (times three runs).
+const YIELD_EVERY = 256;
 // atanh(±1) is infinite: a mean at the edge clamps to the nearest finite c.
 const EDGE = 1 - 1e-6;
 
 /**
- * Does the cell matter? The model reads the text three times in lockstep:
- * as trained, with the cell's c held at 0, and held at atanh of its mean
- * tanh(c) (the value the explorer averaged, in c's units); a GRU's or RNN's
- * h, all its state, is held at 0 and at its mean. Each run scores
- * every next character (from the zero state, the first character unscored),
- * overall and split by whether the feature is on at that character, the
- * state the model should have been tracking when it predicted it. Then a
- * greedy completion of one prime per run, side by side: the prime ends where
- * the feature turns on, so a cell that tracks it has something to do.
+ * Does the cell matter? The model reads the sample of the text (see
+ * clampWindows) three times in lockstep: as trained, with the cell's c held
+ * at 0, and held at atanh of its mean tanh(c) (the value the explorer
+ * averaged, in c's units); a GRU's or RNN's h, all its state, is held at 0
+ * and at its mean. Each run scores every next character of a window's
+ * scored part, overall and split by whether the feature is on at
+ * that character, the state the model should have been tracking when it
+ * predicted it. Then a greedy completion of one prime per run, side by
+ * side: the prime ends where the feature turns on, so a cell that tracks it
+ * has something to do.
  */
 export async function clampEffect(model: InferenceModel, vocabulary: Vocabulary, measured: MeasuredText, o: ClampOptions): Promise<ClampEffect> {
   const mean = model.cell === 'lstm' ? Math.atanh(Math.max(-EDGE, Math.min(EDGE, o.meanTanh))) : o.meanTanh;
@@ -118,23 +178,35 @@ export async function clampEffect(model: InferenceModel, vocabulary: Vocabulary,
   ];
   const ids = vocabulary.encode(measured.text);
   const on = featureOn(measured.features, o.feature);
-  const states = settings.map(() => model.zeroState());
+  const windows = clampWindows(ids.length);
+  const of = windows.reduce((n, w) => n + w.to - w.from, 0);
   const sums = settings.map(() => ({ all: 0, on: 0, off: 0 }));
+  let chars = 0;
   let onChars = 0;
-  for (let i = 0; i + 1 < ids.length; i++) {
-    if (i > 0 && i % YIELD_EVERY === 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const next = ids[i + 1];
-    if (on?.[i + 1]) onChars++;
-    for (const [r, s] of settings.entries()) {
-      const nats = -Math.log(model.probabilities(model.advance(states[r], ids[i], s.hook))[next]);
-      sums[r].all += nats;
-      if (on?.[i + 1]) sums[r].on += nats;
-      else sums[r].off += nats;
+  let read = 0;
+  for (const w of windows) {
+    const states = settings.map(() => model.zeroState());
+    for (let i = w.from; i < w.to; i++, read++) {
+      if (read > 0 && read % YIELD_EVERY === 0) {
+        o.onProgress?.(read, of);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const scored = i + 1 >= w.scoreFrom && i + 1 < w.to;
+      for (const [r, s] of settings.entries()) {
+        model.advance(states[r], ids[i], s.hook);
+        if (!scored) continue;
+        const nats = -Math.log(model.probabilities(states[r])[ids[i + 1]]);
+        sums[r].all += nats;
+        if (on?.[i + 1]) sums[r].on += nats;
+        else sums[r].off += nats;
+      }
+      if (scored) {
+        chars++;
+        if (on?.[i + 1]) onChars++;
+      }
     }
   }
-  const chars = Math.max(0, ids.length - 1);
+  o.onProgress?.(of, of);
   const bits = (nats: number, n: number) => (n === 0 ? undefined : nats / n / LN2);
   const runs = settings.map((s, r): ClampRun => ({
     clamp: s.clamp,
@@ -144,8 +216,11 @@ export async function clampEffect(model: InferenceModel, vocabulary: Vocabulary,
     otherBitsPerChar: on && bits(sums[r].off, chars - onChars),
   }));
   const prime = primeOf(measured.text, on);
-  const texts = settings.map((s) => greedy(model, vocabulary, prime, COMPLETION_CHARS, s.hook));
-  return { chars, featureChars: onChars, runs, completion: { prime, texts } };
+  const greedies = settings.map((s) => greedy(model, vocabulary, prime, COMPLETION_CHARS, s.hook));
+  const texts = greedies.map((g) => g.text);
+  const at = partingAt(texts);
+  const parting = at === undefined ? undefined : { at, choices: greedies.map((g) => g.choices[at]) };
+  return { chars, featureChars: onChars, windows: windows.length, textChars: ids.length, runs, completion: { prime, texts, parting } };
 }
 
 /** Where the feature is on, as the explorer counts it (featureThresholds); undefined without a feature. */
@@ -168,15 +243,28 @@ function primeOf(text: string, on: Uint8Array | undefined): string {
   return chars.slice(Math.max(0, end - PRIME_CHARS), end).join('');
 }
 
-function greedy(model: InferenceModel, vocabulary: Vocabulary, prime: string, length: number, hook: StepHook | undefined): string {
+/** The first code point at which the texts are not all the same; undefined when they are. */
+function partingAt(texts: string[]): number | undefined {
+  const points = texts.map((t) => Array.from(t));
+  const length = Math.max(...points.map((p) => p.length));
+  for (let i = 0; i < length; i++) if (points.some((p) => p[i] !== points[0][i])) return i;
+  return undefined;
+}
+
+/** The argmax continuation, with the two likeliest characters at each step (what decided it). */
+function greedy(model: InferenceModel, vocabulary: Vocabulary, prime: string, length: number, hook: StepHook | undefined): { text: string; choices: PartingChoice[] } {
   const state: LstmState = model.zeroState();
   for (const ch of prime) model.advance(state, vocabulary.idOf(ch), hook);
   const rng = new Random(0); // argmax draws nothing; pickNext asks for one all the same
-  let out = '';
+  let text = '';
+  const choices: PartingChoice[] = [];
   for (let n = 0; n < length; n++) {
-    const id = pickNext(model.probabilities(state), { argmax: true, topK: 0, topP: 1 }, rng);
-    out += vocabulary.symbols[id];
+    const probs = model.probabilities(state);
+    const id = pickNext(probs, { argmax: true, topK: 0, topP: 1 }, rng);
+    const [first, second] = topGuesses(probs, vocabulary, 2);
+    choices.push({ first, second });
+    text += vocabulary.symbols[id];
     model.advance(state, id, hook);
   }
-  return out;
+  return { text, choices };
 }

@@ -1,4 +1,4 @@
-import { LstmState } from '../model/inference';
+import { InferenceModel, LstmState } from '../model/inference';
 import type { CellType } from '../model/modelConfig';
 import { Neuron, neuronValue } from './documentTrace';
 import { Vocabulary } from '../text/vocabulary';
@@ -27,4 +27,25 @@ export function cellRank(cell: CellType, state: LstmState, neuron: Neuron): { ra
     }
   });
   return { rank, cells };
+}
+
+/** Equal bins over [-1, 1]: the 0.2 steps the neuron overlay colours by. */
+export const ACTIVATION_BINS = 10;
+
+/**
+ * How each neuron's activation spreads over text[from, to): per neuron, how
+ * many characters leave it in each of ACTIVATION_BINS equal bins over
+ * [-1, 1]. One reading from `state` (advanced in place) serves every
+ * neuron, so judging many cells costs what judging one does.
+ */
+export function activationHistograms(model: InferenceModel, vocabulary: Vocabulary, state: LstmState, text: string, from: number, to: number, neurons: readonly Neuron[]): number[][] {
+  const histograms = neurons.map(() => new Array<number>(ACTIVATION_BINS).fill(0));
+  for (const char of text.slice(from, to)) {
+    model.advance(state, vocabulary.idOf(char));
+    neurons.forEach((n, k) => {
+      const bin = Math.floor(((neuronValue(model.cell, state, n) + 1) / 2) * ACTIVATION_BINS);
+      histograms[k][Math.max(0, Math.min(ACTIVATION_BINS - 1, bin))]++;
+    });
+  }
+  return histograms;
 }

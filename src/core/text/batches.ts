@@ -177,17 +177,21 @@ export function trainRanges(n: number, blocks: readonly HeldOutBlock[]): Array<{
 export function spreadSample(ids: Int32Array, maxChars: number, pieces = 8): { sample: Int32Array; rest: Int32Array } {
   if (ids.length <= maxChars) return { sample: ids, rest: ids.subarray(ids.length) };
   const run = Math.floor(maxChars / pieces);
-  const stride = Math.floor(ids.length / pieces);
+  const runs = spreadRuns(ids.length, run, pieces);
   const sample = new Int32Array(run * pieces);
   const rest = new Int32Array(ids.length - sample.length);
-  for (let k = 0, r = 0; k < pieces; k++) {
-    const from = k * stride;
-    const gapEnd = k + 1 < pieces ? (k + 1) * stride : ids.length;
-    sample.set(ids.subarray(from, from + run), k * run);
-    rest.set(ids.subarray(from + run, gapEnd), r);
-    r += gapEnd - from - run;
+  for (const [k, { from, to }] of runs.entries()) {
+    const gapEnd = k + 1 < pieces ? runs[k + 1].from : ids.length;
+    sample.set(ids.subarray(from, to), k * run);
+    rest.set(ids.subarray(to, gapEnd), from - k * run);
   }
   return { sample, rest };
+}
+
+/** `pieces` runs of `run` positions spread evenly over [0, length), one a stride after the other (run <= length / pieces). */
+export function spreadRuns(length: number, run: number, pieces: number): Array<{ from: number; to: number }> {
+  const stride = Math.floor(length / pieces);
+  return Array.from({ length: pieces }, (_, k) => ({ from: k * stride, to: k * stride + run }));
 }
 
 export class BatchStreams {

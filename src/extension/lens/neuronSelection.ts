@@ -13,11 +13,14 @@ const FIRST: ChosenNeuron = { layer: 0, index: 0, kind: 'c' };
 export const describeNeuron = (n: ChosenNeuron): string =>
   `layer ${n.layer + 1} cell ${n.index} ${n.kind === 'c' ? 'tanh(c)' : 'h'}${n.label ? ` (${n.label})` : ''}`;
 
+const sameCell = (a: ChosenNeuron, b: ChosenNeuron) => a.layer === b.layer && a.index === b.index && a.kind === b.kind;
+
 /**
  * The one cell that the overlays, the hover and the neuron view all show:
- * the user's choice (remembered per workspace), else the neuron explorer's
- * best labelled cell of the loaded model (a cell that tracks something is a
- * better first sight than layer 1 cell 0, which usually tracks nothing).
+ * the user's choice (remembered per workspace), else a cell preselected
+ * from the neuron explorer's labelled cells of the loaded model (a cell
+ * that tracks something is a better first sight than layer 1 cell 0, which
+ * usually tracks nothing; see preselectCell for which).
  */
 export class NeuronSelection implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ChosenNeuron>();
@@ -35,13 +38,22 @@ export class NeuronSelection implements vscode.Disposable {
     return this.memento.get<ChosenNeuron>(KEY) ?? this.bestKnown ?? FIRST;
   }
 
-  /** The cell to show, asking the explorer first when the user has chosen none. */
+  /** The cell to show, preselecting one first when the user has chosen none. */
   async resolve(): Promise<ChosenNeuron> {
     const chosen = this.memento.get<ChosenNeuron>(KEY);
     if (chosen) return chosen;
     this.best ??= this.bestCell().catch(() => undefined);
-    this.bestKnown = await this.best;
+    const best = await this.best;
+    const before = this.bestKnown;
+    this.bestKnown = best;
+    // Preselected again for other text: whatever showed the one before follows.
+    if (before && best && !sameCell(before, best)) this.emitter.fire(best);
     return this.current;
+  }
+
+  /** The neuron overlay was switched on: unless the user has chosen a cell, preselect one for the text in view now. */
+  preselectAgain(): void {
+    if (!this.memento.get<ChosenNeuron>(KEY)) this.best = undefined;
   }
 
   async set(neuron: ChosenNeuron): Promise<void> {

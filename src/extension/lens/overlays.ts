@@ -5,6 +5,7 @@ import { EngineClient } from '../engineClient';
 import { Notifier } from '../notifier';
 import { ACTIVATION_BUCKETS, Bucket, PREDICTION_BUCKETS, activationBucket, bucketRuns, predictionBucket } from './buckets';
 import { ChosenNeuron, NeuronSelection, describeNeuron } from './neuronSelection';
+import { OverlayLegend } from './overlayLegend';
 
 export type OverlayKind = 'prediction' | 'neuron';
 
@@ -48,13 +49,8 @@ export class Overlays implements vscode.Disposable {
   private readonly on = new Set<OverlayKind>();
   private readonly predictionTypes = bucketTypes(PREDICTION_BUCKETS, (color) => ({ color, fontWeight: 'bold' }));
   private readonly neuronTypes = bucketTypes(ACTIVATION_BUCKETS, (backgroundColor) => ({ backgroundColor }));
-  /**
-   * One type per legend chip: decorations of one type at the same position
-   * render in no fixed order, those of different types in creation order.
-   */
-  private readonly legendTypes = Array.from({ length: 2 + PREDICTION_BUCKETS.length + ACTIVATION_BUCKETS.length }, () =>
-    vscode.window.createTextEditorDecorationType({ after: { margin: '0 0 0 0.3em', fontStyle: 'normal' } }),
-  );
+  /** What the colours mean, for the overlays that are on. */
+  readonly legend = new OverlayLegend();
   private readonly disposables: vscode.Disposable[] = [];
   private timer?: NodeJS.Timeout;
   /**
@@ -92,6 +88,7 @@ export class Overlays implements vscode.Disposable {
   }
 
   async toggle(kind: OverlayKind, show = !this.on.has(kind)): Promise<void> {
+    if (show && kind === 'neuron' && !this.on.has(kind)) this.neuron.preselectAgain();
     if (show) this.on.add(kind);
     else this.on.delete(kind);
     await this.refresh();
@@ -117,7 +114,8 @@ export class Overlays implements vscode.Disposable {
 
   private clear(editor: vscode.TextEditor, kinds: OverlayKind[]): void {
     for (const kind of kinds) for (const type of kind === 'prediction' ? this.predictionTypes : this.neuronTypes) editor.setDecorations(type, []);
-    if (this.on.size === 0) for (const type of this.legendTypes) editor.setDecorations(type, []);
+    if (kinds.includes('prediction')) this.legend.showPrediction(undefined);
+    if (kinds.includes('neuron')) this.legend.showNeuron(undefined);
   }
 
   private async update(editor: vscode.TextEditor): Promise<void> {
@@ -160,31 +158,11 @@ export class Overlays implements vscode.Disposable {
       update.neuron = toRanges(bucketRuns(result.activation, activationBucket, ACTIVATION_BUCKETS.length));
       update.neuron.forEach((ranges, b) => editor.setDecorations(this.neuronTypes[b], ranges));
     }
-    this.drawLegend(editor, editor.visibleRanges[0].start.line, result.answering, neuron);
+    this.legend.showPrediction(this.on.has('prediction') ? result.answering : undefined);
+    this.legend.showNeuron(this.on.has('neuron') ? neuron : undefined);
     update.totalMs = performance.now() - t0;
     this.last = update;
     this.updatedEmitter.fire(update);
-  }
-
-  /** The colour key, after the first visible line: what each colour means for the overlays that are on. */
-  private drawLegend(editor: vscode.TextEditor, line: number, answering: string, neuron: ChosenNeuron): void {
-    const end = editor.document.lineAt(line).range.end;
-    const at = new vscode.Range(end, end);
-    const chip = (contentText: string, style: Partial<vscode.ThemableDecorationAttachmentRenderOptions>): vscode.DecorationOptions => ({
-      range: at,
-      renderOptions: { after: { contentText, ...style } },
-    });
-    const muted = new vscode.ThemeColor('editorCodeLens.foreground');
-    const chips: vscode.DecorationOptions[] = [];
-    if (this.on.has('prediction')) {
-      chips.push(chip(`  p(char), ${answering}:`, { color: muted }));
-      for (const b of PREDICTION_BUCKETS) chips.push(chip(` ${b.label}`, { color: new vscode.ThemeColor(b.color), fontWeight: 'bold' }));
-    }
-    if (this.on.has('neuron')) {
-      chips.push(chip(`  ${describeNeuron(neuron)}:`, { color: muted }));
-      for (const b of ACTIVATION_BUCKETS) chips.push(chip(` ${b.label} `, { backgroundColor: new vscode.ThemeColor(b.color) }));
-    }
-    this.legendTypes.forEach((type, i) => editor.setDecorations(type, chips.slice(i, i + 1)));
   }
 
   private failed(err: Error & { code?: number }): void {
@@ -202,6 +180,6 @@ export class Overlays implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.timer);
     this.inFlight?.cancel();
-    for (const d of [...this.predictionTypes, ...this.neuronTypes, ...this.legendTypes, ...this.disposables, this.updatedEmitter]) d.dispose();
+    for (const d of [...this.predictionTypes, ...this.neuronTypes, ...this.disposables, this.legend, this.updatedEmitter]) d.dispose();
   }
 }

@@ -17,7 +17,7 @@ type PageMessage =
   | { type: 'choose'; neuron: ChosenNeuron }
   | { type: 'reveal'; offset: number }
   | { type: 'clamp' }
-  | { type: 'clampDrawn'; rows: number };
+  | { type: 'clampDrawn'; rows: number; note: string };
 
 /**
  * The neuron view: the editor's visible text coloured by the chosen cell,
@@ -36,13 +36,16 @@ export class NeuronPanel implements vscode.Disposable {
   lastCells: ChosenNeuron[] = [];
   /** Whether the page received the last data (postMessage resolves true once delivered). */
   delivered = false;
-  /** The last clamp comparison, and the table rows the page says it drew of it (for tests). */
+  /** The last clamp comparison, the table rows the page says it drew of it and the text of its note on the completions (for tests). */
   lastClamp?: { neuron: ChosenNeuron; result: rpc.ClampEffectResult };
   clampRows = 0;
   /** The last Why This Prediction run from a click (for tests). */
   lastWhy?: WhyShown;
   /** What the page was told of it, told again after the page redraws while the editor still shows it. */
   private whyMessage?: object;
+  clampNote = '';
+  /** Progress messages posted to the page during the last clamp comparison (for tests). */
+  clampProgress = 0;
 
   /** `corpus` names what the model learnt from, which the clamp comparison is measured on. */
   static show(extensionUri: vscode.Uri, engine: EngineClient, neuron: NeuronSelection, labelled: () => Promise<ChosenNeuron[]>, corpus: (model: rpc.ModelInfo) => rpc.ExploreParams | undefined, why: WhyOverlay): NeuronPanel {
@@ -90,7 +93,7 @@ export class NeuronPanel implements vscode.Disposable {
     else if (m.type === 'choose') await this.neuron.set(m.neuron);
     else if (m.type === 'step') await this.step(m.delta);
     else if (m.type === 'clamp') await this.measureClamp();
-    else if (m.type === 'clampDrawn') this.clampRows = m.rows;
+    else if (m.type === 'clampDrawn') [this.clampRows, this.clampNote] = [m.rows, m.note];
     else if (m.type === 'reveal' && this.editor) {
       const pos = this.editor.document.positionAt(this.shownBase + m.offset);
       await vscode.window.showTextDocument(this.editor.document, { viewColumn: this.editor.viewColumn, selection: new vscode.Range(pos, pos) });
@@ -131,8 +134,15 @@ export class NeuronPanel implements vscode.Disposable {
       return undefined;
     }
     const neuron = await this.neuron.resolve();
+    // The explorer's pass (when no view has run it yet for this model), then the sample's reading.
+    this.clampProgress = 0;
+    const progress = (stage: 'explore' | 'clamp') => (p: rpc.ExploreProgressParams) => {
+      this.clampProgress++;
+      void postToPage(this.panel, { type: 'clampProgress', stage, chars: p.chars, of: p.of });
+    };
+    const subscriptions = [this.engine.onExploreProgress(progress('explore')), this.engine.onClampProgress(progress('clamp'))];
     try {
-      const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron });
+      const result = await this.engine.request(rpc.ClampEffect, { ...corpus, neuron }).finally(() => subscriptions.forEach((d) => d.dispose()));
       this.lastClamp = { neuron, result };
       await postToPage(this.panel, { type: 'clamp', neuron, result, feature: result.label && FEATURE_LABELS[result.label.feature] });
       return result;

@@ -4,9 +4,11 @@
 // shows the values, the read-out follows the cursor, Pick Neuron's fallback,
 // the explorer's labelled cells, the neuron view and the dashboard.
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
+import { ACTIVATION_BUCKETS, PREDICTION_BUCKETS, activationBucket, predictionBucket } from '../../../src/extension/lens/buckets';
+import { MAX_ONE_SIDE_SHARE, oneSideShare, sideOf } from '../../../src/extension/lens/cellVariety';
 import type { OverlayUpdate } from '../../../src/extension/lens/overlays';
 import type { DashboardPanel } from '../../../src/extension/panels/dashboardPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
@@ -26,6 +28,19 @@ function nextUpdate(charlens: Awaited<ReturnType<typeof api>>, action: () => unk
     });
     void action();
   });
+}
+
+const shippedCorpus = (charlens: Awaited<ReturnType<typeof api>>) => path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus');
+
+/** The share of the characters in view that an overlay update's neuron overlay drew on its most common side: blue, plain or red. */
+function oneSideInView(editor: vscode.TextEditor, update: OverlayUpdate): number {
+  const doc = editor.document;
+  const [from, to] = [doc.offsetAt(new vscode.Position(editor.visibleRanges[0].start.line, 0)), doc.offsetAt(editor.visibleRanges[editor.visibleRanges.length - 1].end)];
+  const inView = (r: vscode.Range) => Math.max(0, Math.min(to, doc.offsetAt(r.end)) - Math.max(from, doc.offsetAt(r.start)));
+  const perSide = { blue: 0, plain: 0, red: 0 };
+  update.neuron!.forEach((ranges, bucket) => (perSide[sideOf(bucket)] += ranges.reduce((n, r) => n + inView(r), 0)));
+  perSide.plain = to - from - perSide.blue - perSide.red;
+  return Math.max(perSide.blue, perSide.plain, perSide.red) / (to - from);
 }
 
 suite('Seeing inside the model', function () {
@@ -64,6 +79,27 @@ suite('Seeing inside the model', function () {
       for (const r of ranges) assert.equal(activationBucket(values.activation[doc.offsetAt(r.start) - update.from]), bucket);
     });
     assert.ok(update.prediction!.filter((b) => b.length > 0).length >= 3, 'a trained model spreads over several buckets');
+  });
+
+  test("the overlays' colour keys are status bar items, named and coloured with the overlays' theme colours, shown while an overlay is on", async () => {
+    const charlens = await api();
+    const editor = await openFixture('main.c');
+    const { legend } = charlens.lens.overlays;
+    await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === editor.document.uri.toString() && !!u.prediction && !!u.neuron);
+    const { prediction, neuron } = legend.shown;
+    assert.ok(prediction && neuron, 'both keys are shown');
+    assert.match(prediction.text, /p\(char\)/);
+    assert.match(prediction.tooltip, /Prediction overlay/);
+    assert.match(neuron.text, /layer 2 cell 5\b/);
+    assert.match(neuron.tooltip, /layer 2 cell 5 tanh\(c\)/);
+    // Each chip in the hover is drawn in its overlay's theme colour, named as the workbench's CSS names it.
+    for (const b of PREDICTION_BUCKETS) assert.ok(prediction.tooltip.includes(`color:var(--vscode-${b.color.replace(/\./g, '-')});">**${b.label.replace('<', '&lt;').replace('>', '&gt;')}**`), b.color);
+    for (const b of ACTIVATION_BUCKETS) assert.ok(neuron.tooltip.includes(`background-color:var(--vscode-${b.color.replace(/\./g, '-')});">&nbsp;${b.label}&nbsp;`), b.color);
+    await charlens.lens.overlays.toggle('prediction', false);
+    assert.equal(legend.shown.prediction, undefined);
+    assert.ok(legend.shown.neuron, 'the neuron overlay is still on');
+    await charlens.lens.overlays.toggle('prediction', true);
+    assert.ok(legend.shown.prediction);
   });
 
   test('a one-character edit redraws the overlays for the new text', async () => {
@@ -108,15 +144,43 @@ suite('Seeing inside the model', function () {
     await charlens.lens.readout.toggle(false);
   });
 
-  test('a neuron outside the model falls back to the best labelled cell with a message', async () => {
+  test('a neuron outside the model falls back, with a message, to a labelled cell that varies on the text in view', async () => {
     const charlens = await api();
-    await openFixture('main.c');
+    const editor = await openFixture('main.c');
     await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 0, index: 999, kind: 'c' });
     await until(() => charlens.charlens.notify.recent.some((n) => /cell 999 does not exist/.test(n.message)));
-    // It falls back to the explorer's best labelled cell of the model, as when nothing was chosen.
-    const best = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: path.join(charlens.charlens.extension.extensionPath, 'models', 'corpus') })).cells[0];
-    assert.deepEqual([charlens.lens.neuron.current.layer, charlens.lens.neuron.current.index], [best.layer, best.cell]);
-    assert.match(charlens.lens.neuron.current.label ?? '', /r = /);
+    // It falls back to the cell preselected as when nothing was chosen: one the explorer labelled.
+    await until(() => charlens.lens.neuron.current.index !== 999);
+    const current = charlens.lens.neuron.current;
+    const labelled = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: shippedCorpus(charlens) })).cells;
+    assert.ok(labelled.some((c) => c.layer === current.layer && c.cell === current.index), `${current.layer}/${current.index}`);
+    assert.match(current.label ?? '', /r = /);
+    const update = await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === editor.document.uri.toString() && u.cell.index === current.index && !!u.neuron);
+    assert.ok(oneSideInView(editor, update) <= MAX_ONE_SIDE_SHARE, `${oneSideInView(editor, update)} of the view on one side`);
+  });
+
+  test('where the strongest labelled cell paints the view one colour, the overlay starts on the next one that varies there', async () => {
+    const charlens = await api();
+    const labelled = (await charlens.charlens.engine.request(charlens.protocol.ExploreNeurons, { folder: shippedCorpus(charlens) })).cells;
+    // The shipped model's strongest cell tracks comments (README, Inside the shipped model): a view all inside one
+    // comment holds it at one value, as a "{ } depth" cell sits at +1 all through a function.
+    const words = fs.readFileSync(path.join(charlens.charlens.extension.extensionPath, 'README.md'), 'utf8').split(/\s+/).filter((w) => /^[a-z]+$/.test(w));
+    const lines = Array.from({ length: 60 }, (_, k) => ` * ${words.slice(k * 10, k * 10 + 10).join(' ')}\n`);
+    const code = `/*\n${lines.join('')} */\n`;
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: code });
+    const editor = await vscode.window.showTextDocument(doc);
+    const view = { from: 0, to: doc.offsetAt(editor.visibleRanges[0].end) };
+    const strongest = { layer: labelled[0].layer, index: labelled[0].cell, kind: 'c' as const };
+    const [histogram] = (await charlens.charlens.engine.request(charlens.protocol.ActivationHistograms, { documentId: 'check', text: code, ...view, neurons: [strongest] })).histograms;
+    assert.ok(oneSideShare(histogram) > MAX_ONE_SIDE_SHARE, `the premise: layer ${strongest.layer + 1} cell ${strongest.index} is flat here (${oneSideShare(histogram)})`);
+    await charlens.lens.neuron.fallBack();
+    const current = charlens.lens.neuron.current;
+    assert.notDeepEqual([current.layer, current.index], [strongest.layer, strongest.index]);
+    assert.ok(labelled.some((c) => c.layer === current.layer && c.cell === current.index));
+    const update = await nextUpdate(charlens, () => charlens.lens.overlays.refresh(), (u) => u.documentId === doc.uri.toString() && u.cell.index === current.index && !!u.neuron);
+    assert.ok(oneSideInView(editor, update) <= MAX_ONE_SIDE_SHARE, `${oneSideInView(editor, update)} of the view on one side`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('charlens.pickNeuron', { layer: 1, index: 5, kind: 'c' });
   });
 
   test('the explorer labels cells of the shipped model, from its cache', async () => {
