@@ -66,7 +66,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Char
   const history = workspaceTrainingHistory({ extension, output });
   const charlens: CharLens = { extension, engine, statusBar, output, notify, history };
   const completions = new CompletionProvider(engine);
-  const neuron = new NeuronSelection(extension.workspaceState, async () => preselectCell(engine, vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0], await labelledCells(charlens, false)));
+  const neuron = new NeuronSelection(extension.workspaceState, async () => preselectCell(engine, vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0], await labelledCells(charlens, false)), () => statusBar.activation);
   const overlays = new Overlays(engine, neuron, notify);
   const surprise = new SurpriseOverlay(engine, neuron, notify);
   const readout = new NextCharReadout(engine);

@@ -27,6 +27,11 @@ export class StatusBar implements vscode.Disposable {
     this.showIdle();
   }
 
+  /** What the answering model's views show of a cell ("tanh(c)" or "h"); undefined before a model is known. */
+  get activation(): string | undefined {
+    return this.model?.activation;
+  }
+
   setModel(model: ModelInfo): void {
     this.model = model;
     this.showIdle();

@@ -4,18 +4,18 @@ import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { visibleChar } from './buckets';
 import { formatGuesses } from './nextCharReadout';
-import { ChosenNeuron, NeuronSelection, describeNeuron } from './neuronSelection';
+import { NeuronSelection } from './neuronSelection';
 import { WHY_COMMAND, WhyTarget } from './whyOverlay';
 
 const percent = (p: number) => `${(p * 100).toFixed(p < 0.1 ? 2 : 1)}%`;
 const code = (ch: string) => `\`${visibleChar(ch).replace(/`/g, '\\`')}\``;
 
 /** Renders what the engine says about one character; `why` (its document and offset) adds a link to Why This Prediction for it. */
-export function hoverMarkdown(r: rpc.InspectResult, neuron: ChosenNeuron, why?: WhyTarget): vscode.MarkdownString {
+export function hoverMarkdown(r: rpc.InspectResult, neuron: string, why?: WhyTarget): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**CharLens** · ${r.model} model\n\n`);
   const sign = r.activation >= 0 ? '+' : '';
-  md.appendMarkdown(`${describeNeuron(neuron)}: **${sign}${r.activation.toFixed(3)}** (rank ${r.rank} of ${r.cells} cells by |activation|)\n\n`);
+  md.appendMarkdown(`${neuron}: **${sign}${r.activation.toFixed(3)}** (rank ${r.rank} of ${r.cells} cells by |activation|)\n\n`);
   if (!r.known) md.appendMarkdown(`${code(r.char)} is outside the model's vocabulary: it was read as the unknown symbol.\n\n`);
   else md.appendMarkdown(`The model gave ${code(r.char)} ${percent(r.probability)}\n\n`);
   md.appendMarkdown(`Next character, top 5: ${formatGuesses(r.guesses).split('  ').map((s) => `\`${s}\``).join(' ')}\n\n`);
@@ -53,6 +53,6 @@ export class LensHoverProvider implements vscode.HoverProvider {
     }
     this.last = result;
     const range = new vscode.Range(position, doc.positionAt(offset + result.char.length));
-    return new vscode.Hover(hoverMarkdown(result, neuron, offset > 0 ? { uri: doc.uri.toString(), offset } : undefined), range);
+    return new vscode.Hover(hoverMarkdown(result, this.neuron.describe(neuron), offset > 0 ? { uri: doc.uri.toString(), offset } : undefined), range);
   }
 }

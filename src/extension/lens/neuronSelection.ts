@@ -9,9 +9,14 @@ export interface ChosenNeuron extends Neuron {
 const KEY = 'charlens.neuron';
 const FIRST: ChosenNeuron = { layer: 0, index: 0, kind: 'c' };
 
-/** Layer and cell numbers as the user reads them: both from 1 for layers, cells from 0 (as the explorer prints them). */
-export const describeNeuron = (n: ChosenNeuron): string =>
-  `layer ${n.layer + 1} cell ${n.index} ${n.kind === 'c' ? 'tanh(c)' : 'h'}${n.label ? ` (${n.label})` : ''}`;
+/**
+ * Layer and cell numbers as the user reads them: both from 1 for layers,
+ * cells from 0 (as the explorer prints them). `shown` is what the model's
+ * views show of a cell (ModelInfo.activation): an LSTM's tanh(c), a GRU's or
+ * RNN's h.
+ */
+export const describeNeuron = (n: ChosenNeuron, shown = 'tanh(c)'): string =>
+  `layer ${n.layer + 1} cell ${n.index} ${n.kind === 'c' ? shown : 'h'}${n.label ? ` (${n.label})` : ''}`;
 
 const sameCell = (a: ChosenNeuron, b: ChosenNeuron) => a.layer === b.layer && a.index === b.index && a.kind === b.kind;
 
@@ -31,7 +36,13 @@ export class NeuronSelection implements vscode.Disposable {
   constructor(
     private readonly memento: vscode.Memento,
     private readonly bestCell: () => Promise<ChosenNeuron | undefined>,
+    private readonly shownActivation: () => string | undefined,
   ) {}
+
+  /** `neuron` named as describeNeuron names it, with what the loaded model shows of a cell. */
+  describe(neuron: ChosenNeuron): string {
+    return describeNeuron(neuron, this.shownActivation());
+  }
 
   /** The cell shown now, without waiting for the explorer (see resolve). */
   get current(): ChosenNeuron {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ACTIVATION_BUCKETS, Bucket, PREDICTION_BUCKETS } from './buckets';
-import { ChosenNeuron, describeNeuron } from './neuronSelection';
+import { ChosenNeuron } from './neuronSelection';
 
 /** What a legend item shows now (for tests). */
 export interface LegendShown {
@@ -41,12 +41,12 @@ export class OverlayLegend implements vscode.Disposable {
     this.show('prediction', '$(symbol-color) p(char)', [`**Prediction overlay**: each character's text is coloured by the probability ${escape(answering)} gave it, given everything before it.`, chips]);
   }
 
-  /** The neuron overlay's key for `neuron`; undefined hides it. */
-  showNeuron(neuron: ChosenNeuron | undefined): void {
+  /** The neuron overlay's key for `neuron`, named `description` (NeuronSelection.describe); undefined hides it. */
+  showNeuron(neuron: ChosenNeuron | undefined, description = ''): void {
     if (neuron === undefined) return this.hide('neuron');
     const chips = ACTIVATION_BUCKETS.map((b) => `<span style="background-color:${cssColour(b)};">&nbsp;${escape(b.label)}&nbsp;</span>`).join(' ');
     this.show('neuron', `$(pulse) ${shortName(neuron)}`, [
-      `**Neuron overlay**: ${escape(describeNeuron(neuron))}. Each character's background is the cell's activation after reading it, blue below 0 and red above (|activation| < 0.2 is left plain).`,
+      `**Neuron overlay**: ${escape(description)}. Each character's background is the cell's activation after reading it, blue below 0 and red above (|activation| < 0.2 is left plain).`,
       chips,
       'Click to pick another cell.',
     ]);

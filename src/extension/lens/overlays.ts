@@ -4,7 +4,7 @@ import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
 import { Notifier } from '../notifier';
 import { ACTIVATION_BUCKETS, Bucket, PREDICTION_BUCKETS, activationBucket, bucketRuns, predictionBucket } from './buckets';
-import { ChosenNeuron, NeuronSelection, describeNeuron } from './neuronSelection';
+import { ChosenNeuron, NeuronSelection } from './neuronSelection';
 import { OverlayLegend } from './overlayLegend';
 
 export type OverlayKind = 'prediction' | 'neuron';
@@ -159,7 +159,7 @@ export class Overlays implements vscode.Disposable {
       update.neuron.forEach((ranges, b) => editor.setDecorations(this.neuronTypes[b], ranges));
     }
     this.legend.showPrediction(this.on.has('prediction') ? result.answering : undefined);
-    this.legend.showNeuron(this.on.has('neuron') ? neuron : undefined);
+    this.legend.showNeuron(this.on.has('neuron') ? neuron : undefined, this.neuron.describe(neuron));
     update.totalMs = performance.now() - t0;
     this.last = update;
     this.updatedEmitter.fire(update);
@@ -168,7 +168,7 @@ export class Overlays implements vscode.Disposable {
   private failed(err: Error & { code?: number }): void {
     if (err.code === rpc.ErrorCodes.neuronOutOfRange) {
       // The chosen neuron is outside this model (another model was loaded): fall back to the model's best cell.
-      void this.neuron.fallBack().then((n) => this.notify.warn(`${err.message} Showing ${describeNeuron(n)} instead; use "CharLens: Pick Neuron" to choose.`));
+      void this.neuron.fallBack().then((n) => this.notify.warn(`${err.message} Showing ${this.neuron.describe(n)} instead; use "CharLens: Pick Neuron" to choose.`));
       return;
     }
     this.notify.warn(`the overlays could not be drawn: ${err.message}`);

@@ -4,7 +4,7 @@ import * as rpc from '../../engine/protocol';
 import { describeFeature } from '../../core/explorer/neuronRanking';
 import { CharLens } from '../context';
 import { corpusOf } from '../commands/pickNeuron';
-import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
+import { ChosenNeuron, NeuronSelection } from '../lens/neuronSelection';
 import { postToPage, showPage, createPanel } from './webviewHtml';
 
 type PageMessage = { type: 'ready' } | { type: 'open'; file: string; line: number; column: number } | { type: 'drawn'; snippets: number };
@@ -79,7 +79,7 @@ export class CellFiringPanel implements vscode.Disposable {
     }
     const neuron = await this.neuron.resolve();
     try {
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CharLens: where ${describeNeuron(neuron)} fires` }, (progress) => {
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CharLens: where ${this.neuron.describe(neuron)} fires` }, (progress) => {
         let done = 0;
         const sub = this.charlens.engine.onExploreProgress((p) => {
           const now = (100 * p.chars) / p.of;
@@ -89,7 +89,7 @@ export class CellFiringPanel implements vscode.Disposable {
         return this.charlens.engine.request(rpc.CellFiring, { ...corpus, neuron }).finally(() => sub.dispose());
       });
       this.lastShown = { neuron, result };
-      this.charlens.output.appendLine(`[explorer] where ${describeNeuron(neuron)} fires: ${result.snippets.length} snippets in ${result.ms.toFixed(0)} ms${result.fromCache ? ' (the pass from the model cache)' : ''}`);
+      this.charlens.output.appendLine(`[explorer] where ${this.neuron.describe(neuron)} fires: ${result.snippets.length} snippets in ${result.ms.toFixed(0)} ms${result.fromCache ? ' (the pass from the model cache)' : ''}`);
       await this.post(result);
     } catch (err) {
       await postToPage(this.panel, { type: 'error', message: (err as Error).message });

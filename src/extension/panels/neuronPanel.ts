@@ -3,7 +3,7 @@ import * as rpc from '../../engine/protocol';
 import { FEATURE_LABELS } from '../../core/explorer/codeFeatures';
 import { contextStart } from '../documentWindow';
 import { EngineClient } from '../engineClient';
-import { ChosenNeuron, NeuronSelection, describeNeuron } from '../lens/neuronSelection';
+import { ChosenNeuron, NeuronSelection } from '../lens/neuronSelection';
 import { NEURON_VIEW_BODY } from './neuronViewBody';
 import { WhyOverlay, WhyShown } from '../lens/whyOverlay';
 import { postToPage, showPage, createPanel } from './webviewHtml';
@@ -168,7 +168,7 @@ export class NeuronPanel implements vscode.Disposable {
       this.lastShown = { neuron, chars: detail.chars.length, from };
       const cells = await this.labelled();
       this.lastCells = cells;
-      this.delivered = await postToPage(this.panel, { type: 'show', title: `${describeNeuron(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
+      this.delivered = await postToPage(this.panel, { type: 'show', title: `${this.neuron.describe(neuron)} · ${doc.fileName.split(/[\\/]/).pop()} · ${detail.model} model`, neuron, cells, chars: detail.chars });
       if (this.whyMessage && this.lastWhy && this.why.shown === this.lastWhy) await postToPage(this.panel, this.whyMessage);
     } catch (err) {
       await postToPage(this.panel, { type: 'error', message: (err as Error).message });

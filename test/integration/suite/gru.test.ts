@@ -58,6 +58,9 @@ suite('A GRU model in the views', function () {
     const hover = await charlens.lens.hover.provideHover(doc, doc.lineAt(3).range.start.translate(0, 2), new vscode.CancellationTokenSource().token);
     assert.ok(hover && charlens.lens.hover.last);
     assert.equal(charlens.lens.hover.last.cells, 16);
+    const shown = (hover.contents[0] as vscode.MarkdownString).value;
+    assert.match(shown, /layer \d+ cell \d+ h\b/, 'the hover names the cell by what a GRU shows, its h');
+    assert.doesNotMatch(shown, /tanh\(c\)/);
   });
 
   test('Find Cells for Selection and the Model Report work on the GRU: its update and reset gates are reported', async () => {
