@@ -202,8 +202,7 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       }
     }
     const mixed = (i: number) => w(i) * pLstm[i] + (1 - w(i)) * scores[mode][i];
-    const rows = scored[mode].rows;
-    const gated = (lstmProbs: Float32Array, crossFitted: [Gate, Gate]) =>
+    const gated = (lstmProbs: Float32Array, crossFitted: [Gate, Gate], rows = scored[mode].rows) =>
       meanNats(
         Float32Array.from(
           [0, 1].flatMap((k) => {
