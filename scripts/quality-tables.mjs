@@ -50,12 +50,14 @@ function render(result) {
     '',
     `${result.cursors.toLocaleString('en-US')} cursors in ${result.testChars.toLocaleString('en-US')} test characters, LSTM \`${path.relative(root, result.model) || result.model}\`; ` +
       `n-gram of ${ngram.trainChars.toLocaleString('en-US')} training characters: ${mb(ngram.diskBytes)} on disk (${(ngram.diskBytes / ngram.trainChars).toFixed(1)} bytes per character), ${mb(ngram.memoryBytes)} in memory, built in ${ngram.buildSeconds.toFixed(1)} s; ` +
-      `full-network dynamic evaluation (every weight) ${result.fullNetworkNats.toFixed(3)} nats/char online.`,
+      (result.fullNetworkNats === null ? 'full-network dynamic evaluation not run (--predictors left the LSTM out).' : `full-network dynamic evaluation (every weight) ${result.fullNetworkNats.toFixed(3)} nats/char online.`),
   ].join('\n');
 }
 
 const DECODERS = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion' };
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
+/** A suggestion cut: threshold + rightWorth (a bare number: a threshold of the longest-cut rule, from a run before it). */
+const cutLabel = (cut) => (typeof cut === 'number' ? String(cut) : `${cut.threshold} + ${cut.rightWorth}`);
 
 /** Online (as the editor reads), per predictor and decoder: what a user is shown and could accept; the predictor that answers in the editor in bold. */
 function renderDecoders(result) {
@@ -64,7 +66,7 @@ function renderDecoders(result) {
     const figures = p.online ?? p.static;
     for (const [key, label] of Object.entries(DECODERS)) {
       const d = figures.decoders[key];
-      const threshold = key === 'suggestion' ? ` (threshold ${figures.thresholds.join(' / ')})` : '';
+      const threshold = key === 'suggestion' ? ` (cut ${figures.thresholds.map(cutLabel).join(' / ')})` : '';
       const cells = [pct(d.shown), pct(d.right), d.length.toFixed(1), d.accepted.toFixed(2), pct(d.exact), d.ms.toFixed(1)];
       const answering = p.name === 'mixer dyn' && key === 'suggestion';
       rows.push(`| ${p.label} | ${label}${threshold} | ${(answering ? cells.map((c) => `**${c}**`) : cells).join(' | ')} |`);
@@ -72,12 +74,12 @@ function renderDecoders(result) {
   }
   const saved = result.savedThreshold;
   return [
-    `Decoders, online, at the same cursors (beam width ${result.beamWidth}; the suggestion cut for a precision of ${pct(result.precision)}, its threshold cross-fitted on the test text's halves):`,
+    `Decoders, online, at the same cursors (beam width ${result.beamWidth}; the suggestion cut for a precision of ${pct(result.precision)}, its cut, threshold + rightWorth, cross-fitted on the test text's halves):`,
     '',
     '| predictor | decoder | shown | right | mean shown chars | accepted chars per cursor | exact rest of line | ms per cursor |',
     '|---|---|---|---|---|---|---|---|',
     ...rows,
-    ...(saved ? ['', `With the model's own threshold (${saved.threshold}, fitted on its validation split when it was saved), the learned mixer with dynamic evaluation shows a suggestion at ${pct(saved.shown)} of the cursors, right ${pct(saved.right)} of the time, ${saved.length.toFixed(1)} characters long: ${saved.accepted.toFixed(2)} accepted characters per cursor.`] : []),
+    ...(saved ? ['', `With the model's own cut (${cutLabel(saved.threshold)}, fitted on its validation split when it was saved), the learned mixer with dynamic evaluation shows a suggestion at ${pct(saved.shown)} of the cursors, right ${pct(saved.right)} of the time, ${saved.length.toFixed(1)} characters long: ${saved.accepted.toFixed(2)} accepted characters per cursor.`] : []),
   ];
 }
 

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../core/atomicFile';
 import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
 import { AccuracyTally, MAX_COMPLETION_CHARS, greedyLine, pickCursors, restOfLine } from '../core/predict/completionAccuracy';
 import { beamSearch } from '../core/predict/beam';
-import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION, SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, THRESHOLD_GRID, ThresholdTally, suggestionsOnGrid, thresholdFor } from '../core/predict/suggestion';
+import { CUT_GRID, DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION, SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, SuggestionCut, ThresholdTally, cutFor, suggestionsOnGrid } from '../core/predict/suggestion';
 import { InferenceModel, LstmState } from '../core/model/inference';
 import { GATE_INPUTS, Gate, fitGate, fitMixtureWeight, gatedProbabilities, meanNats } from '../core/predict/mixture';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
@@ -28,6 +28,8 @@ type Mode = 'static' | 'online';
 const PREDICTORS = ['LSTM', 'n-gram', 'mixture', 'mixer', 'LSTM dyn', 'mixer dyn'] as const;
 type PredictorName = (typeof PREDICTORS)[number];
 const ONLINE_ONLY: readonly PredictorName[] = ['LSTM dyn', 'mixer dyn'];
+/** What --predictors calls each predictor. */
+const KEYS: Record<PredictorName, string> = { LSTM: 'lstm', 'n-gram': 'ngram', mixture: 'mixture', mixer: 'mixer', 'LSTM dyn': 'lstm-dyn', 'mixer dyn': 'mixer-dyn' };
 /** What --json calls each predictor (the README's tables, scripts/quality-tables.mjs). */
 const LABELS: Record<PredictorName, string> = {
   LSTM: 'LSTM',
@@ -47,11 +49,11 @@ const DECODER_LABELS: Record<Decoder, string> = { greedy: 'greedy line', beam: "
 interface ModeResult {
   nats: Partial<Record<PredictorName, number>>;
   decoders: Partial<Record<PredictorName, Record<Decoder, AccuracyTally>>>;
-  /** The suggestion's threshold for each half of the test text, cross-fitted on the other. */
-  thresholds: Partial<Record<PredictorName, [number, number]>>;
+  /** The suggestion's cut for each half of the test text, cross-fitted on the other. */
+  thresholds: Partial<Record<PredictorName, [SuggestionCut, SuggestionCut]>>;
 }
 
-/** At one cursor: the suggestion at every threshold of the grid, the rest of the line, and the search's time. */
+/** At one cursor: the suggestion at every cut of the grid, the rest of the line, and the search's time. */
 interface SuggestionAt {
   at: number;
   grid: string[];
@@ -81,20 +83,22 @@ interface SuggestionAt {
  * also writes the figures there, for scripts/quality-tables.mjs.
  *
  * At the same cursors, each predictor is also decoded three ways: the
- * greedy line, the beam's best line (`--beam-width`, floor 0) and the
- * suggestion (the beam with the editor's floor, cut for `--precision` at
- * a threshold cross-fitted on the other half of the test text, as the
- * mixture is); per decoder: how often something is shown, how often what
+ * greedy line, the beam's best line (`--beam-width`, floor 0, one character
+ * at least) and the suggestion (the beam with the editor's floor, cut for
+ * `--precision` at a cut (threshold and rightWorth) cross-fitted on the
+ * other half of the test text, as the mixture is); per decoder: how often something is shown, how often what
  * is shown is right (a prefix of the rest of the line), its mean length,
  * the characters a user could accept per cursor, the exact rest-of-line
- * rate and the decoder's time per cursor. With the model's own threshold
+ * rate and the decoder's time per cursor. With the model's own cut
  * (fitted on its validation split when saved) the answering predictor's
- * suggestion is given too.
+ * suggestion is given too. `--predictors` measures only those named (and
+ * computes only what they need).
  */
 export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const [, trainSource, testSource] = args.positional;
   if (!trainSource || !testSource) throw new UsageError('bench accuracy needs a training text and a test text: charlens bench accuracy <train folder|file> <test folder|file> [--model dir] [--order k]');
   const dir = args.string('model') ?? path.join(__dirname, '..', 'models', 'default');
+  const chosen = chosenPredictors(args.string('predictors'));
   const checkpoint = loadCheckpoint(dir);
   const { vocabulary } = checkpoint;
   const lstm = InferenceModel.of(checkpoint);
@@ -112,21 +116,28 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const ngramBytes = ngram.bytes;
   note(`n-gram: ${order ? `Kneser-Ney order ${order}` : 'the workspace n-gram'}, ${fmt(trainIds.length)} training chars, built in ${buildSeconds.toFixed(1)} s, ${(ngramBytes / 2 ** 20).toFixed(1)} MB in memory, ${(snapshot.length / 2 ** 20).toFixed(1)} MB on disk`);
 
-  const { probs: pLstm, states } = scoreLstm(lstm, ids, cursors);
+  // What only some predictors need is computed only when --predictors asks for one of them.
+  const needsLstm = chosen.some((name) => name === 'LSTM' || name === 'mixture' || name === 'mixer');
+  const needsStatic = chosen.some((name) => !ONLINE_ONLY.includes(name));
+  const { probs: pLstm, states } = needsLstm ? scoreLstm(lstm, ids, cursors) : { probs: new Float32Array(0), states: [] };
   const half = Math.floor(ids.length / 2);
   const fold = (i: number) => (i < half ? 0 : 1);
   const dynamic = scoreDynamic(lstm, ids, cursors, half);
-  const fullNetwork = await fullNetworkNats(checkpoint, ids, half);
-  const scored = { static: scoreWithGateInputs(ngram, ids, false), online: scoreWithGateInputs(ngram, ids, true) };
-  const scores: Record<Mode, Float32Array> = { static: scored.static.probs, online: scored.online.probs };
+  // Its line is about the LSTM: left out when --predictors leaves the LSTM out.
+  const fullNetwork = chosen.includes('LSTM') ? await fullNetworkNats(checkpoint, ids, half) : undefined;
+  // Static first: the online pass learns the test text.
+  const staticScored = needsStatic ? scoreWithGateInputs(ngram, ids, false) : undefined;
+  const scored = { static: staticScored!, online: scoreWithGateInputs(ngram, ids, true) };
+  const scores: Record<Mode, Float32Array> = { static: staticScored?.probs ?? new Float32Array(0), online: scored.online.probs };
   ngram = ngramFromBuffer(snapshot);
-  const weights = {
-    static: crossFittedWeights(pLstm, scores.static, half),
-    online: crossFittedWeights(pLstm, scores.online, half),
+  const once = <T>(make: () => T): (() => T) => {
+    let made: T | undefined;
+    return () => (made ??= make());
   };
+  const weights = { static: once(() => crossFittedWeights(pLstm, scores.static, half)), online: once(() => crossFittedWeights(pLstm, scores.online, half)) };
   const gates = {
-    static: crossFittedGates(pLstm, scored.static.rows, scores.static, half),
-    online: crossFittedGates(pLstm, scored.online.rows, scores.online, half),
+    static: once(() => crossFittedGates(pLstm, scored.static.rows, scores.static, half)),
+    online: once(() => crossFittedGates(pLstm, scored.online.rows, scores.online, half)),
   };
   const dynamicGates = crossFittedGates(dynamic.probs, scored.online.rows, scores.online, half);
 
@@ -137,8 +148,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const saved = loadMixture(checkpoint)?.info.suggestions;
   let learned = 0;
   for (const mode of ['static', 'online'] as const) {
-    const w = weights[mode];
-    const names = PREDICTORS.filter((name) => mode === 'online' || !ONLINE_ONLY.includes(name));
+    const w = (i: number) => weights[mode]()[fold(i)];
+    const names = chosen.filter((name) => mode === 'online' || !ONLINE_ONLY.includes(name));
     const decoders = Object.fromEntries(names.map((name) => [name, { greedy: new AccuracyTally(), beam: new AccuracyTally(), suggestion: new AccuracyTally() }])) as ModeResult['decoders'];
     const suggestionsAt = Object.fromEntries(names.map((name) => [name, [] as SuggestionAt[]])) as Record<PredictorName, SuggestionAt[]>;
     for (const [k, at] of cursors.entries()) {
@@ -152,8 +163,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       const predictors: Record<PredictorName, () => Branching> = {
         LSTM: () => lstmBranching(lstm, lstm.cloneState(states[k])),
         'n-gram': () => ngramBranching(ngram, vocabulary, prefix),
-        mixture: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), w[fold(at)]),
-        mixer: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), { gate: gates[mode][fold(at)], ngram }),
+        mixture: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), w(at)),
+        mixer: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), { gate: gates[mode]()[fold(at)], ngram }),
         'LSTM dyn': () => adaptedBranching(lstm, dynamic.readingAt(k)),
         'mixer dyn': () => mixedBranching(predictors['LSTM dyn'](), predictors['n-gram'](), { gate: dynamicGates[fold(at)], ngram }),
       };
@@ -165,10 +176,11 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
         };
         const [greedy, greedyMs] = timed(() => greedyLine(stepperOf(predictors[name]()), vocabulary));
         decoders[name]!.greedy.add(greedy, rest, greedyMs);
-        const [best, beamMs] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: 0 }).lines[0]);
+        // The cursor has more of its line to come (and the editor shows no empty line): the best line writes something.
+        const [best, beamMs] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: 0, minChars: 1 }).lines[0]);
         decoders[name]!.beam.add(Array.from(best?.text ?? ''), rest, beamMs);
         // The editor's search: the floor stops it where the model is no longer sure of anything.
-        const [tree, ms] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: SUGGESTION_FLOOR }));
+        const [tree, ms] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: SUGGESTION_FLOOR, minChars: 1 }));
         suggestionsAt[name].push({ at, grid: suggestionsOnGrid(tree), rest, ms });
       }
     }
@@ -178,20 +190,19 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       const fitted = halves.map((half) => {
         const tally = new ThresholdTally();
         for (const s of half) tally.add(s.grid, s.rest.join(''));
-        return thresholdFor({ version: SUGGESTION_FIT_VERSION, beamWidth, cursors: tally.cursors, curve: tally.curve() }, precision);
+        return cutFor({ version: SUGGESTION_FIT_VERSION, beamWidth, cursors: tally.cursors, curve: tally.curve() }, precision);
       });
       // Each half is cut at the threshold fitted on the other.
       thresholds[name] = [fitted[1], fitted[0]];
-      for (const s of suggestionsAt[name]) decoders[name]!.suggestion.add(Array.from(s.grid[THRESHOLD_GRID.indexOf(thresholds[name]![fold(s.at)])]), s.rest, s.ms);
+      for (const s of suggestionsAt[name]) decoders[name]!.suggestion.add(Array.from(s.grid[gridIndex(thresholds[name]![fold(s.at)])]), s.rest, s.ms);
       if (mode === 'online' && name === 'mixer dyn' && saved) {
         savedThresholdTally = new AccuracyTally();
-        const t = THRESHOLD_GRID.indexOf(thresholdFor(saved, precision));
+        const t = gridIndex(cutFor(saved, precision));
         for (const s of suggestionsAt[name]) savedThresholdTally.add(Array.from(s.grid[t]), s.rest, s.ms);
       }
     }
-    const mixed = (i: number) => w[fold(i)] * pLstm[i] + (1 - w[fold(i)]) * scores[mode][i];
-    const rows = scored[mode].rows;
-    const gated = (lstmProbs: Float32Array, crossFitted: [Gate, Gate]) =>
+    const mixed = (i: number) => w(i) * pLstm[i] + (1 - w(i)) * scores[mode][i];
+    const gated = (lstmProbs: Float32Array, crossFitted: [Gate, Gate], rows = scored[mode].rows) =>
       meanNats(
         Float32Array.from(
           [0, 1].flatMap((k) => {
@@ -200,25 +211,27 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
           }),
         ),
       );
+    const nats: Record<PredictorName, () => number> = {
+      LSTM: () => meanNats(pLstm),
+      'n-gram': () => meanNats(scores[mode]),
+      mixture: () => meanNats(Float32Array.from(pLstm, (_, i) => mixed(i))),
+      mixer: () => gated(pLstm, gates[mode]()),
+      'LSTM dyn': () => meanNats(dynamic.probs),
+      'mixer dyn': () => gated(dynamic.probs, dynamicGates),
+    };
     results[mode] = {
-      nats: {
-        LSTM: meanNats(pLstm),
-        'n-gram': meanNats(scores[mode]),
-        mixture: meanNats(Float32Array.from(pLstm, (_, i) => mixed(i))),
-        mixer: gated(pLstm, gates[mode]),
-        ...(mode === 'online' ? { 'LSTM dyn': meanNats(dynamic.probs), 'mixer dyn': gated(dynamic.probs, dynamicGates) } : {}),
-      },
+      nats: Object.fromEntries(names.map((name) => [name, nats[name]()])),
       decoders,
       thresholds,
     };
   }
 
   log(`Completion accuracy: ${fmt(cursors.length)} cursors in ${fmt(chars.length)} test chars, greedy to the end of the line; LSTM ${dir}; n-gram of ${fmt(trainIds.length)} training chars.`);
-  log(`Mixture weights cross-fitted on the test text's halves: LSTM weight static ${weights.static.map((v) => v.toFixed(3)).join(' / ')}, online ${weights.online.map((v) => v.toFixed(3)).join(' / ')}.`);
+  if (chosen.includes('mixture')) log(`Mixture weights cross-fitted on the test text's halves: LSTM weight static ${weights.static().map((v) => v.toFixed(3)).join(' / ')}, online ${weights.online().map((v) => v.toFixed(3)).join(' / ')}.`);
   log(`Dynamic evaluation (output layer) cross-fitted likewise: learning rate / decay ${dynamic.rules.map((r) => `${r.params.learningRate} / ${r.params.decay}`).join(', ')}; it reads the test text in ${dynamic.seconds.toFixed(1)} s (${((dynamic.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars, the LSTM included).`);
   log(`${''.padEnd(10)}${'static'.padEnd(27)}online (the n-gram has read the test text up to the cursor)`);
   log(`${'predictor'.padEnd(10)}${'exact   chars   nats/char  '.repeat(2)}`);
-  for (const name of PREDICTORS) {
+  for (const name of chosen) {
     const cells = (['static', 'online'] as const).map((mode) => {
       const tally = results[mode].decoders[name]?.greedy;
       const nats = results[mode].nats[name];
@@ -227,25 +240,26 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
     });
     log(`${name.padEnd(10)}${cells.join('')}`);
   }
-  log(
-    `Full-network dynamic evaluation (every weight, RMSprop steps of the wasm trainer on ${SEGMENT}-char segments, batch 1, learning rate cross-fitted ${fullNetwork.learningRates.join(' / ')}): ` +
+  if (fullNetwork)
+    log(
+      `Full-network dynamic evaluation (every weight, RMSprop steps of the wasm trainer on ${SEGMENT}-char segments, batch 1, learning rate cross-fitted ${fullNetwork.learningRates.join(' / ')}): ` +
       `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
   );
   log('');
   log(`Decoders at the same cursors (beam width ${beamWidth}; the suggestion cut for a precision of ${(precision * 100).toFixed(0)}%, its threshold cross-fitted on the test text's halves):`);
   log(`${'mode'.padEnd(8)}${'predictor'.padEnd(11)}${'decoder'.padEnd(29)}shown   right   length  accepted/cursor  exact   ms/cursor  threshold`);
   for (const mode of ['static', 'online'] as const) {
-    for (const name of PREDICTORS) {
+    for (const name of chosen) {
       const tallies = results[mode].decoders[name];
       if (!tallies) continue;
       for (const decoder of DECODERS) {
         const t = tallies[decoder];
-        const threshold = decoder === 'suggestion' ? results[mode].thresholds[name]!.join(' / ') : '';
+        const threshold = decoder === 'suggestion' ? results[mode].thresholds[name]!.map(cutLabel).join(' / ') : '';
         log(`${mode.padEnd(8)}${name.padEnd(11)}${DECODER_LABELS[decoder].padEnd(29)}${decoderCells(t)}  ${threshold}`);
       }
     }
   }
-  if (savedThresholdTally && saved) log(`With the model's own threshold (${thresholdFor(saved, precision)}, fitted on its validation split): online mixer dyn suggestion ${decoderCells(savedThresholdTally)}`);
+  if (savedThresholdTally && saved) log(`With the model's own cut (${cutLabel(cutFor(saved, precision))}, fitted on its validation split): online mixer dyn suggestion ${decoderCells(savedThresholdTally)}`);
   const json = args.string('json');
   if (json) {
     const figures = (mode: Mode, name: PredictorName) => {
@@ -255,7 +269,7 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       const decoders = Object.fromEntries(DECODERS.map((decoder) => [decoder, decoderFigures(results[mode].decoders[name]![decoder])]));
       return { exact: tally.exactRate, chars: tally.meanCorrectChars, nats, decoders, thresholds: results[mode].thresholds[name] };
     };
-    const predictors = PREDICTORS.map((name) => ({
+    const predictors = chosen.map((name) => ({
       name,
       label: name === 'n-gram' ? ngram.label : LABELS[name],
       static: figures('static', name),
@@ -263,9 +277,28 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       online: name === 'LSTM' ? null : figures('online', name),
     }));
     const ngramFigures = { trainChars: trainIds.length, memoryBytes: ngramBytes, diskBytes: snapshot.length, buildSeconds };
-    const savedFigures = savedThresholdTally && saved ? { threshold: thresholdFor(saved, precision), ...decoderFigures(savedThresholdTally) } : null;
-    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, precision, beamWidth, savedThreshold: savedFigures, ngram: ngramFigures, fullNetworkNats: fullNetwork.nats, predictors }, null, 2));
+    const savedFigures = savedThresholdTally && saved ? { threshold: cutFor(saved, precision), ...decoderFigures(savedThresholdTally) } : null;
+    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, precision, beamWidth, savedThreshold: savedFigures, ngram: ngramFigures, fullNetworkNats: fullNetwork?.nats ?? null, predictors }, null, 2));
   }
+}
+
+/** The predictors --predictors names (a comma-separated list of KEYS), every one without it. */
+function chosenPredictors(list: string | undefined): PredictorName[] {
+  if (list === undefined) return [...PREDICTORS];
+  const keys = list.split(',').map((key) => key.trim());
+  const unknown = keys.filter((key) => !PREDICTORS.some((name) => KEYS[name] === key));
+  if (unknown.length > 0 || keys.length === 0) throw new UsageError(`--predictors takes a comma-separated list of ${PREDICTORS.map((name) => KEYS[name]).join(', ')}; not ${unknown.join(', ') || 'nothing'}`);
+  return PREDICTORS.filter((name) => keys.includes(KEYS[name]));
+}
+
+/** Where `cut` is in CUT_GRID. */
+function gridIndex(cut: SuggestionCut): number {
+  return CUT_GRID.findIndex((c) => c.threshold === cut.threshold && c.rightWorth === cut.rightWorth);
+}
+
+/** A cut as the tables write it: its threshold, then rightWorth. */
+function cutLabel(cut: SuggestionCut): string {
+  return `${cut.threshold}+${cut.rightWorth}`;
 }
 
 function decoderFigures(t: AccuracyTally) {

@@ -186,6 +186,7 @@ const bench: CommandSpec = {
     { name: 'seed', kind: 'number', value: 'n', default: String(DEFAULT_SEED), meaning: 'accuracy: seeds the cursors' },
     { name: 'precision', kind: 'number', value: 'p', default: String(DEFAULT_PRECISION), meaning: 'accuracy: the share of shown suggestions that should be right; the suggestion decoder is cut for it', range: { min: 0.05, max: 0.95 } },
     { name: 'beam-width', kind: 'number', value: 'n', default: String(DEFAULT_BEAM_WIDTH), meaning: 'accuracy: hypotheses the beam search keeps at each depth', range: { min: 1, max: 64, integer: true } },
+    { name: 'predictors', kind: 'string', value: 'list', default: 'all', meaning: 'accuracy: only these, comma-separated: lstm, ngram, mixture, mixer, lstm-dyn, mixer-dyn (the full-network dynamic evaluation line needs lstm)' },
     { name: 'json', kind: 'string', value: 'file', meaning: 'accuracy: also write the figures there (scripts/quality-tables.mjs)' },
     ...corpusGlobs,
   ],

@@ -1,4 +1,5 @@
 import type { Branching } from '../core/predict/predictor';
+import type { SuggestionCut } from '../core/predict/suggestion';
 import type { Vocabulary } from '../core/text/vocabulary';
 import type { ModelInfo } from './protocol';
 
@@ -14,6 +15,6 @@ export interface Answerer {
   readonly answering: string;
   /** A predictor positioned after `prefix`, ready to step or branch. */
   predictorAt(documentId: string, prefix: string): Branching;
-  /** The ghost-text threshold for a precision (see thresholdFor in core/predict/suggestion.ts). */
-  thresholdFor(precision: number): number;
+  /** Where ghost text is cut for a precision (see cutFor in core/predict/suggestion.ts). */
+  cutFor(precision: number): SuggestionCut;
 }

@@ -2,7 +2,7 @@ import { CharNgram } from '../core/ngram/charNgram';
 import { DocumentNgrams } from '../core/ngram/documentNgram';
 import { ngramProbabilities } from '../core/predict/workspaceMixture';
 import { Branching, ngramBranching } from '../core/predict/predictor';
-import { thresholdFor } from '../core/predict/suggestion';
+import { SuggestionCut, cutFor } from '../core/predict/suggestion';
 import { Vocabulary } from '../core/text/vocabulary';
 import { Answerer } from './answerer';
 
@@ -28,8 +28,8 @@ export class InstantModel implements Answerer {
   }
 
   /** No fitted curve: the n-gram's probabilities are taken at their word. */
-  thresholdFor(precision: number): number {
-    return thresholdFor(undefined, precision);
+  cutFor(precision: number): SuggestionCut {
+    return cutFor(undefined, precision);
   }
 
   /** The document was closed. */

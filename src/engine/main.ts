@@ -175,8 +175,8 @@ function serveLatest<P extends { documentId: string }, R>(type: rpc.CheckedReque
 serveLatest(rpc.Complete, completions, 'completion', (p) => {
   const t0 = performance.now();
   const model = answerer();
-  const threshold = model.thresholdFor(p.precision ?? DEFAULT_PRECISION);
-  const options = { beamWidth: p.beamWidth ?? DEFAULT_BEAM_WIDTH, candidates: p.candidates ?? DEFAULT_CANDIDATES, maxChars: p.maxChars, multiline: p.multiline, threshold };
+  const cut = model.cutFor(p.precision ?? DEFAULT_PRECISION);
+  const options = { beamWidth: p.beamWidth ?? DEFAULT_BEAM_WIDTH, candidates: p.candidates ?? DEFAULT_CANDIDATES, maxChars: p.maxChars, multiline: p.multiline, cut };
   const items = suggest(model.predictorAt(p.documentId, p.prefix), model.vocabulary, options);
   if (p.temperature > 0 && items.length > 0) {
     // Seeded by position so the same request gives the same text (cache-friendly, testable).

@@ -9,7 +9,7 @@ import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validatio
 import { CharNgram } from '../core/ngram/charNgram';
 import { Branching } from '../core/predict/predictor';
 import { sample } from '../core/predict/sampling';
-import { thresholdFor } from '../core/predict/suggestion';
+import { SuggestionCut, cutFor } from '../core/predict/suggestion';
 import { readCorpus } from '../core/text/corpus';
 import { ExploreResult, explore } from '../core/explorer/explore';
 import { ExplorerSample, corpusFiles, explorerSample } from '../core/explorer/explorerSample';
@@ -110,8 +110,8 @@ export class ModelHost implements Answerer {
     return `${answeringLabel(this.mixture?.info)}${this.answeringPredictor.adapting() ? ', the LSTM adapting to each document (dynamic evaluation)' : ''}`;
   }
 
-  thresholdFor(precision: number): number {
-    return thresholdFor(this.mixture?.info.suggestions, precision);
+  cutFor(precision: number): SuggestionCut {
+    return cutFor(this.mixture?.info.suggestions, precision);
   }
 
   /** The answering predictor after `prefix` (see AnsweringPredictor). */

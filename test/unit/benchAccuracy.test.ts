@@ -11,7 +11,8 @@ import { Random } from '../../src/core/random';
 import { Vocabulary } from '../../src/core/text/vocabulary';
 import { structuredText, tempDir } from './helpers';
 
-test('bench accuracy --json writes every predictor, static and online, for the README tables', async (t) => {
+/** Runs bench accuracy on a small corpus and an untrained model with `extra` arguments; what --json wrote. */
+async function runBench(t: Parameters<typeof tempDir>[0], extra: string[] = []) {
   const dir = tempDir(t);
   const train = structuredText(400, 1);
   const testText = structuredText(80, 2);
@@ -25,11 +26,15 @@ test('bench accuracy --json writes every predictor, static and online, for the R
   const write = process.stdout.write;
   process.stdout.write = () => true;
   try {
-    await benchAccuracy(parseCommand(commandSpec('bench'), ['accuracy', path.join(dir, 'train.c'), path.join(dir, 'test.c'), '--model', model, '--cursors', '40', '--json', json]) as CommandArgs);
+    await benchAccuracy(parseCommand(commandSpec('bench'), ['accuracy', path.join(dir, 'train.c'), path.join(dir, 'test.c'), '--model', model, '--cursors', '40', '--json', json, ...extra]) as CommandArgs);
   } finally {
     process.stdout.write = write;
   }
-  const result = JSON.parse(fs.readFileSync(json, 'utf8'));
+  return { result: JSON.parse(fs.readFileSync(json, 'utf8')), train, testText };
+}
+
+test('bench accuracy --json writes every predictor, static and online, for the README tables', async (t) => {
+  const { result, train, testText } = await runBench(t);
   assert.equal(result.cursors, 40);
   assert.equal(result.testChars, Array.from(testText).length);
   assert.ok(result.ngram.diskBytes > 0 && result.ngram.trainChars === Array.from(train).length);
@@ -43,4 +48,14 @@ test('bench accuracy --json writes every predictor, static and online, for the R
   assert.ok(by['n-gram'].online.nats < by['n-gram'].static.nats);
   assert.ok(by['LSTM dyn'].online.nats < by.LSTM.static.nats);
   assert.ok(result.fullNetworkNats > 0);
+});
+
+test('bench accuracy --predictors measures only those named, online only for dynamic evaluation, without the full-network line', async (t) => {
+  const { result } = await runBench(t, ['--predictors', 'mixer-dyn']);
+  assert.deepEqual(result.predictors.map((p: { name: string }) => p.name), ['mixer dyn']);
+  const [p] = result.predictors;
+  assert.equal(p.static, null);
+  assert.ok(p.online.nats > 0 && p.online.decoders.suggestion.shown >= 0, JSON.stringify(p));
+  assert.equal(result.fullNetworkNats, null);
+  await assert.rejects(runBench(t, ['--predictors', 'mixer-dyn,lstm-dyn,gru']), /--predictors takes .*not gru/);
 });

@@ -144,7 +144,7 @@ test('a completion is the suggestion, then the beam\'s lines; at a temperature a
   const sampled = await connection.sendRequest(rpc.Complete, completion('b', 'int main(void) {\n  int i;\n  for (i = 0; i < n; i+', { candidates: 3, temperature: 2 }));
   assert.deepEqual(sampled.items.slice(0, -1), beam.items);
   assert.ok(!beam.items.includes(sampled.items[sampled.items.length - 1]), JSON.stringify(sampled.items));
-  const unsure = await connection.sendRequest(rpc.Complete, completion('c', 'int main(void) {\n  int i;\n  for (i = 0; i < '));
+  const unsure = await connection.sendRequest(rpc.Complete, completion('c', 'int main(void) {\n  int i;\n  for ('));
   assert.deepEqual([unsure.text, unsure.items], ['', []]);
 });
 

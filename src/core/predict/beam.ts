@@ -16,9 +16,10 @@ import { Vocabulary } from '../text/vocabulary';
  * whatever follows. Every hypothesis the beam held is kept in a tree, so
  * the suggestion (suggestion.ts) can be cut from it at any threshold at or
  * above the floor: the hypotheses held at a floor f are exactly those of a
- * search without a floor whose probability is at least f, since a
+ * search with a lower floor whose probability is at least f, since a
  * hypothesis's extensions are never more probable than it and the beam
- * keeps the most probable.
+ * keeps the most probable. (With no floor, a search for whole lines, a
+ * hypothesis that cannot end as one of the `lines` most probable ends early.)
  */
 export interface BeamOptions {
   beamWidth: number;
@@ -29,6 +30,12 @@ export interface BeamOptions {
   multiline: boolean;
   /** Hypotheses less probable than this end (0: search whole lines). */
   floor: number;
+  /**
+   * Lines shorter than this are no candidates (their end is not counted):
+   * 1 where a completion must write something, as at a cursor with more of
+   * its line to come, or in the editor, which never shows an empty one.
+   */
+  minChars?: number;
 }
 
 /** One hypothesis: its last character and its probability. */
@@ -69,6 +76,7 @@ export function beamSearch(branching: Branching, vocabulary: Vocabulary, o: Beam
   /** Rows of the predictor: live[r] is the node row r has read. */
   let live = [0];
   const endsText = (node: number, ch: string) => ch === '\n' && (!o.multiline || nodes[node].char === '\n');
+  const minChars = o.minChars ?? 0;
   const kthEnded = () => (ended.length < o.lines ? 0 : nodes[ended[o.lines - 1]].ended);
   for (let depth = 0; depth < o.maxChars && live.length > 0; depth++) {
     const extensions: { row: number; id: number; p: number }[] = [];
@@ -84,15 +92,16 @@ export function beamSearch(branching: Branching, vocabulary: Vocabulary, o: Beam
         const p = node.p * probs[id];
         if (p < o.floor || p === 0) continue;
         if (endsText(live[row], symbols[id])) {
-          node.ended += p;
+          if (depth >= minChars) node.ended += p;
           continue;
         }
         extensions.push({ row, id, p });
       }
       if (node.ended > 0) insertEnded(ended, nodes, live[row], o.lines);
     }
-    // A hypothesis no more probable than the k-th ended line cannot end as a better one.
-    const bar = kthEnded();
+    // A hypothesis no more probable than the k-th ended line cannot end as a better one; but with a floor the
+    // tree is for the suggestion, whose cuts need every hypothesis above it (and the same tree whatever `lines`).
+    const bar = o.floor > 0 ? 0 : kthEnded();
     const kept = topByProbability(
       extensions.filter((e) => e.p > bar),
       o.beamWidth,

@@ -1,28 +1,35 @@
-import { BeamNode, BeamResult, beamSearch, pathTo } from './beam';
+import { BeamResult, beamSearch } from './beam';
 import { Branching } from './predictor';
 import { Vocabulary } from '../text/vocabulary';
 
 /**
- * What ghost text shows: the longest continuation the model is sure enough
- * of, cut where a token ends. From the beam's tree (beam.ts), every
- * hypothesis whose probability is at least the threshold is a prefix the
- * model is sure of; the deepest of them on each branch is cut back to where
- * the model is as sure that a token ends (not inside an identifier, a
- * number or a run of blanks; and not after blanks), and the most probable of those that no other one extends is
- * shown. Where none is left, nothing is shown.
+ * What ghost text shows: of the continuations the model is sure enough of,
+ * the one worth most to the user, cut where a token ends. Every hypothesis
+ * of the beam's tree (beam.ts) is a place the suggestion could end; the
+ * text up to it can be cut there where the model is sure enough that a
+ * token ends there (BeamNode.tokenEnd: not inside an identifier, a number
+ * or a run of blanks; blanks at its end are left out), and q, that
+ * probability, is the chance that the cut text is right. Of the cuts with q
+ * at least the threshold, the one shown is the one with the most
+ * q * (length + rightWorth): the characters a user can expect to accept,
+ * plus `rightWorth` for the chance of being right at all. rightWorth 0
+ * shows what is expected to be accepted most; larger values trade length
+ * for precision (it is the multiplier of the precision asked for, in
+ * characters: of the cuts, the best for expected accepted characters at a
+ * precision). Where no cut reaches the threshold, nothing is shown.
  *
- * The threshold comes from the model: fitted at save time on its
- * validation text (suggestionFit.ts) as a curve of the precision each
- * threshold gave, from which the one that gives the precision the user asks
- * for is read.
+ * The threshold and rightWorth come from the model: fitted at save time
+ * on its validation text (suggestionFit.ts) as a table of what each pair
+ * gave, from which the pair that gives the precision the user asks for
+ * with the most accepted characters is read.
  */
 
 /**
  * charlens.completion.precision's default: how often a shown suggestion is
- * right (README, "Ghost text": chosen from the accuracy benchmark).
+ * right (README, "Suggestions": chosen from the accuracy benchmark).
  */
 export const DEFAULT_PRECISION = 0.7;
-/** charlens.completion.beamWidth's default: the suggestion's threshold is above 0.25, so no more than four prefixes at a depth can pass it. */
+/** charlens.completion.beamWidth's default: measured against 8 on kernel/ (README, Suggestions), no better. */
 export const DEFAULT_BEAM_WIDTH = 4;
 /** charlens.completion.candidates' default: three to cycle through, as llama.vscode offers. */
 export const DEFAULT_CANDIDATES = 3;
@@ -31,47 +38,48 @@ export const DEFAULT_CANDIDATES = 3;
 export const SUGGESTION_FLOOR = 0.05;
 /** The thresholds the fit measures, SUGGESTION_FLOOR to 0.95. */
 export const THRESHOLD_GRID = Array.from({ length: 37 }, (_, i) => Math.round((SUGGESTION_FLOOR + i * 0.025) * 1000) / 1000);
+/** The rightWorth values the fit measures, in characters. */
+export const RIGHT_WORTH_GRID = [0, 1, 2, 3, 4, 6, 8, 12, 20];
+
+/** Where a suggestion is cut (see the top of this file). */
+export interface SuggestionCut {
+  threshold: number;
+  rightWorth: number;
+}
+
+/** Every cut the fit measures: THRESHOLD_GRID by RIGHT_WORTH_GRID. */
+export const CUT_GRID: readonly SuggestionCut[] = THRESHOLD_GRID.flatMap((threshold) => RIGHT_WORTH_GRID.map((rightWorth) => ({ threshold, rightWorth })));
 
 export interface Suggestion {
   text: string;
-  /** P(the text goes on with it). */
+  /** P(the text goes on with it, then a token ends). */
   p: number;
 }
 
-/** The suggestions the model is sure of at `threshold`, most probable first (see the top of this file). */
-export function confidentSuggestions(result: BeamResult, threshold: number): Suggestion[] {
+/** The places a suggestion can end in a tree, in the tree's order: each node's text, blanks at its end left out, where there is one. */
+export function cutsOf(result: BeamResult): Suggestion[] {
   const { nodes } = result;
-  const extended = new Uint8Array(nodes.length);
-  for (let n = 1; n < nodes.length; n++) if (nodes[n].p >= threshold) extended[nodes[n].parent] = 1;
-  const best = new Map<string, number>();
+  const texts: string[] = [''];
+  const cuts: Suggestion[] = [];
   for (let n = 1; n < nodes.length; n++) {
-    if (nodes[n].p < threshold || extended[n]) continue;
-    const cut = cutAtBoundary(nodes, n, threshold);
-    if (cut && !(best.get(cut.text)! >= cut.p)) best.set(cut.text, cut.p);
+    texts.push(texts[nodes[n].parent] + nodes[n].char);
+    // A space shown alone, or after the text, is nothing to accept.
+    const text = texts[n].replace(/\s+$/, '');
+    if (text.length > 0) cuts.push({ text, p: nodes[n].tokenEnd });
   }
-  const texts = [...best.keys()];
-  return texts
-    .filter((text) => !texts.some((other) => other !== text && other.startsWith(text)))
-    .map((text) => ({ text, p: best.get(text)! }))
-    .sort((a, b) => b.p - a.p);
+  return cuts;
 }
 
-/**
- * The longest prefix of the path to `node` the model is sure ends a token:
- * the deepest node on it whose probability of the text going on with it and
- * then a token ending (BeamNode.tokenEnd) is at least the threshold. (A
- * prefix followed on the path by a bracket or a blank is one: the path is
- * at least that probable.) Blanks at its end are left out.
- */
-function cutAtBoundary(nodes: readonly BeamNode[], node: number, threshold: number): Suggestion | undefined {
-  let n = node;
-  while (n > 0 && nodes[n].tokenEnd < threshold) n = nodes[n].parent;
-  const { chars, prefixes } = pathTo(nodes, n);
-  let length = chars.length;
-  // A space shown alone, or after the text, is nothing to accept.
-  while (length > 0 && /\s/.test(chars[length - 1])) length--;
-  if (length === 0) return undefined;
-  return { text: chars.slice(0, length).join(''), p: prefixes[length - 1] };
+/** The suggestion at `cut` (see the top of this file), or none. */
+export function bestCut(cuts: readonly Suggestion[], cut: SuggestionCut): Suggestion | undefined {
+  let best: Suggestion | undefined;
+  let bestWorth = -1;
+  for (const c of cuts) {
+    if (c.p < cut.threshold) continue;
+    const worth = c.p * (Array.from(c.text).length + cut.rightWorth);
+    if (worth > bestWorth) [best, bestWorth] = [c, worth];
+  }
+  return best;
 }
 
 export interface SuggestOptions {
@@ -80,7 +88,7 @@ export interface SuggestOptions {
   candidates: number;
   maxChars: number;
   multiline: boolean;
-  threshold: number;
+  cut: SuggestionCut;
 }
 
 /**
@@ -89,30 +97,31 @@ export interface SuggestOptions {
  * cycle to; none when the model is sure of nothing.
  */
 export function suggest(branching: Branching, vocabulary: Vocabulary, o: SuggestOptions): string[] {
-  const result = beamSearch(branching, vocabulary, { beamWidth: o.beamWidth, lines: o.candidates, maxChars: o.maxChars, multiline: o.multiline, floor: Math.min(o.threshold, SUGGESTION_FLOOR) });
-  const [shown] = confidentSuggestions(result, o.threshold);
+  const result = beamSearch(branching, vocabulary, { beamWidth: o.beamWidth, lines: o.candidates, maxChars: o.maxChars, multiline: o.multiline, floor: Math.min(o.cut.threshold, SUGGESTION_FLOOR), minChars: 1 });
+  const shown = bestCut(cutsOf(result), o.cut);
   if (!shown) return [];
   const items = [shown.text];
-  for (const line of result.lines) if (line.text.length > 0 && !items.includes(line.text)) items.push(line.text);
+  for (const line of result.lines) if (!items.includes(line.text)) items.push(line.text);
   return items.slice(0, o.candidates);
 }
 
-/** The suggestion at each threshold of THRESHOLD_GRID ('' where none), from a tree searched with a floor at most SUGGESTION_FLOOR. */
+/** The suggestion at each cut of CUT_GRID ('' where none), from a tree searched with a floor at most SUGGESTION_FLOOR. */
 export function suggestionsOnGrid(result: BeamResult): string[] {
-  return THRESHOLD_GRID.map((t) => confidentSuggestions(result, t)[0]?.text ?? '');
+  const cuts = cutsOf(result);
+  return CUT_GRID.map((cut) => bestCut(cuts, cut)?.text ?? '');
 }
 
-/** What the fit measured at one threshold: over cursors, the share with a suggestion, the share of those right, the characters a user could accept per cursor. */
-export interface CurvePoint {
-  threshold: number;
+/** What the fit measured at one cut: over cursors, the share with a suggestion, the share of those right, the characters a user could accept per cursor. */
+export interface CurvePoint extends SuggestionCut {
   shown: number;
   precision: number;
   accepted: number;
 }
 
-export const SUGGESTION_FIT_VERSION = 1;
+/** 2: cuts by expected accepted characters (CUT_GRID); 1 (read still): the longest cut at a threshold. */
+export const SUGGESTION_FIT_VERSION = 2;
 
-/** Saved with the model (mixture.json): the precision curve over THRESHOLD_GRID on its validation text. */
+/** Saved with the model (mixture.json): what each cut of CUT_GRID gave on its validation text. */
 export interface SuggestionFit {
   version: typeof SUGGESTION_FIT_VERSION;
   beamWidth: number;
@@ -120,14 +129,14 @@ export interface SuggestionFit {
   curve: CurvePoint[];
 }
 
-/** Per threshold of THRESHOLD_GRID, what the suggestion was at each cursor, added up. */
+/** Per cut of CUT_GRID, what the suggestion was at each cursor, added up. */
 export class ThresholdTally {
-  private readonly shown = new Float64Array(THRESHOLD_GRID.length);
-  private readonly right = new Float64Array(THRESHOLD_GRID.length);
-  private readonly accepted = new Float64Array(THRESHOLD_GRID.length);
+  private readonly shown = new Float64Array(CUT_GRID.length);
+  private readonly right = new Float64Array(CUT_GRID.length);
+  private readonly accepted = new Float64Array(CUT_GRID.length);
   cursors = 0;
 
-  /** One cursor: the suggestion there at each threshold of the grid (suggestionsOnGrid) and the rest of its line. */
+  /** One cursor: the suggestion there at each cut of the grid (suggestionsOnGrid) and the rest of its line. */
   add(suggestions: readonly string[], rest: string): void {
     this.cursors++;
     suggestions.forEach((text, i) => {
@@ -142,26 +151,42 @@ export class ThresholdTally {
 
   curve(): CurvePoint[] {
     const n = Math.max(1, this.cursors);
-    return THRESHOLD_GRID.map((threshold, i) => ({ threshold, shown: this.shown[i] / n, precision: this.right[i] / Math.max(1, this.shown[i]), accepted: this.accepted[i] / n }));
+    return CUT_GRID.map((cut, i) => ({ ...cut, shown: this.shown[i] / n, precision: this.right[i] / Math.max(1, this.shown[i]), accepted: this.accepted[i] / n }));
   }
 }
 
 /**
- * The threshold for a precision: the lowest whose fitted precision reaches
- * it (the most shown at that precision), the highest fitted where none
- * does; without a fit (a model saved before it), the precision itself,
- * which a calibrated model's probabilities would give.
+ * The cut for a precision: of the fitted cuts whose precision reaches it,
+ * the one with the most accepted characters; the most precise fitted where
+ * none does. Without a fit, the precision itself as the threshold, which a
+ * calibrated model's probabilities would give; from a fit of version 1 (a
+ * model saved before this rule: refitMixture.js refits it), the threshold
+ * it fitted for the precision, at rightWorth 0.
  */
-export function thresholdFor(fit: SuggestionFit | undefined, precision: number): number {
-  if (!fit || fit.curve.length === 0) return Math.min(0.99, Math.max(SUGGESTION_FLOOR, precision));
-  const reached = fit.curve.find((point) => point.precision >= precision);
-  return (reached ?? fit.curve[fit.curve.length - 1]).threshold;
+export function cutFor(fit: SuggestionFit | LongestCutFit | undefined, precision: number): SuggestionCut {
+  if (!fit || fit.curve.length === 0) return { threshold: Math.min(0.99, Math.max(SUGGESTION_FLOOR, precision)), rightWorth: 0 };
+  if (fit.version === 1) {
+    const reached = fit.curve.find((point) => point.precision >= precision);
+    return { threshold: (reached ?? fit.curve[fit.curve.length - 1]).threshold, rightWorth: 0 };
+  }
+  let best: CurvePoint | undefined;
+  for (const point of fit.curve) if (point.precision >= precision && !(best && best.accepted >= point.accepted)) best = point;
+  best ??= fit.curve.reduce((a, b) => (b.precision > a.precision ? b : a));
+  return { threshold: best.threshold, rightWorth: best.rightWorth };
+}
+
+/** A fit saved before SUGGESTION_FIT_VERSION 2: precision per threshold of the longest-cut rule. */
+export interface LongestCutFit {
+  version: 1;
+  beamWidth: number;
+  cursors: number;
+  curve: { threshold: number; shown: number; precision: number; accepted: number }[];
 }
 
 /** A fit read from mixture.json, if it is one this CharLens knows. */
-export function checkSuggestionFit(fit: unknown): SuggestionFit | undefined {
-  const f = fit as Partial<SuggestionFit> | undefined;
-  if (f?.version !== SUGGESTION_FIT_VERSION || !Array.isArray(f.curve)) return undefined;
-  const ok = f.curve.every((p) => [p.threshold, p.shown, p.precision, p.accepted].every(Number.isFinite));
-  return ok ? (f as SuggestionFit) : undefined;
+export function checkSuggestionFit(fit: unknown): SuggestionFit | LongestCutFit | undefined {
+  const f = fit as Partial<SuggestionFit> | Partial<LongestCutFit> | undefined;
+  if ((f?.version !== SUGGESTION_FIT_VERSION && f?.version !== 1) || !Array.isArray(f.curve)) return undefined;
+  const numbers = (p: Partial<CurvePoint>) => [p.threshold, p.shown, p.precision, p.accepted, ...(f.version === 1 ? [] : [p.rightWorth])];
+  return f.curve.every((p) => numbers(p).every(Number.isFinite)) ? (f as SuggestionFit | LongestCutFit) : undefined;
 }

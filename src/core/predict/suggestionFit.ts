@@ -23,7 +23,7 @@ export function fitSuggestions(answering: AnsweringPredictor, text: string, beam
   for (const cursor of cursors) {
     for (; at < cursor; at++) offset += chars[at].length;
     const branching = answering.at('validation', text.slice(0, offset));
-    const result = beamSearch(branching, answering.vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: SUGGESTION_FLOOR });
+    const result = beamSearch(branching, answering.vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: SUGGESTION_FLOOR, minChars: 1 });
     tally.add(suggestionsOnGrid(result), restOfLine(chars, cursor).join(''));
   }
   answering.forget('validation');

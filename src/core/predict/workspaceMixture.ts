@@ -9,7 +9,7 @@ import { GATE_INPUTS, Gate, checkGate, fitGate, gateInputs, gateWeightAt, gatedP
 import { Vocabulary } from '../text/vocabulary';
 import { NgramReader, CharNgram as Ngram, ngramFromBuffer } from '../ngram/charNgram';
 import { AnsweringPredictor } from './answering';
-import { SuggestionFit, checkSuggestionFit } from './suggestion';
+import { LongestCutFit, SuggestionFit, checkSuggestionFit } from './suggestion';
 import { fitSuggestions } from './suggestionFit';
 import { SuffixNgram } from '../ngram/suffixNgram';
 import { NGRAM_FILE } from '../ngram/workspaceNgram';
@@ -42,7 +42,7 @@ export interface MixtureInfo {
   /** Dynamic evaluation fitted on the same characters and the mixer fitted for it (see DynamicMixture); files from before it run the LSTM static. */
   dynamicEvaluation?: DynamicMixture;
   /** The suggestion's precision curve, fitted on the same characters with the answering predictor (see suggestionFit.ts); files from before it take the precision as the threshold. */
-  suggestions?: SuggestionFit;
+  suggestions?: SuggestionFit | LongestCutFit;
   order: number;
   /** Validation characters the figures are on (absent in files from before it). */
   fitChars?: number;

@@ -66,12 +66,31 @@ test('a narrow beam may miss the best line, but every line it returns has its tr
   for (let i = 1; i < lines.length; i++) assert.ok(lines[i - 1].p >= lines[i].p);
 });
 
-test('with a floor, the tree holds exactly the hypotheses of the search without one that are at least that probable', () => {
+test('with a floor, the tree holds exactly the hypotheses of a search with a lower one that are at least that probable, whatever the lines asked', () => {
   const model = tinyModel(3);
-  const search = (floor: number) => beamSearch(lstmBranching(model, model.zeroState()), vocabulary, { beamWidth: 3, lines: 1, maxChars: 6, multiline: false, floor }).nodes;
+  const search = (floor: number, lines = 1) => beamSearch(lstmBranching(model, model.zeroState()), vocabulary, { beamWidth: 3, lines, maxChars: 6, multiline: false, floor }).nodes;
   const key = (nodes: ReturnType<typeof search>, n: number): string => (n <= 0 ? '' : key(nodes, nodes[n].parent) + nodes[n].char);
   const withFloor = search(0.05);
-  const without = search(0);
+  const lower = search(0.001);
   const held = (nodes: ReturnType<typeof search>) => new Set(nodes.map((node, n) => (n > 0 && node.p >= 0.05 ? key(nodes, n) : '')).filter((k) => k));
-  assert.deepEqual(held(withFloor), held(without));
+  assert.deepEqual(held(withFloor), held(lower));
+  // The lines ended do not prune the tree: asking for more of them holds the same hypotheses.
+  assert.deepEqual(held(search(0.05, 3)), held(withFloor));
+});
+
+test('with minChars 1 the lines are the most probable non-empty ones: the empty line, even where it is the most probable, is no candidate', () => {
+  let sawEmptyFirst = false;
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    const model = tinyModel(seed);
+    const all = enumerate(model);
+    sawEmptyFirst ||= all[0].text === '';
+    const nonEmpty = all.filter((l) => l.text.length > 0);
+    const result = beamSearch(lstmBranching(model, model.zeroState()), vocabulary, { beamWidth: 16, lines: 3, maxChars: MAX_CHARS, multiline: false, floor: 0, minChars: 1 });
+    result.lines.forEach((line, i) => {
+      assert.equal(line.text, nonEmpty[i].text, `seed ${seed}, line ${i}`);
+      assert.ok(close(line.p, nonEmpty[i].p));
+    });
+  }
+  // Else the test would not tell minChars from its absence.
+  assert.ok(sawEmptyFirst, 'no seed makes the empty line the most probable');
 });

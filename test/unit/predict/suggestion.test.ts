@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../../../src/core/model/checkpoint';
 import { InferenceModel } from '../../../src/core/model/inference';
 import { Branching } from '../../../src/core/predict/predictor';
 import { Random } from '../../../src/core/random';
-import { confidentSuggestions, suggest, thresholdFor } from '../../../src/core/predict/suggestion';
+import { SuggestionCut, bestCut, checkSuggestionFit, cutFor, cutsOf, suggest } from '../../../src/core/predict/suggestion';
 import { fitSuggestions } from '../../../src/core/predict/suggestionFit';
 import { readCorpus } from '../../../src/core/text/corpus';
 import { isWordChar } from '../../../src/core/predict/tokens';
@@ -48,15 +48,16 @@ function sureOf(line: string, sureFor: number): (text: string) => Float32Array {
 }
 
 const search = (branching: Branching, floor = 0.05) => beamSearch(branching, vocabulary, { beamWidth: 4, lines: 3, maxChars: 30, multiline: false, floor });
+/** The suggestion cut from a search at `threshold`, rightWorth 0 unless given. */
+const shownAt = (branching: Branching, threshold: number, rightWorth = 0) => bestCut(cutsOf(search(branching)), { threshold, rightWorth });
 
 test('the suggestion stops before an identifier the model is unsure how to finish, not inside it', () => {
   // Sure of "ab(" then of "xab_b" for three more characters: "ab(xab" is sure, "ab(xab_" not.
-  const [shown] = confidentSuggestions(search(scripted(sureOf('ab(xab_b);', 6))), 0.6);
-  assert.equal(shown.text, 'ab(');
+  assert.equal(shownAt(scripted(sureOf('ab(xab_b);', 6)), 0.6)?.text, 'ab(');
   // Sure to the end of the identifier and of what follows it: the cut is after the bracket.
-  assert.equal(confidentSuggestions(search(scripted(sureOf('ab(xab_b);', 9))), 0.6)[0].text, 'ab(xab_b)');
+  assert.equal(shownAt(scripted(sureOf('ab(xab_b);', 9)), 0.6)?.text, 'ab(xab_b)');
   // Sure of nothing: nothing is shown.
-  assert.deepEqual(confidentSuggestions(search(scripted(sureOf('ab(xab_b);', 0))), 0.6), []);
+  assert.equal(shownAt(scripted(sureOf('ab(xab_b);', 0)), 0.6), undefined);
 });
 
 test('the cut never splits an identifier: a suggestion that ends inside a word is one the model is sure ends there', () => {
@@ -76,8 +77,9 @@ test('the cut never splits an identifier: a suggestion that ends inside a word i
       return p;
     };
     const result = search(scripted(next));
-    for (const threshold of [0.1, 0.3, 0.5]) {
-      for (const s of confidentSuggestions(result, threshold)) {
+    for (const cut of [0.1, 0.3, 0.5].flatMap((threshold) => [0, 3, 20].map((rightWorth): SuggestionCut => ({ threshold, rightWorth })))) {
+      const threshold = cut.threshold;
+      for (const s of [bestCut(cutsOf(result), cut)].filter((c) => c !== undefined)) {
         const last = s.text[s.text.length - 1];
         if (!isWordChar(last)) continue;
         // P(the text, then a character that ends the word), straight from the distributions.
@@ -91,13 +93,49 @@ test('the cut never splits an identifier: a suggestion that ends inside a word i
   }
 });
 
+/** Sure of "ab(", then "x" with probability px (else "a" or "b", ending the line), then sure of ");". */
+function forkAfterBracket(px: number): (text: string) => Float32Array {
+  return (text) => {
+    const p = new Float32Array(vocabulary.size);
+    const set = (ch: string, v: number) => (p[vocabulary.idOf(ch)] = v);
+    if ('ab('.startsWith(text) && text.length < 3) set('ab('[text.length], 1);
+    else if (text === 'ab(') {
+      set('x', px);
+      set('a', (1 - px) / 2);
+      set('b', (1 - px) / 2);
+    } else if ('ab(x);'.startsWith(text) && text.length < 6) set('ab(x);'[text.length], 1);
+    else set('\n', 1);
+    return p;
+  };
+}
+
+test('the suggestion shown is the cut worth most: expected characters, plus rightWorth for being right at all, not the longest sure enough', () => {
+  // "ab(" is sure (3 characters); "ab(x);" has probability px (6 characters).
+  assert.equal(shownAt(scripted(forkAfterBracket(0.4)), 0.3)?.text, 'ab(', '0.4 * 6 < 1 * 3');
+  assert.equal(shownAt(scripted(forkAfterBracket(0.6)), 0.3)?.text, 'ab(x);', '0.6 * 6 > 1 * 3');
+  assert.equal(shownAt(scripted(forkAfterBracket(0.6)), 0.3, 3)?.text, 'ab(', '0.6 * (6 + 3) < 1 * (3 + 3)');
+  // Below the threshold a cut is not shown, whatever it is worth.
+  assert.equal(shownAt(scripted(forkAfterBracket(0.6)), 0.7)?.text, 'ab(');
+});
+
+test('the best cut for a precision is the fitted one with the most accepted characters among those precise enough; a model saved before it keeps its threshold', () => {
+  const point = (threshold: number, rightWorth: number, precision: number, accepted: number) => ({ threshold, rightWorth, shown: 0.5, precision, accepted });
+  const fit = { version: 2 as const, beamWidth: 4, cursors: 100, curve: [point(0.05, 0, 0.55, 3), point(0.05, 2, 0.72, 2.5), point(0.1, 0, 0.71, 2.8), point(0.3, 0, 0.9, 1)] };
+  assert.deepEqual(cutFor(fit, 0.7), { threshold: 0.1, rightWorth: 0 });
+  assert.deepEqual(cutFor(fit, 0.95), { threshold: 0.3, rightWorth: 0 });
+  const old = { version: 1 as const, beamWidth: 4, cursors: 100, curve: [{ threshold: 0.05, shown: 0.9, precision: 0.5, accepted: 3 }, { threshold: 0.2, shown: 0.7, precision: 0.71, accepted: 2.5 }] };
+  assert.deepEqual(cutFor(checkSuggestionFit(old), 0.7), { threshold: 0.2, rightWorth: 0 });
+  assert.deepEqual(cutFor(undefined, 0.7), { threshold: 0.7, rightWorth: 0 });
+});
+
 test('the items are the suggestion first, then the beam\'s lines, distinct; none where the model is unsure', () => {
-  const sure = suggest(scripted(sureOf('ab(xab_b);', 6)), vocabulary, { beamWidth: 4, candidates: 3, maxChars: 30, multiline: false, threshold: 0.6 });
+  const cut = { threshold: 0.6, rightWorth: 0 };
+  const sure = suggest(scripted(sureOf('ab(xab_b);', 6)), vocabulary, { beamWidth: 4, candidates: 3, maxChars: 30, multiline: false, cut });
   assert.equal(sure[0], 'ab(');
   assert.ok(sure.length >= 2 && sure.length <= 3, JSON.stringify(sure));
   assert.equal(new Set(sure).size, sure.length);
   assert.ok(sure.slice(1).every((line) => line.startsWith('ab(xab')), JSON.stringify(sure));
-  assert.deepEqual(suggest(scripted(sureOf('ab(xab_b);', 0)), vocabulary, { beamWidth: 4, candidates: 3, maxChars: 30, multiline: false, threshold: 0.6 }), []);
+  assert.deepEqual(suggest(scripted(sureOf('ab(xab_b);', 0)), vocabulary, { beamWidth: 4, candidates: 3, maxChars: 30, multiline: false, cut }), []);
 });
 
 test('the threshold fitted for a precision gives that precision, within 5 points, on the text it was fitted on', () => {
@@ -108,18 +146,18 @@ test('the threshold fitted for a precision gives that precision, within 5 points
   const fit = fitSuggestions(new AnsweringPredictor(model, checkpoint.vocabulary, undefined), text);
   const chars = Array.from(text);
   for (const precision of [0.6, 0.75]) {
-    const threshold = thresholdFor(fit, precision);
+    const cut = cutFor(fit, precision);
     // Measured again the editor's way, at the fit's cursors: suggest() at that threshold.
     const answering = new AnsweringPredictor(model, checkpoint.vocabulary, undefined);
     let shown = 0;
     let right = 0;
     for (const at of pickCursors(chars, fit.cursors, 1)) {
-      const [item] = suggest(answering.at('doc', chars.slice(0, at).join('')), checkpoint.vocabulary, { beamWidth: fit.beamWidth, candidates: 1, maxChars: 200, multiline: false, threshold });
+      const [item] = suggest(answering.at('doc', chars.slice(0, at).join('')), checkpoint.vocabulary, { beamWidth: fit.beamWidth, candidates: 1, maxChars: 200, multiline: false, cut });
       if (!item) continue;
       shown++;
       if (restOfLine(chars, at).join('').startsWith(item)) right++;
     }
-    assert.ok(shown >= 20, `${shown} suggestions shown at ${threshold}`);
-    assert.ok(Math.abs(right / shown - precision) <= 0.05, `asked ${precision}, got ${right}/${shown} at threshold ${threshold}`);
+    assert.ok(shown >= 20, `${shown} suggestions shown at ${JSON.stringify(cut)}`);
+    assert.ok(Math.abs(right / shown - precision) <= 0.05, `asked ${precision}, got ${right}/${shown} at ${JSON.stringify(cut)}`);
   }
 });
