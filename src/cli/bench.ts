@@ -4,7 +4,7 @@ import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchLens } from './benchLens';
 import { benchOverlay } from './benchOverlay';
 import { shapeLabel } from './benchShapes';
-import { DEFAULT_BENCH_STEPS, benchTrainCpu } from './benchTrainCpu';
+import { DEFAULT_BENCH_STEPS, benchTrainCells, benchTrainCpu } from './benchTrainCpu';
 import { benchTrainWebGpu } from './benchTrainWebGpu';
 import { BENCH_MODES } from './commandSpecs';
 
@@ -70,13 +70,14 @@ export async function benchCommand(args: CommandArgs): Promise<number> {
 
 /**
  * `charlens bench train`: the CPU trainers (ours on 1 and all threads, tfjs
- * fused and op by op, PyTorch when installed), then the WGSL trainer and
+ * fused and op by op, PyTorch when installed), ours per cell, then the WGSL trainer and
  * tfjs op by op on WebGPU, all in one run so the ratios hold on a noisy
  * shared machine.
  */
 async function benchTraining(args: CommandArgs): Promise<void> {
   const steps = args.number('steps') ?? DEFAULT_BENCH_STEPS;
   const cpuRows = await benchTrainCpu({ steps });
+  await benchTrainCells({ steps });
   process.stdout.write('\nWebGPU (WGSL trainer, and tfjs ops on tfjs-backend-webgpu), same step:\n');
   const gpuRows = await benchTrainWebGpu({ steps });
   for (const row of gpuRows.filter((r) => r.path === 'webgpu')) {

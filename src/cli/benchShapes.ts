@@ -1,5 +1,5 @@
 import { initialWeights } from '../core/model/lstmInit';
-import { ModelConfig } from '../core/model/modelConfig';
+import { CellType, ModelConfig } from '../core/model/modelConfig';
 import { Random } from '../core/random';
 import { Batch } from '../core/text/batches';
 import { Trainer, TrainerSpec } from '../core/train/trainer';
@@ -18,10 +18,10 @@ export const BENCH_EMBEDDING = 64;
 export const shapeLabel = (s: TrainShape): string => `(${s.B},${s.T},${s.H},${s.L},${s.V})`;
 
 /** The trainer spec every benchmark of `s` uses: the same seeded weights, so all trainers run the same step. */
-export const benchConfig = (s: TrainShape): ModelConfig => ({ vocabSize: s.V, embeddingSize: BENCH_EMBEDDING, hiddenSize: s.H, layers: s.L, dropout: 0 });
+export const benchConfig = (s: TrainShape, cell: CellType = 'lstm'): ModelConfig => ({ vocabSize: s.V, embeddingSize: BENCH_EMBEDDING, hiddenSize: s.H, layers: s.L, dropout: 0, cell });
 
-export function benchSpec(s: TrainShape): TrainerSpec {
-  const config = benchConfig(s);
+export function benchSpec(s: TrainShape, cell: CellType = 'lstm'): TrainerSpec {
+  const config = benchConfig(s, cell);
   return { config, batchSize: s.B, seqLength: s.T, optimizer: 'adam', gradClip: 5, weights: initialWeights(config, new Random(1)) };
 }
 

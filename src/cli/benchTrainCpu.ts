@@ -1,6 +1,6 @@
 import * as os from 'os';
 import { selectBackend } from '../core/backend';
-import { stepMultiplyAdds } from '../core/model/modelConfig';
+import { CELL_TYPES, cellLabel, stepMultiplyAdds } from '../core/model/modelConfig';
 import { createTfjsTrainer } from '../core/train/tfjs/tfjsTrainer';
 import { Trainer, TrainerSpec } from '../core/train/trainer';
 import { INIT_ZERO, compileKernels, instantiateKernels } from '../core/train/wasm/kernelModules';
@@ -75,6 +75,29 @@ export async function benchTrainCpu({ steps = DEFAULT_BENCH_STEPS, rounds = 3 }:
   out('it, to hold against the matmul peak. On a busy machine the scheduler may cap the process at a share of the cores');
   out('whatever its thread count; then wall times cannot show thread scaling, and CPU ms shows what a second thread costs.');
   return rows;
+}
+
+/**
+ * `charlens bench train` (cells): the wasm SIMD trainer on every core at
+ * each CPU shape with an LSTM, a GRU and a vanilla RNN of the same size,
+ * timed in alternating rounds like the trainers above.
+ */
+export async function benchTrainCells({ steps = DEFAULT_BENCH_STEPS, rounds = 3 }: { steps?: number; rounds?: number } = {}): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const cores = os.availableParallelism();
+  out(`\nwasm SIMD trainer, ${cores} threads, by cell (same step; load average ${os.loadavg()[0].toFixed(1)} at the start):`);
+  for (const d of CPU_SHAPES) {
+    const runs: Array<[string, () => Promise<Trainer>]> = CELL_TYPES.map((cell) => [cell, () => createWasmTrainer(benchSpec(d, cell), { threads: cores })]);
+    const timed = await timeInRounds(d, runs, steps, rounds);
+    const lstm = timed.get('lstm')!.ms;
+    out(`  ${shapeLabel(d).padEnd(20)} ${'GFLOP/step'.padStart(10)} ${'ms/step'.padStart(8)} ${'chars/s'.padStart(9)} ${'GFLOP/s'.padStart(7)} ${'time/LSTM'.padStart(9)}`);
+    for (const cell of CELL_TYPES) {
+      const gflop = (2 * stepMultiplyAdds(benchConfig(d, cell), d.B, d.T)) / 1e9;
+      const { ms } = timed.get(cell)!;
+      const cells = [gflop.toFixed(2).padStart(10), ms.toFixed(1).padStart(8), Math.round((d.B * d.T * 1000) / ms).toLocaleString('en-US').padStart(9), ((gflop * 1000) / ms).toFixed(1).padStart(7), (ms / lstm).toFixed(2).padStart(9)];
+      out(`  ${cellLabel({ cell }).padEnd(20)} ${cells.join(' ')}`);
+    }
+  }
 }
 
 /** Median ms per step (wall) and CPU ms per step of each trainer, timed in alternating rounds. */

@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 // Issue 23 in a real VS Code: a small GRU trained on the workspace (on the
-// tfjs backend, which trains GRUs) answers completions and feeds every view,
-// which read its h where an LSTM's read tanh(c).
+// default backend, the wasm trainer here, whose kernels train GRUs) answers
+// completions and feeds every view, which read its h where an LSTM's read tanh(c).
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import * as rpc from '../../../src/engine/protocol';
@@ -14,14 +14,10 @@ suite('A GRU model in the views', function () {
   this.timeout(240_000);
   const neuron = { layer: 0, index: 3, kind: 'c' as const };
 
-  let backend: string;
-
   suiteSetup(async () => {
     const charlens = await api();
     await charlens.charlens.engine.whenReady();
-    // The wasm trainer (the default here) has LSTM kernels only; tfjs trains a GRU.
-    backend = (await charlens.charlens.engine.request0(rpc.Status)).backend;
-    await vscode.commands.executeCommand('charlens.selectBackend', 'cpu');
+    assert.equal((await charlens.charlens.engine.request0(rpc.Status)).backend, 'wasm');
     charlens.charlens.notify.answerWith = () => 'Replace';
     const outcome = (await vscode.commands.executeCommand('charlens.trainOnWorkspace', {
       include: ['**/*.c', '**/*.h'],
@@ -30,8 +26,6 @@ suite('A GRU model in the views', function () {
     assert.equal((outcome as rpc.TrainFinished).stopReason, 'finished');
     await vscode.commands.executeCommand('charlens.pickNeuron', neuron);
   });
-
-  suiteTeardown(() => vscode.commands.executeCommand('charlens.selectBackend', backend));
 
   test('the trained GRU is loaded, named as one, and says its views show h', async () => {
     const charlens = await api();

@@ -22,7 +22,7 @@ export const TANH = 2;
 export interface Kernels {
   activate(out: number, x: number, n: number, kind: number): void;
   matmul(c: number, a: number, b: number, m: number, k: number, n: number, lda: number, ldc: number, init: number, bias: number): void;
-  matmulTransA(c: number, a: number, b: number, rows: number, k0: number, k1: number, n: number, lda: number, ldb: number): void;
+  matmulTransA(c: number, a: number, b: number, rows: number, k0: number, k1: number, n: number, lda: number, ldb: number, ldc: number): void;
   lstmStepForward(
     z: number, zStride: number, hPrev: number, cPrev: number, prevStride: number,
     h: number, c: number, tanhC: number, outStride: number, wh: number, rows: number, hp: number,
@@ -31,6 +31,10 @@ export interface Kernels {
     z: number, zStride: number, dh: number, tanhC: number, stride: number,
     cPrev: number, prevStride: number, dc: number, whT: number, dhPrev: number, rows: number, hp: number,
   ): void;
+  gruStepForward(z: number, zStride: number, hPrev: number, prevStride: number, h: number, resetH: number, outStride: number, wh: number, rows: number, hp: number): void;
+  gruStepBackward(z: number, zStride: number, dh: number, hPrev: number, stride: number, dResetH: number, whT: number, dhPrev: number, rows: number, hp: number): void;
+  rnnStepForward(z: number, zStride: number, hPrev: number, prevStride: number, h: number, outStride: number, wh: number, rows: number, hp: number): void;
+  rnnStepBackward(z: number, zStride: number, dh: number, h: number, stride: number, whT: number, dhPrev: number, rows: number, hp: number): void;
   softmaxCrossEntropy(logits: number, targets: number, stats: number, rows: number, v: number, vp: number, scale: number, grad: number): void;
   embeddingLookup(out: number, table: number, ids: number, rows: number, ep: number): void;
   embeddingGradient(dTable: number, dx: number, ids: number, rows: number, v: number, ep: number): void;
@@ -38,7 +42,7 @@ export interface Kernels {
   sumSquares(x: number, n: number): number;
   adamUpdate(w: number, g: number, m: number, v: number, n: number, lr: number, c1: number, c2: number, scale: number): void;
   rmspropUpdate(w: number, g: number, ms: number, n: number, lr: number, scale: number): void;
-  packPanels(out: number, w: number, rows: number, cols: number, transposed: number, s0: number, s1: number): void;
+  packPanels(out: number, w: number, rows: number, cols: number, ld: number, transposed: number, s0: number, s1: number): void;
   dropoutMask(mask: number, seed: number, threshold: number, keep: number, row0: number, rows: number, h: number, hp: number, ld: number): void;
   applyMask(out: number, x: number, mask: number, n: number): void;
 }
@@ -52,7 +56,7 @@ export function compileKernels(): KernelModules {
 
 /**
  * Instances of every kernel on `memory`. A module's imports name the memory
- * ("env") or another kernel module (lstmStepForward imports matmulF32's
+ * ("env") or another kernel module (the step kernels import matmulF32's
  * matmul and activations' activate), which is instantiated first.
  */
 export function instantiateKernels(modules: KernelModules, memory: WebAssembly.Memory): Kernels {

@@ -1,4 +1,4 @@
-import { ModelConfig, WeightArrays, lstmLayerName, weightSpecs } from '../../model/modelConfig';
+import { CellType, GATES, ModelConfig, WeightArrays, cellOf, recurrentLayerName, weightSpecs } from '../../model/modelConfig';
 
 /**
  * Where everything of a training step lives in the one shared wasm memory:
@@ -8,8 +8,8 @@ import { ModelConfig, WeightArrays, lstmLayerName, weightSpecs } from '../../mod
  *
  * Internally E, H and V are padded to multiples of 8 (Ep, Hp, Vp: the
  * kernels work on 4 x 8 blocks); every padded weight, moment and state entry
- * is zero and stays zero: a padded hidden unit sees z = 0, so c = h = 0 and
- * it gets no gradient, and padded vocabulary columns are masked out of the
+ * is zero and stays zero: a padded hidden unit sees z = 0, so c = h = 0 (a
+ * GRU's h = u hPrev + (1 - u) tanh(0) = 0 too) and it gets no gradient, and padded vocabulary columns are masked out of the
  * softmax. Activations are batch-major, row b*T + t, like the batch and the
  * dropout masks, so a thread that owns batch rows [b0, b1) owns one
  * contiguous block of rows in every buffer.
@@ -27,7 +27,8 @@ export interface Dims {
   Vp: number;
   Ep: number;
   Hp: number;
-  /** 4 Hp: the gates i, f, g, o of a row, each Hp wide. */
+  cell: CellType;
+  /** GATES x Hp: a row's gate blocks, each Hp wide (an LSTM's i, f, g, o; a GRU's u, r, h; an RNN's one). */
   G: number;
   /**
    * Row strides (floats) of the [B*T, G] and [B*T, Hp] activations: one
@@ -41,7 +42,7 @@ export interface Dims {
 
 /**
  * One weight in the flat buffers: Keras shape [rows, blocks * width] stored
- * as [paddedRows, blocks * paddedWidth], so LSTM gate blocks pad separately.
+ * as [paddedRows, blocks * paddedWidth], so gate blocks pad separately.
  */
 export interface PlacedWeight {
   name: string;
@@ -58,12 +59,14 @@ export interface PlacedWeight {
 
 /** Rows of the [B*T, .] buffers are zLd or hLd floats apart (Dims). */
 export interface LayerBuffers {
-  /** [B*T, 4Hp] the input projection, then the activated gates, then their gradients. */
+  /** [B*T, G] the input projection, then the activated gates, then the gradients of their pre-activations. */
   z: number;
-  /** [B*T, Hp] h_t, c_t, tanh(c_t) */
+  /** [B*T, Hp] h_t; an LSTM's c_t and tanh(c_t) (0 for the other cells) */
   hs: number;
   cs: number;
   tanhC: number;
+  /** [B*T, Hp] a GRU's r_t h_{t-1}, for dUh = (r hPrev)^T dz_h (0 for the other cells). */
+  resetH: number;
   /** [B*T, Hp] h_{t-1} of each row (the carried state at t = 0), for dWh = hPrev^T dz. */
   hPrev: number;
   /** [B*T, Hp] dropout multipliers and the dropped output (0 when the model has no dropout). */
@@ -89,9 +92,11 @@ export interface TrainingLayout {
   /** One flat buffer per optimizer moment (MOMENTS order). */
   moments: number[];
   /**
-   * Per kernel (lstm_l/kernel, lstm_l/recurrent_kernel, dense/kernel), W and
+   * Per kernel (<layer>/kernel, <layer>/recurrent_kernel, dense/kernel), W and
    * W^T packed as matmul's B operand (packPanels.wat): W for the forward
    * products, W^T for the backward ones (dz Wx^T, dz Wh^T, dlogits Wd^T).
+   * A GRU's recurrent W^T is two: Uzr^T [2Hp, Hp], then Uh^T [Hp, Hp], as
+   * its step takes them apart (gruStepBackward.wat).
    */
   packed: Map<string, { w: number; t: number }>;
   /** [B*T] i32 inputs and targets. */
@@ -107,8 +112,10 @@ export interface TrainingLayout {
   dH: number;
   /** [B*T, Vp] logits, then their gradient. */
   logits: number;
-  /** [B, Hp] the backward pass's dc. */
+  /** [B, Hp] the backward pass's dc (an LSTM's; else 0). */
   dc: number;
+  /** [B, Hp] the backward pass's d(r hPrev) of a step (a GRU's; else 0). */
+  dResetH: number;
   train: StateBuffers;
   evaluation: StateBuffers;
   /** [normChunks] f64 sums of squares of the gradient, per NORM_CHUNK floats. */
@@ -125,14 +132,16 @@ export const NORM_CHUNK = 16384;
 export function trainingLayout(config: ModelConfig, batchSize: number, seqLength: number, momentCount: number): TrainingLayout {
   const { vocabSize: V, embeddingSize: E, hiddenSize: H, layers: L } = config;
   const Hp = padded(H);
-  const dims: Dims = { B: batchSize, T: seqLength, L, V, E, H, Vp: padded(V), Ep: padded(E), Hp, G: 4 * Hp, zLd: 4 * Hp + 16, hLd: Hp + 16 };
+  const cell = cellOf(config);
+  const G = GATES[cell] * Hp;
+  const dims: Dims = { B: batchSize, T: seqLength, L, V, E, H, Vp: padded(V), Ep: padded(E), Hp, cell, G, zLd: G + 16, hLd: Hp + 16 };
   const { B, T, Vp, Ep, zLd, hLd } = dims;
   const N = B * T;
 
   let flat = 0;
   const weights = weightSpecs(config).map((spec): PlacedWeight => {
     const [rows, cols] = spec.shape.length === 1 ? [1, spec.shape[0]] : spec.shape;
-    const gates = spec.name.startsWith('lstm_') ? 4 : 1;
+    const gates = spec.name.startsWith('embedding/') || spec.name.startsWith('dense/') ? 1 : GATES[cell];
     const width = cols / gates;
     // Rows index E or H (padded) except the embedding's, which ids index.
     const paddedRows = rows === 1 || spec.name === 'embedding/embeddings' ? rows : padded(rows);
@@ -172,15 +181,17 @@ export function trainingLayout(config: ModelConfig, batchSize: number, seqLength
     layers: Array.from({ length: L }, () => ({
       z: alloc(N * zLd),
       hs: alloc(N * hLd),
-      cs: alloc(N * hLd),
-      tanhC: alloc(N * hLd),
+      cs: cell === 'lstm' ? alloc(N * hLd) : 0,
+      tanhC: cell === 'lstm' ? alloc(N * hLd) : 0,
+      resetH: cell === 'gru' ? alloc(N * hLd) : 0,
       hPrev: alloc(N * hLd),
       mask: config.dropout > 0 ? alloc(N * hLd) : 0,
       dropped: config.dropout > 0 ? alloc(N * hLd) : 0,
     })),
     dH: alloc(N * hLd),
     logits: alloc(N * Vp),
-    dc: alloc(B * Hp),
+    dc: cell === 'lstm' ? alloc(B * Hp) : 0,
+    dResetH: cell === 'gru' ? alloc(B * Hp) : 0,
     train: state(),
     evaluation: state(),
     normParts: alloc(2 * normChunks),
@@ -191,8 +202,8 @@ export function trainingLayout(config: ModelConfig, batchSize: number, seqLength
   return layout;
 }
 
-export const weightNames = (layer: number) => {
-  const name = lstmLayerName(layer);
+export const weightNames = (config: Pick<ModelConfig, 'cell'>, layer: number) => {
+  const name = recurrentLayerName(config, layer);
   return { kernel: `${name}/kernel`, recurrent: `${name}/recurrent_kernel`, bias: `${name}/bias` };
 };
 

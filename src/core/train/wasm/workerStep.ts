@@ -107,16 +107,24 @@ export class WorkerStep {
     for (const [name, to] of this.layout.packed) {
       const w = this.layout.byName.get(name)!;
       const cols = w.blocks * w.paddedWidth;
+      const ld = cols * 4;
       let [s0, s1] = share(cols / 8, index, count);
-      this.k.packPanels(to.w, this.w(name), w.paddedRows, cols, 0, s0, s1);
+      this.k.packPanels(to.w, this.w(name), w.paddedRows, cols, ld, 0, s0, s1);
       [s0, s1] = share(w.paddedRows / 8, index, count);
-      this.k.packPanels(to.t, this.w(name), w.paddedRows, cols, 1, s0, s1);
+      if (this.layout.dims.cell === 'gru' && name.endsWith('/recurrent_kernel')) {
+        // Uzr^T, then Uh^T: the backward step multiplies by them apart
+        const Hp = w.paddedWidth;
+        this.k.packPanels(to.t, this.w(name), w.paddedRows, 2 * Hp, ld, 1, s0, s1);
+        this.k.packPanels(to.t + 2 * Hp * w.paddedRows * 4, this.w(name) + 2 * Hp * 4, w.paddedRows, Hp, ld, 1, s0, s1);
+      } else {
+        this.k.packPanels(to.t, this.w(name), w.paddedRows, cols, ld, 1, s0, s1);
+      }
     }
   }
 
   private forward(B: number, T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined, backward: boolean): void {
     const { k, layout } = this;
-    const { L, V, H, Vp, Ep, Hp, G, zLd, hLd } = layout.dims;
+    const { L, V, H, Vp, Ep, Hp, G, zLd, hLd, cell } = layout.dims;
     const rows = b1 - b0;
     if (rows === 0) return;
     const r0 = b0 * T;
@@ -124,21 +132,23 @@ export class WorkerStep {
     k.embeddingLookup(layout.embedded + r0 * Ep * 4, this.w('embedding/embeddings'), layout.xIds + r0 * 4, n, Ep);
     for (let l = 0; l < L; l++) {
       const layer = layout.layers[l];
-      const names = weightNames(l);
+      const names = weightNames(this.layout.dims, l);
       const [input, inWidth, inLd] = l === 0 ? [layout.embedded, Ep, Ep] : [this.output(l - 1, dropoutSeed), Hp, hLd];
       // x Wx + b for all T steps of these rows at once
       k.matmul(layer.z + r0 * zLd * 4, input + r0 * inLd * 4, this.packed(names.kernel, false), n, inWidth, G, inLd * 4, zLd * 4, INIT_BIAS, this.w(names.bias));
       for (let t = 0; t < T; t++) {
         const row = r0 + t; // batch row b0 at step t; the others follow T rows apart
         const first = t === 0;
-        k.lstmStepForward(
-          layer.z + row * zLd * 4, T * zLd * 4,
-          first ? state.h[l] + b0 * Hp * 4 : layer.hs + (row - 1) * hLd * 4,
-          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4,
-          first ? Hp * 4 : T * hLd * 4,
-          layer.hs + row * hLd * 4, layer.cs + row * hLd * 4, layer.tanhC + row * hLd * 4, T * hLd * 4,
-          this.packed(names.recurrent, false), rows, Hp,
-        );
+        const [z, zStride, h, outStride] = [layer.z + row * zLd * 4, T * zLd * 4, layer.hs + row * hLd * 4, T * hLd * 4];
+        const hPrev = first ? state.h[l] + b0 * Hp * 4 : layer.hs + (row - 1) * hLd * 4;
+        const prevStride = first ? Hp * 4 : T * hLd * 4;
+        const wh = this.packed(names.recurrent, false);
+        if (cell === 'gru') k.gruStepForward(z, zStride, hPrev, prevStride, h, layer.resetH + row * hLd * 4, outStride, wh, rows, Hp);
+        else if (cell === 'rnn') k.rnnStepForward(z, zStride, hPrev, prevStride, h, outStride, wh, rows, Hp);
+        else {
+          const cPrev = first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4;
+          k.lstmStepForward(z, zStride, hPrev, cPrev, prevStride, h, layer.cs + row * hLd * 4, layer.tanhC + row * hLd * 4, outStride, wh, rows, Hp);
+        }
       }
       if (backward) this.gatherPreviousH(T, [b0, b1], l, state);
       if (dropoutSeed !== undefined && this.init.dropout > 0) {
@@ -164,7 +174,7 @@ export class WorkerStep {
 
   private backward(T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined): void {
     const { k, layout } = this;
-    const { L, Vp, Ep, Hp, G, zLd, hLd } = layout.dims;
+    const { L, Vp, Ep, Hp, G, zLd, hLd, cell } = layout.dims;
     const rows = b1 - b0;
     if (rows === 0) return;
     const r0 = b0 * T;
@@ -172,19 +182,22 @@ export class WorkerStep {
     k.matmul(layout.dH + r0 * hLd * 4, layout.logits + r0 * Vp * 4, this.packed('dense/kernel', true), n, Vp, Hp, Vp * 4, hLd * 4, INIT_ZERO, 0);
     for (let l = L - 1; l >= 0; l--) {
       const layer = layout.layers[l];
-      const names = weightNames(l);
+      const names = weightNames(this.layout.dims, l);
       if (dropoutSeed !== undefined && this.init.dropout > 0) k.applyMask(layout.dH + r0 * hLd * 4, layout.dH + r0 * hLd * 4, layer.mask + r0 * hLd * 4, n * hLd);
       const dc = layout.dc + b0 * Hp * 4;
-      this.f32.fill(0, dc / 4, dc / 4 + rows * Hp);
+      if (cell === 'lstm') this.f32.fill(0, dc / 4, dc / 4 + rows * Hp);
       for (let t = T - 1; t >= 0; t--) {
         const row = r0 + t;
         const first = t === 0;
-        k.lstmStepBackward(
-          layer.z + row * zLd * 4, T * zLd * 4, layout.dH + row * hLd * 4, layer.tanhC + row * hLd * 4, T * hLd * 4,
-          first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4,
-          first ? Hp * 4 : T * hLd * 4,
-          dc, this.packed(names.recurrent, true), first ? 0 : layout.dH + (row - 1) * hLd * 4, rows, Hp,
-        );
+        const [z, zStride, dh, stride] = [layer.z + row * zLd * 4, T * zLd * 4, layout.dH + row * hLd * 4, T * hLd * 4];
+        const whT = this.packed(names.recurrent, true);
+        const dhPrev = first ? 0 : layout.dH + (row - 1) * hLd * 4;
+        if (cell === 'gru') k.gruStepBackward(z, zStride, dh, layer.hPrev + row * hLd * 4, stride, layout.dResetH + b0 * Hp * 4, whT, dhPrev, rows, Hp);
+        else if (cell === 'rnn') k.rnnStepBackward(z, zStride, dh, layer.hs + row * hLd * 4, stride, whT, dhPrev, rows, Hp);
+        else {
+          const cPrev = first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4;
+          k.lstmStepBackward(z, zStride, dh, layer.tanhC + row * hLd * 4, stride, cPrev, first ? Hp * 4 : stride, dc, whT, dhPrev, rows, Hp);
+        }
       }
       // dz Wx^T: the gradient of this layer's input (the layer below's output, or the embeddings)
       const [dInput, inWidth, inLd] = l === 0 ? [layout.dEmbedded, Ep, Ep] : [layout.dH, Hp, hLd];
@@ -192,14 +205,14 @@ export class WorkerStep {
     }
   }
 
-  /** The state after each stream's last step becomes the next batch's initial state. */
+  /** The state after each stream's last step becomes the next batch's initial state (c only an LSTM's). */
   private carryState(T: number, [b0, b1]: [number, number], state: StateBuffers): void {
-    const { Hp, hLd } = this.layout.dims;
+    const { Hp, hLd, cell } = this.layout.dims;
     this.layout.layers.forEach((layer, l) => {
       for (let b = b0; b < b1; b++) {
         const last = ((b + 1) * T - 1) * hLd;
         this.f32.copyWithin(state.h[l] / 4 + b * Hp, layer.hs / 4 + last, layer.hs / 4 + last + Hp);
-        this.f32.copyWithin(state.c[l] / 4 + b * Hp, layer.cs / 4 + last, layer.cs / 4 + last + Hp);
+        if (cell === 'lstm') this.f32.copyWithin(state.c[l] / 4 + b * Hp, layer.cs / 4 + last, layer.cs / 4 + last + Hp);
       }
     });
   }
@@ -207,22 +220,29 @@ export class WorkerStep {
   /** The weight-gradient products as tasks of GRADIENT_ROWS output rows; the small sums last, to fill in at the end. */
   private gradientTasks(N: number, dropoutSeed: number | undefined): Array<() => void> {
     const { k, layout } = this;
-    const { L, V, Vp, Ep, Hp, G, zLd, hLd } = layout.dims;
+    const { L, V, Vp, Ep, Hp, G, zLd, hLd, cell } = layout.dims;
     const g = (name: string) => weightAt(layout, layout.grads, name);
     const tasks: Array<() => void> = [];
-    // C[K, n] = A[N, K]^T B[N, n], A rows lda floats apart, B rows ldb
-    const product = (name: string, a: number, K: number, lda: number, b: number, n: number, ldb: number) => {
-      for (let k0 = 0; k0 < K; k0 += GRADIENT_ROWS) tasks.push(() => k.matmulTransA(g(name), a, b, N, k0, Math.min(K, k0 + GRADIENT_ROWS), n, lda * 4, ldb * 4));
+    // C[K, column..column + n] = A[N, K]^T B[N, n], A rows lda floats apart, B rows ldb, C rows ldc
+    const product = (name: string, a: number, K: number, lda: number, b: number, n: number, ldb: number, column = 0, ldc = n) => {
+      const c = g(name) + column * 4;
+      for (let k0 = 0; k0 < K; k0 += GRADIENT_ROWS) tasks.push(() => k.matmulTransA(c, a, b, N, k0, Math.min(K, k0 + GRADIENT_ROWS), n, lda * 4, ldb * 4, ldc * 4));
     };
     for (let l = 0; l < L; l++) {
       const layer = layout.layers[l];
-      const names = weightNames(l);
+      const names = weightNames(this.layout.dims, l);
       if (l === 0) product(names.kernel, layout.embedded, Ep, Ep, layer.z, G, zLd);
       else product(names.kernel, this.output(l - 1, dropoutSeed), Hp, hLd, layer.z, G, zLd);
-      product(names.recurrent, layer.hPrev, Hp, hLd, layer.z, G, zLd);
+      if (cell === 'gru') {
+        // dUzr = hPrev^T dz_zr beside dUh = (r hPrev)^T dz_h
+        product(names.recurrent, layer.hPrev, Hp, hLd, layer.z, 2 * Hp, zLd, 0, G);
+        product(names.recurrent, layer.resetH, Hp, hLd, layer.z + 2 * Hp * 4, Hp, zLd, 2 * Hp, G);
+      } else {
+        product(names.recurrent, layer.hPrev, Hp, hLd, layer.z, G, zLd);
+      }
     }
     product('dense/kernel', this.output(L - 1, dropoutSeed), Hp, hLd, layout.logits, Vp, Vp);
-    for (let l = 0; l < L; l++) tasks.push(() => k.columnSum(g(weightNames(l).bias), layout.layers[l].z, N, zLd * 4, G));
+    for (let l = 0; l < L; l++) tasks.push(() => k.columnSum(g(weightNames(this.layout.dims, l).bias), layout.layers[l].z, N, zLd * 4, G));
     tasks.push(() => k.columnSum(g('dense/bias'), layout.logits, N, Vp * 4, Vp));
     tasks.push(() => k.embeddingGradient(g('embedding/embeddings'), layout.dEmbedded, layout.xIds, N, V, Ep));
     return tasks;

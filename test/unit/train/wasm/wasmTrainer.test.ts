@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { before, describe, test } from 'node:test';
 import { BatchStreams } from '../../../../src/core/text/batches';
 import { initialWeights } from '../../../../src/core/model/lstmInit';
-import { ModelConfig, WeightArrays } from '../../../../src/core/model/modelConfig';
+import { CELL_TYPES, ModelConfig, WeightArrays } from '../../../../src/core/model/modelConfig';
 import { Random } from '../../../../src/core/random';
 import { dropThreshold, dropoutMask, layerMaskSeed } from '../../../../src/core/train/dropoutMask';
 import { adamUpdate, rmspropUpdate } from '../../../../src/core/train/stepMath';
@@ -79,7 +79,7 @@ describe('kernels against plain JavaScript', () => {
     const a = alloc(m * lda, randoms(m * lda));
     const w = alloc(kk * n, randoms(kk * n));
     const b = alloc(kk * n);
-    k.packPanels(b.at, w.at, kk, n, 0, 0, n / 8);
+    k.packPanels(b.at, w.at, kk, n, n * 4, 0, 0, n / 8);
     const bias = alloc(n, randoms(n));
     const ab = refMatmul(a.view, w.view, m, kk, n, lda);
     const c = alloc(m * ldc, randoms(m * ldc));
@@ -101,19 +101,19 @@ describe('kernels against plain JavaScript', () => {
     check((i, j) => ab[i * n + j]);
   });
 
-  test('matmulTransA: C[k0..k1] = A^T B over more rows than one tile, others untouched', () => {
+  test('matmulTransA: C[k0..k1] = A^T B over more rows than one tile, into some columns of a wider C; others untouched', () => {
     const { k, alloc } = kernelBench();
-    const [rows, kk, n, lda, ldb] = [300, 12, 8, 13, 10];
+    const [rows, kk, n, lda, ldb, ldc] = [300, 12, 8, 13, 10, 24];
     const a = alloc(rows * lda, randoms(rows * lda));
     const b = alloc(rows * ldb, randoms(rows * ldb));
-    const c = alloc(kk * n, new Float32Array(kk * n).fill(7));
-    k.matmulTransA(c.at, a.at, b.at, rows, 4, 12, n, lda * 4, ldb * 4);
+    const c = alloc(kk * ldc, new Float32Array(kk * ldc).fill(7));
+    k.matmulTransA(c.at + 8 * 4, a.at, b.at, rows, 4, 12, n, lda * 4, ldb * 4, ldc * 4);
     for (let q = 0; q < kk; q++) {
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < ldc; j++) {
         let s = 0;
-        for (let r = 0; r < rows; r++) s += a.view[r * lda + q] * b.view[r * ldb + j];
-        if (q < 4) assert.equal(c.view[q * n + j], 7);
-        else assert.ok(Math.abs(c.view[q * n + j] - s) < 1e-4, `(${q}, ${j}): ${c.view[q * n + j]} vs ${s}`);
+        for (let r = 0; r < rows; r++) s += a.view[r * lda + q] * b.view[r * ldb + j - 8];
+        if (q < 4 || j < 8 || j >= 8 + n) assert.equal(c.view[q * ldc + j], 7);
+        else assert.ok(Math.abs(c.view[q * ldc + j] - s) < 1e-4, `(${q}, ${j}): ${c.view[q * ldc + j]} vs ${s}`);
       }
     }
   });
@@ -131,7 +131,7 @@ describe('kernels against plain JavaScript', () => {
     const wh = randoms(Hp * G, 0.5);
     const z = alloc(rows * G, xProj);
     const [hp, cp, w, packed] = [alloc(rows * Hp, hPrev), alloc(rows * Hp, cPrev), alloc(Hp * G, wh), alloc(Hp * G)];
-    k.packPanels(packed.at, w.at, Hp, G, 0, 0, G / 8);
+    k.packPanels(packed.at, w.at, Hp, G, G * 4, 0, 0, G / 8);
     const [h, c, tc] = [alloc(rows * Hp), alloc(rows * Hp), alloc(rows * Hp)];
     k.lstmStepForward(z.at, G * 4, hp.at, cp.at, Hp * 4, h.at, c.at, tc.at, Hp * 4, packed.at, rows, Hp);
     const rec = refMatmul(hPrev, wh, rows, Hp, G);
@@ -156,7 +156,7 @@ describe('kernels against plain JavaScript', () => {
     const z = alloc(rows * G, gates);
     const [tc, cp, dh, dc, dhPrev, w] = [alloc(rows * Hp, tanhC), alloc(rows * Hp, cPrev), alloc(rows * Hp, dhIn), alloc(rows * Hp, dcIn), alloc(rows * Hp, dhPrevIn), alloc(Hp * G, wh)];
     const packedT = alloc(G * Hp);
-    k.packPanels(packedT.at, w.at, Hp, G, 1, 0, Hp / 8); // B = Wh^T [4Hp, Hp]
+    k.packPanels(packedT.at, w.at, Hp, G, G * 4, 1, 0, Hp / 8); // B = Wh^T [4Hp, Hp]
     k.lstmStepBackward(z.at, G * 4, dh.at, tc.at, Hp * 4, cp.at, Hp * 4, dc.at, packedT.at, dhPrev.at, rows, Hp);
     const dz = new Float32Array(rows * G);
     for (let r = 0; r < rows; r++) {
@@ -173,6 +173,96 @@ describe('kernels against plain JavaScript', () => {
       }
     }
     const back = refMatmul(dz, whT, rows, G, Hp);
+    dhPrevIn.forEach((v, s) => assert.ok(Math.abs(dhPrev.view[s] - (v + back[s])) < 1e-5));
+  });
+
+  /** Wh [Hp, width] and its packings: W for the forward step, W^T (or, for the GRU, Uzr^T then Uh^T) for the backward. */
+  function recurrentWeights(bench: ReturnType<typeof kernelBench>, width: number, split: boolean) {
+    const wh = randoms(Hp * width, 0.5);
+    const w = bench.alloc(Hp * width, wh);
+    const [packed, packedT] = [bench.alloc(Hp * width), bench.alloc(Hp * width)];
+    bench.k.packPanels(packed.at, w.at, Hp, width, width * 4, 0, 0, width / 8);
+    if (split) {
+      bench.k.packPanels(packedT.at, w.at, Hp, 2 * Hp, width * 4, 1, 0, Hp / 8);
+      bench.k.packPanels(packedT.at + 2 * Hp * Hp * 4, w.at + 2 * Hp * 4, Hp, Hp, width * 4, 1, 0, Hp / 8);
+    } else {
+      bench.k.packPanels(packedT.at, w.at, Hp, width, width * 4, 1, 0, Hp / 8);
+    }
+    return { wh, packed: packed.at, packedT: packedT.at };
+  }
+
+  test('gruStepForward: u and r from hPrev Uzr, the candidate from (r hPrev) Uh, h = u hPrev + (1 - u) hh', () => {
+    const bench = kernelBench();
+    const W = 3 * Hp;
+    const [xProj, hPrev] = [randoms(rows * W), randoms(rows * Hp)];
+    const { wh, packed } = recurrentWeights(bench, W, false);
+    const z = bench.alloc(rows * W, xProj);
+    const hp = bench.alloc(rows * Hp, hPrev);
+    const [h, resetH] = [bench.alloc(rows * Hp), bench.alloc(rows * Hp)];
+    bench.k.gruStepForward(z.at, W * 4, hp.at, Hp * 4, h.at, resetH.at, Hp * 4, packed, rows, Hp);
+    const rec = refMatmul(hPrev, wh, rows, Hp, W);
+    for (let r = 0; r < rows; r++) {
+      const gate = (q: number, j: number) => sigmoid(xProj[r * W + q * Hp + j] + rec[r * W + q * Hp + j]);
+      const rh = Array.from({ length: Hp }, (_, j) => gate(1, j) * hPrev[r * Hp + j]);
+      for (let j = 0; j < Hp; j++) {
+        let pre = xProj[r * W + 2 * Hp + j];
+        for (let q = 0; q < Hp; q++) pre += rh[q] * wh[q * W + 2 * Hp + j];
+        const [u, hh] = [gate(0, j), Math.tanh(pre)];
+        const expected = [
+          [z.view[r * W + j], u],
+          [z.view[r * W + Hp + j], gate(1, j)],
+          [z.view[r * W + 2 * Hp + j], hh],
+          [resetH.view[r * Hp + j], rh[j]],
+          [h.view[r * Hp + j], u * hPrev[r * Hp + j] + (1 - u) * hh],
+        ];
+        for (const [got, want] of expected) assert.ok(Math.abs(got - want) < 2e-6, `${got} vs ${want}`);
+      }
+    }
+  });
+
+  test('gruStepBackward: gate gradients through r hPrev, and dhPrev += dh u + d(r hPrev) r + dz_ur Uzr^T', () => {
+    const bench = kernelBench();
+    const W = 3 * Hp;
+    const gates = Float32Array.from({ length: rows * W }, (_, n) => (Math.floor(n / Hp) % 3 === 2 ? rng.uniform(-1, 1) : rng.uniform(0, 1)));
+    const [hPrev, dhIn, dhPrevIn] = [randoms(rows * Hp), randoms(rows * Hp), randoms(rows * Hp)];
+    const { wh, packedT } = recurrentWeights(bench, W, true);
+    const z = bench.alloc(rows * W, gates);
+    const [hp, dh, dhPrev, dResetH] = [bench.alloc(rows * Hp, hPrev), bench.alloc(rows * Hp, dhIn), bench.alloc(rows * Hp, dhPrevIn), bench.alloc(rows * Hp)];
+    bench.k.gruStepBackward(z.at, W * 4, dh.at, hp.at, Hp * 4, dResetH.at, packedT, dhPrev.at, rows, Hp);
+    for (let r = 0; r < rows; r++) {
+      const g = (q: number, j: number) => gates[r * W + q * Hp + j];
+      const dzh = Array.from({ length: Hp }, (_, j) => dhIn[r * Hp + j] * (1 - g(0, j)) * (1 - g(2, j) ** 2));
+      const dzu = Array.from({ length: Hp }, (_, j) => dhIn[r * Hp + j] * (hPrev[r * Hp + j] - g(2, j)) * g(0, j) * (1 - g(0, j)));
+      const drh = Array.from({ length: Hp }, (_, i) => dzh.reduce((s, d, j) => s + d * wh[i * W + 2 * Hp + j], 0));
+      const dzr = drh.map((d, j) => d * hPrev[r * Hp + j] * g(1, j) * (1 - g(1, j)));
+      for (let j = 0; j < Hp; j++) {
+        assert.ok(Math.abs(z.view[r * W + j] - dzu[j]) < 1e-6);
+        assert.ok(Math.abs(z.view[r * W + Hp + j] - dzr[j]) < 1e-6);
+        assert.ok(Math.abs(z.view[r * W + 2 * Hp + j] - dzh[j]) < 1e-6);
+        assert.ok(Math.abs(dResetH.view[r * Hp + j] - drh[j]) < 1e-6);
+      }
+      for (let i = 0; i < Hp; i++) {
+        let want = dhPrevIn[r * Hp + i] + dhIn[r * Hp + i] * g(0, i) + drh[i] * g(1, i);
+        for (let j = 0; j < Hp; j++) want += dzu[j] * wh[i * W + j] + dzr[j] * wh[i * W + Hp + j];
+        assert.ok(Math.abs(dhPrev.view[r * Hp + i] - want) < 1e-5, `${dhPrev.view[r * Hp + i]} vs ${want}`);
+      }
+    }
+  });
+
+  test('rnnStepForward and rnnStepBackward: h = tanh(z + hPrev U); dz = dh (1 - h^2), dhPrev += dz U^T', () => {
+    const bench = kernelBench();
+    const [xProj, hPrev, dhIn, dhPrevIn] = [randoms(rows * Hp), randoms(rows * Hp), randoms(rows * Hp), randoms(rows * Hp)];
+    const { wh, packed, packedT } = recurrentWeights(bench, Hp, false);
+    const z = bench.alloc(rows * Hp, xProj);
+    const [hp, h] = [bench.alloc(rows * Hp, hPrev), bench.alloc(rows * Hp)];
+    bench.k.rnnStepForward(z.at, Hp * 4, hp.at, Hp * 4, h.at, Hp * 4, packed, rows, Hp);
+    const rec = refMatmul(hPrev, wh, rows, Hp, Hp);
+    h.view.forEach((v, s) => assert.ok(Math.abs(v - Math.tanh(xProj[s] + rec[s])) < 2e-6, `${v} vs ${Math.tanh(xProj[s] + rec[s])}`));
+    const [dh, dhPrev] = [bench.alloc(rows * Hp, dhIn), bench.alloc(rows * Hp, dhPrevIn)];
+    bench.k.rnnStepBackward(z.at, Hp * 4, dh.at, h.at, Hp * 4, packedT, dhPrev.at, rows, Hp);
+    const dz = Float32Array.from(h.view, (v, s) => dhIn[s] * (1 - v * v));
+    z.view.forEach((v, s) => assert.ok(Math.abs(v - dz[s]) < 1e-6));
+    const back = refMatmul(dz, Float32Array.from({ length: Hp * Hp }, (_, n) => wh[(n % Hp) * Hp + Math.floor(n / Hp)]), rows, Hp, Hp);
     dhPrevIn.forEach((v, s) => assert.ok(Math.abs(dhPrev.view[s] - (v + back[s])) < 1e-5));
   });
 
@@ -233,13 +323,18 @@ describe('kernels against plain JavaScript', () => {
     const [rows, cols] = [16, 24];
     const wm = alloc(rows * cols, randoms(rows * cols));
     const p = alloc(rows * cols, new Float32Array(rows * cols).fill(-1));
-    k.packPanels(p.at, wm.at, rows, cols, 0, 1, 3);
+    k.packPanels(p.at, wm.at, rows, cols, cols * 4, 0, 1, 3);
     for (let s = 0; s < 3; s++) {
       for (let kk = 0; kk < rows; kk++) for (let q = 0; q < 8; q++) assert.equal(p.view[(s * rows + kk) * 8 + q], s === 0 ? -1 : wm.view[kk * cols + 8 * s + q]);
     }
-    k.packPanels(p.at, wm.at, rows, cols, 1, 0, 2);
+    k.packPanels(p.at, wm.at, rows, cols, cols * 4, 1, 0, 2);
     for (let s = 0; s < 2; s++) {
       for (let kk = 0; kk < cols; kk++) for (let q = 0; q < 8; q++) assert.equal(p.view[(s * cols + kk) * 8 + q], wm.view[(8 * s + q) * cols + kk]);
+    }
+    // the transpose of the block of columns 8..23 (rows ld = cols floats apart)
+    k.packPanels(p.at, wm.at + 8 * 4, rows, 16, cols * 4, 1, 0, 2);
+    for (let s = 0; s < 2; s++) {
+      for (let kk = 0; kk < 16; kk++) for (let q = 0; q < 8; q++) assert.equal(p.view[(s * 16 + kk) * 8 + q], wm.view[(8 * s + q) * cols + 8 + kk]);
     }
     const mask = alloc(n * ld, randoms(n * ld));
     const y = alloc(n * ld);
@@ -317,23 +412,32 @@ test('this runtime has what the wasm trainer needs; the default thread count lea
   assert.equal(defaultThreadCount(), cores > 2 ? cores - 1 : cores);
 });
 
-test('loss and gradients equal the op-by-op tfjs reference, from a carried state', async () => {
-  const spec = specOf();
-  await using([createWasmTrainer(spec, { threads: 2 }), createTfjsTrainer(specOf({ weights: copy(spec.weights) }), 'reference')], async (wasm, tfjs) => {
-    const state = { h: [randoms(B * 5, 0.5), randoms(B * 5, 0.5)], c: [randoms(B * 5), randoms(B * 5)] };
-    await wasm.writeState(state);
-    await tfjs.writeState(state);
-    const got = await wasm.gradients(batch(1));
-    const want = await tfjs.gradients(batch(1));
-    assert.ok(Math.abs(got.loss - want.loss) < 1e-5, `${got.loss} vs ${want.loss}`);
-    for (const [name, g] of want.gradients) assert.ok(relDiff(got.gradients.get(name)!, g) <= 1e-4, `${name}: ${relDiff(got.gradients.get(name)!, g)}`);
-    const read = await wasm.readState();
-    read.h.forEach((h, l) => assert.deepEqual(h, state.h[l], 'gradients() leaves the state'));
+for (const cell of CELL_TYPES) {
+  test(`${cell}: loss and gradients equal the op-by-op tfjs reference, from a carried state`, async () => {
+    const cellConfig = { ...config, cell };
+    const spec = specOf({ config: cellConfig, weights: initialWeights(cellConfig, new Random(5)) });
+    await using([createWasmTrainer(spec, { threads: 2 }), createTfjsTrainer({ ...spec, weights: copy(spec.weights) }, 'reference')], async (wasm, tfjs) => {
+      const state = { h: [randoms(B * 5, 0.5), randoms(B * 5, 0.5)], c: [randoms(B * 5), randoms(B * 5)] };
+      await wasm.writeState(state);
+      await tfjs.writeState(state);
+      const got = await wasm.gradients(batch(1));
+      const want = await tfjs.gradients(batch(1));
+      assert.ok(Math.abs(got.loss - want.loss) < 1e-5, `${got.loss} vs ${want.loss}`);
+      assert.deepEqual([...got.gradients.keys()].sort(), [...want.gradients.keys()].sort());
+      for (const [name, g] of want.gradients) assert.ok(relDiff(got.gradients.get(name)!, g) <= 1e-4, `${name}: ${relDiff(got.gradients.get(name)!, g)}`);
+      const read = await wasm.readState();
+      read.h.forEach((h, l) => assert.deepEqual(h, state.h[l], 'gradients() leaves the state'));
+      // a step carries the state on as tfjs does
+      await wasm.step(batch(2), { lr: 0.01, t: 1 });
+      await tfjs.step(batch(2), { lr: 0.01, t: 1 });
+      const [carried, wanted] = [await wasm.readState(), await tfjs.readState()];
+      wanted.h.forEach((h, l) => assert.ok(relDiff(carried.h[l], h) < 1e-5, `h[${l}]: ${relDiff(carried.h[l], h)}`));
+    });
   });
-});
+}
 
-test('gradients match central finite differences of the loss on a tiny model', async () => {
-  const tiny: ModelConfig = { vocabSize: 5, embeddingSize: 3, hiddenSize: 3, layers: 2, dropout: 0 };
+for (const cell of CELL_TYPES) test(`${cell}: gradients match central finite differences of the loss on a tiny model`, async () => {
+  const tiny: ModelConfig = { vocabSize: 5, embeddingSize: 3, hiddenSize: 3, layers: 2, dropout: 0, cell };
   const weights = initialWeights(tiny, new Random(3));
   for (const w of weights.values()) for (let i = 0; i < w.length; i++) w[i] *= 4; // larger weights, larger gradients
   const spec = { config: tiny, batchSize: 2, seqLength: 4, optimizer: 'adam' as const, gradClip: 0, weights };
@@ -368,8 +472,8 @@ for (const optimizer of ['adam', 'rmsprop'] as OptimizerName[]) {
   });
 }
 
-test('20 steps with dropout follow the tfjs trainer within 1e-3; evaluation agrees and leaves the training state', async () => {
-  const withDropout = { ...config, dropout: 0.25 };
+for (const cell of CELL_TYPES) test(`${cell}: 20 steps with dropout follow the tfjs trainer within 1e-3; evaluation agrees and leaves the training state`, async () => {
+  const withDropout = { ...config, dropout: 0.25, cell };
   const weights = initialWeights(withDropout, new Random(5));
   const spec = (w: WeightArrays) => specOf({ config: withDropout, weights: w });
   await using([createWasmTrainer(spec(copy(weights)), { threads: 2 }), createTfjsTrainer(spec(copy(weights)), 'fused')], async (wasm, tfjs) => {
@@ -386,8 +490,8 @@ test('20 steps with dropout follow the tfjs trainer within 1e-3; evaluation agre
   });
 });
 
-test('1 and 2 threads give bitwise the same losses, weights and state (no sum depends on the split)', async () => {
-  const withDropout = { ...config, dropout: 0.25 };
+for (const cell of CELL_TYPES) test(`${cell}: 1 and 2 threads give bitwise the same losses, weights and state (no sum depends on the split)`, async () => {
+  const withDropout = { ...config, dropout: 0.25, cell };
   const weights = initialWeights(withDropout, new Random(8));
   const run = async (threads: number) =>
     using([createWasmTrainer(specOf({ config: withDropout, weights: copy(weights) }), { threads })], async (trainer) => {

@@ -5,9 +5,10 @@
 ;;   matmulTransA: C[k0..k1, n] = A[rows, k0..k1]^T B[rows, n]   (weight gradients)
 ;;
 ;; Pointers are byte offsets into the shared memory. A's rows are lda bytes
-;; apart, matmul's C rows ldc bytes apart; its B is in strips of 8 columns
-;; (strip s: k rows of 8 floats, contiguous). matmulTransA's B rows are ldb
-;; bytes apart and its C rows n floats. n is a multiple of 8, k0 and k1
+;; apart, C rows ldc bytes apart (matmulTransA's C may be some columns of a
+;; wider matrix: a GRU's recurrent kernel takes two products side by side);
+;; matmul's B is in strips of 8 columns (strip s: k rows of 8 floats,
+;; contiguous), matmulTransA's B rows are ldb bytes apart. n is a multiple of 8, k0 and k1
 ;; multiples of 4; B, C and bias are 16-byte aligned.
 ;;
 ;; A block of 4 output rows x 8 columns stays in 8 registers for the whole
@@ -197,13 +198,13 @@
   ;; tile on; the tiling is fixed, so the summation order still is r ascending.
   (func (export "matmulTransA")
     (param $c i32) (param $a i32) (param $b i32) (param $rows i32) (param $k0 i32) (param $k1 i32) (param $n i32)
-    (param $lda i32) (param $ldb i32)
-    (local $r0 i32) (local $r i32) (local $rEnd i32) (local $kk i32) (local $j i32) (local $ldc i32)
+    (param $lda i32) (param $ldb i32) (param $ldc i32)
+    (local $r0 i32) (local $r i32) (local $rEnd i32) (local $kk i32) (local $j i32) (local $nBytes i32)
     (local $pa i32) (local $pb i32) (local $pc i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $x v128)
-    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
     (local.set $r0 (i32.const 0))
     ;; at least one tile, so that rows = 0 still writes zeros
     (loop $tiles
@@ -267,7 +268,7 @@
             (v128.store (local.get $pc) (local.get $c30))
             (v128.store offset=16 (local.get $pc) (local.get $c31))
             (local.set $j (i32.add (local.get $j) (i32.const 32)))
-            (br_if $cols (i32.lt_u (local.get $j) (local.get $ldc))))
+            (br_if $cols (i32.lt_u (local.get $j) (local.get $nBytes))))
           (local.set $kk (i32.add (local.get $kk) (i32.const 4)))
           (br $kBlocks)))
       (local.set $r0 (local.get $rEnd))

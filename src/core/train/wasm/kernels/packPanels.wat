@@ -1,5 +1,6 @@
 ;; Packs a weight matrix as matmul's B operand, in strips of 8 columns:
-;;   B = W (transposed = 0) or B = W^T (transposed = 1), W [rows, cols] row-major, so
+;;   B = W (transposed = 0) or B = W^T (transposed = 1), W [rows, cols] with
+;;   rows ld bytes apart (a block of a wider matrix when ld > 4 cols), so
 ;;   B is [K, N] = [rows, cols] or [cols, rows];
 ;;   out[s][k][q] = B[k][8s + q], strips s0 <= s < s1, each K x 8 contiguous floats.
 ;; matmul then reads B down a strip in address order, 32 bytes a row, where
@@ -7,9 +8,9 @@
 ;; same L1 set). N is a multiple of 8; out is 16-byte aligned.
 (module
   (import "env" "memory" (memory 1 65536 shared))
-  (func (export "packPanels") (param $out i32) (param $w i32) (param $rows i32) (param $cols i32) (param $transposed i32) (param $s0 i32) (param $s1 i32)
+  (func (export "packPanels") (param $out i32) (param $w i32) (param $rows i32) (param $cols i32) (param $ld i32) (param $transposed i32) (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $k i32) (local $q i32) (local $kCount i32) (local $dst i32) (local $src i32) (local $rowBytes i32)
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $rowBytes (local.get $ld))
     (local.set $kCount (select (local.get $cols) (local.get $rows) (local.get $transposed)))
     (local.set $s (local.get $s0))
     (block $done
