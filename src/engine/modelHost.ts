@@ -4,7 +4,7 @@ import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documen
 import { InferenceModel } from '../core/model/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/predict/modelLens';
-import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
+import { FILE_LEFT_OUT, MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
 import { CharNgram } from '../core/ngram/charNgram';
 import { Branching } from '../core/predict/predictor';
 import { sample } from '../core/predict/sampling';
@@ -106,18 +106,27 @@ export class ModelHost implements Answerer {
     return this.answeringPredictor.at(documentId, prefix);
   }
 
-  trace(p: TraceParams): Omit<TraceResult, 'ms'> {
+  /**
+   * The overlays' values. `fileText` is the document's whole text (the text
+   * sent may stop at the view): when it is one of the files the n-gram was
+   * built from, that file is left out of the n-gram here, so the overlays
+   * and Surprising Lines show how the model reads it rather than the
+   * n-gram recalling it (completions keep it).
+   */
+  trace(p: TraceParams, fileText = () => p.text): Omit<TraceResult, 'ms'> {
     const slice = this.traceOf(p.documentId).trace(p.text, p.from, p.to, p.neuron);
     const m = this.mixture;
     let probability = slice.probability;
+    let leftOut: number | undefined;
     // The prediction overlay shows what completions use: the mixture when it was fitted, the n-gram reading the document as it goes.
     // Its LSTM is static even with dynamic evaluation on: the overlay reads from 500 characters before the view and reuses its
     // reading after an edit once the state converges, where an adapted layer would need the document read from its start.
     const documents = this.answeringPredictor.documents;
     if (m && documents && (m.info.gate || m.info.weightOfLstm <= 0.99)) {
-      const { reader, readOn } = documents.reading(p.documentId, p.text, slice.from);
+      const reading = documents.reading(p.documentId, p.text, slice.from, fileText);
       const mix = { lstm: probability, weightOfLstm: m.info.weightOfLstm, gate: m.info.gate };
-      probability = ngramProbabilities(reader, this.vocabulary, p.text, slice.from, slice.from + probability.length, { readOn, mix });
+      probability = ngramProbabilities(reading.reader, this.vocabulary, p.text, slice.from, slice.from + probability.length, { readOn: reading.readOn, mix });
+      leftOut = reading.leftOut;
     }
     return {
       from: slice.from,
@@ -125,7 +134,7 @@ export class ModelHost implements Answerer {
       probability: Array.from(probability),
       activation: Array.from(slice.activation),
       model: this.source,
-      answering: answeringLabel(m?.info),
+      answering: leftOut ? `${answeringLabel(m?.info)}, ${FILE_LEFT_OUT}` : answeringLabel(m?.info),
     };
   }
 

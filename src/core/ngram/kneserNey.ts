@@ -114,8 +114,8 @@ export class NgramModel {
    * (copy on read, see CountTable): for a leave-one-out view that unlearns
    * a text while this model goes on answering with it.
    */
-  overlay(): NgramModel {
-    const view = new NgramModel({ order: this.order, vocabSize: this.vocabSize, continuationRoot: this.predictingOrder < this.order }, new CountTable(1024, this.table));
+  overlay(expectedEntries = 1024): NgramModel {
+    const view = new NgramModel({ order: this.order, vocabSize: this.vocabSize, continuationRoot: this.predictingOrder < this.order }, new CountTable(expectedEntries, this.table));
     view.countOfCounts.set(this.countOfCounts);
     return view;
   }
@@ -181,12 +181,15 @@ export class NgramModel {
     this.learnKeys();
   }
 
-  /** Uncounts `symbol` after `context`, which must have been counted: the counts become those of a model that never read it. */
-  unlearn(context: ArrayLike<number>, symbol: number): void {
-    this.checkSymbol(symbol);
-    this.computeContextKeys(context, context.length);
-    this.computeGramKeys(context, context.length, symbol);
-    this.unlearnKeys();
+  /** Uncounts ids[from..to) after the symbols before them, as learnSequence counted them: the counts become those of a model that never read them. */
+  unlearnRange(ids: ArrayLike<number>, from: number, to: number): void {
+    this.checkSymbols(ids);
+    this.computeContextKeys(ids, from);
+    for (let i = from; i < to; i++) {
+      this.computeGramKeys(ids, i, ids[i]);
+      this.unlearnKeys();
+      this.shiftContext();
+    }
   }
 
   /** P(. | context) over the whole vocabulary; sums to 1. */

@@ -90,16 +90,14 @@ const SEPARATOR = 0xffff;
  * end at the same characters learnt.
  */
 export function leftOutTable(base: NgramModel, text: ArrayLike<number>, n: number, stretches: Stretches): NgramModel {
-  const view = base.overlay();
+  // About one string per two characters unlearnt comes into the overlay on code (53k for sqlite's func.c, 108k characters).
+  const view = base.overlay(stretches.chars);
   const context = base.order - 1;
-  const slice = (from: number, to: number) => Array.prototype.slice.call(text, from, to) as number[];
   const replaced: number[] = [];
   for (let k = 0; k < stretches.count; k++) {
-    const next = k + 1 < stretches.count ? stretches.from[k + 1] : n;
-    for (let i = stretches.from[k]; i < Math.min(n, stretches.to[k] + context, next); i++) {
-      view.unlearn(slice(Math.max(0, i - context), i), text[i]);
-      if (i >= stretches.to[k]) replaced.push(i);
-    }
+    const end = Math.min(n, stretches.to[k] + context, k + 1 < stretches.count ? stretches.from[k + 1] : n);
+    view.unlearnRange(text, stretches.from[k], end);
+    for (let i = stretches.to[k]; i < end; i++) replaced.push(i);
   }
   for (const i of replaced) view.learn(before(text, stretches, i, context), text[i]);
   return view;

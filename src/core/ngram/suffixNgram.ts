@@ -359,33 +359,42 @@ export class SuffixNgram {
 
   /**
    * Where the model's text repeats `ids`, in runs of at least `minRun`
-   * symbols: walking `ids` back from its end, each run the longest match
-   * that ends there (the occurrence that runs on into the run after it,
-   * where one does), extended beyond MAX_MATCH by comparing. `at` is the
-   * run's start in `ids`, [from, to) its place in the model's text.
+   * symbols, from the end of `ids` back: probing every `minRun` symbols for
+   * a match of `minRun` that ends there (so every run of twice that is
+   * found, whatever it costs for text found nowhere), then following the
+   * occurrence (the one that runs on into the run found after it, where one
+   * does) both ways by comparing. `at` is the run's start in `ids`, [from,
+   * to) its place in the model's text.
    */
   textRuns(ids: ArrayLike<number>, minRun: number): Array<{ at: number; from: number; to: number }> {
     const { sa, text, nBase, rangeLo, rangeHi } = this;
     const runs: Array<{ at: number; from: number; to: number }> = [];
-    let end = ids.length;
+    let probe = ids.length;
+    /** Where the run found last starts, in `ids` and in the text. */
+    let limit = ids.length;
     let next = -1;
-    while (end >= minRun) {
-      const d = this.findRanges(ids, end);
+    while (probe >= minRun) {
+      const d = this.findRanges(ids, probe);
       if (d < minRun) {
-        end--;
+        probe -= minRun;
         continue;
       }
       let to = nBase - sa[rangeLo[d]];
-      for (let i = rangeLo[d]; i < Math.min(rangeHi[d], rangeLo[d] + MAX_CANDIDATES_PER_RUN); i++) if (nBase - sa[i] === next) to = next;
-      let from = to - d;
-      let at = end - d;
+      for (let i = rangeLo[d]; i < Math.min(rangeHi[d], rangeLo[d] + MAX_CANDIDATES_PER_RUN); i++) if (nBase - sa[i] + limit - probe === next) to = nBase - sa[i];
+      let end = probe;
+      while (end < limit && to < nBase && text[to] === ids[end]) {
+        to++;
+        end++;
+      }
+      let from = to - (end - probe) - d;
+      let at = probe - d;
       while (from > 0 && at > 0 && text[from - 1] === ids[at - 1]) {
         from--;
         at--;
       }
       runs.push({ at, from, to });
       next = from;
-      end = at;
+      limit = probe = at;
     }
     return runs;
   }
