@@ -1,6 +1,7 @@
 import { CharNgram } from '../core/ngram/charNgram';
 import { DocumentNgrams } from '../core/ngram/documentNgram';
-import { FILE_LEFT_OUT, ngramProbabilities } from '../core/predict/workspaceMixture';
+import { ngramProbabilities } from '../core/predict/workspaceMixture';
+import { FILE_LEFT_OUT } from './protocol';
 import { Branching, ngramBranching } from '../core/predict/predictor';
 import { thresholdFor } from '../core/predict/suggestion';
 import { Vocabulary } from '../core/text/vocabulary';
@@ -38,8 +39,9 @@ export class InstantModel implements Answerer {
   }
 
   /** The prediction overlay's probabilities, and what gave them: a file of the workspace is read with it left out of the n-gram (see ModelHost.trace). */
-  probabilities(documentId: string, text: string, from: number, to: number, fileText = () => text): { probability: Float32Array; answering: string } {
+  probabilities(documentId: string, text: string, from: number, to: number, fileText = () => text): { probability: Float32Array; answering: string; fileLeftOut: boolean } {
     const { reader, readOn, leftOut } = this.documents.reading(documentId, text, from, fileText);
-    return { probability: ngramProbabilities(reader, this.vocabulary, text, from, to, { readOn }), answering: leftOut ? `${this.answering}, ${FILE_LEFT_OUT}` : this.answering };
+    const fileLeftOut = leftOut !== undefined;
+    return { probability: ngramProbabilities(reader, this.vocabulary, text, from, to, { readOn }), answering: fileLeftOut ? `${this.answering}, ${FILE_LEFT_OUT}` : this.answering, fileLeftOut };
   }
 }

@@ -252,7 +252,7 @@ function traceWhileTraining(p: rpc.TraceParams, model: InstantModel): Omit<rpc.T
   const to = Math.min(p.to, p.text.length);
   const from = Math.max(0, Math.min(p.from, to));
   const lstm = host?.trace(p);
-  const { probability, answering } = model.probabilities(p.documentId, p.text, from, to, fileTextOf(p));
+  const { probability, answering, fileLeftOut } = model.probabilities(p.documentId, p.text, from, to, fileTextOf(p));
   return {
     from,
     start: lstm?.start ?? 0,
@@ -260,6 +260,7 @@ function traceWhileTraining(p: rpc.TraceParams, model: InstantModel): Omit<rpc.T
     probability: Array.from(probability),
     model: model.source,
     answering,
+    fileLeftOut,
   };
 }
 

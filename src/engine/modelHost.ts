@@ -4,7 +4,7 @@ import { DocumentTrace, checkNeuron, neuronValue } from '../core/predict/documen
 import { InferenceModel } from '../core/model/inference';
 import { LruMap } from '../core/lruMap';
 import { cellRank, topGuesses } from '../core/predict/modelLens';
-import { FILE_LEFT_OUT, MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
+import { MixtureInfo, answeringLabel, loadMixture, ngramProbabilities, validationFigures } from '../core/predict/workspaceMixture';
 import { CharNgram } from '../core/ngram/charNgram';
 import { Branching } from '../core/predict/predictor';
 import { sample } from '../core/predict/sampling';
@@ -18,7 +18,7 @@ import { clampEffect, measuredText } from '../core/explorer/clampEffect';
 import { modelReport } from '../core/explorer/modelReport';
 import { alignToCodePoint } from '../core/predict/stateCache';
 import { Answerer } from './answerer';
-import { CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
+import { FILE_LEFT_OUT, CellFiringParams, CellFiringResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -135,6 +135,7 @@ export class ModelHost implements Answerer {
       activation: Array.from(slice.activation),
       model: this.source,
       answering: leftOut ? `${answeringLabel(m?.info)}, ${FILE_LEFT_OUT}` : answeringLabel(m?.info),
+      fileLeftOut: leftOut !== undefined,
     };
   }
 

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { loadCheckpoint } from '../../src/core/model/checkpoint';
 import { SuffixNgram } from '../../src/core/ngram/suffixNgram';
 import { lineSurprisal, mostSurprising } from '../../src/core/predict/lineSurprisal';
-import { FILE_LEFT_OUT, loadMixture } from '../../src/core/predict/workspaceMixture';
+import { loadMixture } from '../../src/core/predict/workspaceMixture';
+import { FILE_LEFT_OUT } from '../../src/engine/protocol';
 import { ModelHost } from '../../src/engine/modelHost';
 import { InstantModel } from '../../src/engine/instantModel';
 
@@ -33,6 +34,7 @@ test('the overlay of a file the n-gram was built from reads it with the file lef
   const leftOut = withFile.trace(view);
   const fresh = withoutFile.trace(view);
   assert.equal(leftOut.answering, `${fresh.answering}, ${FILE_LEFT_OUT}`);
+  assert.deepEqual([leftOut.fileLeftOut, fresh.fileLeftOut], [true, false]);
   assert.equal(leftOut.probability.length, fresh.probability.length);
   for (let i = 0; i < fresh.probability.length; i++) assert.ok(Math.abs(leftOut.probability[i] - fresh.probability[i]) < 1e-6, `offset ${view.from + i}: ${leftOut.probability[i]} vs ${fresh.probability[i]}`);
   // Without leaving it out (no text to place the document by), the n-gram recalls the file: most characters look certain.
@@ -62,6 +64,7 @@ test('a file edited since (a line added) is still left out, found by its text; a
   const instant = new InstantModel(all, checkpoint.vocabulary);
   const during = instant.probabilities('file:///work/hash.c', file, 2000, 6000);
   assert.match(during.answering, /this file left out of the n-gram/);
+  assert.ok(during.fileLeftOut);
   const freshInstant = new InstantModel(SuffixNgram.fromBuffer(hosts().without.toBuffer()), checkpoint.vocabulary).probabilities('d', file, 2000, 6000);
   for (let i = 0; i < during.probability.length; i += 97) assert.ok(Math.abs(during.probability[i] - freshInstant.probability[i]) < 1e-6);
 });

@@ -144,9 +144,6 @@ function checkMixtureInfo(value: unknown): MixtureInfo {
   return { ...info!, gate: checkGate(info!.gate), suggestions: checkSuggestionFit(info!.suggestions) };
 }
 
-/** What the prediction overlay's legend adds when the n-gram reads a file it was built from with that file left out (DocumentNgrams.reading). */
-export const FILE_LEFT_OUT = 'this file left out of the n-gram';
-
 /** What the UI says is answering. */
 export function answeringLabel(info?: MixtureInfo): string {
   if (info?.gate) return 'LSTM + n-gram, mixed by how the n-gram matched';
