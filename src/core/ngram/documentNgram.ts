@@ -21,6 +21,8 @@ import { LeftOut } from './leftOut';
  */
 export const MAX_DOCUMENT_CHARS = 1 << 16;
 const MAX_DOCUMENTS = 16;
+/** Views with a file left out kept for documents to share: a file opened again (or twice) is not left out again. */
+const MAX_LEFT_OUT = 4;
 const DOCUMENT_HASH_BITS = 16;
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
@@ -139,6 +141,8 @@ function readerWith(model: SuffixNgram, document: ReadDocument, leftOut?: LeftOu
 /** The workspace n-gram per document; the order-k tables have no side text, so they answer as they are. */
 export class DocumentNgrams {
   private readonly documents = new LruMap<string, ReadDocument>(MAX_DOCUMENTS);
+  /** By the stretches left out. */
+  private readonly leftOuts = new LruMap<string, LeftOut>(MAX_LEFT_OUT);
 
   constructor(
     readonly model: CharNgram,
@@ -166,7 +170,7 @@ export class DocumentNgrams {
     document.readUpTo(text, end);
     if (fileText && document.leftOut === undefined) {
       const stretches = trainingFileStretches(model, this.vocabulary.encode(fileText()));
-      document.leftOut = stretches ? model.leaveOut(stretches) : null;
+      document.leftOut = stretches ? this.leftOuts.obtain(JSON.stringify(stretches), () => model.leaveOut(stretches)) : null;
     }
     const leftOut = fileText ? (document.leftOut ?? undefined) : undefined;
     return { reader: readerWith(model, document, leftOut), readOn: (more) => document.append(more), leftOut: leftOut?.stretches.chars };

@@ -354,7 +354,7 @@ export class SuffixNgram {
     this.compact();
     const n = this.nBase;
     const stretches = new Stretches(ranges.map((r) => ({ from: Math.max(0, r.from), to: Math.min(n, r.to) })));
-    return new LeftOut(stretches, leftOutTable(this.base, this.text, n, stretches), seamText(this.text, n, stretches, MAX_MATCH + 1), CACHE_ENTRIES >> 4);
+    return new LeftOut(stretches, leftOutTable(this.base, this.text, n, stretches), seamText(this.text, n, stretches, MAX_MATCH + 1), CACHE_ENTRIES >> 2);
   }
 
   /**
