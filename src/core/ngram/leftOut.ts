@@ -23,16 +23,39 @@ import { RecentIndex } from './recentIndex';
  * ranges' counts (they differ from the model's).
  */
 export class LeftOut {
-  /** The counts of big ranges under this view (see SuffixNgram.continuationCounts). */
-  readonly cache: LruMap<number, { symbols: Int32Array; counts: Int32Array }>;
+  /** The counts of big ranges under this view (see SuffixNgram.continuationCounts), by suffix array index. */
+  cache: LruMap<number, { symbols: Int32Array; counts: Int32Array }>;
+  /** The suffix array that `candidates` and `cache` index. */
+  private sortedFor?: Int32Array;
+  private candidates: Int32Array = new Int32Array(0);
 
   constructor(
     readonly stretches: Stretches,
     readonly base: NgramModel,
     readonly seams: { ids: Uint16Array; index: RecentIndex },
-    cacheEntries: number,
+    private readonly cacheEntries: number,
   ) {
     this.cache = new LruMap(cacheEntries);
+  }
+
+  /**
+   * The indices in `sa` (ascending) of the occurrences whose context ends
+   * at most `reach` after a stretch or inside one: those any window the
+   * view leaves out can touch, found by one pass over `sa`, so a range's
+   * left-out occurrences are found by binary search. Made again, the cache
+   * emptied, when the model has sorted its text again.
+   */
+  candidatesOf(sa: Int32Array, nBase: number, reach: number): Int32Array {
+    if (sa === this.sortedFor) return this.candidates;
+    const { from, to } = this.stretches;
+    const ends = new Uint8Array(nBase + 1);
+    for (let k = 0; k < from.length; k++) ends.fill(1, Math.min(from[k], nBase + 1), Math.min(to[k] + reach, nBase + 1));
+    const found: number[] = [];
+    for (let i = 0; i < sa.length; i++) if (ends[nBase - sa[i]] === 1) found.push(i);
+    this.candidates = Int32Array.from(found);
+    this.sortedFor = sa;
+    this.cache = new LruMap(this.cacheEntries);
+    return this.candidates;
   }
 }
 

@@ -49,6 +49,8 @@ const DEFAULT_DISCOUNTS = [0.82, 1.24, 1.61, 0.88, 1.08, 1.73, 0.91, 1.2, 1.35, 
 /** Ranges of more occurrences than this have their counts cached, so frequent short contexts are counted once. */
 const BIG_RANGE = 256;
 const CACHE_ENTRIES = 1 << 15;
+/** How far after a left-out stretch an occurrence's context can end and its window (up to MAX_MATCH + 1 characters before the follower) still touch it. */
+const LEFT_OUT_REACH = MAX_MATCH + 2;
 /** Occurrences of a run's end looked through for the one that continues into the next run (textRuns). */
 const MAX_CANDIDATES_PER_RUN = 64;
 
@@ -65,6 +67,14 @@ const HEADER_WORDS = 4;
 interface SparseCounts {
   symbols: Int32Array;
   counts: Int32Array;
+  /** Once a view leaving stretches out has asked (see leftOutCounts): how often each (character before, follower) pair occurs. */
+  pairs?: PairOccurrences;
+}
+
+/** Pairs (character before + 1) * vocabSize + follower, ascending, and how many occurrences have each. */
+interface PairOccurrences {
+  keys: Float64Array;
+  occurrences: Int32Array;
 }
 
 /** Text read beside the model's own, searched with it but never part of it: a document's text before the cursor (see DocumentNgrams). */
@@ -181,6 +191,8 @@ export class SuffixNgram {
   private readonly sortedStamp: Float64Array;
   /** The query's view with stretches of the text left out, if any: the counting below skips their windows. */
   private leftOut?: LeftOut;
+  /** Its occurrences that may be left out (LeftOut.candidatesOf). */
+  private leftOutCandidates: Int32Array = new Int32Array(0);
 
   private constructor(
     vocabSize: number,
@@ -470,6 +482,7 @@ export class SuffixNgram {
    */
   private query(context: ArrayLike<number>, end: number, side?: SideText, leftOut?: LeftOut): void {
     this.leftOut = leftOut;
+    if (leftOut) this.leftOutCandidates = leftOut.candidatesOf(this.sa, this.nBase, LEFT_OUT_REACH);
     const longestSorted = this.findRanges(context, end);
     const { onlineLength, onlineNext, onlineText, onlineAt, rangeLo, rangeHi } = this;
     onlineLength.length = onlineNext.length = onlineText.length = onlineAt.length = 0;
@@ -511,7 +524,7 @@ export class SuffixNgram {
             touched.push(symbols[i]);
             dense[symbols[i]] = counts[i];
           }
-        } else this.addPairs(lo, hi, d, dense, touched);
+        } else this.addPairs(lo, hi, d, dense, touched, d, leftOut);
       }
       this.addOnlinePairs(d, longestSorted);
       path.push(last, last - d + 1, dense, touched);
@@ -593,11 +606,26 @@ export class SuffixNgram {
   /** Whether the view leaves out the same occurrences of the length-d context as lengths d and d + 1 (always, without a view). */
   private leftOutAlike(d: number): boolean {
     if (!this.leftOut) return true;
-    const lo = this.rangeLo[d];
-    const hi = this.rangeHi[d];
-    if (hi - lo > BIG_RANGE) return false;
-    for (let i = lo; i < hi; i++) if (this.isLeftOut(this.sa[i], d) !== this.isLeftOut(this.sa[i], d + 1)) return false;
+    const { sa, leftOutCandidates } = this;
+    const [a, b] = this.candidatesIn(this.rangeLo[d], this.rangeHi[d]);
+    for (let r = a; r < b; r++) if (this.isLeftOut(sa[leftOutCandidates[r]], d) !== this.isLeftOut(sa[leftOutCandidates[r]], d + 1)) return false;
     return true;
+  }
+
+  /** [a, b): the view's candidates (leftOutCandidates) that lie in sa[lo..hi). */
+  private candidatesIn(lo: number, hi: number): [number, number] {
+    const c = this.leftOutCandidates;
+    const first = (x: number) => {
+      let a = 0;
+      let b = c.length;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (c[mid] < x) a = mid + 1;
+        else b = mid;
+      }
+      return a;
+    };
+    return [first(lo), first(hi)];
   }
 
   /** The character at depth d of the reversed suffix sa[i] (the one before a length-d context), -1 past the text's start. */
@@ -659,32 +687,88 @@ export class SuffixNgram {
    * character counts each follower once. Big ranges come from the cache.
    */
   private continuationCounts(lo: number, hi: number, d: number, window = d): SparseCounts {
-    if (hi - lo <= BIG_RANGE) return this.countPairs(lo, hi, d, window);
-    // A range at a given depth is known by where it starts; without a view, whatever the window.
+    if (hi - lo <= BIG_RANGE) return this.countPairs(lo, hi, d, window, this.leftOut);
+    // A range at a given depth is known by where it starts.
     const key = lo * (MAX_MATCH + 1) + d;
-    if (!this.leftOut) return this.cache.obtain(key, () => this.countPairs(lo, hi, d, window));
-    return this.leftOut.cache.obtain(key * 2 + (window === d ? 0 : 1), () => this.countPairs(lo, hi, d, window));
+    const view = this.leftOut;
+    const all = this.cache.obtain(key, () => this.countPairs(lo, hi, d, window, undefined));
+    if (!view) return all;
+    return view.cache.obtain(key * 2 + (window === d ? 0 : 1), () => this.leftOutCounts(all, lo, hi, d, window));
+  }
+
+  /**
+   * The view's counts of a big range from the model's (`all`): a pair
+   * (character before, follower) is gone when every occurrence of it is
+   * left out, so only the occurrences the view may leave out are looked
+   * at, against how often each pair occurs in the range (counted once per
+   * range for every view).
+   */
+  private leftOutCounts(all: SparseCounts, lo: number, hi: number, d: number, window: number): SparseCounts {
+    const { sa, text, nBase, pairCount, vocabSize, leftOutCandidates } = this;
+    const [a, b] = this.candidatesIn(lo, hi);
+    const lost = new Map<number, number>();
+    for (let r = a; r < b; r++) {
+      const i = leftOutCandidates[r];
+      const p = sa[i];
+      if (p === 0 || !this.isLeftOut(p, window)) continue;
+      const pair = (this.keyAt(i, d) + 1) * vocabSize + text[nBase - p];
+      lost.set(pair, (lost.get(pair) ?? 0) + 1);
+    }
+    if (lost.size === 0) return all;
+    const pairs = (all.pairs ??= this.pairOccurrences(lo, hi, d));
+    for (let k = 0; k < all.symbols.length; k++) pairCount[all.symbols[k]] = all.counts[k];
+    for (const [pair, n] of lost) if (pairs.occurrences[sortedIndex(pairs.keys, pair)] === n) pairCount[pair % vocabSize]--;
+    const kept = all.symbols.filter((w) => pairCount[w] > 0);
+    const counts = { symbols: kept, counts: kept.map((w) => pairCount[w]) };
+    for (const w of all.symbols) pairCount[w] = 0;
+    return counts;
+  }
+
+  /** How often each (character before, follower) pair occurs in sa[lo..hi) (a length-d context's occurrences, grouped by the character before). */
+  private pairOccurrences(lo: number, hi: number, d: number): PairOccurrences {
+    const { sa, text, nBase, pairCount, vocabSize } = this;
+    const keys: number[] = [];
+    const occurrences: number[] = [];
+    const followers: number[] = [];
+    for (let i = lo; i < hi; ) {
+      const before = this.keyAt(i, d);
+      for (; i < hi && this.keyAt(i, d) === before; i++) {
+        const p = sa[i];
+        if (p === 0) continue;
+        const w = text[nBase - p];
+        if (pairCount[w] === 0) followers.push(w);
+        pairCount[w]++;
+      }
+      followers.sort((x, y) => x - y);
+      for (const w of followers) {
+        keys.push((before + 1) * vocabSize + w);
+        occurrences.push(pairCount[w]);
+        pairCount[w] = 0;
+      }
+      followers.length = 0;
+    }
+    return { keys: Float64Array.from(keys), occurrences: Int32Array.from(occurrences) };
   }
 
   /** As addPairs, gathered: for a view, the occurrences whose length-`window` context's window it leaves out are skipped. */
-  private countPairs(lo: number, hi: number, d: number, window: number): SparseCounts {
+  private countPairs(lo: number, hi: number, d: number, window: number, view: LeftOut | undefined): SparseCounts {
     const { pairCount } = this;
     const touched: number[] = [];
-    this.addPairs(lo, hi, d, pairCount, touched, window);
+    this.addPairs(lo, hi, d, pairCount, touched, window, view);
     const counts = { symbols: Int32Array.from(touched), counts: Int32Array.from(touched, (w) => pairCount[w]) };
     for (const w of touched) pairCount[w] = 0;
     return counts;
   }
 
   /** Adds N1+(. context w) of sa[lo..hi) to `counts`, each run of one character before the context counting a follower once (a fresh stamp per run). */
-  private addPairs(lo: number, hi: number, d: number, counts: Float64Array, touched: number[], window = d): void {
+  private addPairs(lo: number, hi: number, d: number, counts: Float64Array, touched: number[], window: number, view: LeftOut | undefined): void {
     const { sa, text, nBase, groupOf } = this;
     let before = -2;
     let group = 0;
     for (let i = lo; i < hi; i++) {
       const p = sa[i];
       // The occurrence at the very end is followed by online text, which RecentIndex counts.
-      if (p === 0 || this.isLeftOut(p, window)) continue;
+      if (p === 0 || (view && this.isLeftOut(p, window))) continue;
       const w = text[nBase - p];
       const key = this.keyAt(i, d);
       if (key !== before) {
@@ -749,4 +833,16 @@ function sortReversed(text: Uint16Array, n: number, vocabSize: number): Int32Arr
   const reversed = new Int32Array(n);
   for (let i = 0; i < n; i++) reversed[i] = text[n - 1 - i];
   return buildSuffixArray(reversed, vocabSize - 1);
+}
+
+/** The index of `key` in the ascending `keys`, which hold it. */
+function sortedIndex(keys: Float64Array, key: number): number {
+  let a = 0;
+  let b = keys.length - 1;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (keys[mid] < key) a = mid + 1;
+    else b = mid;
+  }
+  return a;
 }
