@@ -98,3 +98,26 @@ test('textRuns finds where a document repeats the model text, edited or not', ()
   const covered = new Stretches(runs).chars;
   assert.ok(covered > 0.9 * f, `covered ${covered} of ${f}`);
 });
+
+test('short contexts that occur hundreds of times (big ranges) read the same through two views that share the model counts, each equal to an n-gram built without its file', () => {
+  const files = [structuredText(500, 11), fileF, structuredText(500, 12), structuredText(200, 13) + '  zyx_quux(size);\n', structuredText(500, 14)];
+  const ids = enc(files.join(''));
+  const starts = files.reduce<number[]>((at, f) => [...at, at[at.length - 1] + enc(f).length], [0]);
+  const model = SuffixNgram.build(ids, { vocabSize: vocabulary.size });
+  const views = [1, 3].map((k) => {
+    const range = { from: starts[k], to: starts[k + 1] };
+    const fresh = SuffixNgram.build([...ids.slice(0, range.from), ...ids.slice(range.to)], { vocabSize: vocabulary.size, discounts: model.discounts });
+    return { k, fresh, leftOut: model.leaveOut([range]) };
+  });
+  const contexts = [...contextsOf(...files), ...[1, 3].map((k) => ids.slice(starts[k] - 100, starts[k] + 60)), ids.slice(starts[2] + 3000, starts[2] + 3400)];
+  // Each view reads after the other has: the second finds the model's counts of big ranges made for the first.
+  for (const { k, fresh, leftOut } of [...views, ...views]) {
+    assertSameModel(
+      (c, w) => model.probability(c, w, undefined, leftOut),
+      (c) => model.distribution(c, undefined, undefined, leftOut),
+      fresh,
+      contexts,
+      `file ${k} left out`,
+    );
+  }
+});
