@@ -508,7 +508,7 @@ export class SuffixNgram {
       endsAt[d] !== stamp &&
       endsAt[d + 1] !== stamp &&
       BAND_OF[d] === BAND_OF[d + 1] &&
-      (d > longestSorted || (d + 2 <= longestSorted && rangeLo[d + 2] === rangeLo[d] && rangeHi[d + 2] === rangeHi[d] && this.leftOutAlike(d)));
+      (d > longestSorted || (d + 2 <= longestSorted && rangeLo[d + 2] === rangeLo[d] && rangeHi[d + 2] === rangeHi[d] && this.leftOutAlike(context, end, d)));
     path.clear();
     // A context of MAX_MATCH characters has no character before it to count.
     const deepest = Math.min(longest, MAX_MATCH - 1);
@@ -603,12 +603,26 @@ export class SuffixNgram {
     return this.leftOut !== undefined && this.leftOut.stretches.touches(end - d - 1, end);
   }
 
-  /** Whether the view leaves out the same occurrences of the length-d context as lengths d and d + 1 (always, without a view). */
-  private leftOutAlike(d: number): boolean {
+  /**
+   * Whether the view leaves out the same occurrences of context[0..end)'s
+   * last d characters as its last d and d + 1 (always, without a view). A
+   * window one longer reaches one character further back, so the two
+   * differ only for an occurrence whose context starts right after a
+   * stretch, and with nothing left out from there on: at most one place per
+   * stretch, each looked at directly.
+   */
+  private leftOutAlike(context: ArrayLike<number>, end: number, d: number): boolean {
     if (!this.leftOut) return true;
-    const { sa, leftOutCandidates } = this;
-    const [a, b] = this.candidatesIn(this.rangeLo[d], this.rangeHi[d]);
-    for (let r = a; r < b; r++) if (this.isLeftOut(sa[leftOutCandidates[r]], d) !== this.isLeftOut(sa[leftOutCandidates[r]], d + 1)) return false;
+    const { from, to } = this.leftOut.stretches;
+    const { text, nBase } = this;
+    for (let k = 0; k < to.length; k++) {
+      // The follower's place: the context is text[at - d..at), and one character longer it has the stretch's last before it.
+      const at = to[k] + d + 1;
+      if (at > nBase || (k + 1 < from.length && from[k + 1] <= at)) continue;
+      let j = 0;
+      while (j < d && text[at - 1 - j] === context[end - 1 - j]) j++;
+      if (j === d) return false;
+    }
     return true;
   }
 

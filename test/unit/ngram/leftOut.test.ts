@@ -109,7 +109,9 @@ test('short contexts that occur hundreds of times (big ranges) read the same thr
     const fresh = SuffixNgram.build([...ids.slice(0, range.from), ...ids.slice(range.to)], { vocabSize: vocabulary.size, discounts: model.discounts });
     return { k, fresh, leftOut: model.leaveOut([range]) };
   });
-  const contexts = [...contextsOf(...files), ...[1, 3].map((k) => ids.slice(starts[k] - 100, starts[k] + 60)), ids.slice(starts[2] + 3000, starts[2] + 3400)];
+  // Also contexts that run from a file left out into the next one: their last characters occur right after it.
+  const across = [1, 2, 3, 4].flatMap((k) => [20, 45, 70].map((n) => ids.slice(starts[k] - 30, starts[k] + n)));
+  const contexts = [...contextsOf(...files), ...[1, 3].map((k) => ids.slice(starts[k] - 100, starts[k] + 60)), ...across, ids.slice(starts[2] + 3000, starts[2] + 3400)];
   // Each view reads after the other has: the second finds the model's counts of big ranges made for the first.
   for (const { k, fresh, leftOut } of [...views, ...views]) {
     assertSameModel(
