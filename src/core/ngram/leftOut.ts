@@ -18,9 +18,11 @@ import { RecentIndex } from './recentIndex';
  * - the short-context table is an overlay of the model's (copy on read)
  *   that unlearns T's windows touching a stretch and learns T''s crossing
  *   a seam.
- * Costs: the stretches' length in table updates once, a binary search over
- * the stretches per occurrence counted, and a cache of its own for big
- * ranges' counts (they differ from the model's).
+ * Costs: the stretches' length in table updates and one pass over the
+ * suffix array (candidatesOf) once, a binary search over the stretches per
+ * occurrence of a small range counted; a big range's counts are the
+ * model's (cached for every view) less what its left-out occurrences alone
+ * brought, kept in a cache of the view's own.
  */
 export class LeftOut {
   /** The counts of big ranges under this view (see SuffixNgram.continuationCounts), by suffix array index. */

@@ -628,18 +628,7 @@ export class SuffixNgram {
 
   /** [a, b): the view's candidates (leftOutCandidates) that lie in sa[lo..hi). */
   private candidatesIn(lo: number, hi: number): [number, number] {
-    const c = this.leftOutCandidates;
-    const first = (x: number) => {
-      let a = 0;
-      let b = c.length;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        if (c[mid] < x) a = mid + 1;
-        else b = mid;
-      }
-      return a;
-    };
-    return [first(lo), first(hi)];
+    return [lowerBound(this.leftOutCandidates, lo), lowerBound(this.leftOutCandidates, hi)];
   }
 
   /** The character at depth d of the reversed suffix sa[i] (the one before a length-d context), -1 past the text's start. */
@@ -731,7 +720,7 @@ export class SuffixNgram {
     if (lost.size === 0) return all;
     const pairs = (all.pairs ??= this.pairOccurrences(lo, hi, d));
     for (let k = 0; k < all.symbols.length; k++) pairCount[all.symbols[k]] = all.counts[k];
-    for (const [pair, n] of lost) if (pairs.occurrences[sortedIndex(pairs.keys, pair)] === n) pairCount[pair % vocabSize]--;
+    for (const [pair, n] of lost) if (pairs.occurrences[lowerBound(pairs.keys, pair)] === n) pairCount[pair % vocabSize]--;
     const kept = all.symbols.filter((w) => pairCount[w] > 0);
     const counts = { symbols: kept, counts: kept.map((w) => pairCount[w]) };
     for (const w of all.symbols) pairCount[w] = 0;
@@ -849,13 +838,13 @@ function sortReversed(text: Uint16Array, n: number, vocabSize: number): Int32Arr
   return buildSuffixArray(reversed, vocabSize - 1);
 }
 
-/** The index of `key` in the ascending `keys`, which hold it. */
-function sortedIndex(keys: Float64Array, key: number): number {
+/** The index of the first of the ascending `values` that is at least x (their length if none is). */
+function lowerBound(values: ArrayLike<number>, x: number): number {
   let a = 0;
-  let b = keys.length - 1;
+  let b = values.length;
   while (a < b) {
     const mid = (a + b) >>> 1;
-    if (keys[mid] < key) a = mid + 1;
+    if (values[mid] < x) a = mid + 1;
     else b = mid;
   }
   return a;
