@@ -609,12 +609,17 @@ export class SuffixNgram {
    * window one longer reaches one character further back, so the two
    * differ only for an occurrence whose context starts right after a
    * stretch, and with nothing left out from there on: at most one place per
-   * stretch, each looked at directly.
+   * stretch, each looked at directly, or the range's occurrences where
+   * they are fewer.
    */
   private leftOutAlike(context: ArrayLike<number>, end: number, d: number): boolean {
     if (!this.leftOut) return true;
     const { from, to } = this.leftOut.stretches;
-    const { text, nBase } = this;
+    const { text, nBase, sa, rangeLo, rangeHi } = this;
+    if (rangeHi[d] - rangeLo[d] < to.length) {
+      for (let i = rangeLo[d]; i < rangeHi[d]; i++) if (this.isLeftOut(sa[i], d) !== this.isLeftOut(sa[i], d + 1)) return false;
+      return true;
+    }
     for (let k = 0; k < to.length; k++) {
       // The follower's place: the context is text[at - d..at), and one character longer it has the stretch's last before it.
       const at = to[k] + d + 1;
