@@ -1,6 +1,7 @@
 import { CharNgram } from '../core/ngram/charNgram';
 import { DocumentNgrams } from '../core/ngram/documentNgram';
 import { ngramProbabilities } from '../core/predict/workspaceMixture';
+import { FILE_LEFT_OUT } from './protocol';
 import { Branching, ngramBranching } from '../core/predict/predictor';
 import { SuggestionCut, cutFor } from '../core/predict/suggestion';
 import { Vocabulary } from '../core/text/vocabulary';
@@ -37,9 +38,10 @@ export class InstantModel implements Answerer {
     this.documents.forget(documentId);
   }
 
-  /** The prediction overlay's probabilities. */
-  probabilities(documentId: string, text: string, from: number, to: number): Float32Array {
-    const { reader, readOn } = this.documents.reading(documentId, text, from);
-    return ngramProbabilities(reader, this.vocabulary, text, from, to, { readOn });
+  /** The prediction overlay's probabilities, and what gave them: a file of the workspace is read with it left out of the n-gram (see ModelHost.trace). */
+  probabilities(documentId: string, text: string, from: number, to: number, fileText = () => text): { probability: Float32Array; answering: string; fileLeftOut: boolean } {
+    const { reader, readOn, leftOut } = this.documents.reading(documentId, text, from, fileText);
+    const fileLeftOut = leftOut !== undefined;
+    return { probability: ngramProbabilities(reader, this.vocabulary, text, from, to, { readOn }), answering: fileLeftOut ? `${this.answering}, ${FILE_LEFT_OUT}` : this.answering, fileLeftOut };
   }
 }

@@ -20,6 +20,7 @@ import { Answerer } from './answerer';
 import { reportFaults } from './faults';
 import { InstantModel } from './instantModel';
 import { HostOptions, ModelHost } from './modelHost';
+import { documentFileText } from './documentFile';
 import * as rpc from './protocol';
 import { INVALID_PARAMS } from './schema';
 import { LatestPerDocument, ObservingReader, ObservingWriter, readArrivals } from './supersede';
@@ -194,7 +195,10 @@ serve(rpc.Predict, (p) => {
 });
 
 // Scrolling fast sends one per view: only the view on screen now is traced.
-serveLatest(rpc.Trace, traces, 'overlay request', (p) => timed(() => (training.instant ? traceWhileTraining(p, training.instant) : loaded().trace(p))));
+/** The document's whole text, asked for once per document, to leave its file out of the n-gram for the overlays (see ModelHost.trace). */
+const fileTextOf = (p: rpc.TraceParams) => () => documentFileText(p.documentId, p.text, allowed);
+
+serveLatest(rpc.Trace, traces, 'overlay request', (p) => timed(() => (training.instant ? traceWhileTraining(p, training.instant) : loaded().trace(p, fileTextOf(p)))));
 
 serve(rpc.Inspect, (p) => loaded().inspect(p));
 
@@ -254,13 +258,15 @@ function traceWhileTraining(p: rpc.TraceParams, model: InstantModel): Omit<rpc.T
   const to = Math.min(p.to, p.text.length);
   const from = Math.max(0, Math.min(p.from, to));
   const lstm = host?.trace(p);
+  const { probability, answering, fileLeftOut } = model.probabilities(p.documentId, p.text, from, to, fileTextOf(p));
   return {
     from,
     start: lstm?.start ?? 0,
     activation: lstm?.activation ?? new Array(to - from).fill(0),
-    probability: Array.from(model.probabilities(p.documentId, p.text, from, to)),
+    probability: Array.from(probability),
     model: model.source,
-    answering: model.answering,
+    answering,
+    fileLeftOut,
   };
 }
 

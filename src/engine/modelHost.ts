@@ -23,7 +23,7 @@ import { UserError } from '../core/userError';
 import { alignToCodePoint } from '../core/predict/stateCache';
 import { Attributor, attribute } from '../core/explain/attribution';
 import { Answerer } from './answerer';
-import { DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, CellHistoryParams, CellHistoryResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, HistogramParams, HistogramResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
+import { FILE_LEFT_OUT, DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, CellHistoryParams, CellHistoryResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, HistogramParams, HistogramResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
@@ -119,18 +119,27 @@ export class ModelHost implements Answerer {
     return this.answeringPredictor.at(documentId, prefix);
   }
 
-  trace(p: TraceParams): Omit<TraceResult, 'ms'> {
+  /**
+   * The overlays' values. `fileText` is the document's whole text (the text
+   * sent may stop at the view): when it is one of the files the n-gram was
+   * built from, that file is left out of the n-gram here, so the overlays
+   * and Surprising Lines show how the model reads it rather than the
+   * n-gram recalling it (completions keep it).
+   */
+  trace(p: TraceParams, fileText = () => p.text): Omit<TraceResult, 'ms'> {
     const slice = this.traceOf(p.documentId).trace(p.text, p.from, p.to, p.neuron);
     const m = this.mixture;
     let probability = slice.probability;
+    let leftOut: number | undefined;
     // The prediction overlay shows what completions use: the mixture when it was fitted, the n-gram reading the document as it goes.
     // Its LSTM is static even with dynamic evaluation on: the overlay reads from 500 characters before the view and reuses its
     // reading after an edit once the state converges, where an adapted layer would need the document read from its start.
     const documents = this.answeringPredictor.documents;
     if (m && documents && (m.info.gate || m.info.weightOfLstm <= 0.99)) {
-      const { reader, readOn } = documents.reading(p.documentId, p.text, slice.from);
+      const reading = documents.reading(p.documentId, p.text, slice.from, fileText);
       const mix = { lstm: probability, weightOfLstm: m.info.weightOfLstm, gate: m.info.gate };
-      probability = ngramProbabilities(reader, this.vocabulary, p.text, slice.from, slice.from + probability.length, { readOn, mix });
+      probability = ngramProbabilities(reading.reader, this.vocabulary, p.text, slice.from, slice.from + probability.length, { readOn: reading.readOn, mix });
+      leftOut = reading.leftOut;
     }
     return {
       from: slice.from,
@@ -138,7 +147,8 @@ export class ModelHost implements Answerer {
       probability: Array.from(probability),
       activation: Array.from(slice.activation),
       model: this.source,
-      answering: answeringLabel(m?.info),
+      answering: leftOut ? `${answeringLabel(m?.info)}, ${FILE_LEFT_OUT}` : answeringLabel(m?.info),
+      fileLeftOut: leftOut !== undefined,
     };
   }
 

@@ -170,6 +170,9 @@ export interface DocumentRange {
 
 export type TraceParams = DocumentRange;
 
+/** What the overlays' legends and Surprising Lines add when the n-gram reads a file it was built from with that file left out (see TraceResult.fileLeftOut). */
+export const FILE_LEFT_OUT = 'this file left out of the n-gram';
+
 export interface TraceResult {
   from: number;
   /** Per UTF-16 offset from `from`: the probability the model gave that character. */
@@ -181,6 +184,8 @@ export interface TraceResult {
   model: ModelInfo['source'];
   /** What gave the probabilities (see ModelInfo.answering); activations always come from the LSTM. */
   answering: string;
+  /** The document is one of the files the n-gram was built from, and the n-gram read it with that file left out (answering says so too). */
+  fileLeftOut: boolean;
   ms: number;
 }
 

@@ -60,8 +60,8 @@ test('while the LSTM trains, the workspace n-gram reads the document too: comple
   // The second occurrence of the line is far likelier in the overlay of a document that has read the first.
   const twice = doc + line;
   const at = twice.length - line.length + 14;
-  const seen = instant.probabilities('c.c', twice, at, at + 10);
-  const unseen = instant.probabilities('d.c', training.slice(0, 900) + line, 900 + 14, 900 + 24);
+  const seen = instant.probabilities('c.c', twice, at, at + 10).probability;
+  const unseen = instant.probabilities('d.c', training.slice(0, 900) + line, 900 + 14, 900 + 24).probability;
   assert.ok(seen.reduce((a, b) => a + Math.log(b), 0) > unseen.reduce((a, b) => a + Math.log(b), 0) + 5);
 });
 

@@ -32,7 +32,16 @@ export class CountTable {
   private mask: number;
   private used = 0;
 
-  constructor(expectedEntries = 1024) {
+  /**
+   * `under`: a table this one reads through without changing it. A key
+   * looked up here that `under` has is first copied here (copy on read), so
+   * this table's records can be changed (a leave-one-out view, say) while
+   * `under` answers everyone else as it was.
+   */
+  constructor(
+    expectedEntries = 1024,
+    private readonly under?: CountTable,
+  ) {
     let capacity = 1024;
     while (capacity * MAX_LOAD < expectedEntries) capacity *= 2;
     this.records = new Uint32Array(capacity * RECORD_WORDS);
@@ -53,14 +62,21 @@ export class CountTable {
 
   /** Offset of the record for key (lo, hi) in `records`, or -1. */
   find(lo: number, hi: number): number {
-    hi = storedHi(lo, hi);
-    const o = this.slotOf(lo, hi);
-    return this.records[o] === lo && this.records[o + 1] === hi ? o : -1;
+    const key = storedHi(lo, hi);
+    const o = this.slotOf(lo, key);
+    if (this.records[o] === lo && this.records[o + 1] === key) return o;
+    const below = this.under ? this.under.find(lo, hi) : -1;
+    return below < 0 ? -1 : this.insertRecord(this.under!.records, below);
   }
 
-  /** Offset of the record for key (lo, hi), inserting a zeroed one if absent. */
+  /** Offset of the record for key (lo, hi), inserting a zeroed one if absent (a copy of `under`'s if it has one). */
   findOrInsert(lo: number, hi: number): number {
-    hi = storedHi(lo, hi);
+    const found = this.find(lo, hi);
+    return found >= 0 ? found : this.ownRecord(lo, storedHi(lo, hi));
+  }
+
+  /** This table's record for a stored key, a zeroed one inserted if absent. */
+  private ownRecord(lo: number, hi: number): number {
     let o = this.slotOf(lo, hi);
     if (this.records[o] === lo && this.records[o + 1] === hi) return o;
     if (this.used + 1 > this.capacity * MAX_LOAD) {
@@ -79,10 +95,12 @@ export class CountTable {
     for (let o = 0; o < r.length; o += RECORD_WORDS) if ((r[o] | r[o + 1]) !== 0) visit(o);
   }
 
-  /** Copies a record (key and fields) from another table's records; the key must be new here. */
-  insertRecord(source: Uint32Array, offset: number): void {
-    const o = this.findOrInsert(source[offset], source[offset + 1]);
+  /** Copies a record (key and fields) from another table's records; returns its offset here. */
+  insertRecord(source: Uint32Array, offset: number): number {
+    // The source's key is stored already (never all-zero).
+    const o = this.ownRecord(source[offset], source[offset + 1]);
     this.records.set(source.subarray(offset + 2, offset + RECORD_WORDS), o + 2);
+    return o;
   }
 
   /** Linear probing: the offset of the key's record, or of the empty slot where it belongs. */

@@ -109,6 +109,17 @@ export class NgramModel {
     return model;
   }
 
+  /**
+   * A model that starts with these counts and changes apart from them
+   * (copy on read, see CountTable): for a leave-one-out view that unlearns
+   * a text while this model goes on answering with it.
+   */
+  overlay(expectedEntries = 1024): NgramModel {
+    const view = new NgramModel({ order: this.order, vocabSize: this.vocabSize, continuationRoot: this.predictingOrder < this.order }, new CountTable(expectedEntries, this.table));
+    view.countOfCounts.set(this.countOfCounts);
+    return view;
+  }
+
   /** Distinct strings stored (all orders, contexts included). */
   get label(): string {
     return `order-${this.order} Kneser-Ney n-gram`;
@@ -170,6 +181,17 @@ export class NgramModel {
     this.learnKeys();
   }
 
+  /** Uncounts ids[from..to) after the symbols before them, as learnSequence counted them: the counts become those of a model that never read them. */
+  unlearnRange(ids: ArrayLike<number>, from: number, to: number): void {
+    this.checkSymbols(ids);
+    this.computeContextKeys(ids, from);
+    for (let i = from; i < to; i++) {
+      this.computeGramKeys(ids, i, ids[i]);
+      this.unlearnKeys();
+      this.shiftContext();
+    }
+  }
+
   /** P(. | context) over the whole vocabulary; sums to 1. */
   distribution(context: ArrayLike<number>, out = new Float32Array(this.vocabSize)): Float32Array {
     const V = this.vocabSize;
@@ -183,11 +205,10 @@ export class NgramModel {
       candidateLo[w] = foldLo(EMPTY_HASH_LO, w);
       candidateHi[w] = foldHi(EMPTY_HASH_HI, candidateLo[w], w);
     }
-    const r = this.table.records;
     for (let k = 1; k <= this.predictingOrder; k++) {
       const oc = this.table.find(this.contextLo[k], this.contextHi[k]);
-      if (oc < 0 || r[oc + TOTAL] === 0) break;
-      const total = r[oc + TOTAL];
+      if (oc < 0 || this.table.records[oc + TOTAL] === 0) break;
+      const total = this.table.records[oc + TOTAL];
       const scale = this.backoffMass(k, oc) / total;
       for (let w = 0; w < V; w++) mass[w] *= scale;
       const at = context.length - k + 1;
@@ -202,7 +223,8 @@ export class NgramModel {
           candidateLo[w] = lo;
         }
         const o = this.table.find(candidateLo[w], candidateHi[w]);
-        const c = o < 0 ? 0 : r[o + COUNT];
+        // Read after the lookup: an overlay's table grows as it copies records in.
+        const c = o < 0 ? 0 : this.table.records[o + COUNT];
         if (c === 0) continue;
         mass[w] += (c - this.discount(k, c)) / total;
         candidates[kept++] = w;
@@ -311,21 +333,22 @@ export class NgramModel {
 
   private probabilityOfKeys(): number {
     this.ensureDiscounts();
-    const r = this.table.records;
     let p = 1 / this.vocabSize;
     let seen = true;
     for (let k = 1; k <= this.predictingOrder; k++) {
       const oc = this.contextRecord(k, false);
       // A context never seen means no longer one was either.
-      if (oc < 0 || r[oc + TOTAL] === 0) break;
+      if (oc < 0 || this.table.records[oc + TOTAL] === 0) break;
       let own = 0;
       if (seen) {
         const o = this.gramRecord(k, false);
-        const c = o < 0 ? 0 : r[o + COUNT];
+        // Records are read after the lookups: an overlay's table grows (moving them) as it copies records in.
+        const c = o < 0 ? 0 : this.table.records[o + COUNT];
         if (c === 0) seen = false;
         else own = c - this.discount(k, c);
       }
-      p = (own + this.backoffMass(k, oc) * p) / r[oc + TOTAL];
+      const context = this.contextRecord(k, false);
+      p = (own + this.backoffMass(k, context) * p) / this.table.records[context + TOTAL];
     }
     return p;
   }
@@ -366,6 +389,35 @@ export class NgramModel {
         r[oc + THREE_PLUS]++;
       }
       if (c > 0) break;
+    }
+    this.discountsStale = true;
+  }
+
+  /**
+   * learnKeys undone: the top order's raw count falls, and a lower order's
+   * continuation count falls only when the n-gram one order up is gone (it
+   * has lost its last left neighbour), so the descent stops at the first
+   * n-gram still seen.
+   */
+  private unlearnKeys(): void {
+    const coc = this.countOfCounts;
+    for (let k = this.order; k >= 1; k--) {
+      const o = this.gramRecord(k, true);
+      const c = this.table.records[o + COUNT];
+      if (c === 0) throw new Error('unlearn: the n-gram was never counted');
+      this.table.records[o + COUNT] = c - 1;
+      if (c <= 4) coc[k * 5 + c]--;
+      if (c >= 2 && c <= 5) coc[k * 5 + c - 1]++;
+      const oc = this.contextRecord(k, true);
+      const r = this.table.records;
+      r[oc + TOTAL]--;
+      if (c === 1) r[oc + ONES_TWOS] -= 1;
+      else if (c === 2) r[oc + ONES_TWOS] -= 0x10000 - 1;
+      else if (c === 3) {
+        r[oc + ONES_TWOS] += 0x10000;
+        r[oc + THREE_PLUS]--;
+      }
+      if (c > 1) break;
     }
     this.discountsStale = true;
   }

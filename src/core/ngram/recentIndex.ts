@@ -25,6 +25,8 @@ export class RecentIndex {
   constructor(
     readonly start: number,
     private readonly hashBits = HASH_BITS,
+    /** Newest candidates checked per query; an index that must find every match (a few hundred positions) takes Infinity. */
+    private readonly maxCandidates = MAX_CANDIDATES,
   ) {
     this.head = new Int32Array(1 << hashBits).fill(-1);
   }
@@ -35,12 +37,20 @@ export class RecentIndex {
 
   /** Files position `j` of `text` (its next symbol text[j] is known, j >= start) under the MIN_MATCH symbols before it. */
   add(text: ArrayLike<number>, j: number): void {
+    this.file(j >= MIN_MATCH ? hashBefore(text, j, this.hashBits) : -1, j);
+  }
+
+  /** Takes the next position without filing it: no match ends there (an index with such positions is never truncated). */
+  skip(): void {
+    this.file(-1, this.start + this.count);
+  }
+
+  private file(h: number, j: number): void {
     if (this.count === this.chain.length) {
       const grown = new Int32Array(this.chain.length * 2);
       grown.set(this.chain);
       this.chain = grown;
     }
-    const h = j >= MIN_MATCH ? hashBefore(text, j, this.hashBits) : -1;
     this.chain[this.count++] = h < 0 ? -1 : this.head[h];
     if (h >= 0) this.head[h] = j;
   }
@@ -71,7 +81,7 @@ export class RecentIndex {
   matches(text: ArrayLike<number>, context: ArrayLike<number>, end: number, maxLength: number, visit: (length: number, j: number) => void): void {
     if (end < MIN_MATCH) return;
     let j = this.head[hashBefore(context, end, this.hashBits)];
-    for (let checked = 0; j >= 0 && checked < MAX_CANDIDATES; checked++) {
+    for (let checked = 0; j >= 0 && checked < this.maxCandidates; checked++) {
       let length = 0;
       while (length < maxLength && length < end && length < j && text[j - 1 - length] === context[end - 1 - length]) length++;
       if (length >= MIN_MATCH) visit(length, j);

@@ -3,6 +3,7 @@ import { LruMap } from '../lruMap';
 import { MAX_NGRAM_VOCABULARY, NgramModel } from './kneserNey';
 import { MIN_MATCH, RecentIndex } from './recentIndex';
 import { buildSuffixArray } from './suffixArray';
+import { LeftOut, Stretches, leftOutTable, seamText } from './leftOut';
 
 /**
  * Unbounded-context character n-gram (after infini-gram, Liu et al. 2024):
@@ -48,6 +49,10 @@ const DEFAULT_DISCOUNTS = [0.82, 1.24, 1.61, 0.88, 1.08, 1.73, 0.91, 1.2, 1.35, 
 /** Ranges of more occurrences than this have their counts cached, so frequent short contexts are counted once. */
 const BIG_RANGE = 256;
 const CACHE_ENTRIES = 1 << 15;
+/** How far after a left-out stretch an occurrence's context can end and its window (up to MAX_MATCH + 1 characters before the follower) still touch it. */
+const LEFT_OUT_REACH = MAX_MATCH + 2;
+/** Occurrences of a run's end looked through for the one that continues into the next run (textRuns). */
+const MAX_CANDIDATES_PER_RUN = 64;
 
 /** Where D1, D2 or D3+ (c = 1, 2, 3+) of a context length's band is in the discounts. */
 export function discountIndex(depth: number, c: number): number {
@@ -62,6 +67,14 @@ const HEADER_WORDS = 4;
 interface SparseCounts {
   symbols: Int32Array;
   counts: Int32Array;
+  /** Once a view leaving stretches out has asked (see leftOutCounts): how often each (character before, follower) pair occurs. */
+  pairs?: PairOccurrences;
+}
+
+/** Pairs (character before + 1) * vocabSize + follower, ascending, and how many occurrences have each. */
+interface PairOccurrences {
+  keys: Float64Array;
+  occurrences: Int32Array;
 }
 
 /** Text read beside the model's own, searched with it but never part of it: a document's text before the cursor (see DocumentNgrams). */
@@ -176,6 +189,10 @@ export class SuffixNgram {
   private readonly endsAt = new Float64Array(MAX_MATCH + 2);
   private readonly followerStamp: Float64Array;
   private readonly sortedStamp: Float64Array;
+  /** The query's view with stretches of the text left out, if any: the counting below skips their windows. */
+  private leftOut?: LeftOut;
+  /** Its occurrences that may be left out (LeftOut.candidatesOf). */
+  private leftOutCandidates: Int32Array = new Int32Array(0);
 
   private constructor(
     vocabSize: number,
@@ -254,14 +271,14 @@ export class SuffixNgram {
     return { text, from };
   }
 
-  /** P(symbol | context), `side` text searched too. */
-  probability(context: ArrayLike<number>, symbol: number, side?: SideText): number {
-    return this.interpolate(context, context.length, symbol, this.base.probability(context, symbol), side);
+  /** P(symbol | context), `side` text searched too; with `leftOut`, as if its stretches of the text had never been read. */
+  probability(context: ArrayLike<number>, symbol: number, side?: SideText, leftOut?: LeftOut): number {
+    return this.interpolate(context, context.length, symbol, (leftOut?.base ?? this.base).probability(context, symbol), side, leftOut);
   }
 
   /** P(symbol | context[0..end)) from the table's estimate `p` and the long matches above it. */
-  private interpolate(context: ArrayLike<number>, end: number, symbol: number, p: number, side?: SideText): number {
-    this.query(context, end, side);
+  private interpolate(context: ArrayLike<number>, end: number, symbol: number, p: number, side?: SideText, leftOut?: LeftOut): number {
+    this.query(context, end, side, leftOut);
     const path = this.path;
     for (let k = 0; k < path.count; k++) {
       const c = path.countOf(k, symbol);
@@ -270,11 +287,11 @@ export class SuffixNgram {
     return p;
   }
 
-  /** P(. | context) over the vocabulary, `side` text searched too; `path` then describes the match. */
-  distribution(context: ArrayLike<number>, out: Float32Array = new Float32Array(this.vocabSize), side?: SideText): Float32Array {
-    this.query(context, context.length, side);
+  /** P(. | context) over the vocabulary, `side` text searched too (and `leftOut` as in probability); `path` then describes the match. */
+  distribution(context: ArrayLike<number>, out: Float32Array = new Float32Array(this.vocabSize), side?: SideText, leftOut?: LeftOut): Float32Array {
+    this.query(context, context.length, side, leftOut);
     const V = this.vocabSize;
-    const p = Float64Array.from(this.base.distribution(context));
+    const p = Float64Array.from((leftOut?.base ?? this.base).distribution(context));
     const path = this.path;
     for (let k = 0; k < path.count; k++) {
       const share = this.backoffShare(k);
@@ -337,6 +354,61 @@ export class SuffixNgram {
     at += textBytes;
     out.set(new Uint8Array(this.sa.buffer, this.sa.byteOffset, n * 4), at);
     return out;
+  }
+
+  /**
+   * A view of this model as if `ranges` of its text (one training file's)
+   * had never been read: its probabilities are those of a model built from
+   * the text without them (see LeftOut), and nothing is sorted again.
+   */
+  leaveOut(ranges: ReadonlyArray<{ from: number; to: number }>): LeftOut {
+    // Text read online is not in the suffix array, where the view leaves stretches out.
+    this.compact();
+    const n = this.nBase;
+    const stretches = new Stretches(ranges.map((r) => ({ from: Math.max(0, r.from), to: Math.min(n, r.to) })));
+    return new LeftOut(stretches, leftOutTable(this.base, this.text, n, stretches), seamText(this.text, n, stretches, MAX_MATCH + 1), CACHE_ENTRIES >> 2);
+  }
+
+  /**
+   * Where the model's text repeats `ids`, in runs of at least `minRun`
+   * symbols, from the end of `ids` back: probing every `minRun` symbols for
+   * a match of `minRun` that ends there (so every run of twice that is
+   * found, whatever it costs for text found nowhere), then following the
+   * occurrence (the one that runs on into the run found after it, where one
+   * does) both ways by comparing. `at` is the run's start in `ids`, [from,
+   * to) its place in the model's text.
+   */
+  textRuns(ids: ArrayLike<number>, minRun: number): Array<{ at: number; from: number; to: number }> {
+    const { sa, text, nBase, rangeLo, rangeHi } = this;
+    const runs: Array<{ at: number; from: number; to: number }> = [];
+    let probe = ids.length;
+    /** Where the run found last starts, in `ids` and in the text. */
+    let limit = ids.length;
+    let next = -1;
+    while (probe >= minRun) {
+      const d = this.findRanges(ids, probe);
+      if (d < minRun) {
+        probe -= minRun;
+        continue;
+      }
+      let to = nBase - sa[rangeLo[d]];
+      for (let i = rangeLo[d]; i < Math.min(rangeHi[d], rangeLo[d] + MAX_CANDIDATES_PER_RUN); i++) if (nBase - sa[i] + limit - probe === next) to = nBase - sa[i];
+      let end = probe;
+      while (end < limit && to < nBase && text[to] === ids[end]) {
+        to++;
+        end++;
+      }
+      let from = to - (end - probe) - d;
+      let at = probe - d;
+      while (from > 0 && at > 0 && text[from - 1] === ids[at - 1]) {
+        from--;
+        at--;
+      }
+      runs.push({ at, from, to });
+      next = from;
+      limit = probe = at;
+    }
+    return runs;
   }
 
   static isBuffer(bytes: Uint8Array): boolean {
@@ -408,7 +480,9 @@ export class SuffixNgram {
    * followed, over the suffix array's occurrences and the recent (and side)
    * text's, a pair (character before, character after) counted once.
    */
-  private query(context: ArrayLike<number>, end: number, side?: SideText): void {
+  private query(context: ArrayLike<number>, end: number, side?: SideText, leftOut?: LeftOut): void {
+    this.leftOut = leftOut;
+    if (leftOut) this.leftOutCandidates = leftOut.candidatesOf(this.sa, this.nBase, LEFT_OUT_REACH);
     const longestSorted = this.findRanges(context, end);
     const { onlineLength, onlineNext, onlineText, onlineAt, rangeLo, rangeHi } = this;
     onlineLength.length = onlineNext.length = onlineText.length = onlineAt.length = 0;
@@ -419,17 +493,22 @@ export class SuffixNgram {
       this.matchedText = side.ids;
       side.index.matches(side.ids, context, end, MAX_MATCH, this.visitMatch);
     }
+    if (leftOut) {
+      this.matchedText = leftOut.seams.ids;
+      leftOut.seams.index.matches(leftOut.seams.ids, context, end, MAX_MATCH, this.visitMatch);
+    }
     const stamp = this.queryStamp;
     let longest = longestSorted;
     for (const length of onlineLength) longest = Math.max(longest, length);
     const { dense, touched, path, endsAt } = this;
     // Lengths d and d + 1 count the same when no online match ends at either, and the suffix array's occurrences are one run of the
-    // same character before (so each follower counts once) at both, or it has none; and the same discounts apply.
+    // same character before (so each follower counts once) at both, and left out at both or at neither, or it has none; and the
+    // same discounts apply.
     const sameAsNext = (d: number) =>
       endsAt[d] !== stamp &&
       endsAt[d + 1] !== stamp &&
       BAND_OF[d] === BAND_OF[d + 1] &&
-      (d > longestSorted || (d + 2 <= longestSorted && rangeLo[d + 2] === rangeLo[d] && rangeHi[d + 2] === rangeHi[d]));
+      (d > longestSorted || (d + 2 <= longestSorted && rangeLo[d + 2] === rangeLo[d] && rangeHi[d + 2] === rangeHi[d] && this.leftOutAlike(context, end, d)));
     path.clear();
     // A context of MAX_MATCH characters has no character before it to count.
     const deepest = Math.min(longest, MAX_MATCH - 1);
@@ -445,7 +524,7 @@ export class SuffixNgram {
             touched.push(symbols[i]);
             dense[symbols[i]] = counts[i];
           }
-        } else this.addPairs(lo, hi, d, dense, touched);
+        } else this.addPairs(lo, hi, d, dense, touched, d, leftOut);
       }
       this.addOnlinePairs(d, longestSorted);
       path.push(last, last - d + 1, dense, touched);
@@ -482,7 +561,7 @@ export class SuffixNgram {
         followerStamp[w] = level;
         if (!sortedMarked) {
           sortedMarked = true;
-          if (d + 1 <= longestSorted) this.markFollowers(this.rangeLo[d + 1], this.rangeHi[d + 1], d + 1, level);
+          if (d + 1 <= longestSorted) this.markFollowers(this.rangeLo[d + 1], this.rangeHi[d + 1], d, level);
         }
         if (sortedStamp[w] === level) continue;
       } else {
@@ -498,24 +577,63 @@ export class SuffixNgram {
     }
   }
 
-  /** sortedStamp[w] = stamp for each follower w of the occurrences sa[lo..hi) of a length-d context. */
+  /** sortedStamp[w] = stamp for each follower w of the occurrences sa[lo..hi) of a length-(d + 1) context, as pairs of its length-d context. */
   private markFollowers(lo: number, hi: number, d: number, stamp: number): void {
     const { sa, text, nBase, sortedStamp } = this;
     if (hi - lo > BIG_RANGE) {
-      for (const w of this.continuationCounts(lo, hi, d).symbols) sortedStamp[w] = stamp;
+      for (const w of this.continuationCounts(lo, hi, d + 1, d).symbols) sortedStamp[w] = stamp;
       return;
     }
-    for (let i = lo; i < hi; i++) if (sa[i] > 0) sortedStamp[text[nBase - sa[i]]] = stamp;
+    for (let i = lo; i < hi; i++) if (sa[i] > 0 && !this.isLeftOut(sa[i], d)) sortedStamp[text[nBase - sa[i]]] = stamp;
   }
 
   /** Whether the suffix array has `left` + the length-d context + `w`, `left` not the query's own character there. */
   private sortedHasPair(d: number, left: number, w: number): boolean {
     const [lo, hi] = this.subrange(this.rangeLo[d], this.rangeHi[d], d, left);
     if (lo === hi) return false;
-    if (hi - lo > BIG_RANGE) return this.continuationCounts(lo, hi, d + 1).symbols.includes(w);
+    if (hi - lo > BIG_RANGE) return this.continuationCounts(lo, hi, d + 1, d).symbols.includes(w);
     const { sa, text, nBase } = this;
-    for (let i = lo; i < hi; i++) if (sa[i] > 0 && text[nBase - sa[i]] === w) return true;
+    for (let i = lo; i < hi; i++) if (sa[i] > 0 && text[nBase - sa[i]] === w && !this.isLeftOut(sa[i], d)) return true;
     return false;
+  }
+
+  /** Whether the query's view leaves out the occurrence sa[i] = p as a length-d context: its window touches a stretch left out. */
+  private isLeftOut(p: number, d: number): boolean {
+    const end = this.nBase - p;
+    return this.leftOut !== undefined && this.leftOut.stretches.touches(end - d - 1, end);
+  }
+
+  /**
+   * Whether the view leaves out the same occurrences of context[0..end)'s
+   * last d characters as its last d and d + 1 (always, without a view). A
+   * window one longer reaches one character further back, so the two
+   * differ only for an occurrence whose context starts right after a
+   * stretch, and with nothing left out from there on: at most one place per
+   * stretch, each looked at directly, or the range's occurrences where
+   * they are fewer.
+   */
+  private leftOutAlike(context: ArrayLike<number>, end: number, d: number): boolean {
+    if (!this.leftOut) return true;
+    const { from, to } = this.leftOut.stretches;
+    const { text, nBase, sa, rangeLo, rangeHi } = this;
+    if (rangeHi[d] - rangeLo[d] < to.length) {
+      for (let i = rangeLo[d]; i < rangeHi[d]; i++) if (this.isLeftOut(sa[i], d) !== this.isLeftOut(sa[i], d + 1)) return false;
+      return true;
+    }
+    for (let k = 0; k < to.length; k++) {
+      // The follower's place: the context is text[at - d..at), and one character longer it has the stretch's last before it.
+      const at = to[k] + d + 1;
+      if (at > nBase || (k + 1 < from.length && from[k + 1] <= at)) continue;
+      let j = 0;
+      while (j < d && text[at - 1 - j] === context[end - 1 - j]) j++;
+      if (j === d) return false;
+    }
+    return true;
+  }
+
+  /** [a, b): the view's candidates (leftOutCandidates) that lie in sa[lo..hi). */
+  private candidatesIn(lo: number, hi: number): [number, number] {
+    return [lowerBound(this.leftOutCandidates, lo), lowerBound(this.leftOutCandidates, hi)];
   }
 
   /** The character at depth d of the reversed suffix sa[i] (the one before a length-d context), -1 past the text's start. */
@@ -576,29 +694,89 @@ export class SuffixNgram {
    * they come sorted by the character before it, so each run of one such
    * character counts each follower once. Big ranges come from the cache.
    */
-  private continuationCounts(lo: number, hi: number, d: number): SparseCounts {
+  private continuationCounts(lo: number, hi: number, d: number, window = d): SparseCounts {
+    if (hi - lo <= BIG_RANGE) return this.countPairs(lo, hi, d, window, this.leftOut);
     // A range at a given depth is known by where it starts.
-    return hi - lo > BIG_RANGE ? this.cache.obtain(lo * (MAX_MATCH + 1) + d, () => this.countPairs(lo, hi, d)) : this.countPairs(lo, hi, d);
+    const key = lo * (MAX_MATCH + 1) + d;
+    const view = this.leftOut;
+    const all = this.cache.obtain(key, () => this.countPairs(lo, hi, d, window, undefined));
+    if (!view) return all;
+    return view.cache.obtain(key * 2 + (window === d ? 0 : 1), () => this.leftOutCounts(all, lo, hi, d, window));
   }
 
-  private countPairs(lo: number, hi: number, d: number): SparseCounts {
+  /**
+   * The view's counts of a big range from the model's (`all`): a pair
+   * (character before, follower) is gone when every occurrence of it is
+   * left out, so only the occurrences the view may leave out are looked
+   * at, against how often each pair occurs in the range (counted once per
+   * range for every view).
+   */
+  private leftOutCounts(all: SparseCounts, lo: number, hi: number, d: number, window: number): SparseCounts {
+    const { sa, text, nBase, pairCount, vocabSize, leftOutCandidates } = this;
+    const [a, b] = this.candidatesIn(lo, hi);
+    const lost = new Map<number, number>();
+    for (let r = a; r < b; r++) {
+      const i = leftOutCandidates[r];
+      const p = sa[i];
+      if (p === 0 || !this.isLeftOut(p, window)) continue;
+      const pair = (this.keyAt(i, d) + 1) * vocabSize + text[nBase - p];
+      lost.set(pair, (lost.get(pair) ?? 0) + 1);
+    }
+    if (lost.size === 0) return all;
+    const pairs = (all.pairs ??= this.pairOccurrences(lo, hi, d));
+    for (let k = 0; k < all.symbols.length; k++) pairCount[all.symbols[k]] = all.counts[k];
+    for (const [pair, n] of lost) if (pairs.occurrences[lowerBound(pairs.keys, pair)] === n) pairCount[pair % vocabSize]--;
+    const kept = all.symbols.filter((w) => pairCount[w] > 0);
+    const counts = { symbols: kept, counts: kept.map((w) => pairCount[w]) };
+    for (const w of all.symbols) pairCount[w] = 0;
+    return counts;
+  }
+
+  /** How often each (character before, follower) pair occurs in sa[lo..hi) (a length-d context's occurrences, grouped by the character before). */
+  private pairOccurrences(lo: number, hi: number, d: number): PairOccurrences {
+    const { sa, text, nBase, pairCount, vocabSize } = this;
+    const keys: number[] = [];
+    const occurrences: number[] = [];
+    const followers: number[] = [];
+    for (let i = lo; i < hi; ) {
+      const before = this.keyAt(i, d);
+      for (; i < hi && this.keyAt(i, d) === before; i++) {
+        const p = sa[i];
+        if (p === 0) continue;
+        const w = text[nBase - p];
+        if (pairCount[w] === 0) followers.push(w);
+        pairCount[w]++;
+      }
+      followers.sort((x, y) => x - y);
+      for (const w of followers) {
+        keys.push((before + 1) * vocabSize + w);
+        occurrences.push(pairCount[w]);
+        pairCount[w] = 0;
+      }
+      followers.length = 0;
+    }
+    return { keys: Float64Array.from(keys), occurrences: Int32Array.from(occurrences) };
+  }
+
+  /** As addPairs, gathered: for a view, the occurrences whose length-`window` context's window it leaves out are skipped. */
+  private countPairs(lo: number, hi: number, d: number, window: number, view: LeftOut | undefined): SparseCounts {
     const { pairCount } = this;
     const touched: number[] = [];
-    this.addPairs(lo, hi, d, pairCount, touched);
+    this.addPairs(lo, hi, d, pairCount, touched, window, view);
     const counts = { symbols: Int32Array.from(touched), counts: Int32Array.from(touched, (w) => pairCount[w]) };
     for (const w of touched) pairCount[w] = 0;
     return counts;
   }
 
   /** Adds N1+(. context w) of sa[lo..hi) to `counts`, each run of one character before the context counting a follower once (a fresh stamp per run). */
-  private addPairs(lo: number, hi: number, d: number, counts: Float64Array, touched: number[]): void {
+  private addPairs(lo: number, hi: number, d: number, counts: Float64Array, touched: number[], window: number, view: LeftOut | undefined): void {
     const { sa, text, nBase, groupOf } = this;
     let before = -2;
     let group = 0;
     for (let i = lo; i < hi; i++) {
       const p = sa[i];
       // The occurrence at the very end is followed by online text, which RecentIndex counts.
-      if (p === 0) continue;
+      if (p === 0 || (view && this.isLeftOut(p, window))) continue;
       const w = text[nBase - p];
       const key = this.keyAt(i, d);
       if (key !== before) {
@@ -663,4 +841,16 @@ function sortReversed(text: Uint16Array, n: number, vocabSize: number): Int32Arr
   const reversed = new Int32Array(n);
   for (let i = 0; i < n; i++) reversed[i] = text[n - 1 - i];
   return buildSuffixArray(reversed, vocabSize - 1);
+}
+
+/** The index of the first of the ascending `values` that is at least x (their length if none is). */
+function lowerBound(values: ArrayLike<number>, x: number): number {
+  let a = 0;
+  let b = values.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (values[mid] < x) a = mid + 1;
+    else b = mid;
+  }
+  return a;
 }

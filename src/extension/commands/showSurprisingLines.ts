@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { LineSurprisal, mostSurprising } from '../../core/predict/lineSurprisal';
+import { FILE_LEFT_OUT } from '../../engine/protocol';
 import { CharLens } from '../context';
 import { NeuronSelection } from '../lens/neuronSelection';
 import { MAX_CHUNK_CHARS, surpriseOfLines } from '../lens/surpriseOverlay';
@@ -11,6 +12,8 @@ export interface SurprisingLines {
   lines: LineSurprisal[];
   /** Lines of the file scored, and how long the engine took for them. */
   scored: number;
+  /** The n-gram read the file with it left out (it is one of the files it was built from). */
+  fileLeftOut: boolean;
   engineMs: number;
 }
 
@@ -30,13 +33,15 @@ export async function showSurprisingLines(charlens: CharLens, neuron: NeuronSele
   const doc = editor.document;
   const all: LineSurprisal[] = [];
   let engineMs = 0;
+  let fileLeftOut = false;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CharLens: reading the file for surprising lines' }, async (progress) => {
       for (let first = 0; first < doc.lineCount; ) {
         let last = first;
         const start = doc.offsetAt(new vscode.Position(first, 0));
         while (last + 1 < doc.lineCount && doc.offsetAt(doc.lineAt(last + 1).rangeIncludingLineBreak.end) - start <= MAX_CHUNK_CHARS) last++;
-        const { lines, ms } = await surpriseOfLines(charlens.engine, neuron, doc, first, last);
+        const { lines, ms, fileLeftOut: leftOut } = await surpriseOfLines(charlens.engine, neuron, doc, first, last);
+        fileLeftOut ||= leftOut;
         all.push(...lines);
         engineMs += ms;
         progress.report({ increment: (100 * (last + 1 - first)) / doc.lineCount });
@@ -50,11 +55,11 @@ export async function showSurprisingLines(charlens: CharLens, neuron: NeuronSele
   const top = mostSurprising(all, LISTED);
   charlens.output.appendLine(`[surprise] ${all.length} lines of ${doc.fileName} scored in ${engineMs.toFixed(0)} ms of engine time`);
   const items = top.map((l) => ({ label: `${l.line + 1}: ${doc.lineAt(l.line).text.trim()}`, description: `${l.bitsPerChar.toFixed(2)} bits/char`, line: l.line }));
-  const pick = choose === undefined ? await vscode.window.showQuickPick(items, { title: `CharLens: the ${items.length} most surprising of ${all.length} lines, by mean bits/char` }) : items[choose];
+  const pick = choose === undefined ? await vscode.window.showQuickPick(items, { title: `CharLens: the ${items.length} most surprising of ${all.length} lines, by mean bits/char${fileLeftOut ? `, ${FILE_LEFT_OUT}` : ''}` }) : items[choose];
   if (pick) {
     const range = doc.lineAt(pick.line).range;
     const shown = await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, selection: new vscode.Range(range.start, range.start) });
     shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
-  return { lines: top, scored: all.length, engineMs };
+  return { lines: top, scored: all.length, fileLeftOut, engineMs };
 }

@@ -26,13 +26,19 @@ const BANDS = [
  * little more than they do), with the cell those overlays show so that the
  * trace's cached values stay theirs.
  */
-export async function surpriseOfLines(engine: EngineClient, neuron: NeuronSelection, doc: vscode.TextDocument, first: number, last: number): Promise<{ lines: LineSurprisal[]; answering: string; ms: number }> {
+export async function surpriseOfLines(
+  engine: EngineClient,
+  neuron: NeuronSelection,
+  doc: vscode.TextDocument,
+  first: number,
+  last: number,
+): Promise<{ lines: LineSurprisal[]; answering: string; fileLeftOut: boolean; ms: number }> {
   const from = doc.offsetAt(new vscode.Position(first, 0));
   const to = doc.offsetAt(doc.lineAt(last).rangeIncludingLineBreak.end);
   const base = contextStart(from);
   const text = doc.getText(new vscode.Range(doc.positionAt(base), doc.positionAt(to)));
   const result = await engine.request(rpc.Trace, { documentId: doc.uri.toString(), text, from: from - base, to: to - base, neuron: neuron.current });
-  return { lines: lineSurprisal(text, result.from, result.probability, first), answering: result.answering, ms: result.ms };
+  return { lines: lineSurprisal(text, result.from, result.probability, first), answering: result.answering, fileLeftOut: result.fileLeftOut, ms: result.ms };
 }
 
 /** What the last update marked: for tests. */
@@ -43,6 +49,8 @@ export interface SurpriseUpdate {
   reference: number;
   /** Lines marked per band. */
   marked: number[][];
+  /** The n-gram read the document with its own file left out (see TraceResult.fileLeftOut). */
+  fileLeftOut: boolean;
 }
 
 /**
@@ -108,17 +116,20 @@ export class SurpriseOverlay implements vscode.Disposable {
     let last = Math.min(doc.lineCount - 1, editor.visibleRanges[editor.visibleRanges.length - 1].end.line + MARGIN_LINES);
     while (last > first && doc.offsetAt(doc.lineAt(last).range.end) - doc.offsetAt(new vscode.Position(first, 0)) > MAX_CHUNK_CHARS) last--;
     try {
-      const [{ lines }, status] = await Promise.all([surpriseOfLines(this.engine, this.neuron, doc, first, last), this.engine.request0(rpc.Status)]);
+      const [{ lines, fileLeftOut }, status] = await Promise.all([surpriseOfLines(this.engine, this.neuron, doc, first, last), this.engine.request0(rpc.Status)]);
       if (generation !== this.generation || doc.version !== version || editor !== vscode.window.activeTextEditor) return;
       const reference = status.model?.valLoss !== undefined ? status.model.valLoss / LN2 : median(lines.map((l) => l.bitsPerChar));
       const marked = BANDS.map((b, k) => lines.filter((l) => l.bitsPerChar >= b.times * reference && (k + 1 === BANDS.length || l.bitsPerChar < BANDS[k + 1].times * reference)));
       marked.forEach((band, k) =>
         editor.setDecorations(
           this.types[k],
-          band.map((l) => ({ range: doc.lineAt(l.line).range, hoverMessage: `CharLens: ${l.bitsPerChar.toFixed(2)} bits/char on this line, ${(l.bitsPerChar / reference).toFixed(1)} times the model's mean of ${reference.toFixed(2)}` })),
+          band.map((l) => ({
+            range: doc.lineAt(l.line).range,
+            hoverMessage: `CharLens: ${l.bitsPerChar.toFixed(2)} bits/char on this line, ${(l.bitsPerChar / reference).toFixed(1)} times the model's mean of ${reference.toFixed(2)}${fileLeftOut ? ` (${rpc.FILE_LEFT_OUT})` : ''}`,
+          })),
         ),
       );
-      this.last = { documentId: doc.uri.toString(), lines, reference, marked: marked.map((band) => band.map((l) => l.line)) };
+      this.last = { documentId: doc.uri.toString(), lines, reference, marked: marked.map((band) => band.map((l) => l.line)), fileLeftOut };
       if (this.announceEmpty && marked.every((band) => band.length === 0)) {
         this.notify.info(`no line in view is surprising: none reaches ${BANDS[0].times} times the model's mean of ${reference.toFixed(2)} bits/char. Lines that do get a mark in the gutter and the scroll bar as you scroll.`);
       }

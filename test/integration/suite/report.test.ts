@@ -5,6 +5,8 @@
 // Show Model Report draws the paper's three figures with their tables; the
 // surprise overlay marks lines and Show Surprising Lines ranks them.
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ModelReportPanel } from '../../../src/extension/panels/modelReportPanel';
 import type { NeuronPanel } from '../../../src/extension/panels/neuronPanel';
@@ -91,6 +93,7 @@ suite('Whether cells matter, and the model report', function () {
     assert.ok(shown.lines.length > 10);
     for (const l of shown.lines) assert.ok(Number.isFinite(l.bitsPerChar) && l.bitsPerChar >= 0 && editor.document.lineAt(l.line).text.length > 0 === l.chars > 0);
     for (const line of shown.marked.flat()) assert.ok(shown.lines.find((l) => l.line === line)!.bitsPerChar >= 1.5 * shown.reference);
+    assert.equal(shown.fileLeftOut, false, 'stats.c is none of the files the n-gram was built from');
 
     const ranked = (await vscode.commands.executeCommand('charlens.showSurprisingLines', 0)) as SurprisingLines;
     const nonBlank = Array.from({ length: editor.document.lineCount }, (_, i) => editor.document.lineAt(i).text).filter((t) => t.length > 0).length;
@@ -101,8 +104,30 @@ suite('Whether cells matter, and the model report', function () {
       const same = ranked.lines.find((r) => r.line === l.line);
       if (same) assert.ok(Math.abs(same.bitsPerChar - l.bitsPerChar) < 1e-6, `line ${l.line + 1}`);
     }
+    assert.equal(ranked.fileLeftOut, false);
     await until(() => vscode.window.activeTextEditor?.selection.active.line === ranked.lines[0].line);
     await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', false);
+  });
+
+  test('a file of the corpus the n-gram was built from is read with it left out, and the legend, the hover and the list say so', async () => {
+    const { lens, charlens } = await api();
+    // sqlite's hash.c is in the shipped model's corpus; an untitled copy of it is found by its text.
+    const text = fs.readFileSync(path.join(charlens.extension.extensionPath, 'models', 'corpus', 'sqlite', 'hash.c'), 'utf8');
+    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: text });
+    await vscode.window.showTextDocument(doc);
+    await lens.overlays.toggle('prediction', true);
+    await until(() => lens.overlays.last?.documentId === doc.uri.toString());
+    assert.match(lens.overlays.last!.answering, /, this file left out of the n-gram$/);
+    await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', true);
+    await until(() => lens.surprise.last?.documentId === doc.uri.toString());
+    assert.equal(lens.surprise.last!.fileLeftOut, true);
+    const ranked = (await vscode.commands.executeCommand('charlens.showSurprisingLines', 0)) as SurprisingLines;
+    assert.equal(ranked.fileLeftOut, true);
+    // Left out, the file's lines are not all near-certain: the top one costs bits, not the hundredths recalled text costs.
+    assert.ok(ranked.lines[0].bitsPerChar > 2, `${ranked.lines[0].bitsPerChar} bits/char`);
+    await lens.overlays.toggle('prediction', false);
+    await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', false);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   test('turned on where no line in view is surprising, the surprise overlay says so instead of showing nothing', async () => {
