@@ -77,6 +77,16 @@ function checkLimits({ device, adapterName, isSoftware }: GpuContext, spec: Trai
       'too-big',
     );
   }
+  // The GRU's stream waves keep one float per unit of a step in workgroup memory (streamWave.ts).
+  const { hiddenSize } = spec.config;
+  const workgroupBytes = device.limits.maxComputeWorkgroupStorageSize;
+  if (cellOf(spec.config) === 'gru' && hiddenSize * 4 > workgroupBytes) {
+    throw new WebGpuError(
+      `A GRU with hidden size ${hiddenSize} is too big for the GPU ${adapterName}: its step keeps ${hiddenSize * 4} bytes in workgroup memory, over the device's maxComputeWorkgroupStorageSize of ${workgroupBytes}. ` +
+        `Choose a hidden size of at most ${Math.floor(workgroupBytes / 4)}.`,
+      'too-big',
+    );
+  }
   const { maxStorageBufferBindingSize, maxBufferSize } = device.limits;
   const [limitName, limit] = maxStorageBufferBindingSize <= maxBufferSize ? ['maxStorageBufferBindingSize', maxStorageBufferBindingSize] : ['maxBufferSize', maxBufferSize];
   const { config, batchSize: B, seqLength: T } = spec;

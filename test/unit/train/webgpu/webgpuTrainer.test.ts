@@ -283,6 +283,18 @@ test('a model over the device limits is refused before allocation, naming the li
   });
 });
 
+test('a GRU whose step would not fit the device\'s workgroup memory is refused, naming the limit and the largest hidden size', async () => {
+  const limit = gpu.device.limits.maxComputeWorkgroupStorageSize;
+  const wide: ModelConfig = { ...config, hiddenSize: limit / 4 + 1, layers: 1, cell: 'gru' };
+  const weights: WeightArrays = new Map(weightSpecs(wide).map((w) => [w.name, new Float32Array(0)]));
+  // As a hardware adapter, where llvmpipe's loop cap (refused first on the software one) does not apply.
+  await assert.rejects(createWebGpuTrainer({ ...spec(), config: wide, weights }, { ...gpu, isSoftware: false }), (err: Error) => {
+    assert.ok(err instanceof WebGpuError && err.code === 'too-big', String(err));
+    assert.match(err.message, new RegExp(`over the device's maxComputeWorkgroupStorageSize of ${limit}\\. Choose a hidden size of at most ${limit / 4}\\.`));
+    return true;
+  });
+});
+
 test('batches whose shader loops would pass llvmpipe\'s iteration cap are refused there, and taken on a hardware adapter', async () => {
   const large = createWebGpuTrainer({ ...spec(), batchSize: 512, seqLength: 128 }, gpu);
   if (gpu.isSoftware) {
