@@ -136,6 +136,23 @@ function recurrentLayers(L: number, H: number, N: number, scale: number, stepSee
 
 const WAVE = { B: 5, T: 3, H: 20 };
 
+/** What every forward wave takes: the first layer's x Wx + b (pre0) in gates [L, B*T, G], a random carried h, and the h, h_{t-1} and (with dropout) output buffers. */
+function forwardWaveInputs(B: number, T: number, H: number, L: number, G: number, dropout: boolean) {
+  const N = B * T;
+  const pre0 = randomArray(rng, N * G);
+  const h0 = randomArray(rng, L * B * H);
+  const gates = new Float32Array(L * N * G);
+  gates.set(pre0);
+  const buffers = {
+    hState: upload(h0),
+    gates: upload(gates),
+    hs: k.storage('hs', L * N * H),
+    hprev: k.storage('hprev', L * N * H),
+    dropped: dropout ? k.storage('dropped', L * N * H) : undefined,
+  };
+  return { pre0, h0, gates, buffers };
+}
+
 for (const [L, stepSeed] of [
   [3, 424242],
   [2, undefined],
@@ -146,20 +163,9 @@ for (const [L, stepSeed] of [
     const N = B * T;
     const rate = 0.3;
     const w = recurrentLayers(L, H, N, 0.4, stepSeed, rate);
-    const pre0 = randomArray(rng, N * G); // the first layer's x Wx + b
-    const [h0, c0] = [randomArray(rng, L * B * H), randomArray(rng, L * B * H)];
-    const gates = new Float32Array(L * N * G);
-    gates.set(pre0);
-    const bufs = {
-      ...w.buffers,
-      hState: upload(h0),
-      cState: upload(c0),
-      gates: upload(gates),
-      hs: k.storage('hs', L * N * H),
-      cs: k.storage('cs', L * N * H),
-      hprev: k.storage('hprev', L * N * H),
-      dropped: stepSeed === undefined ? undefined : k.storage('dropped', L * N * H),
-    };
+    const { pre0, h0, buffers } = forwardWaveInputs(B, T, H, L, G, stepSeed !== undefined);
+    const c0 = randomArray(rng, L * B * H);
+    const bufs = { ...w.buffers, ...buffers, cState: upload(c0), cs: k.storage('cs', L * N * H) };
     const waves = await lstmForwardWaves(k, { B, T, H, L, ...bufs });
     assert.equal(waves.length, L + T - 1);
     const reads = [bufs.gates, bufs.hs, bufs.cs, bufs.hprev, ...(bufs.dropped ? [bufs.dropped] : [])];
@@ -204,6 +210,19 @@ for (const [L, stepSeed] of [
   });
 }
 
+/** The backward references' order, as the CPU trainer's: top layer first, each from t = T-1 down. */
+function backwardOrder(L: number, T: number, B: number, visit: (l: number, t: number, b: number, row: number) => void): void {
+  for (let l = L - 1; l >= 0; l--) for (let t = T - 1; t >= 0; t--) for (let b = 0; b < B; b++) visit(l, t, b, b * T + t);
+}
+
+/** The backward references' gradient of layer l's output at (row, j), before dropout's mask: dTop on the top layer, below it dz_{l+1} Wx_{l+1}^T (dz: [L, N, G]). */
+function outputGradient(n: { dz: Float32Array; dTop: Float32Array; wx: (l: number) => Float32Array; L: number; N: number; G: number; H: number }, l: number, row: number, j: number): number {
+  if (l === n.L - 1) return n.dTop[row * n.H + j];
+  let dy = 0;
+  for (let q = 0; q < n.G; q++) dy += n.dz[(l + 1) * n.N * n.G + row * n.G + q] * n.wx(l + 1)[j * n.G + q];
+  return dy;
+}
+
 for (const [L, T, stepSeed] of [
   [3, 3, 99],
   [2, 1, undefined],
@@ -230,37 +249,26 @@ for (const [L, T, stepSeed] of [
     const waves = await lstmBackwardWaves(k, { B, T, H, L, ...bufs, dropout: stepSeed !== undefined });
     assert.equal(waves.length, L + T - 1);
     const [dz, dc] = await runAndRead(k, waves, [bufs.gates, bufs.dc]);
-    // Top layer first, each from t = T-1 down, as the CPU trainer orders it.
     const want = Float32Array.from(gates);
     const carry = new Float32Array(L * B * H);
-    for (let l = L - 1; l >= 0; l--) {
-      const mask = w.mask(l);
-      for (let t = T - 1; t >= 0; t--) {
-        for (let b = 0; b < B; b++) {
-          const row = b * T + t;
-          for (let j = 0; j < H; j++) {
-            let dy = dTop[row * H + j];
-            if (l < L - 1) {
-              dy = 0;
-              for (let q = 0; q < G; q++) dy += want[(l + 1) * N * G + row * G + q] * w.wx(l + 1)[j * G + q];
-            }
-            let dh = dy * mask[row * H + j];
-            if (t < T - 1) for (let q = 0; q < G; q++) dh += want[l * N * G + (row + 1) * G + q] * w.wh(l)[j * G + q];
-            const z = l * N * G + row * G + j;
-            const [i, f, g, o] = [0, 1, 2, 3].map((gate) => gates[z + gate * H]);
-            const at = l * N * H + row * H + j;
-            const tc = Math.tanh(cs[at]);
-            const cPrev = t === 0 ? cState[(l * B + b) * H + j] : cs[at - H];
-            const dcv = dh * o * (1 - tc * tc) + (t < T - 1 ? carry[(l * B + b) * H + j] : 0);
-            carry[(l * B + b) * H + j] = dcv * f;
-            want[z] = dcv * g * i * (1 - i);
-            want[z + H] = dcv * cPrev * f * (1 - f);
-            want[z + 2 * H] = dcv * i * (1 - g * g);
-            want[z + 3 * H] = dh * tc * o * (1 - o);
-          }
-        }
+    const masks = Array.from({ length: L }, (_, l) => w.mask(l));
+    backwardOrder(L, T, B, (l, t, b, row) => {
+      for (let j = 0; j < H; j++) {
+        let dh = outputGradient({ dz: want, dTop, wx: w.wx, L, N, G, H }, l, row, j) * masks[l][row * H + j];
+        if (t < T - 1) for (let q = 0; q < G; q++) dh += want[l * N * G + (row + 1) * G + q] * w.wh(l)[j * G + q];
+        const z = l * N * G + row * G + j;
+        const [i, f, g, o] = [0, 1, 2, 3].map((gate) => gates[z + gate * H]);
+        const at = l * N * H + row * H + j;
+        const tc = Math.tanh(cs[at]);
+        const cPrev = t === 0 ? cState[(l * B + b) * H + j] : cs[at - H];
+        const dcv = dh * o * (1 - tc * tc) + (t < T - 1 ? carry[(l * B + b) * H + j] : 0);
+        carry[(l * B + b) * H + j] = dcv * f;
+        want[z] = dcv * g * i * (1 - i);
+        want[z + H] = dcv * cPrev * f * (1 - f);
+        want[z + 2 * H] = dcv * i * (1 - g * g);
+        want[z + 3 * H] = dh * tc * o * (1 - o);
       }
-    }
+    });
     assert.ok(relativeError(dz, want) < 1e-5, `dz ${relativeError(dz, want).toExponential(2)}`);
     assert.ok(relativeError(dc, carry) < 1e-5, `dc ${relativeError(dc, carry).toExponential(2)}`);
   });
@@ -281,19 +289,8 @@ for (const [cell, L, stepSeed] of [
     const N = B * T;
     const rate = 0.3;
     const w = recurrentLayers(L, H, N, 0.3, stepSeed, rate, cell);
-    const pre0 = randomArray(rng, N * G); // the first layer's x Wx + b
-    const h0 = randomArray(rng, L * B * H);
-    const gates = new Float32Array(L * N * G);
-    gates.set(pre0);
-    const bufs = {
-      ...w.buffers,
-      hState: upload(h0),
-      gates: upload(gates),
-      hs: k.storage('hs', L * N * H),
-      hprev: k.storage('hprev', L * N * H),
-      resetH: k.storage('resetH', L * N * H),
-      dropped: stepSeed === undefined ? undefined : k.storage('dropped', L * N * H),
-    };
+    const { pre0, h0, gates, buffers } = forwardWaveInputs(B, T, H, L, G, stepSeed !== undefined);
+    const bufs = { ...w.buffers, ...buffers, resetH: k.storage('resetH', L * N * H) };
     const waves = cell === 'gru' ? await gruForwardWaves(k, { B, T, H, L, ...bufs }) : await rnnForwardWaves(k, { B, T, H, L, ...bufs });
     assert.equal(waves.length, L + T - 1);
     const reads = [bufs.gates, bufs.hs, bufs.hprev, bufs.resetH, ...(bufs.dropped ? [bufs.dropped] : [])];
@@ -375,49 +372,38 @@ for (const [cell, L, T, stepSeed] of [
     const waves = cell === 'gru' ? await gruBackwardWaves(k, { B, T, H, L, ...bufs, dropout }) : await rnnBackwardWaves(k, { B, T, H, L, ...bufs, dropout });
     assert.equal(waves.length, L + T - 1);
     const [dz, gCarry] = await runAndRead(k, waves, [bufs.gates, bufs.carry]);
-    // Top layer first, each from t = T-1 down, as the CPU trainer orders it.
     const want = Float32Array.from(gates);
     const carry = new Float32Array(L * B * H);
-    for (let l = L - 1; l >= 0; l--) {
-      const mask = w.mask(l);
-      for (let t = T - 1; t >= 0; t--) {
-        for (let b = 0; b < B; b++) {
-          const row = b * T + t;
-          const z = l * N * G + row * G;
-          const at = l * N * H + row * H;
-          const dh = Float64Array.from({ length: H }, (_, j) => {
-            let dy = dTop[row * H + j];
-            if (l < L - 1) {
-              dy = 0;
-              for (let q = 0; q < G; q++) dy += want[(l + 1) * N * G + row * G + q] * w.wx(l + 1)[j * G + q];
-            }
-            let d = dy * mask[row * H + j];
-            if (t < T - 1) {
-              // the next step's dz against U (a GRU's u and r columns) and, for a GRU, what it carried back
-              for (let q = 0; q < (cell === 'gru' ? 2 * H : G); q++) d += want[z + G + q] * w.wh(l)[j * G + q];
-              if (cell === 'gru') d += carry[(l * B + b) * H + j];
-            }
-            return d;
-          });
-          if (cell === 'rnn') {
-            for (let j = 0; j < H; j++) want[z + j] = dh[j] * (1 - hs[at + j] ** 2);
-            continue;
-          }
-          for (let j = 0; j < H; j++) {
-            const [u, hh] = [gates[z + j], gates[z + 2 * H + j]];
-            want[z + j] = dh[j] * (hprev[at + j] - hh) * u * (1 - u);
-            want[z + 2 * H + j] = dh[j] * (1 - u) * (1 - hh * hh);
-          }
-          for (let j = 0; j < H; j++) {
-            let dResetH = 0;
-            for (let q = 0; q < H; q++) dResetH += want[z + 2 * H + q] * w.wh(l)[j * G + 2 * H + q];
-            const r = gates[z + H + j];
-            want[z + H + j] = dResetH * hprev[at + j] * r * (1 - r);
-            carry[(l * B + b) * H + j] = dh[j] * gates[z + j] + dResetH * r;
-          }
+    const masks = Array.from({ length: L }, (_, l) => w.mask(l));
+    backwardOrder(L, T, B, (l, t, b, row) => {
+      const z = l * N * G + row * G;
+      const at = l * N * H + row * H;
+      const dh = Float64Array.from({ length: H }, (_, j) => {
+        let d = outputGradient({ dz: want, dTop, wx: w.wx, L, N, G, H }, l, row, j) * masks[l][row * H + j];
+        if (t < T - 1) {
+          // the next step's dz against U (a GRU's u and r columns) and, for a GRU, what it carried back
+          for (let q = 0; q < (cell === 'gru' ? 2 * H : G); q++) d += want[z + G + q] * w.wh(l)[j * G + q];
+          if (cell === 'gru') d += carry[(l * B + b) * H + j];
         }
+        return d;
+      });
+      if (cell === 'rnn') {
+        for (let j = 0; j < H; j++) want[z + j] = dh[j] * (1 - hs[at + j] ** 2);
+        return;
       }
-    }
+      for (let j = 0; j < H; j++) {
+        const [u, hh] = [gates[z + j], gates[z + 2 * H + j]];
+        want[z + j] = dh[j] * (hprev[at + j] - hh) * u * (1 - u);
+        want[z + 2 * H + j] = dh[j] * (1 - u) * (1 - hh * hh);
+      }
+      for (let j = 0; j < H; j++) {
+        let dResetH = 0;
+        for (let q = 0; q < H; q++) dResetH += want[z + 2 * H + q] * w.wh(l)[j * G + 2 * H + q];
+        const r = gates[z + H + j];
+        want[z + H + j] = dResetH * hprev[at + j] * r * (1 - r);
+        carry[(l * B + b) * H + j] = dh[j] * gates[z + j] + dResetH * r;
+      }
+    });
     assert.ok(relativeError(dz, want) < 1e-5, `dz ${relativeError(dz, want).toExponential(2)}`);
     if (cell === 'gru') assert.ok(relativeError(gCarry, carry) < 1e-5, `carry ${relativeError(gCarry, carry).toExponential(2)}`);
   });
