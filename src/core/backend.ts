@@ -64,10 +64,9 @@ type Activated = Omit<BackendChoice, 'name' | 'skipped'>;
 
 /**
  * The cells each backend's trainer trains: tfjs's autograd takes any, the
- * WebAssembly trainer has step kernels for all three; the WGSL trainer has
- * LSTM kernels only so far.
+ * WebAssembly and WGSL trainers have step kernels for all three.
  */
-const TRAINED_CELLS: Record<BackendName, readonly CellType[]> = { 'tensorflow-gpu': CELL_TYPES, webgpu: ['lstm'], tensorflow: CELL_TYPES, wasm: CELL_TYPES, cpu: CELL_TYPES };
+const TRAINED_CELLS: Record<BackendName, readonly CellType[]> = { 'tensorflow-gpu': CELL_TYPES, webgpu: CELL_TYPES, tensorflow: CELL_TYPES, wasm: CELL_TYPES, cpu: CELL_TYPES };
 
 /** A trainer factory that refuses, with the backends that would do, a cell its backend does not train. */
 function refusingOtherCells(name: BackendName, activated: Activated): Activated {

@@ -1,4 +1,3 @@
-import { lstmLayerName } from '../../model/modelConfig';
 import { ParameterLayout } from './parameterLayout';
 
 /**
@@ -25,7 +24,7 @@ export function layerTableData(layout: ParameterLayout, masks: LayerMask[]): Arr
   const words = new Uint32Array(data);
   const floats = new Float32Array(data);
   masks.forEach((mask, l) => {
-    const offset = (weight: string) => layout.byName.get(`${lstmLayerName(l)}/${weight}`)!.offset;
+    const offset = (weight: string) => layout.byName.get(`${layout.layerNames[l]}/${weight}`)!.offset;
     words.set([offset('kernel'), offset('recurrent_kernel'), offset('bias'), mask.seed >>> 0, mask.threshold >>> 0], l * WORDS);
     floats[l * WORDS + 5] = mask.scale;
   });

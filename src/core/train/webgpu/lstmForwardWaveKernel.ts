@@ -59,16 +59,25 @@ export function antiDiagonal(d: number, L: number, T: number): { first: number; 
 /**
  * The L+T-1 dispatches of `code` over the anti-diagonals, in order
  * (forward, d ascending) or reversed (backward), each with its own uniform
- * (waveWgsl's first layer and d) and grid; the layer table binds at 1,
- * the parameters at 2, `resources` from 3 on.
+ * (waveWgsl's first layer and d) and grid (`perLayer` workgroups in x and
+ * y for each layer of the wave, in z); the layer table binds at 1, the
+ * parameters at 2, `resources` from 3 on.
  */
-export async function waves(kernels: Kernels, name: string, code: string, a: WaveArgs, resources: GPUBuffer[], reversed: boolean): Promise<Dispatch[]> {
+export async function waves(
+  kernels: Kernels,
+  name: string,
+  code: string,
+  a: WaveArgs,
+  resources: GPUBuffer[],
+  reversed: boolean,
+  perLayer: [number, number] = [Math.ceil(a.H / UNITS_PER_GROUP), Math.ceil(a.B / STREAMS_PER_GROUP)],
+): Promise<Dispatch[]> {
   const list: Dispatch[] = [];
   for (let i = 0; i < a.L + a.T - 1; i++) {
     const d = reversed ? a.L + a.T - 2 - i : i;
     const { first, count } = antiDiagonal(d, a.L, a.T);
     const uniform = kernels.uniform(name, uniformWords([a.B, a.T, a.H, first, d]));
-    list.push(await kernels.dispatch(name, code, [uniform, a.layerTable, a.params, ...resources], [Math.ceil(a.H / UNITS_PER_GROUP), Math.ceil(a.B / STREAMS_PER_GROUP), count]));
+    list.push(await kernels.dispatch(name, code, [uniform, a.layerTable, a.params, ...resources], [...perLayer, count]));
   }
   return list;
 }

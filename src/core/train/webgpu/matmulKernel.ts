@@ -4,7 +4,7 @@ import { Dispatch, Kernels, uniformWords } from './kernels';
  * C[M, N] = op(A)[M, K] · op(B)[K, N] (+ bias[N]), op = identity or transpose.
  * Shapes as stored (row-major, offsets in floats into the bound buffer):
  *   A: [M, K], or [K, M] when transposed;  B: [K, N], or [N, K] when transposed;
- *   C: [M, N];  bias: [N].
+ *   C: [M, N];  bias: [N]; each with its own row stride (MatrixRef.ld).
  * Uses: input projections and logits (NN + bias), weight gradients
  * x^T · dz over all B*T rows (TN), input gradients dz · W^T (NT).
  *
@@ -17,6 +17,8 @@ export interface MatrixRef {
   buffer: GPUBuffer;
   /** In floats. */
   offset: number;
+  /** Floats from one stored row to the next, when the matrix is a column block of a wider one (the GRU's gate blocks); default the stored row length. */
+  ld?: number;
 }
 export interface Operand extends MatrixRef {
   transposed?: boolean;
@@ -38,15 +40,18 @@ export function matmul(kernels: Kernels, args: MatmulArgs): Promise<Dispatch> {
   const { M, N, K, a, b, c, bias } = args;
   const transA = !!a.transposed;
   const transB = !!b.transposed;
+  const ldA = a.ld ?? (transA ? M : K);
+  const ldB = b.ld ?? (transB ? K : N);
+  const ldC = c.ld ?? N;
   const variant = {
     transA,
     transB,
-    vecA: (transA ? M : K) % 4 === 0 && a.offset % 4 === 0,
-    vecB: (transB ? K : N) % 4 === 0 && b.offset % 4 === 0,
-    vecC: N % 4 === 0 && c.offset % 4 === 0,
+    vecA: (transA ? M : K) % 4 === 0 && ldA % 4 === 0 && a.offset % 4 === 0,
+    vecB: (transB ? K : N) % 4 === 0 && ldB % 4 === 0 && b.offset % 4 === 0,
+    vecC: N % 4 === 0 && ldC % 4 === 0 && c.offset % 4 === 0,
     bias: !!bias,
   };
-  const uniform = kernels.uniform('matmul dims', uniformWords([M, N, K, a.offset, b.offset, c.offset, bias?.offset ?? 0]));
+  const uniform = kernels.uniform('matmul dims', uniformWords([M, N, K, a.offset, b.offset, c.offset, bias?.offset ?? 0, ldA, ldB, ldC]));
   const buffers = [uniform, a.buffer, b.buffer, c.buffer, ...(bias ? [bias.buffer] : [])];
   const name = `matmul ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}${bias ? '+bias' : ''}`;
   return kernels.dispatch(name, matmulWgsl(variant), buffers, [Math.ceil(N / TILE), Math.ceil(M / TILE)]);
@@ -76,7 +81,7 @@ function matmulWgsl(v: Variant): string {
     let k = li / 16u; let m = (li % 16u) * 4u;
     let kk = k0 + k; let row = row0 + m;
     var val = vec4<f32>(0.0);
-    if (kk < d.K && row < d.M) { val = ${load4('a', v.vecA, 'd.offA + kk * d.M + row', (j) => `row + ${j}u < d.M`)}; }
+    if (kk < d.K && row < d.M) { val = ${load4('a', v.vecA, 'd.offA + kk * d.ldA + row', (j) => `row + ${j}u < d.M`)}; }
     As[k * 16u + m / 4u] = val;
   }`
     : // A stored [M, K]: a vec4 runs along k, so its four values go to four k rows of the tile.
@@ -84,7 +89,7 @@ function matmulWgsl(v: Variant): string {
     let m = li / 4u; let k = (li % 4u) * 4u;
     let row = row0 + m; let kk = k0 + k;
     var val = vec4<f32>(0.0);
-    if (row < d.M && kk < d.K) { val = ${load4('a', v.vecA, 'd.offA + row * d.K + kk', (j) => `kk + ${j}u < d.K`)}; }
+    if (row < d.M && kk < d.K) { val = ${load4('a', v.vecA, 'd.offA + row * d.ldA + kk', (j) => `kk + ${j}u < d.K`)}; }
     for (var j = 0u; j < 4u; j++) { As[(k + j) * 16u + m / 4u][m % 4u] = val[j]; }
   }`;
   const loadB = v.transB
@@ -92,26 +97,26 @@ function matmulWgsl(v: Variant): string {
     let n = li / 4u; let k = (li % 4u) * 4u;
     let col = col0 + n; let kk = k0 + k;
     var val = vec4<f32>(0.0);
-    if (col < d.N && kk < d.K) { val = ${load4('b', v.vecB, 'd.offB + col * d.K + kk', (j) => `kk + ${j}u < d.K`)}; }
+    if (col < d.N && kk < d.K) { val = ${load4('b', v.vecB, 'd.offB + col * d.ldB + kk', (j) => `kk + ${j}u < d.K`)}; }
     for (var j = 0u; j < 4u; j++) { Bs[(k + j) * 16u + n / 4u][n % 4u] = val[j]; }
   }`
     : `{
     let k = li / 16u; let n = (li % 16u) * 4u;
     let kk = k0 + k; let col = col0 + n;
     var val = vec4<f32>(0.0);
-    if (kk < d.K && col < d.N) { val = ${load4('b', v.vecB, 'd.offB + kk * d.N + col', (j) => `col + ${j}u < d.N`)}; }
+    if (kk < d.K && col < d.N) { val = ${load4('b', v.vecB, 'd.offB + kk * d.ldB + col', (j) => `col + ${j}u < d.N`)}; }
     Bs[k * 16u + n / 4u] = val;
   }`;
   const biasValue = v.bias
     ? `vec4<f32>(${[0, 1, 2, 3].map((j) => `select(0.0, bias[d.offBias + col + ${j}u], col + ${j}u < d.N)`).join(', ')})`
     : 'vec4<f32>(0.0)';
   const store = v.vecC
-    ? `c[(d.offC + row * d.N + col) / 4u] = acc[i] + biasv;`
+    ? `c[(d.offC + row * d.ldC + col) / 4u] = acc[i] + biasv;`
     : `let out = acc[i] + biasv;
-      for (var j = 0u; j < 4u; j++) { if (col + j < d.N) { c[d.offC + row * d.N + col + j] = out[j]; } }`;
+      for (var j = 0u; j < 4u; j++) { if (col + j < d.N) { c[d.offC + row * d.ldC + col + j] = out[j]; } }`;
   const ty = (vec: boolean) => (vec ? 'vec4<f32>' : 'f32');
   return /* wgsl */ `
-struct Dims { M: u32, N: u32, K: u32, offA: u32, offB: u32, offC: u32, offBias: u32 }
+struct Dims { M: u32, N: u32, K: u32, offA: u32, offB: u32, offC: u32, offBias: u32, ldA: u32, ldB: u32, ldC: u32 }
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> a: array<${ty(v.vecA)}>;
 @group(0) @binding(2) var<storage, read> b: array<${ty(v.vecB)}>;

@@ -1,4 +1,4 @@
-import { ModelConfig, WeightArrays, WeightSpec, specSize, weightSpecs } from '../../model/modelConfig';
+import { ModelConfig, WeightArrays, WeightSpec, recurrentLayerName, specSize, weightSpecs } from '../../model/modelConfig';
 
 /**
  * Where each weight sits in the flat parameter buffer (and, at the same
@@ -15,6 +15,8 @@ export interface PlacedWeight extends WeightSpec {
 export interface ParameterLayout {
   weights: PlacedWeight[];
   byName: Map<string, PlacedWeight>;
+  /** The recurrent layers' names (lstm_1, gru_1, simple_rnn_1, ...), bottom first. */
+  layerNames: string[];
   /** Floats in each flat buffer, padding included (a multiple of 64). */
   total: number;
 }
@@ -28,7 +30,8 @@ export function parameterLayout(config: ModelConfig): ParameterLayout {
     offset += Math.ceil(placed.size / ALIGN) * ALIGN;
     return placed;
   });
-  return { weights, byName: new Map(weights.map((w) => [w.name, w])), total: offset };
+  const layerNames = Array.from({ length: config.layers }, (_, l) => recurrentLayerName(config, l));
+  return { weights, byName: new Map(weights.map((w) => [w.name, w])), layerNames, total: offset };
 }
 
 /** The flat buffer's contents for `arrays` (named per weight, or per weight and moment by `key`). */

@@ -1,5 +1,5 @@
 import { Batch, BatchStreams } from '../../text/batches';
-import { ModelConfig, WeightArrays, parameterCount } from '../../model/modelConfig';
+import { CellType, ModelConfig, WeightArrays, cellOf, parameterCount } from '../../model/modelConfig';
 import { dropThreshold, layerMaskSeed } from '../dropoutMask';
 import { adamCorrection } from '../stepMath';
 import { CarriedState, MOMENTS, StepParams, Trainer, TrainerSpec, momentName } from '../trainer';
@@ -10,14 +10,16 @@ import { LayerMask, NO_MASK, layerTableData } from './layerTable';
 import { Activations, SharedBuffers, StateBuffers, activationSizes, backwardPass, carryPass, createActivations, createState, forwardPass } from './networkPasses';
 import { optimizerStep, optimizerUniform } from './optimizerKernel';
 import { ParameterLayout, packFlat, parameterLayout, unpackFlat } from './parameterLayout';
+import { streamWaveLoop } from './streamWave';
 import { WebGpuError } from './webGpuError';
 
 /**
  * The trainer on WebGPU: weights, gradients, optimizer moments,
  * activations and the carried state live in GPU buffers for the whole run.
  * A training step is one command buffer (forward, backward, clipping,
- * optimizer, state carry: stepDispatches(L, T), 2 fewer without clipping;
- * the LSTM layers run as a wavefront, L+T-1 dispatches each way) and one
+ * optimizer, state carry: stepDispatches(L, T, cell), 2 fewer without
+ * clipping; the recurrent layers run as a wavefront, L+T-1 dispatches each
+ * way) and one
  * submit; the only read-back is the loss, mapped after the submit. Weights
  * come back only through readWeights (checkpoints, samples).
  */
@@ -32,9 +34,11 @@ export interface WebGpuTrainer extends Trainer {
  * first input projection, L+T-1 waves, logits, loss, mean), backward
  * L+T+4L+6 (dense weight, bias in 2, dTop, L+T-1 waves, per layer two weight
  * gradients and the bias in 2, dEmb, embedding gradient in 2), clipping 2,
- * optimizer 1, state carry 1.
+ * optimizer 1, state carry 1. A GRU's recurrent kernel takes one more
+ * weight-gradient product per layer (networkPasses.ts).
  */
-export const stepDispatches = (layers: number, seqLength: number): number => 2 * (layers + seqLength) + 4 * layers + 14;
+export const stepDispatches = (layers: number, seqLength: number, cell: CellType = 'lstm'): number =>
+  2 * (layers + seqLength) + 4 * layers + 14 + (cell === 'gru' ? layers : 0);
 
 /** The dispatch budget of one training step (issue 25): 2·(L+T) + 8·L + 16. */
 export const dispatchBudget = (layers: number, seqLength: number): number => 2 * (layers + seqLength) + 8 * layers + 16;
@@ -56,17 +60,30 @@ export async function createWebGpuTrainer(spec: TrainerSpec, gpu?: GpuContext): 
 /**
  * llvmpipe silently ends an invocation after 65,535 loop iterations, which
  * would give wrong numbers, not an error. The longest loops are the weight
- * gradients' (about 1.5 iterations per row of B*T) and the backward wave's
- * (about 21 per 16 of its 8H dz columns).
+ * gradients' (about 1.5 iterations per row of B*T) and the backward wave's:
+ * the LSTM's about 21 per 16 of its 8H dz columns; the GRU's and RNN's
+ * stream waves (streamWave.ts) walk every unit's rows, 6H (GRU backward:
+ * 3H up, 2H recurrent, H for dResetH) or 2H (RNN) per unit an invocation owns.
  */
 const SOFTWARE_LOOP_LIMIT = 60_000;
-const longestLoop = ({ config, batchSize, seqLength }: TrainerSpec): number => Math.max(1.5 * batchSize * seqLength, 11 * config.hiddenSize);
+const WAVE_LOOP: Record<CellType, (H: number) => number> = { lstm: (H) => 11 * H, gru: (H) => streamWaveLoop(H, 6 * H), rnn: (H) => streamWaveLoop(H, 2 * H) };
+const longestLoop = ({ config, batchSize, seqLength }: TrainerSpec): number => Math.max(1.5 * batchSize * seqLength, WAVE_LOOP[cellOf(config)](config.hiddenSize));
 
 function checkLimits({ device, adapterName, isSoftware }: GpuContext, spec: TrainerSpec): void {
   if (isSoftware && longestLoop(spec) > SOFTWARE_LOOP_LIMIT) {
     throw new WebGpuError(
       `Batch ${spec.batchSize} x ${spec.seqLength} with hidden size ${spec.config.hiddenSize} is too big for the software adapter ${adapterName}: its shader loops stop after 65,535 iterations, ` +
         `which B x T = ${spec.batchSize * spec.seqLength} or H = ${spec.config.hiddenSize} would exceed. Use a smaller batch, sequence length or hidden size, or a GPU.`,
+      'too-big',
+    );
+  }
+  // The GRU's stream waves keep one float per unit of a step in workgroup memory (streamWave.ts).
+  const { hiddenSize } = spec.config;
+  const workgroupBytes = device.limits.maxComputeWorkgroupStorageSize;
+  if (cellOf(spec.config) === 'gru' && hiddenSize * 4 > workgroupBytes) {
+    throw new WebGpuError(
+      `A GRU with hidden size ${hiddenSize} is too big for the GPU ${adapterName}: its step keeps ${hiddenSize * 4} bytes in workgroup memory, over the device's maxComputeWorkgroupStorageSize of ${workgroupBytes}. ` +
+        `Choose a hidden size of at most ${Math.floor(workgroupBytes / 4)}.`,
       'too-big',
     );
   }

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BatchStreams } from '../../../../src/core/text/batches';
 import { initialWeights } from '../../../../src/core/model/lstmInit';
-import { ModelConfig, WeightArrays, weightSpecs } from '../../../../src/core/model/modelConfig';
+import { CELL_TYPES, ModelConfig, WeightArrays, weightSpecs } from '../../../../src/core/model/modelConfig';
 import { Random } from '../../../../src/core/random';
 import { stepDropoutSeed } from '../../../../src/core/train/dropoutMask';
 import { adamUpdate, clipScale } from '../../../../src/core/train/stepMath';
 import { createTfjsTrainer } from '../../../../src/core/train/tfjs/tfjsTrainer';
+import { createWasmTrainer } from '../../../../src/core/train/wasm/wasmTrainer';
 import { CarriedState, Trainer, TrainerSpec, momentName } from '../../../../src/core/train/trainer';
 import { GpuContext, missingGpuDriver, openGpu } from '../../../../src/core/train/webgpu/device';
 import { WebGpuError } from '../../../../src/core/train/webgpu/webGpuError';
@@ -54,14 +55,17 @@ function assertClose(got: WeightArrays, want: WeightArrays, tolerance: number, w
   return worst;
 }
 
-async function pair(s: TrainerSpec): Promise<[Trainer, Trainer]> {
-  return [await createWebGpuTrainer(s, gpu), await createTfjsTrainer(s)];
+type CreateTrainer = (s: TrainerSpec) => Promise<Trainer>;
+
+/** The WebGPU trainer and the CPU reference: tfjs on its wasm backend, or the WebAssembly SIMD trainer. */
+async function pair(s: TrainerSpec, reference: CreateTrainer = createTfjsTrainer): Promise<[Trainer, Trainer]> {
+  return [await createWebGpuTrainer(s, gpu), await reference(s)];
 }
 
 /** Both trainers on `s` with its weights scaled by `gain` (gates well away from their linear range) and the same random carried state. */
-async function pairWithState(s: TrainerSpec, gain: number): Promise<{ trainers: [Trainer, Trainer]; state: CarriedState }> {
+async function pairWithState(s: TrainerSpec, gain: number, reference?: CreateTrainer): Promise<{ trainers: [Trainer, Trainer]; state: CarriedState }> {
   for (const w of s.weights.values()) for (let i = 0; i < w.length; i++) w[i] *= gain;
-  const trainers = await pair(s);
+  const trainers = await pair(s, reference);
   const state = randomState(s.config);
   for (const trainer of trainers) await trainer.writeState(state);
   return { trainers, state };
@@ -109,16 +113,46 @@ test('three layers with dropout between them: the gradients (Adam\'s first momen
   cpu.dispose();
 });
 
-test('sequences of one step (T=1, every wave a single step of each layer): gradients equal the CPU trainer\'s', async () => {
-  const c: ModelConfig = { ...config, layers: 3 };
-  const [gpuTrainer, cpu] = (await pairWithState(spec({ config: c, seqLength: 1, weights: initialWeights(c, new Random(6), ids) }), 3)).trainers;
-  const batch = new BatchStreams(ids, B, 1).batch(5);
-  const [got, want] = [await gpuTrainer.gradients(batch), await cpu.gradients(batch)];
-  assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `loss ${got.loss} vs ${want.loss}`);
-  assertClose(got.gradients, want.gradients, 1e-4, 'gradient');
-  gpuTrainer.dispose();
-  cpu.dispose();
+test('sequences of one step (T=1, every wave a single step of each layer): gradients equal the WebAssembly trainer\'s, for each cell', async () => {
+  for (const cell of CELL_TYPES) {
+    const c: ModelConfig = { ...config, layers: 3, cell };
+    const wasm = (s: TrainerSpec) => createWasmTrainer(s, { threads: 1 });
+    const [gpuTrainer, cpu] = (await pairWithState(spec({ config: c, seqLength: 1, weights: initialWeights(c, new Random(6), ids) }), 3, wasm)).trainers;
+    const batch = new BatchStreams(ids, B, 1).batch(5);
+    const [got, want] = [await gpuTrainer.gradients(batch), await cpu.gradients(batch)];
+    assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `${cell} loss ${got.loss} vs ${want.loss}`);
+    assertClose(got.gradients, want.gradients, 1e-4, `${cell} gradient`);
+    gpuTrainer.dispose();
+    cpu.dispose();
+  }
 });
+
+for (const cell of ['gru', 'rnn'] as const) {
+  test(`${cell.toUpperCase()}: loss and every gradient equal the CPU trainer's (3 layers, H=70: two units per invocation, unaligned rows), and after a step with dropout the moments and state`, async () => {
+    const c: ModelConfig = { ...config, layers: 3, hiddenSize: 70, cell };
+    const { trainers: [gpuTrainer, cpu] } = await pairWithState(spec({ config: c, weights: initialWeights(c, new Random(7), ids) }), 3);
+    const batch = streams.batch(2);
+    const [got, want] = [await gpuTrainer.gradients(batch), await cpu.gradients(batch)];
+    assert.ok(Math.abs(got.loss - want.loss) <= 1e-5, `loss ${got.loss} vs ${want.loss}`);
+    const worst = assertClose(got.gradients, want.gradients, 1e-4, `${cell} gradient`);
+    assert.deepEqual([...got.gradients.keys()], weightSpecs(c).map((w) => w.name));
+    gpuTrainer.dispose();
+    cpu.dispose();
+    // With dropout on every layer's output and no clipping, Adam's first moments are (1 - beta1) g under this step's masks.
+    const d: ModelConfig = { ...c, dropout: 0.3 };
+    const [gpuStep, cpuStep] = (await pairWithState(spec({ config: d, gradClip: 0, weights: initialWeights(d, new Random(8), ids) }), 3)).trainers;
+    const params = { lr: 0.01, t: 1, dropoutSeed: stepDropoutSeed(5, 1) };
+    const [gotLoss, wantLoss] = [await gpuStep.step(batch, params), await cpuStep.step(batch, params)];
+    assert.ok(Math.abs(gotLoss - wantLoss) <= 1e-5, `loss after dropout ${gotLoss} vs ${wantLoss}`);
+    const firstMoments = (all: WeightArrays): WeightArrays => new Map(weightSpecs(d).map((w) => [w.name, all.get(momentName(w.name, 'm'))!]));
+    assertClose(firstMoments(await gpuStep.readMoments()), firstMoments(await cpuStep.readMoments()), 1e-4, `${cell} first moment`);
+    const [gs, cs] = [await gpuStep.readState(), await cpuStep.readState()];
+    for (let l = 0; l < d.layers; l++) assert.ok(relativeError(gs.h[l], cs.h[l]) < 1e-4 && relativeError(gs.c[l], cs.c[l]) < 1e-4, `carried state of layer ${l + 1}`);
+    console.log(`  ${cell}: loss ${got.loss.toFixed(6)} vs ${want.loss.toFixed(6)}, worst tensor ${worst.toExponential(2)}`);
+    gpuStep.dispose();
+    cpuStep.dispose();
+  });
+}
 
 test('one Adam step with clipping equals stepMath.adamUpdate on the same gradients', async () => {
   const s = spec({ gradClip: 0.05 });
@@ -184,23 +218,27 @@ test('the state after a step is the carried state; resetState zeroes it; evaluat
   cpu.dispose();
 });
 
-test('a training step is one submit and 2(L+T) + 4L + 14 dispatches, within the budget of 2(L+T) + 8L + 16', async () => {
-  for (const [layers, seqLength, dropout, gradClip] of [
-    [2, T, 0.5, 5],
-    [3, T, 0, 5],
-    [1, 1, 0.2, 0],
-    [3, 1, 0, 5],
-  ]) {
-    const c = { ...config, layers, dropout };
+test('a training step is one submit and 2(L+T) + 4L + 14 dispatches (a GRU L more), within the budget of 2(L+T) + 8L + 16', async () => {
+  for (const [layers, seqLength, dropout, gradClip, cell] of [
+    [2, T, 0.5, 5, 'lstm'],
+    [3, T, 0, 5, 'lstm'],
+    [1, 1, 0.2, 0, 'lstm'],
+    [3, 1, 0, 5, 'lstm'],
+    [2, T, 0.5, 5, 'gru'],
+    [3, 1, 0, 0, 'gru'],
+    [2, T, 0.5, 5, 'rnn'],
+    [3, 1, 0, 0, 'rnn'],
+  ] as const) {
+    const c: ModelConfig = { ...config, layers, dropout, cell };
     const trainer = await createWebGpuTrainer(spec({ config: c, seqLength, gradClip, weights: initialWeights(c, new Random(3), ids) }), gpu);
     await trainer.step(new BatchStreams(ids, B, seqLength).batch(0), { lr: 0.001, t: 1, dropoutSeed: 9 });
-    const shape = `L=${layers}, T=${seqLength}, dropout ${dropout}, clip ${gradClip}`;
+    const shape = `${cell}, L=${layers}, T=${seqLength}, dropout ${dropout}, clip ${gradClip}`;
     assert.equal(trainer.lastStep.submits, 1, shape);
-    assert.equal(trainer.lastStep.dispatches, stepDispatches(layers, seqLength) - (gradClip > 0 ? 0 : 2), shape);
+    assert.equal(trainer.lastStep.dispatches, stepDispatches(layers, seqLength, cell) - (gradClip > 0 ? 0 : 2), shape);
     assert.ok(trainer.lastStep.dispatches <= dispatchBudget(layers, seqLength), `${shape}: ${trainer.lastStep.dispatches} dispatches`);
     trainer.dispose();
   }
-  assert.equal(stepDispatches(2, 100), 226);
+  assert.deepEqual(CELL_TYPES.map((cell) => stepDispatches(2, 100, cell)), [226, 228, 226]);
 });
 
 test('moments and weights round-trip by name', async () => {
@@ -241,6 +279,18 @@ test('a model over the device limits is refused before allocation, naming the li
     assert.equal(err.code, 'too-big');
     console.log(`  ${err.message}`);
     assert.match(err.message, /parameter buffer needs [\d.]+ MiB, over the device's (maxStorageBufferBindingSize|maxBufferSize) of [\d.]+ MiB/);
+    return true;
+  });
+});
+
+test('a GRU whose step would not fit the device\'s workgroup memory is refused, naming the limit and the largest hidden size', async () => {
+  const limit = gpu.device.limits.maxComputeWorkgroupStorageSize;
+  const wide: ModelConfig = { ...config, hiddenSize: limit / 4 + 1, layers: 1, cell: 'gru' };
+  const weights: WeightArrays = new Map(weightSpecs(wide).map((w) => [w.name, new Float32Array(0)]));
+  // As a hardware adapter, where llvmpipe's loop cap (refused first on the software one) does not apply.
+  await assert.rejects(createWebGpuTrainer({ ...spec(), config: wide, weights }, { ...gpu, isSoftware: false }), (err: Error) => {
+    assert.ok(err instanceof WebGpuError && err.code === 'too-big', String(err));
+    assert.match(err.message, new RegExp(`over the device's maxComputeWorkgroupStorageSize of ${limit}\\. Choose a hidden size of at most ${limit / 4}\\.`));
     return true;
   });
 });
