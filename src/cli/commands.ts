@@ -15,7 +15,6 @@ import { DEFAULT_TOP, LEARNED_PRECISION, LEARNED_R, cellName, describeCell, isLe
 import { InferenceModel } from '../core/model/inference';
 import { DEFAULT_SAMPLE_OPTIONS, SampleOptions, sample, validateSampleOptions } from '../core/predict/sampling';
 import { JobResult, runTrainingJob } from '../core/train/job';
-import type { CellType } from '../core/model/modelConfig';
 import { CommandArgs, UsageError } from './args';
 import { trainingFigures } from './mixtureReport';
 import { ProgressBar } from './progressBar';
@@ -25,7 +24,7 @@ import { prepareOutFolder, trainRequest } from './trainOptions';
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function useBackend(args: CommandArgs): Promise<BackendChoice> {
-  const choice = await selectBackend((args.string('backend') ?? 'auto') as BackendRequest, { threads: args.number('threads'), cell: args.string('cell') as CellType | undefined });
+  const choice = await selectBackend((args.string('backend') ?? 'auto') as BackendRequest, { threads: args.number('threads') });
   const passedOver = choice.skipped.length > 0 && !args.has('backend') ? ` (passed over ${choice.skipped.join('; ')})` : '';
   process.stderr.write(`Backend: ${choice.description}${passedOver}\n`);
   return choice;

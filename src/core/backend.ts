@@ -8,7 +8,6 @@ import { createWasmTrainer, defaultThreadCount, wasmTrainerSupport } from './tra
 import { GpuContext, openGpu } from './train/webgpu/device';
 import { createWebGpuTrainer } from './train/webgpu/webgpuTrainer';
 import { UserError } from './userError';
-import { CELL_TYPES, CellType, cellLabel, cellOf } from './model/modelConfig';
 
 export { BACKENDS, BackendAvailability, BackendName, BackendRequest };
 
@@ -37,8 +36,6 @@ export interface BackendChoice {
 export class BackendError extends UserError {}
 
 export interface BackendOptions {
-  /** The cell of the model to train: 'auto' passes over backends that do not train it (default lstm). */
-  cell?: CellType;
   /** Threads of the wasm CPU trainer (default: the cores, less one for the editor when there are more than 2). */
   threads?: number;
 }
@@ -51,8 +48,7 @@ export async function selectBackend(request: BackendRequest = 'auto', options: B
   const skipped: string[] = [];
   for (const name of candidates) {
     try {
-      if (request === 'auto' && !TRAINED_CELLS[name].includes(options.cell ?? 'lstm')) throw new Error(`trains no ${cellLabel({ cell: options.cell })} yet`);
-      return { name, skipped, ...refusingOtherCells(name, await activate(name, request === name, options)) };
+      return { name, skipped, ...(await activate(name, request === name, options)) };
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -61,27 +57,6 @@ export async function selectBackend(request: BackendRequest = 'auto', options: B
 }
 
 type Activated = Omit<BackendChoice, 'name' | 'skipped'>;
-
-/**
- * The cells each backend's trainer trains: tfjs's autograd takes any, the
- * WebAssembly and WGSL trainers have step kernels for all three.
- */
-const TRAINED_CELLS: Record<BackendName, readonly CellType[]> = { 'tensorflow-gpu': CELL_TYPES, webgpu: CELL_TYPES, tensorflow: CELL_TYPES, wasm: CELL_TYPES, cpu: CELL_TYPES };
-
-/** A trainer factory that refuses, with the backends that would do, a cell its backend does not train. */
-function refusingOtherCells(name: BackendName, activated: Activated): Activated {
-  return {
-    ...activated,
-    createTrainer: async (spec) => {
-      const cell = cellOf(spec.config);
-      if (!TRAINED_CELLS[name].includes(cell)) {
-        const others = BACKENDS.filter((b) => TRAINED_CELLS[b].includes(cell));
-        throw new BackendError(`${cellLabel(spec.config)} training on ${name} is not available yet; the backends that train a ${cellLabel(spec.config)}: ${others.join(', ')} (--backend, or the charlens.backend setting)`);
-      }
-      return activated.createTrainer(spec);
-    },
-  };
-}
 
 const onTfjs = (description: string, gpu = false): Activated => ({ description, gpu, createTrainer: (spec) => createTfjsTrainer(spec, 'fused', description) });
 

@@ -20,7 +20,7 @@ try {
 port.on('message', (m: EngineMessage) => m.type === 'stop' && controller.abort());
 
 async function run(job: ThreadJob): Promise<void> {
-  const backend = await selectBackend(job.backend, { threads: job.threads, cell: job.options.cell });
+  const backend = await selectBackend(job.backend, { threads: job.threads });
   // The plan went out before the first step; the rest is the result.
   const { plan: _sent, ...result } = await runTrainingJob(
     { ...job, backend },

@@ -17,11 +17,21 @@ interface LayerOutput {
   c: tf.Tensor2D;
 }
 
+/**
+ * x[:, t, :] for every t. One step is a reshape: tfjs hands unstack's
+ * gradient a lone tensor where there is one output, and that gradient
+ * (a stack) then throws.
+ */
+function timeSteps(x: tf.Tensor3D): tf.Tensor2D[] {
+  const [B, T, G] = x.shape;
+  return T === 1 ? [tf.reshape(x, [B, G])] : (tf.unstack(x, 1) as tf.Tensor2D[]);
+}
+
 function referenceLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
   let h = h0;
   let c = c0;
   const outputs: tf.Tensor2D[] = [];
-  for (const xt of tf.unstack(xProj, 1) as tf.Tensor2D[]) {
+  for (const xt of timeSteps(xProj)) {
     const z = tf.add(xt, matMul(h, recurrent));
     const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[];
     c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
@@ -37,7 +47,7 @@ function gruLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c
   const [updateReset, candidate] = tf.split(recurrent, [2 * H, H], 1) as tf.Tensor2D[];
   let h = h0;
   const outputs: tf.Tensor2D[] = [];
-  for (const xt of tf.unstack(xProj, 1) as tf.Tensor2D[]) {
+  for (const xt of timeSteps(xProj)) {
     const [xz, xr, xh] = tf.split(xt, 3, 1) as tf.Tensor2D[];
     const [uz, ur] = tf.split(matMul(h, updateReset), 2, 1) as tf.Tensor2D[];
     const z = tf.sigmoid(tf.add(xz, uz));
@@ -53,7 +63,7 @@ function gruLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c
 function rnnLayer(xProj: tf.Tensor3D, recurrent: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D): LayerOutput {
   let h = h0;
   const outputs: tf.Tensor2D[] = [];
-  for (const xt of tf.unstack(xProj, 1) as tf.Tensor2D[]) {
+  for (const xt of timeSteps(xProj)) {
     h = tf.tanh(tf.add(xt, matMul(h, recurrent))) as tf.Tensor2D;
     outputs.push(h);
   }

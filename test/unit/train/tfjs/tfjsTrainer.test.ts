@@ -108,6 +108,22 @@ for (const cell of ['gru', 'rnn'] as const) {
     }
   });
 
+  test(`a ${cell} on the tfjs trainer trains sequences of one character, scoring them as CharLens's inference does`, async () => {
+    const weights = scaled();
+    const trainer = await createTfjsTrainer({ config: shape, batchSize: B, seqLength: 1, optimizer: 'adam', gradClip: 5, weights: copy(weights) });
+    try {
+      const model = new InferenceModel(shape, weights);
+      const x = Int32Array.from({ length: B }, (_, r) => r + 1);
+      const y = Int32Array.from({ length: B }, (_, r) => (r * 3) % shape.vocabSize);
+      const nats = -[...x].reduce((sum, id, r) => sum + Math.log(model.step(model.zeroState(), id).probs[y[r]]), 0) / B;
+      const loss = await trainer.step({ batchSize: B, seqLength: 1, x, y }, { lr: 0.01, t: 1 });
+      assert.ok(Math.abs(loss - nats) < 1e-5, `tfjs ${loss} vs inference ${nats}`);
+      assert.notDeepEqual(await trainer.readWeights(), weights, 'the step updated the weights');
+    } finally {
+      trainer.dispose();
+    }
+  });
+
   test(`a ${cell} step of the tfjs trainer is the reference update of stepMath.ts, and the carried state is its h`, async () => {
     const weights = scaled();
     const trainer = await createTfjsTrainer({ config: shape, batchSize: B, seqLength: T, optimizer: 'adam', gradClip: 0.05, weights: copy(weights) });
