@@ -30,7 +30,7 @@ test('bench cells trains the three cells for the same budget, then the GRU and R
   fs.writeFileSync(path.join(dir, 'train.c'), structuredText(600, 1));
   fs.writeFileSync(path.join(dir, 'test.c'), structuredText(60, 2));
   const out = path.join(dir, 'cells');
-  const lines = await runCells([path.join(dir, 'train.c'), path.join(dir, 'test.c'), '--minutes', '0.03', '--cursors', '20', '--out', out]);
+  const lines = await runCells([path.join(dir, 'train.c'), path.join(dir, 'test.c'), '--minutes', '0.2', '--cursors', '20', '--out', out]);
   const table = lines.filter((line) => line.startsWith('|')).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
   const [header, rule, ...rows] = table;
   assert.deepEqual(header, ['cell', 'sized by', 'model', 'parameters', 'steps', 'val', 'alone', 'mixer static', 'mixer online', 'completion alone', 'completion mixer online']);
