@@ -1,5 +1,6 @@
 import { CommandArgs, UsageError, nearest } from './args';
 import { benchAccuracy } from './benchAccuracy';
+import { benchCells } from './benchCells';
 import { benchCompletion, benchEventLoop } from './benchEngine';
 import { benchLens } from './benchLens';
 import { benchOverlay } from './benchOverlay';
@@ -8,7 +9,7 @@ import { DEFAULT_BENCH_STEPS, benchTrainCells, benchTrainCpu } from './benchTrai
 import { benchTrainWebGpu } from './benchTrainWebGpu';
 import { BENCH_MODES } from './commandSpecs';
 
-type TimedMode = Exclude<(typeof BENCH_MODES)[number], 'accuracy'>;
+type TimedMode = Exclude<(typeof BENCH_MODES)[number], 'accuracy' | 'cells'>;
 
 /**
  * What a plain `bench` runs, in order, and about how long each takes: the
@@ -31,9 +32,9 @@ const minutesAndSeconds = (seconds: number) => {
 };
 
 /**
- * `charlens bench [train|completion|overlay|event-loop|lens|accuracy]`: each
+ * `charlens bench [train|completion|overlay|event-loop|lens|accuracy|cells]`: each
  * figure beside a baseline measured in the same run. Without a mode, every
- * timed mode in turn, after a line saying what runs and how long it should
+ * timed mode (all but accuracy and cells) in turn, after a line saying what runs and how long it should
  * take, with the overall progress before each.
  */
 export async function benchCommand(args: CommandArgs): Promise<number> {
@@ -42,9 +43,13 @@ export async function benchCommand(args: CommandArgs): Promise<number> {
     await benchAccuracy(args);
     return 0;
   }
+  if (which === 'cells') {
+    await benchCells(args);
+    return 0;
+  }
   if (which !== undefined && !(which in TIMED_MODES)) {
     const guess = nearest(which, BENCH_MODES);
-    throw new UsageError(`bench has no mode '${which}'${guess ? `; did you mean ${guess}?` : ''} (modes: ${BENCH_MODES.join(', ')}, or none for all but accuracy)`);
+    throw new UsageError(`bench has no mode '${which}'${guess ? `; did you mean ${guess}?` : ''} (modes: ${BENCH_MODES.join(', ')}, or none for all but accuracy and cells)`);
   }
   if (which !== undefined) {
     await TIMED_MODES[which as TimedMode].run(args);

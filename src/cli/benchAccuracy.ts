@@ -23,10 +23,10 @@ export const DEFAULT_SEED = 1;
 /** Characters of the other half that dynamic evaluation's settings are fitted on (its grid reads the first 30,000). */
 const FIT_CHARS = 30_000;
 
-type Mode = 'static' | 'online';
+export type Mode = 'static' | 'online';
 /** mixture: one weight; mixer: the learned gate's weight per context; "dyn": the LSTM with dynamic evaluation (online only: it adapts to the test text it reads). */
 const PREDICTORS = ['LSTM', 'n-gram', 'mixture', 'mixer', 'LSTM dyn', 'mixer dyn'] as const;
-type PredictorName = (typeof PREDICTORS)[number];
+export type PredictorName = (typeof PREDICTORS)[number];
 const ONLINE_ONLY: readonly PredictorName[] = ['LSTM dyn', 'mixer dyn'];
 /** What --predictors calls each predictor. */
 const KEYS: Record<PredictorName, string> = { LSTM: 'lstm', 'n-gram': 'ngram', mixture: 'mixture', mixer: 'mixer', 'LSTM dyn': 'lstm-dyn', 'mixer dyn': 'mixer-dyn' };
@@ -100,14 +100,106 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const dir = args.string('model') ?? path.join(__dirname, '..', 'models', 'default');
   const chosen = chosenPredictors(args.string('predictors'));
   const checkpoint = loadCheckpoint(dir);
+  const { trainIds, testText } = readSplit(trainSource, testSource, args, checkpoint.vocabulary);
+  const precision = args.number('precision') ?? DEFAULT_PRECISION;
+  const beamWidth = args.number('beam-width') ?? DEFAULT_BEAM_WIDTH;
+  const measured = await measureAccuracy({
+    checkpoint,
+    trainIds,
+    testText,
+    chosen,
+    cursors: args.number('cursors') ?? DEFAULT_CURSORS,
+    seed: args.number('seed') ?? DEFAULT_SEED,
+    order: args.number('order'),
+    precision,
+    beamWidth,
+    fullNetwork: chosen.includes('LSTM'),
+  });
+  const { results, cursors, chars, ids, weights, dynamic, fullNetwork, savedThresholdTally, saved, ngram } = measured;
+  log(`Completion accuracy: ${fmt(cursors.length)} cursors in ${fmt(chars.length)} test chars, greedy to the end of the line; LSTM ${dir}; n-gram of ${fmt(trainIds.length)} training chars.`);
+  if (weights) log(`Mixture weights cross-fitted on the test text's halves: LSTM weight static ${weights.static.map((v) => v.toFixed(3)).join(' / ')}, online ${weights.online.map((v) => v.toFixed(3)).join(' / ')}.`);
+  if (dynamic)
+    log(`Dynamic evaluation (output layer) cross-fitted likewise: learning rate / decay ${dynamic.rules.map((r) => `${r.params.learningRate} / ${r.params.decay}`).join(', ')}; it reads the test text in ${dynamic.seconds.toFixed(1)} s (${((dynamic.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars, the LSTM included).`);
+  log(`${''.padEnd(10)}${'static'.padEnd(27)}online (the n-gram has read the test text up to the cursor)`);
+  log(`${'predictor'.padEnd(10)}${'exact   chars   nats/char  '.repeat(2)}`);
+  for (const name of chosen) {
+    const cells = (['static', 'online'] as const).map((mode) => {
+      const tally = results[mode].decoders[name]?.greedy;
+      const nats = results[mode].nats[name];
+      if (!tally || nats === undefined) return '(reads nothing static)'.padEnd(27);
+      return `${(tally.exactRate * 100).toFixed(1).padStart(5)}%  ${tally.meanCorrectChars.toFixed(2).padStart(5)}   ${nats.toFixed(3).padEnd(11)}`;
+    });
+    log(`${name.padEnd(10)}${cells.join('')}`);
+  }
+  if (fullNetwork)
+    log(
+      `Full-network dynamic evaluation (every weight, RMSprop steps of the wasm trainer on ${SEGMENT}-char segments, batch 1, learning rate cross-fitted ${fullNetwork.learningRates.join(' / ')}): ` +
+      `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
+  );
+  log('');
+  log(`Decoders at the same cursors (beam width ${beamWidth}; the suggestion cut for a precision of ${(precision * 100).toFixed(0)}%, its threshold cross-fitted on the test text's halves):`);
+  log(`${'mode'.padEnd(8)}${'predictor'.padEnd(11)}${'decoder'.padEnd(29)}shown   right   length  accepted/cursor  exact   ms/cursor  threshold`);
+  for (const mode of ['static', 'online'] as const) {
+    for (const name of chosen) {
+      const tallies = results[mode].decoders[name];
+      if (!tallies) continue;
+      for (const decoder of DECODERS) {
+        const t = tallies[decoder];
+        const threshold = decoder === 'suggestion' ? results[mode].thresholds[name]!.map(cutLabel).join(' / ') : '';
+        log(`${mode.padEnd(8)}${name.padEnd(11)}${DECODER_LABELS[decoder].padEnd(29)}${decoderCells(t)}  ${threshold}`);
+      }
+    }
+  }
+  if (savedThresholdTally && saved) log(`With the model's own cut (${cutLabel(cutFor(saved, precision))}, fitted on its validation split): online mixer dyn suggestion ${decoderCells(savedThresholdTally)}`);
+  const json = args.string('json');
+  if (json) {
+    const figures = (mode: Mode, name: PredictorName) => {
+      const tally = results[mode].decoders[name]?.greedy;
+      const nats = results[mode].nats[name];
+      if (!tally || nats === undefined) return null;
+      const decoders = Object.fromEntries(DECODERS.map((decoder) => [decoder, decoderFigures(results[mode].decoders[name]![decoder])]));
+      return { exact: tally.exactRate, chars: tally.meanCorrectChars, nats, decoders, thresholds: results[mode].thresholds[name] };
+    };
+    const predictors = chosen.map((name) => ({
+      name,
+      label: name === 'n-gram' ? ngram.label : LABELS[name],
+      static: figures('static', name),
+      // The LSTM's weights are fixed: online it scores as it does static.
+      online: name === 'LSTM' ? null : figures('online', name),
+    }));
+    const savedFigures = savedThresholdTally && saved ? { threshold: cutFor(saved, precision), ...decoderFigures(savedThresholdTally) } : null;
+    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, precision, beamWidth, savedThreshold: savedFigures, ngram: ngram.figures, fullNetworkNats: fullNetwork?.nats ?? null, predictors }, null, 2));
+  }
+}
+
+export interface AccuracyRequest {
+  checkpoint: Checkpoint;
+  trainIds: Int32Array;
+  testText: string;
+  chosen: PredictorName[];
+  /** How many cursors, and their seed. */
+  cursors: number;
+  seed: number;
+  /** A Kneser-Ney table of this order instead of the workspace n-gram. */
+  order?: number;
+  precision: number;
+  beamWidth: number;
+  /** Also full-network dynamic evaluation's nats/char (slow: it trains on the test text). */
+  fullNetwork: boolean;
+}
+
+/** What bench accuracy measures for one model, before it is printed. */
+export type AccuracyFigures = Awaited<ReturnType<typeof measureAccuracy>>;
+
+/** Every figure of bench accuracy's tables for `r.checkpoint` on `r.testText` (what bench cells measures each cell with too). */
+export async function measureAccuracy(r: AccuracyRequest) {
+  const { checkpoint, trainIds, testText, chosen, order, precision, beamWidth } = r;
   const { vocabulary } = checkpoint;
   const lstm = InferenceModel.of(checkpoint);
-  const { trainIds, testText } = readSplit(trainSource, testSource, args, vocabulary);
   const chars = Array.from(testText);
   const ids = vocabulary.encode(testText);
-  const cursors = pickCursors(chars, args.number('cursors') ?? DEFAULT_CURSORS, args.number('seed') ?? DEFAULT_SEED);
-  // The workspace n-gram, or with --order the Kneser-Ney table of that order, to compare.
-  const order = args.number('order');
+  const cursors = pickCursors(chars, r.cursors, r.seed);
+  // The workspace n-gram, or with order the Kneser-Ney table of that order, to compare.
 
   const built = performance.now();
   let ngram: CharNgram = buildWorkspaceNgram(trainIds, vocabulary.size, order);
@@ -122,9 +214,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
   const { probs: pLstm, states } = needsLstm ? scoreLstm(lstm, ids, cursors) : { probs: new Float32Array(0), states: [] };
   const half = Math.floor(ids.length / 2);
   const fold = (i: number) => (i < half ? 0 : 1);
-  const dynamic = scoreDynamic(lstm, ids, cursors, half);
-  // Its line is about the LSTM: left out when --predictors leaves the LSTM out.
-  const fullNetwork = chosen.includes('LSTM') ? await fullNetworkNats(checkpoint, ids, half) : undefined;
+  const dynamic = chosen.some((name) => ONLINE_ONLY.includes(name)) ? scoreDynamic(lstm, ids, cursors, half) : undefined;
+  const fullNetwork = r.fullNetwork ? await fullNetworkNats(checkpoint, ids, half) : undefined;
   // Static first: the online pass learns the test text.
   const staticScored = needsStatic ? scoreWithGateInputs(ngram, ids, false) : undefined;
   const scored = { static: staticScored!, online: scoreWithGateInputs(ngram, ids, true) };
@@ -139,10 +230,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
     static: once(() => crossFittedGates(pLstm, scored.static.rows, scores.static, half)),
     online: once(() => crossFittedGates(pLstm, scored.online.rows, scores.online, half)),
   };
-  const dynamicGates = crossFittedGates(dynamic.probs, scored.online.rows, scores.online, half);
+  const dynamicGates = dynamic && crossFittedGates(dynamic.probs, scored.online.rows, scores.online, half);
 
-  const precision = args.number('precision') ?? DEFAULT_PRECISION;
-  const beamWidth = args.number('beam-width') ?? DEFAULT_BEAM_WIDTH;
   const results = {} as Record<Mode, ModeResult>;
   let savedThresholdTally: AccuracyTally | undefined;
   const saved = loadMixture(checkpoint)?.info.suggestions;
@@ -165,8 +254,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
         'n-gram': () => ngramBranching(ngram, vocabulary, prefix),
         mixture: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), w(at)),
         mixer: () => mixedBranching(predictors.LSTM(), predictors['n-gram'](), { gate: gates[mode]()[fold(at)], ngram }),
-        'LSTM dyn': () => adaptedBranching(lstm, dynamic.readingAt(k)),
-        'mixer dyn': () => mixedBranching(predictors['LSTM dyn'](), predictors['n-gram'](), { gate: dynamicGates[fold(at)], ngram }),
+        'LSTM dyn': () => adaptedBranching(lstm, dynamic!.readingAt(k)),
+        'mixer dyn': () => mixedBranching(predictors['LSTM dyn'](), predictors['n-gram'](), { gate: dynamicGates![fold(at)], ngram }),
       };
       const rest = restOfLine(chars, at);
       for (const name of names) {
@@ -216,8 +305,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       'n-gram': () => meanNats(scores[mode]),
       mixture: () => meanNats(Float32Array.from(pLstm, (_, i) => mixed(i))),
       mixer: () => gated(pLstm, gates[mode]()),
-      'LSTM dyn': () => meanNats(dynamic.probs),
-      'mixer dyn': () => gated(dynamic.probs, dynamicGates),
+      'LSTM dyn': () => meanNats(dynamic!.probs),
+      'mixer dyn': () => gated(dynamic!.probs, dynamicGates!),
     };
     results[mode] = {
       nats: Object.fromEntries(names.map((name) => [name, nats[name]()])),
@@ -226,60 +315,18 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
     };
   }
 
-  log(`Completion accuracy: ${fmt(cursors.length)} cursors in ${fmt(chars.length)} test chars, greedy to the end of the line; LSTM ${dir}; n-gram of ${fmt(trainIds.length)} training chars.`);
-  if (chosen.includes('mixture')) log(`Mixture weights cross-fitted on the test text's halves: LSTM weight static ${weights.static().map((v) => v.toFixed(3)).join(' / ')}, online ${weights.online().map((v) => v.toFixed(3)).join(' / ')}.`);
-  log(`Dynamic evaluation (output layer) cross-fitted likewise: learning rate / decay ${dynamic.rules.map((r) => `${r.params.learningRate} / ${r.params.decay}`).join(', ')}; it reads the test text in ${dynamic.seconds.toFixed(1)} s (${((dynamic.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars, the LSTM included).`);
-  log(`${''.padEnd(10)}${'static'.padEnd(27)}online (the n-gram has read the test text up to the cursor)`);
-  log(`${'predictor'.padEnd(10)}${'exact   chars   nats/char  '.repeat(2)}`);
-  for (const name of chosen) {
-    const cells = (['static', 'online'] as const).map((mode) => {
-      const tally = results[mode].decoders[name]?.greedy;
-      const nats = results[mode].nats[name];
-      if (!tally || nats === undefined) return '(reads nothing static)'.padEnd(27);
-      return `${(tally.exactRate * 100).toFixed(1).padStart(5)}%  ${tally.meanCorrectChars.toFixed(2).padStart(5)}   ${nats.toFixed(3).padEnd(11)}`;
-    });
-    log(`${name.padEnd(10)}${cells.join('')}`);
-  }
-  if (fullNetwork)
-    log(
-      `Full-network dynamic evaluation (every weight, RMSprop steps of the wasm trainer on ${SEGMENT}-char segments, batch 1, learning rate cross-fitted ${fullNetwork.learningRates.join(' / ')}): ` +
-      `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
-  );
-  log('');
-  log(`Decoders at the same cursors (beam width ${beamWidth}; the suggestion cut for a precision of ${(precision * 100).toFixed(0)}%, its threshold cross-fitted on the test text's halves):`);
-  log(`${'mode'.padEnd(8)}${'predictor'.padEnd(11)}${'decoder'.padEnd(29)}shown   right   length  accepted/cursor  exact   ms/cursor  threshold`);
-  for (const mode of ['static', 'online'] as const) {
-    for (const name of chosen) {
-      const tallies = results[mode].decoders[name];
-      if (!tallies) continue;
-      for (const decoder of DECODERS) {
-        const t = tallies[decoder];
-        const threshold = decoder === 'suggestion' ? results[mode].thresholds[name]!.map(cutLabel).join(' / ') : '';
-        log(`${mode.padEnd(8)}${name.padEnd(11)}${DECODER_LABELS[decoder].padEnd(29)}${decoderCells(t)}  ${threshold}`);
-      }
-    }
-  }
-  if (savedThresholdTally && saved) log(`With the model's own cut (${cutLabel(cutFor(saved, precision))}, fitted on its validation split): online mixer dyn suggestion ${decoderCells(savedThresholdTally)}`);
-  const json = args.string('json');
-  if (json) {
-    const figures = (mode: Mode, name: PredictorName) => {
-      const tally = results[mode].decoders[name]?.greedy;
-      const nats = results[mode].nats[name];
-      if (!tally || nats === undefined) return null;
-      const decoders = Object.fromEntries(DECODERS.map((decoder) => [decoder, decoderFigures(results[mode].decoders[name]![decoder])]));
-      return { exact: tally.exactRate, chars: tally.meanCorrectChars, nats, decoders, thresholds: results[mode].thresholds[name] };
-    };
-    const predictors = chosen.map((name) => ({
-      name,
-      label: name === 'n-gram' ? ngram.label : LABELS[name],
-      static: figures('static', name),
-      // The LSTM's weights are fixed: online it scores as it does static.
-      online: name === 'LSTM' ? null : figures('online', name),
-    }));
-    const ngramFigures = { trainChars: trainIds.length, memoryBytes: ngramBytes, diskBytes: snapshot.length, buildSeconds };
-    const savedFigures = savedThresholdTally && saved ? { threshold: cutFor(saved, precision), ...decoderFigures(savedThresholdTally) } : null;
-    writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, precision, beamWidth, savedThreshold: savedFigures, ngram: ngramFigures, fullNetworkNats: fullNetwork?.nats ?? null, predictors }, null, 2));
-  }
+  return {
+    results,
+    cursors,
+    chars,
+    ids,
+    weights: chosen.includes('mixture') ? { static: weights.static(), online: weights.online() } : undefined,
+    dynamic: dynamic && { rules: dynamic.rules, seconds: dynamic.seconds },
+    fullNetwork,
+    savedThresholdTally,
+    saved,
+    ngram: { label: ngram.label, figures: { trainChars: trainIds.length, memoryBytes: ngramBytes, diskBytes: snapshot.length, buildSeconds } },
+  };
 }
 
 /** The predictors --predictors names (a comma-separated list of KEYS), every one without it. */
@@ -311,7 +358,7 @@ function decoderCells(t: AccuracyTally): string {
 }
 
 /** The training and test ids; one source for both is cut at its tail (the held-out end is the test text, contiguous as a file a user opens). */
-function readSplit(trainSource: string, testSource: string, args: CommandArgs, vocabulary: Vocabulary): { trainIds: Int32Array; testText: string } {
+export function readSplit(trainSource: string, testSource: string, args: CommandArgs, vocabulary: Vocabulary): { trainIds: Int32Array; testText: string } {
   const train = readTextSource(trainSource, args).text;
   if (path.resolve(trainSource) !== path.resolve(testSource)) return { trainIds: vocabulary.encode(train), testText: readTextSource(testSource, args).text };
   const all = Array.from(train);

@@ -10,6 +10,7 @@ import { CELL_TYPES } from '../core/model/modelConfig';
 import { CommandSpec, OptionSpec } from './args';
 import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION } from '../core/predict/suggestion';
 import { DEFAULT_CURSORS, DEFAULT_SEED } from './benchAccuracy';
+import { DEFAULT_CELLS_OUT, DEFAULT_CELL_MINUTES } from './benchCells';
 import { DEFAULT_BENCH_STEPS } from './benchTrainCpu';
 import { DEFAULT_REPORT_ORDERS } from './ngramReport';
 import { MAX_WINDOW } from '../core/explain/contributions';
@@ -167,27 +168,30 @@ const why: CommandSpec = {
   ],
 };
 
-/** `bench`'s modes, in the order a plain `bench` runs them; accuracy runs only when named. */
-export const BENCH_MODES = ['train', 'completion', 'overlay', 'event-loop', 'lens', 'accuracy'] as const;
+/** `bench`'s modes, in the order a plain `bench` runs them; accuracy and cells run only when named. */
+export const BENCH_MODES = ['train', 'completion', 'overlay', 'event-loop', 'lens', 'accuracy', 'cells'] as const;
 
 const bench: CommandSpec = {
   name: 'bench',
-  args: `[${BENCH_MODES.slice(0, -1).join('|')}] | accuracy <train folder|file> <test folder|file>`,
+  args: `[${BENCH_MODES.slice(0, -2).join('|')}] | accuracy <train folder|file> <test folder|file> | cells <train folder|file> <test folder|file>`,
   summary: 'speed and accuracy figures, each beside a baseline measured in the same run',
   details:
     'Without a mode: every mode but accuracy, in turn, after a line saying what runs and about how long it takes. ' +
-    'accuracy: completion accuracy per predictor (LSTM, n-gram, mixture): greedy completions to the end of the line at seeded cursors in the test text, exact-match rate, characters right before the first error, and nats/char, static and online; then per predictor and decoder (greedy line, the beam\'s best line, the confidence-cut suggestion at --precision): how often something is shown, how often it is right, its length, the characters a user could accept per cursor, the exact rest-of-line rate and the time per cursor. The same path twice: its tail is the test text.',
+    'accuracy: completion accuracy per predictor (LSTM, n-gram, mixture): greedy completions to the end of the line at seeded cursors in the test text, exact-match rate, characters right before the first error, and nats/char, static and online; then per predictor and decoder (greedy line, the beam\'s best line, the confidence-cut suggestion at --precision): how often something is shown, how often it is right, its length, the characters a user could accept per cursor, the exact rest-of-line rate and the time per cursor. The same path twice: its tail is the test text. ' +
+    "cells: the LSTM, GRU and vanilla RNN trained for the same --minutes on the wasm trainer (the planner's size for each, then the GRU and RNN at the LSTM's parameter count), each measured as accuracy measures the LSTM and the learned mixer; one table.",
   options: [
     { name: 'steps', kind: 'number', value: 'n', default: String(DEFAULT_BENCH_STEPS), meaning: 'train: timed steps per trainer', range: { min: 1, max: 10_000, integer: true } },
     { name: 'while-training', kind: 'flag', meaning: 'completion: also time completions while the engine trains' },
     { name: 'model', kind: 'string', value: 'dir', default: 'the shipped model', meaning: 'accuracy: the LSTM to measure' },
     { ...ngramOrder(WORKSPACE_NGRAM_ORDER), default: 'the workspace n-gram', meaning: 'accuracy: a Kneser-Ney table of this order instead of the workspace n-gram' },
-    { name: 'cursors', kind: 'number', value: 'n', default: n(DEFAULT_CURSORS), meaning: 'accuracy: completion places in the test text', range: { min: 1, max: 1e7, integer: true } },
-    { name: 'seed', kind: 'number', value: 'n', default: String(DEFAULT_SEED), meaning: 'accuracy: seeds the cursors' },
+    { name: 'cursors', kind: 'number', value: 'n', default: n(DEFAULT_CURSORS), meaning: 'accuracy, cells: completion places in the test text', range: { min: 1, max: 1e7, integer: true } },
+    { name: 'seed', kind: 'number', value: 'n', default: String(DEFAULT_SEED), meaning: 'accuracy, cells: seeds the cursors' },
     { name: 'precision', kind: 'number', value: 'p', default: String(DEFAULT_PRECISION), meaning: 'accuracy: the share of shown suggestions that should be right; the suggestion decoder is cut for it', range: { min: 0.05, max: 0.95 } },
     { name: 'beam-width', kind: 'number', value: 'n', default: String(DEFAULT_BEAM_WIDTH), meaning: 'accuracy: hypotheses the beam search keeps at each depth', range: { min: 1, max: 64, integer: true } },
     { name: 'predictors', kind: 'string', value: 'list', default: 'all', meaning: 'accuracy: only these, comma-separated: lstm, ngram, mixture, mixer, lstm-dyn, mixer-dyn (the full-network dynamic evaluation line needs lstm)' },
     { name: 'json', kind: 'string', value: 'file', meaning: 'accuracy: also write the figures there (scripts/quality-tables.mjs)' },
+    { name: 'minutes', kind: 'number', value: 'm', default: String(DEFAULT_CELL_MINUTES), meaning: 'cells: training time budget per model', range: { min: 0.01, max: 10_000 } },
+    { name: 'out', kind: 'string', value: 'dir', default: DEFAULT_CELLS_OUT, meaning: 'cells: the folder the five models are trained into (new or empty)' },
     ...corpusGlobs,
   ],
 };

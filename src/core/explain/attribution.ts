@@ -2,8 +2,9 @@
  * core/explain: why the model predicted what it did. Attribution of one
  * prediction to the characters before it, by gradient times input: one
  * forward and one backward pass over the window, through the CPU trainer's
- * own kernels (train/wasm), so the LSTM's backward math exists once. This
- * folder sits above train/ for that reason (test/unit/coreLayering.test.ts).
+ * own kernels (train/wasm), so each cell's backward math (LSTM, GRU,
+ * vanilla RNN) exists once. This folder sits above train/ for that reason
+ * (test/unit/coreLayering.test.ts).
  *
  * Why gradient x input and not integrated gradients or occlusion: it costs
  * one backward pass (about two forward passes) for the whole window, where
@@ -17,7 +18,7 @@
  */
 import { InferenceModel, LstmState } from '../model/inference';
 import { topGuesses } from '../predict/modelLens';
-import { ModelConfig, WeightArrays, cellLabel, cellOf } from '../model/modelConfig';
+import { ModelConfig, WeightArrays } from '../model/modelConfig';
 import { UserError } from '../userError';
 import { Vocabulary } from '../text/vocabulary';
 import { compileKernels, instantiateKernels } from '../train/wasm/kernelModules';
@@ -52,7 +53,6 @@ export class Attributor {
     readonly config: ModelConfig,
     weights: WeightArrays,
   ) {
-    if (cellOf(config) !== 'lstm') throw new UserError(`Why This Prediction? explains LSTM models only for now; this model is a ${cellLabel(config)}.`);
     // Inference has no dropout: no masks to lay out.
     this.layout = trainingLayout({ ...config, dropout: 0 }, 1, MAX_WINDOW, 0);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(this.layout.bytes / 65536), maximum: Math.ceil(this.layout.bytes / 65536), shared: true });
@@ -82,6 +82,7 @@ export class Attributor {
     const carried = stateMatrix(layout.dims);
     for (let l = 0; l < this.config.layers; l++) {
       packWeight(carried, state.h[l], f32, layout.train.h[l]);
+      // An LSTM's c; a GRU's or RNN's stays zero.
       packWeight(carried, state.c[l], f32, layout.train.c[l]);
     }
     this.step.lastStepGradient(T, !this.packed);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadCheckpoint } from '../../../src/core/model/checkpoint';
 import { InferenceModel, LstmState } from '../../../src/core/model/inference';
 import { initialWeights } from '../../../src/core/model/lstmInit';
-import { WeightArrays, lstmLayerName } from '../../../src/core/model/modelConfig';
+import { CELL_TYPES, CellType, GATES, ModelConfig, WeightArrays, recurrentLayerName } from '../../../src/core/model/modelConfig';
 import { feed } from '../../../src/core/predict/sampling';
 import { Random } from '../../../src/core/random';
 import { UserError } from '../../../src/core/userError';
@@ -13,30 +13,55 @@ import { MAX_WINDOW, strongest } from '../../../src/core/explain/contributions';
 import { quotedCode, useTrainedQuotedModel } from '../quotedCode';
 
 const vocabulary = Vocabulary.fromText('abcdefgh (){};="\n');
-const config = { vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, layers: 2, dropout: 0 };
-const weights = initialWeights(config, new Random(3));
-// Six times initialisation's scale: every character moves the state and the contributions are well away from 0.
-for (const a of weights.values()) for (let i = 0; i < a.length; i++) a[i] *= 6;
-for (const [name, a] of weights) if (name.endsWith('/bias') || name === 'embedding/embeddings') for (let i = 0; i < a.length; i++) a[i] += new Random(a.length + i).uniform(-0.5, 0.5);
+const configOf = (cell: CellType): ModelConfig => ({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, layers: 2, dropout: 0, cell });
+const config = configOf('lstm');
+
+/** Weights at six times initialisation's scale: every character moves the state and the contributions are well away from 0. */
+function scaledWeights(c: ModelConfig): WeightArrays {
+  const w = initialWeights(c, new Random(3));
+  for (const a of w.values()) for (let i = 0; i < a.length; i++) a[i] *= 6;
+  for (const [name, a] of w) if (name.endsWith('/bias') || name === 'embedding/embeddings') for (let i = 0; i < a.length; i++) a[i] += new Random(a.length + i).uniform(-0.5, 0.5);
+  return w;
+}
+const weights = scaledWeights(config);
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** log p(target) after reading the given embedding vectors from `state`: a plain float64 LSTM, the reference the kernels are checked against. */
-function referenceLogProbability(w: WeightArrays, state: LstmState, inputs: Float64Array[], target: number): number {
-  const { hiddenSize: H, layers, vocabSize: V } = config;
+/**
+ * log p(target) after reading the given embedding vectors from `state`: a
+ * plain float64 network of `c`'s cell, the reference the kernels are checked
+ * against. Keras's gate orders: an LSTM's i, f, g, o; a GRU's z, r, h~ with
+ * r applied to h before the recurrent product (reset_after false).
+ */
+function referenceLogProbability(c: ModelConfig, w: WeightArrays, state: LstmState, inputs: Float64Array[], target: number): number {
+  const { hiddenSize: H, layers, vocabSize: V } = c;
+  const G = GATES[c.cell ?? 'lstm'] * H;
   const h = state.h.map((a) => Float64Array.from(a));
-  const c = state.c.map((a) => Float64Array.from(a));
+  const cs = state.c.map((a) => Float64Array.from(a));
   for (const x of inputs) {
     let input: Float64Array = x;
     for (let l = 0; l < layers; l++) {
-      const name = lstmLayerName(l);
+      const name = recurrentLayerName(c, l);
       const [kernel, recurrent, bias] = ['kernel', 'recurrent_kernel', 'bias'].map((k) => w.get(`${name}/${k}`)!);
       const z = Float64Array.from(bias);
-      input.forEach((v, k) => { for (let j = 0; j < 4 * H; j++) z[j] += v * kernel[k * 4 * H + j]; });
-      h[l].forEach((v, k) => { for (let j = 0; j < 4 * H; j++) z[j] += v * recurrent[k * 4 * H + j]; });
+      input.forEach((v, k) => { for (let j = 0; j < G; j++) z[j] += v * kernel[k * G + j]; });
+      // The GRU's candidate reads r h, not h: its recurrent product waits for r.
+      const recurrentColumns = c.cell === 'gru' ? 2 * H : G;
+      h[l].forEach((v, k) => { for (let j = 0; j < recurrentColumns; j++) z[j] += v * recurrent[k * G + j]; });
+      if (c.cell === 'gru') {
+        const resetH = h[l].map((v, k) => sigmoid(z[H + k]) * v);
+        resetH.forEach((v, k) => { for (let j = 0; j < H; j++) z[2 * H + j] += v * recurrent[k * G + 2 * H + j]; });
+      }
       for (let j = 0; j < H; j++) {
-        c[l][j] = sigmoid(z[H + j]) * c[l][j] + sigmoid(z[j]) * Math.tanh(z[2 * H + j]);
-        h[l][j] = sigmoid(z[3 * H + j]) * Math.tanh(c[l][j]);
+        if (c.cell === 'gru') {
+          const u = sigmoid(z[j]);
+          h[l][j] = u * h[l][j] + (1 - u) * Math.tanh(z[2 * H + j]);
+        } else if (c.cell === 'rnn') {
+          h[l][j] = Math.tanh(z[j]);
+        } else {
+          cs[l][j] = sigmoid(z[H + j]) * cs[l][j] + sigmoid(z[j]) * Math.tanh(z[2 * H + j]);
+          h[l][j] = sigmoid(z[3 * H + j]) * Math.tanh(cs[l][j]);
+        }
       }
       input = h[l];
     }
@@ -49,34 +74,38 @@ function referenceLogProbability(w: WeightArrays, state: LstmState, inputs: Floa
   return logits[target] - max - Math.log(sum);
 }
 
-test('gradient x input matches central differences of a float64 LSTM along (embedding - mean embedding), from a carried state', () => {
-  const model = new InferenceModel(config, weights);
-  const start = feed(model, vocabulary, model.zeroState(), 'f(a, "bc");\n');
-  const window = 'x = "abc de';
-  const target = vocabulary.idOf('"');
-  const ids = Array.from(window).map((ch) => vocabulary.idOf(ch));
-  const attributor = new Attributor(config, weights);
-  const { contributions, logProbability } = attributor.windowGradient(start, ids, target);
+for (const cell of CELL_TYPES) {
+  test(`gradient x input matches central differences of a float64 ${cell.toUpperCase()} along (embedding - mean embedding), from a carried state`, () => {
+    const config = configOf(cell);
+    const weights = scaledWeights(config);
+    const model = new InferenceModel(config, weights);
+    const start = feed(model, vocabulary, model.zeroState(), 'f(a, "bc");\n');
+    const window = 'x = "abc de';
+    const target = vocabulary.idOf('"');
+    const ids = Array.from(window).map((ch) => vocabulary.idOf(ch));
+    const attributor = new Attributor(config, weights);
+    const { contributions, logProbability } = attributor.windowGradient(start, ids, target);
 
-  const E = config.embeddingSize;
-  const table = weights.get('embedding/embeddings')!;
-  const embedding = (id: number) => Float64Array.from(table.subarray(id * E, (id + 1) * E));
-  const mean = Float64Array.from({ length: E }, (_, e) => Array.from({ length: config.vocabSize }, (_, v) => table[v * E + e]).reduce((s, x) => s + x, 0) / config.vocabSize);
-  const inputs = ids.map(embedding);
-  const exact = referenceLogProbability(weights, start, inputs, target);
-  assert.ok(Math.abs(logProbability - exact) < 1e-4, `log p ${logProbability} vs ${exact}`);
-  assert.ok(Math.abs(Math.log(model.probabilities(feed(model, vocabulary, model.cloneState(start), window))[target]) - exact) < 1e-4);
+    const E = config.embeddingSize;
+    const table = weights.get('embedding/embeddings')!;
+    const embedding = (id: number) => Float64Array.from(table.subarray(id * E, (id + 1) * E));
+    const mean = Float64Array.from({ length: E }, (_, e) => Array.from({ length: config.vocabSize }, (_, v) => table[v * E + e]).reduce((s, x) => s + x, 0) / config.vocabSize);
+    const inputs = ids.map(embedding);
+    const exact = referenceLogProbability(config, weights, start, inputs, target);
+    assert.ok(Math.abs(logProbability - exact) < 1e-4, `log p ${logProbability} vs ${exact}`);
+    assert.ok(Math.abs(Math.log(model.probabilities(feed(model, vocabulary, model.cloneState(start), window))[target]) - exact) < 1e-4);
 
-  const eps = 1e-4;
-  let largest = 0;
-  ids.forEach((_, t) => {
-    const moved = (sign: number) => inputs.map((x, s) => (s === t ? x.map((v, e) => v + sign * eps * (v - mean[e])) : x));
-    const reference = (referenceLogProbability(weights, start, moved(1), target) - referenceLogProbability(weights, start, moved(-1), target)) / (2 * eps);
-    largest = Math.max(largest, Math.abs(reference));
-    assert.ok(Math.abs(contributions[t] - reference) < 1e-3 + 1e-3 * Math.abs(reference), `position ${t} (${window[t]}): ${contributions[t]} vs ${reference}`);
+    const eps = 1e-4;
+    let largest = 0;
+    ids.forEach((_, t) => {
+      const moved = (sign: number) => inputs.map((x, s) => (s === t ? x.map((v, e) => v + sign * eps * (v - mean[e])) : x));
+      const reference = (referenceLogProbability(config, weights, start, moved(1), target) - referenceLogProbability(config, weights, start, moved(-1), target)) / (2 * eps);
+      largest = Math.max(largest, Math.abs(reference));
+      assert.ok(Math.abs(contributions[t] - reference) < 1e-3 + 1e-3 * Math.abs(reference), `position ${t} (${window[t]}): ${contributions[t]} vs ${reference}`);
+    });
+    assert.ok(largest > 0.05, `the tiny model's contributions are not all near 0 (largest ${largest})`);
   });
-  assert.ok(largest > 0.05, `the tiny model's contributions are not all near 0 (largest ${largest})`);
-});
+}
 
 test('attribute: offsets in UTF-16 over astral characters, the window capped, the state asked for at its start; the strongest sorted by size', () => {
   const model = new InferenceModel(config, weights);
