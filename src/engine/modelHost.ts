@@ -25,6 +25,16 @@ import { Attributor, attribute } from '../core/explain/attribution';
 import { Answerer } from './answerer';
 import { FILE_LEFT_OUT, DEFAULT_WHY_WINDOW, WhyParams, WhyResult, CellFiringParams, CellFiringResult, CellHistoryParams, CellHistoryResult, ClampEffectResult, ModelReportResult, FindSimilarParams, FindSimilarResult, SelectionParams, SelectionResult, DetailParams, DetailResult, HistogramParams, HistogramResult, ExploreParams, ExploreProgressParams, InspectParams, InspectResult, ModelInfo, SampleParams, TraceParams, TraceResult, ValidationFigures, describeValidation } from './protocol';
 
+/** Which corpus a request names: its folder and its include/exclude globs. */
+const corpusKey = (p: ExploreParams): string => JSON.stringify([p.folder, p.include, p.exclude]);
+
+/** `result` kept under `key` while it is pending or fulfilled: a failure is forgotten, so the next ask tries again. */
+function keptUnlessFailed<T>(cache: Map<string, Promise<T>>, key: string, result: Promise<T>): Promise<T> {
+  cache.set(key, result);
+  result.catch(() => cache.delete(key));
+  return result;
+}
+
 /** The explorer's pass over a corpus's sample, with the sample's characters that snippets are cut from. */
 export interface Explored extends ExploreResult {
   folder: string;
@@ -215,7 +225,7 @@ export class ModelHost implements Answerer {
    * when this call starts it.
    */
   explore(p: ExploreParams, onProgress?: (progress: ExploreProgressParams) => void): Promise<Explored> {
-    const key = JSON.stringify([p.folder, p.include, p.exclude]);
+    const key = corpusKey(p);
     const known = this.explored.get(key);
     // Asked again (every overlay and view asks): answered from memory, and says so.
     if (known) return known.then((r) => ({ ...r, fromCache: true }));
@@ -225,9 +235,7 @@ export class ModelHost implements Answerer {
       if (r.cacheDropped) process.stderr.write(`[engine] ${this.checkpoint.dir}: ${r.cacheDropped}\n`);
       return { ...r, folder: corpus.report.folder, sample, chars: Array.from(sample.text) };
     });
-    this.explored.set(key, result);
-    result.catch(() => this.explored.delete(key));
-    return result;
+    return keptUnlessFailed(this.explored, key, result);
   }
 
   /** Where the cell fires in the explorer's sample: its strongest places both ways and one per quantile, as coloured snippets. */
@@ -245,12 +253,7 @@ export class ModelHost implements Answerer {
     checkNeuron(this.model, p.neuron);
     const explored = await this.explore(p, onProgress);
     const key = explored.sample.fingerprint;
-    if (!this.scoredHistories.has(key)) {
-      const scored = scoredHistory(this.checkpoint, explored.sample);
-      this.scoredHistories.set(key, scored);
-      scored.catch(() => this.scoredHistories.delete(key));
-    }
-    const scored = await this.scoredHistories.get(key)!;
+    const scored = await (this.scoredHistories.get(key) ?? keptUnlessFailed(this.scoredHistories, key, scoredHistory(this.checkpoint, explored.sample)));
     if (!scored) throw new UserError(`${this.checkpoint.dir} keeps no history of its weights: it was trained before CharLens kept snapshots. Train it again to see how its cells learned.`);
     const { layer, index } = p.neuron;
     const cells = cellHistoryRows(scored.snapshots, explored.ranking, { layer, cell: index });
@@ -272,7 +275,7 @@ export class ModelHost implements Answerer {
     const { layer, index } = p.neuron;
     const label = explored.ranking.cells.find((c) => c.layer === layer && c.cell === index);
     const meanTanh = explored.firing[layer * this.model.config.hiddenSize + index].mean;
-    const key = JSON.stringify([p.folder, p.include, p.exclude]);
+    const key = corpusKey(p);
     // Read and lexed once per corpus: the next cell's comparison reads only the model.
     const measured = this.clampTexts.obtain(key, () => measuredText(this.checkpoint, readCorpus(p.folder, { include: p.include, exclude: p.exclude }), () => explored.sample));
     const effect = await clampEffect(this.model, this.vocabulary, measured, { layer, index, meanTanh, feature: label?.feature, onProgress: onClampProgress && ((chars, of) => onClampProgress({ chars, of })) });
