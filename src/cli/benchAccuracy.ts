@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../core/atomicFile';
 import { Checkpoint, loadCheckpoint } from '../core/model/checkpoint';
 import { AccuracyTally, MAX_COMPLETION_CHARS, greedyLine, pickCursors, restOfLine } from '../core/predict/completionAccuracy';
 import { beamSearch } from '../core/predict/beam';
-import { CUT_GRID, DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION, SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, SuggestionCut, ThresholdTally, cutFor, suggestionsOnGrid } from '../core/predict/suggestion';
+import { DEFAULT_BEAM_WIDTH, DEFAULT_PRECISION, SUGGESTION_FIT_VERSION, SUGGESTION_FLOOR, Suggestion, SuggestionCut, bestCut, cutFor, cutsOf } from '../core/predict/suggestion';
+import { fitCut } from '../core/predict/suggestionFit';
 import { InferenceModel, LstmState } from '../core/model/inference';
 import { GATE_INPUTS, Gate, fitGate, fitMixtureWeight, gatedProbabilities, meanNats } from '../core/predict/mixture';
 import { CharNgram, ngramFromBuffer } from '../core/ngram/charNgram';
@@ -56,7 +57,7 @@ interface ModeResult {
 /** At one cursor: the suggestion at every cut of the grid, the rest of the line, and the search's time. */
 interface SuggestionAt {
   at: number;
-  grid: string[];
+  cuts: Suggestion[];
   rest: string[];
   ms: number;
 }
@@ -85,7 +86,7 @@ interface SuggestionAt {
  * At the same cursors, each predictor is also decoded three ways: the
  * greedy line, the beam's best line (`--beam-width`, floor 0, one character
  * at least) and the suggestion (the beam with the editor's floor, cut for
- * `--precision` at a cut (threshold and rightWorth) cross-fitted on the
+ * `--precision` with a cut scorer, threshold and rightWorth cross-fitted on the
  * other half of the test text, as the mixture is); per decoder: how often something is shown, how often what
  * is shown is right (a prefix of the rest of the line), its mean length,
  * the characters a user could accept per cursor, the exact rest-of-line
@@ -137,7 +138,7 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       `online ${fullNetwork.nats.toFixed(3)} nats/char (the LSTM alone; ${fullNetwork.seconds.toFixed(1)} s, ${((fullNetwork.seconds * 1e5) / Math.max(1, ids.length)).toFixed(2)} ms per 100 chars).`,
   );
   log('');
-  log(`Decoders at the same cursors (beam width ${beamWidth}; the suggestion cut for a precision of ${(precision * 100).toFixed(0)}%, its threshold cross-fitted on the test text's halves):`);
+  log(`Decoders at the same cursors (beam width ${beamWidth}; the suggestion cut for a precision of ${(precision * 100).toFixed(0)}%, its scorer, threshold and rightWorth cross-fitted on the test text's halves):`);
   log(`${'mode'.padEnd(8)}${'predictor'.padEnd(11)}${'decoder'.padEnd(29)}shown   right   length  accepted/cursor  exact   ms/cursor  threshold`);
   for (const mode of ['static', 'online'] as const) {
     for (const name of chosen) {
@@ -158,7 +159,7 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       const nats = results[mode].nats[name];
       if (!tally || nats === undefined) return null;
       const decoders = Object.fromEntries(DECODERS.map((decoder) => [decoder, decoderFigures(results[mode].decoders[name]![decoder])]));
-      return { exact: tally.exactRate, chars: tally.meanCorrectChars, nats, decoders, thresholds: results[mode].thresholds[name] };
+      return { exact: tally.exactRate, chars: tally.meanCorrectChars, nats, decoders, thresholds: results[mode].thresholds[name]?.map(({ threshold, rightWorth }) => ({ threshold, rightWorth })) };
     };
     const predictors = chosen.map((name) => ({
       name,
@@ -167,7 +168,8 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       // The LSTM's weights are fixed: online it scores as it does static.
       online: name === 'LSTM' ? null : figures('online', name),
     }));
-    const savedFigures = savedThresholdTally && saved ? { threshold: cutFor(saved, precision), ...decoderFigures(savedThresholdTally) } : null;
+    const savedCut = saved && cutFor(saved, precision);
+    const savedFigures = savedThresholdTally && savedCut ? { threshold: { threshold: savedCut.threshold, rightWorth: savedCut.rightWorth }, ...decoderFigures(savedThresholdTally) } : null;
     writeFileAtomic(json, JSON.stringify({ model: dir, testChars: chars.length, cursors: cursors.length, precision, beamWidth, savedThreshold: savedFigures, ngram: ngram.figures, fullNetworkNats: fullNetwork?.nats ?? null, predictors }, null, 2));
   }
 }
@@ -270,24 +272,24 @@ export async function measureAccuracy(r: AccuracyRequest) {
         decoders[name]!.beam.add(Array.from(best?.text ?? ''), rest, beamMs);
         // The editor's search: the floor stops it where the model is no longer sure of anything.
         const [tree, ms] = timed(() => beamSearch(predictors[name](), vocabulary, { beamWidth, lines: 1, maxChars: MAX_COMPLETION_CHARS, multiline: false, floor: SUGGESTION_FLOOR, minChars: 1 }));
-        suggestionsAt[name].push({ at, grid: suggestionsOnGrid(tree), rest, ms });
+        suggestionsAt[name].push({ at, cuts: cutsOf(tree), rest, ms });
       }
     }
     const thresholds: ModeResult['thresholds'] = {};
     for (const name of names) {
       const halves = [0, 1].map((h) => suggestionsAt[name].filter((s) => fold(s.at) === h));
       const fitted = halves.map((half) => {
-        const tally = new ThresholdTally();
-        for (const s of half) tally.add(s.grid, s.rest.join(''));
-        return cutFor({ version: SUGGESTION_FIT_VERSION, beamWidth, cursors: tally.cursors, curve: tally.curve() }, precision);
+        const { scorer, curve } = fitCut(half.map((s) => ({ cuts: s.cuts, rest: s.rest.join('') })));
+        return cutFor({ version: SUGGESTION_FIT_VERSION, beamWidth, cursors: half.length, scorer, curve }, precision);
       });
-      // Each half is cut at the threshold fitted on the other.
+      // Each half is cut with the scorer and the cut fitted on the other.
       thresholds[name] = [fitted[1], fitted[0]];
-      for (const s of suggestionsAt[name]) decoders[name]!.suggestion.add(Array.from(s.grid[gridIndex(thresholds[name]![fold(s.at)])]), s.rest, s.ms);
+      const shown = (s: SuggestionAt, cut: SuggestionCut) => Array.from(bestCut(s.cuts, cut)?.text ?? '');
+      for (const s of suggestionsAt[name]) decoders[name]!.suggestion.add(shown(s, thresholds[name]![fold(s.at)]), s.rest, s.ms);
       if (mode === 'online' && name === 'mixer dyn' && saved) {
         savedThresholdTally = new AccuracyTally();
-        const t = gridIndex(cutFor(saved, precision));
-        for (const s of suggestionsAt[name]) savedThresholdTally.add(Array.from(s.grid[t]), s.rest, s.ms);
+        const cut = cutFor(saved, precision);
+        for (const s of suggestionsAt[name]) savedThresholdTally.add(shown(s, cut), s.rest, s.ms);
       }
     }
     const mixed = (i: number) => w(i) * pLstm[i] + (1 - w(i)) * scores[mode][i];
@@ -336,11 +338,6 @@ function chosenPredictors(list: string | undefined): PredictorName[] {
   const unknown = keys.filter((key) => !PREDICTORS.some((name) => KEYS[name] === key));
   if (unknown.length > 0 || keys.length === 0) throw new UsageError(`--predictors takes a comma-separated list of ${PREDICTORS.map((name) => KEYS[name]).join(', ')}; not ${unknown.join(', ') || 'nothing'}`);
   return PREDICTORS.filter((name) => keys.includes(KEYS[name]));
-}
-
-/** Where `cut` is in CUT_GRID. */
-function gridIndex(cut: SuggestionCut): number {
-  return CUT_GRID.findIndex((c) => c.threshold === cut.threshold && c.rightWorth === cut.rightWorth);
 }
 
 /** A cut as the tables write it: its threshold, then rightWorth. */

@@ -8,7 +8,8 @@ import { loadCheckpoint } from '../../../src/core/model/checkpoint';
 import { InferenceModel } from '../../../src/core/model/inference';
 import { Branching } from '../../../src/core/predict/predictor';
 import { Random } from '../../../src/core/random';
-import { SuggestionCut, bestCut, checkSuggestionFit, cutFor, cutsOf, suggest } from '../../../src/core/predict/suggestion';
+import { SuggestionCut, WORD_END, bestCut, checkSuggestionFit, cutFor, cutsOf, suggest } from '../../../src/core/predict/suggestion';
+import { CUT_FEATURES, CutScorer } from '../../../src/core/predict/cutScorer';
 import { fitSuggestions } from '../../../src/core/predict/suggestionFit';
 import { readCorpus } from '../../../src/core/text/corpus';
 import { isWordChar } from '../../../src/core/predict/tokens';
@@ -60,7 +61,10 @@ test('the suggestion stops before an identifier the model is unsure how to finis
   assert.equal(shownAt(scripted(sureOf('ab(xab_b);', 0)), 0.6), undefined);
 });
 
-test('the cut never splits an identifier: a suggestion that ends inside a word is one the model is sure ends there', () => {
+/** A scorer that reads only log(length) (cutFeatures: index 1): chance sigmoid(bias + weight * log(length)). */
+const lengthScorer = (weight: number, bias = 2): CutScorer => ({ mean: new Array(CUT_FEATURES).fill(0), scale: new Array(CUT_FEATURES).fill(1), weights: [bias, 0, weight, 0, 0, 0, 0] });
+
+test('the cut never splits an identifier: a suggestion that ends inside a word is one the model thinks ends there, whatever the scorer', () => {
   const rng = new Random(5);
   const symbols = vocabulary.symbols;
   for (let trial = 0; trial < 40; trial++) {
@@ -77,8 +81,10 @@ test('the cut never splits an identifier: a suggestion that ends inside a word i
       return p;
     };
     const result = search(scripted(next));
-    for (const cut of [0.1, 0.3, 0.5].flatMap((threshold) => [0, 3, 20].map((rightWorth): SuggestionCut => ({ threshold, rightWorth })))) {
-      const threshold = cut.threshold;
+    const cuts = [0.1, 0.3, 0.5].flatMap((threshold) => [0, 3, 20].map((rightWorth): SuggestionCut => ({ threshold, rightWorth })));
+    // A scorer that likes long cuts would cut anywhere if the tree offered it.
+    for (const cut of [...cuts, ...cuts.map((c) => ({ ...c, scorer: lengthScorer(3) }))]) {
+      const threshold = cut.scorer ? 0 : cut.threshold;
       for (const s of [bestCut(cutsOf(result), cut)].filter((c) => c !== undefined)) {
         const last = s.text[s.text.length - 1];
         if (!isWordChar(last)) continue;
@@ -87,7 +93,8 @@ test('the cut never splits an identifier: a suggestion that ends inside a word i
         for (let i = 0; i < s.text.length; i++) p *= next(s.text.slice(0, i))[vocabulary.idOf(s.text[i])];
         const after = next(s.text);
         const ending = symbols.reduce((sum, ch, id) => (id > 0 && !isWordChar(ch) ? sum + after[id] : sum), 0);
-        assert.ok(p * ending >= threshold - 1e-6, `"${s.text}" ends inside a word: P(word ends there) ${p * ending} < ${threshold}`);
+        assert.ok(p * ending >= threshold - 1e-6, `"${s.text}" ends inside a word: P(it, then the word ends) ${p * ending} < ${threshold}`);
+        assert.ok(ending >= WORD_END - 1e-6, `"${s.text}" ends inside a word that the model thinks goes on: P(word ends | text) ${ending}`);
       }
     }
   }
@@ -118,6 +125,18 @@ test('the suggestion shown is the cut worth most: expected characters, plus righ
   assert.equal(shownAt(scripted(forkAfterBracket(0.6)), 0.7)?.text, 'ab(');
 });
 
+test('with a learned scorer, the cut shown is the one the scorer expects most accepted characters of, not q', () => {
+  // q: "ab" and "ab(" 1, "ab(x);" 0.6, so q shows "ab(x);" (0.6 * 6 > 3).
+  const result = search(scripted(forkAfterBracket(0.6)));
+  assert.equal(bestCut(cutsOf(result), { threshold: 0.3, rightWorth: 0 })?.text, 'ab(x);');
+  // A scorer that distrusts length (chance 0.96 at 2 characters, 0.27 at 3) shows the shortest cut; one that trusts it, the longest.
+  const distrusting = lengthScorer(-10, 10);
+  assert.equal(bestCut(cutsOf(result), { threshold: 0.3, rightWorth: 0, scorer: distrusting })?.text, 'ab');
+  assert.equal(bestCut(cutsOf(result), { threshold: 0.3, rightWorth: 0, scorer: lengthScorer(3) })?.text, 'ab(x);');
+  // Its chance is held to the threshold too: sure of nothing, it shows nothing.
+  assert.equal(bestCut(cutsOf(result), { threshold: 0.99, rightWorth: 0, scorer: distrusting }), undefined);
+});
+
 test('the best cut for a precision is the fitted one with the most accepted characters among those precise enough; a model saved before it keeps its threshold', () => {
   const point = (threshold: number, rightWorth: number, precision: number, accepted: number) => ({ threshold, rightWorth, shown: 0.5, precision, accepted });
   const fit = { version: 2 as const, beamWidth: 4, cursors: 100, curve: [point(0.05, 0, 0.55, 3), point(0.05, 2, 0.72, 2.5), point(0.1, 0, 0.71, 2.8), point(0.3, 0, 0.9, 1)] };
@@ -126,6 +145,11 @@ test('the best cut for a precision is the fitted one with the most accepted char
   const old = { version: 1 as const, beamWidth: 4, cursors: 100, curve: [{ threshold: 0.05, shown: 0.9, precision: 0.5, accepted: 3 }, { threshold: 0.2, shown: 0.7, precision: 0.71, accepted: 2.5 }] };
   assert.deepEqual(cutFor(checkSuggestionFit(old), 0.7), { threshold: 0.2, rightWorth: 0 });
   assert.deepEqual(cutFor(undefined, 0.7), { threshold: 0.7, rightWorth: 0 });
+  // From version 3 the cut comes with the scorer it was fitted with; a fit that lost its scorer is not read.
+  const scorer = lengthScorer(1);
+  const learned = checkSuggestionFit(JSON.parse(JSON.stringify({ ...fit, version: 3, scorer })));
+  assert.deepEqual(cutFor(learned, 0.7), { threshold: 0.1, rightWorth: 0, scorer });
+  assert.equal(checkSuggestionFit({ ...fit, version: 3 }), undefined);
 });
 
 test('the items are the suggestion first, then the beam\'s lines, distinct; none where the model is unsure', () => {
