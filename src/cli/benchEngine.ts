@@ -2,6 +2,7 @@ import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, MessageConnection } from 'vscode-jsonrpc/node';
 import { DEFAULT_SPLIT, splitIds } from '../core/text/batches';
@@ -52,6 +53,23 @@ export function benchFolders(): rpc.EngineFolders {
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 const CORPUS = path.join(__dirname, '..', 'models', 'corpus');
+
+/**
+ * `text` saved as `count` files in a new folder under the temporary folder
+ * (one of the bench engine's corpus folders), named as the editor names a
+ * workspace file's document: the engine reads such a document's file whole,
+ * as in the editor, where the text sent stops at the view. `remove` deletes
+ * the folder.
+ */
+export function savedDocuments(text: string, count: number, name: string): { ids: string[]; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charlens-bench-files-'));
+  const ids = Array.from({ length: count }, (_, k) => {
+    const file = path.join(dir, `${name}${k}.c`);
+    fs.writeFileSync(file, text);
+    return pathToFileURL(file).toString();
+  });
+  return { ids, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 /** The shipped corpus, repeated and cut to `lines` lines: a realistic C file. */
 export function cFile(lines: number): string {

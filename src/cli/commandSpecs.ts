@@ -158,7 +158,7 @@ const why: CommandSpec = {
   args: '<model> <file>',
   summary: 'which earlier characters drove the prediction at one place of a file',
   details:
-    "The contribution of each character before --at to the log-probability the model gives the character there (or its top guess), in nats: gradient x input on the character embeddings (measured from the vocabulary's mean embedding), one backward pass through the window with the CPU trainer's kernels. " +
+    "The contribution of each character before --at to the log-probability the model gives the character there (or its top guess), in nats, against an average character (the vocabulary's mean embedding): the first layer's step on each character is taken both ways and the difference of the states carried to log p by one backward pass through the window with the CPU trainer's kernels. " +
     'The file is read as the model reads text, line ends as \n; the state before the window is the one the editor reads there.',
   options: [
     { name: 'at', kind: 'number', value: 'offset', meaning: 'the place explained: a UTF-16 offset into the file (its length: what comes after the last character)', range: { min: 0, max: 2 ** 31, integer: true } },

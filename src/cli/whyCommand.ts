@@ -36,7 +36,7 @@ export async function whyCommand(args: CommandArgs): Promise<number> {
   const why = attribute(new Attributor(checkpoint.config, checkpoint.weights), model, checkpoint.vocabulary, text, at, (offset) => trace.stateBefore(text, offset), { guess, window });
   const what = guess ? `its top guess ${quoted(why.char)}` : quoted(why.char);
   process.stdout.write(`The model gives ${what} ${(why.probability * 100).toFixed(1)}% at offset ${at} (${lineColumn(text, at)}).\n`);
-  process.stdout.write(`What each of the ${why.window.length} characters before it contributed to log p (gradient x input, nats), strongest first:\n`);
+  process.stdout.write(`What each of the ${why.window.length} characters before it contributed to log p (against an average character, nats), strongest first:\n`);
   for (const c of strongest(why.window, args.number('top') ?? DEFAULT_WHY_TOP)) process.stdout.write(`  ${describeContribution(c, quoted).padEnd(44)} ${lineColumn(text, c.offset)}\n`);
   return 0;
 }

@@ -14,6 +14,11 @@ export class LruMap<K, V> {
     return value;
   }
 
+  /** The entries' values, least recently used first. */
+  values(): IterableIterator<V> {
+    return this.entries.values();
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

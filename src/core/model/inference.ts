@@ -30,6 +30,9 @@ export function shownActivation(cell: CellType, state: LstmState, layer: number,
 /** How the views name shownActivation. */
 export const SHOWN_ACTIVATION: Record<CellType, string> = { lstm: 'tanh(c)', gru: 'h', rnn: 'h' };
 
+/** The id advanceFirstLayer takes for the vocabulary's mean embedding: no particular character. */
+export const MEAN_INPUT = -1;
+
 /** Rows (beam hypotheses) stepped together by advanceRows and probabilitiesRows; more are taken this many at a time. */
 export const MAX_BATCH_ROWS = 16;
 
@@ -81,9 +84,19 @@ interface GroupWeights {
   input: Float32Array;
   recurrent: Float32Array; // [H, width]
   bias: Float32Array; // [width]
+  /** Layer 0: the mean of `input`'s rows, once asked for (MEAN_INPUT). */
+  meanInput?: Float32Array;
   /** advance's pre-activations ([width]) and advanceRows' (MAX_BATCH_ROWS x width). */
   z: Float32Array;
   zRows: Float32Array;
+}
+
+/** The mean of the `rows` x `width` matrix's rows. */
+function meanRow(rows: Float32Array, width: number): Float32Array {
+  const n = rows.length / width;
+  const mean = new Float32Array(width);
+  for (let r = 0; r < n; r++) for (let j = 0; j < width; j++) mean[j] += rows[r * width + j] / n;
+  return mean;
 }
 
 /**
@@ -199,25 +212,42 @@ export class InferenceModel {
   /** Advances `state` in place by character id `id` and returns the result; `hook` (see StepHook) costs nothing when absent. */
   advance(state: LstmState, id: number, hook?: StepHook): LstmState {
     for (let l = 0; l < this.config.layers; l++) {
-      const groups = this.groups[l];
-      const h = state.h[l];
-      groups.forEach((group, g) => {
-        const { z, width } = group;
-        if (l === 0) {
-          z.set(group.input.subarray(id * width, (id + 1) * width));
-        } else {
-          z.set(group.bias);
-          this.mem.addVecMat(z, state.h[l - 1], group.input, width);
-        }
-        this.mem.addVecMat(z, g === 0 ? h : this.resetTimesH(groups[0].z, h, this.resetH), group.recurrent, width);
-      });
-      cellUpdate(this.cell, groups[0].z, groups[1]?.z, h, state.c[l]);
+      this.stepLayer(state, l, id);
+      const z = this.groups[l][0].z;
       // After the layer and before the next reads its h: z still holds this layer's pre-activations.
-      if (hook?.clamp?.layer === l) this.clamp(groups[0].z, h, state.c[l], hook.clamp.index, hook.clamp.c);
+      if (hook?.clamp?.layer === l) this.clamp(z, state.h[l], state.c[l], hook.clamp.index, hook.clamp.c);
       const gates = hook?.gates?.[l];
-      if (gates) this.reportGates(groups[0].z, gates);
+      if (gates) this.reportGates(z, gates);
     }
     return state;
+  }
+
+  /**
+   * Steps only the first layer of `state` (its h[0] and c[0]) in place, by
+   * character id `id`, or with MEAN_INPUT by the vocabulary's mean
+   * embedding: what an average character rather than a given one would
+   * have done to the state (attribution compares the two).
+   */
+  advanceFirstLayer(state: LstmState, id: number): void {
+    this.stepLayer(state, 0, id);
+  }
+
+  /** One step of layer l; the first layer's input is character `id`'s row, or the rows' mean for MEAN_INPUT. */
+  private stepLayer(state: LstmState, l: number, id: number): void {
+    const groups = this.groups[l];
+    const h = state.h[l];
+    groups.forEach((group, g) => {
+      const { z, width } = group;
+      if (l === 0) {
+        // The rows are embedding x kernel + bias, linear in the embedding: their mean is the mean embedding's.
+        z.set(id === MEAN_INPUT ? (group.meanInput ??= meanRow(group.input, width)) : group.input.subarray(id * width, (id + 1) * width));
+      } else {
+        z.set(group.bias);
+        this.mem.addVecMat(z, state.h[l - 1], group.input, width);
+      }
+      this.mem.addVecMat(z, g === 0 ? h : this.resetTimesH(groups[0].z, h, this.resetH), group.recurrent, width);
+    });
+    cellUpdate(this.cell, groups[0].z, groups[1]?.z, h, state.c[l]);
   }
 
   /** A GRU's r * h into `out`, r from the z-and-r pre-activations `zr`. */

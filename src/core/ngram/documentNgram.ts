@@ -4,6 +4,7 @@ import { CharNgram, NgramReader } from './charNgram';
 import { RecentIndex } from './recentIndex';
 import { SideText, SuffixNgram } from './suffixNgram';
 import { LeftOut } from './leftOut';
+import { LeftOutViews } from './leftOutViews';
 
 /**
  * Online learning in the editor: the workspace n-gram also searches the
@@ -21,39 +22,9 @@ import { LeftOut } from './leftOut';
  */
 export const MAX_DOCUMENT_CHARS = 1 << 16;
 const MAX_DOCUMENTS = 16;
-/** Views with a file left out kept for documents to share: a file opened again (or twice) is not left out again. */
-const MAX_LEFT_OUT = 4;
 const DOCUMENT_HASH_BITS = 16;
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
-
-/** Runs of at least this many characters place a document in the model's text; shorter ones are code any file may share. */
-const MIN_RUN = 32;
-/** A document is one of the files the model was built from when such runs cover at least this share of it. */
-const TRAINING_SHARE = 0.5;
-/** Model text between two runs that follow each other in the document and in that text, at most this long, is the file's too: lines edited since. */
-const EDITED_GAP = 1024;
-
-/**
- * Where the model's text holds the file `ids` is (or was when the model
- * was built), if it is one of its files: the runs of the model's text it
- * repeats, with what lies between two consecutive ones (lines edited since).
- * A file of the model is in its text in up to a few pieces (the held-out
- * blocks are read after the training text), each found on its own.
- */
-export function trainingFileStretches(model: SuffixNgram, ids: ArrayLike<number>): Array<{ from: number; to: number }> | undefined {
-  const runs = model.textRuns(ids, MIN_RUN);
-  const covered = runs.reduce((sum, r) => sum + r.to - r.from, 0);
-  if (ids.length === 0 || covered < TRAINING_SHARE * ids.length) return undefined;
-  const stretches = runs.map((r) => ({ from: r.from, to: r.to }));
-  // The runs come from the document's end back: run k + 1 is before run k in the document.
-  for (let k = 0; k + 1 < runs.length; k++) {
-    const [later, earlier] = [runs[k], runs[k + 1]];
-    const gap = later.from - earlier.to;
-    if (gap > 0 && gap <= EDITED_GAP && later.at - (earlier.at + earlier.to - earlier.from) <= EDITED_GAP) stretches.push({ from: earlier.to, to: later.from });
-  }
-  return stretches;
-}
 
 /** What the n-gram has read of one document: `read`, the document's text from UTF-16 offset `start`, as ids. */
 class ReadDocument implements SideText {
@@ -63,8 +34,8 @@ class ReadDocument implements SideText {
   private read = '';
   /** Whether `read` has a character outside the BMP, so that UTF-16 units and ids differ in number. */
   private astral = false;
-  /** The model with this document's file left out, once asked for (null: it is none of the model's files). */
-  leftOut?: LeftOut | null;
+  /** Its file's place in the model's text (LeftOutViews.fileOf), once asked for (null: it is none of the model's files). */
+  file?: string | null;
 
   constructor(private readonly vocabulary: Vocabulary) {}
 
@@ -141,13 +112,15 @@ function readerWith(model: SuffixNgram, document: ReadDocument, leftOut?: LeftOu
 /** The workspace n-gram per document; the order-k tables have no side text, so they answer as they are. */
 export class DocumentNgrams {
   private readonly documents = new LruMap<string, ReadDocument>(MAX_DOCUMENTS);
-  /** By the stretches left out. */
-  private readonly leftOuts = new LruMap<string, LeftOut>(MAX_LEFT_OUT);
+  /** The model with one of its files left out, per file (a suffix-array n-gram's only). */
+  readonly leftOutViews?: LeftOutViews;
 
   constructor(
     readonly model: CharNgram,
     private readonly vocabulary: Vocabulary,
-  ) {}
+  ) {
+    if (model instanceof SuffixNgram) this.leftOutViews = new LeftOutViews(model, vocabulary);
+  }
 
   /** The n-gram having read text[0..end) of the document (its last MAX_DOCUMENT_CHARS characters). */
   at(documentId: string, text: string, end = text.length): NgramReader {
@@ -161,18 +134,18 @@ export class DocumentNgrams {
    * for once per document), a document that is one of the files the model
    * was built from is read with that file left out of it (see LeftOut):
    * for views of how the model reads a file, which would otherwise see it
-   * predicted from itself; `leftOut` then says how many characters.
+   * predicted from itself; `leftOut` then says how many characters. The
+   * view is its file's (LeftOutViews): made at the file's first read, and
+   * kept for its document's later reads, edits included, and for any other
+   * document of the same file.
    */
   reading(documentId: string, text: string, end = text.length, fileText?: () => string): { reader: NgramReader; readOn: (more: string) => void; leftOut?: number } {
-    const { model } = this;
-    if (!(model instanceof SuffixNgram)) return { reader: model, readOn: () => undefined };
+    const { model, leftOutViews: views } = this;
+    if (!(model instanceof SuffixNgram) || !views) return { reader: model, readOn: () => undefined };
     const document = this.documents.obtain(documentId, () => new ReadDocument(this.vocabulary));
     document.readUpTo(text, end);
-    if (fileText && document.leftOut === undefined) {
-      const stretches = trainingFileStretches(model, this.vocabulary.encode(fileText()));
-      document.leftOut = stretches ? this.leftOuts.obtain(JSON.stringify(stretches), () => model.leaveOut(stretches)) : null;
-    }
-    const leftOut = fileText ? (document.leftOut ?? undefined) : undefined;
+    if (fileText && document.file === undefined) document.file = views.fileOf(fileText());
+    const leftOut = fileText && document.file ? views.view(document.file) : undefined;
     return { reader: readerWith(model, document, leftOut), readOn: (more) => document.append(more), leftOut: leftOut?.stretches.chars };
   }
 

@@ -40,6 +40,13 @@ export class LeftOut {
     this.cache = new LruMap(cacheEntries);
   }
 
+  /** Memory the view holds beside the model's: its counts' overlay, the seam text, the candidates and the cached counts. */
+  get bytes(): number {
+    let cached = 0;
+    for (const { symbols, counts } of this.cache.values()) cached += symbols.byteLength + counts.byteLength;
+    return this.base.bytes + this.seams.ids.byteLength + this.seams.index.bytes + this.candidates.byteLength + cached;
+  }
+
   /**
    * The indices in `sa` (ascending) of the occurrences whose context ends
    * at most `reach` after a stretch or inside one: those any window the

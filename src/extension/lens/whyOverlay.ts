@@ -106,7 +106,7 @@ export class WhyOverlay implements vscode.Disposable {
     const explained = new vscode.Range(at, doc.positionAt(Math.min(doc.getText().length, offset + (guess ? 0 : result.char.length))));
     const lineEnd = doc.lineAt(at.line).range.end;
     editor.setDecorations(this.explainedType, [
-      { range: explained, hoverMessage: `CharLens: what each earlier character contributed to log p(${code(result.char)}) here, in nats (gradient x input). Escape or an edit hides it.` },
+      { range: explained, hoverMessage: `CharLens: what each earlier character contributed to log p(${code(result.char)}) here, in nats (each against an average character). Escape or an edit hides it.` },
       { range: new vscode.Range(lineEnd, lineEnd), renderOptions: { after: { contentText: summary } } },
     ]);
     this.shown = { documentId: doc.uri.toString(), offset, base, result, raised, lowered, summary };

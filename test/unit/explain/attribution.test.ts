@@ -28,44 +28,56 @@ const weights = scaledWeights(config);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * log p(target) after reading the given embedding vectors from `state`: a
- * plain float64 network of `c`'s cell, the reference the kernels are checked
- * against. Keras's gate orders: an LSTM's i, f, g, o; a GRU's z, r, h~ with
- * r applied to h before the recurrent product (reset_after false).
+ * One step of layer `l` of a plain float64 network of `c`'s cell on input
+ * `x`, `h` and `cs` (an LSTM's c) changed in place: the reference the
+ * kernels are checked against. Keras's gate orders: an LSTM's i, f, g, o; a
+ * GRU's z, r, h~ with r applied to h before the recurrent product
+ * (reset_after false).
  */
-function referenceLogProbability(c: ModelConfig, w: WeightArrays, state: LstmState, inputs: Float64Array[], target: number): number {
-  const { hiddenSize: H, layers, vocabSize: V } = c;
+function referenceStep(c: ModelConfig, w: WeightArrays, l: number, x: Float64Array, h: Float64Array, cs: Float64Array): void {
+  const H = c.hiddenSize;
   const G = GATES[c.cell ?? 'lstm'] * H;
-  const h = state.h.map((a) => Float64Array.from(a));
-  const cs = state.c.map((a) => Float64Array.from(a));
-  for (const x of inputs) {
-    let input: Float64Array = x;
-    for (let l = 0; l < layers; l++) {
-      const name = recurrentLayerName(c, l);
-      const [kernel, recurrent, bias] = ['kernel', 'recurrent_kernel', 'bias'].map((k) => w.get(`${name}/${k}`)!);
-      const z = Float64Array.from(bias);
-      input.forEach((v, k) => { for (let j = 0; j < G; j++) z[j] += v * kernel[k * G + j]; });
-      // The GRU's candidate reads r h, not h: its recurrent product waits for r.
-      const recurrentColumns = c.cell === 'gru' ? 2 * H : G;
-      h[l].forEach((v, k) => { for (let j = 0; j < recurrentColumns; j++) z[j] += v * recurrent[k * G + j]; });
-      if (c.cell === 'gru') {
-        const resetH = h[l].map((v, k) => sigmoid(z[H + k]) * v);
-        resetH.forEach((v, k) => { for (let j = 0; j < H; j++) z[2 * H + j] += v * recurrent[k * G + 2 * H + j]; });
-      }
-      for (let j = 0; j < H; j++) {
-        if (c.cell === 'gru') {
-          const u = sigmoid(z[j]);
-          h[l][j] = u * h[l][j] + (1 - u) * Math.tanh(z[2 * H + j]);
-        } else if (c.cell === 'rnn') {
-          h[l][j] = Math.tanh(z[j]);
-        } else {
-          cs[l][j] = sigmoid(z[H + j]) * cs[l][j] + sigmoid(z[j]) * Math.tanh(z[2 * H + j]);
-          h[l][j] = sigmoid(z[3 * H + j]) * Math.tanh(cs[l][j]);
-        }
-      }
-      input = h[l];
+  const name = recurrentLayerName(c, l);
+  const [kernel, recurrent, bias] = ['kernel', 'recurrent_kernel', 'bias'].map((k) => w.get(`${name}/${k}`)!);
+  const z = Float64Array.from(bias);
+  x.forEach((v, k) => { for (let j = 0; j < G; j++) z[j] += v * kernel[k * G + j]; });
+  // The GRU's candidate reads r h, not h: its recurrent product waits for r.
+  const recurrentColumns = c.cell === 'gru' ? 2 * H : G;
+  h.forEach((v, k) => { for (let j = 0; j < recurrentColumns; j++) z[j] += v * recurrent[k * G + j]; });
+  if (c.cell === 'gru') {
+    const resetH = h.map((v, k) => sigmoid(z[H + k]) * v);
+    resetH.forEach((v, k) => { for (let j = 0; j < H; j++) z[2 * H + j] += v * recurrent[k * G + 2 * H + j]; });
+  }
+  for (let j = 0; j < H; j++) {
+    if (c.cell === 'gru') {
+      const u = sigmoid(z[j]);
+      h[j] = u * h[j] + (1 - u) * Math.tanh(z[2 * H + j]);
+    } else if (c.cell === 'rnn') {
+      h[j] = Math.tanh(z[j]);
+    } else {
+      cs[j] = sigmoid(z[H + j]) * cs[j] + sigmoid(z[j]) * Math.tanh(z[2 * H + j]);
+      h[j] = sigmoid(z[3 * H + j]) * Math.tanh(cs[j]);
     }
   }
+}
+
+/**
+ * log p(target) after reading the given embedding vectors from `state`, in
+ * float64; `afterFirstLayer(t, h, c)` may change the first layer's state
+ * after step t, before the layer above and the next step read it.
+ */
+function referenceLogProbability(c: ModelConfig, w: WeightArrays, state: LstmState, inputs: Float64Array[], target: number, afterFirstLayer?: (t: number, h: Float64Array, c: Float64Array) => void): number {
+  const { layers, vocabSize: V } = c;
+  const h = state.h.map((a) => Float64Array.from(a));
+  const cs = state.c.map((a) => Float64Array.from(a));
+  inputs.forEach((x, t) => {
+    let input: Float64Array = x;
+    for (let l = 0; l < layers; l++) {
+      referenceStep(c, w, l, input, h[l], cs[l]);
+      if (l === 0) afterFirstLayer?.(t, h[0], cs[0]);
+      input = h[l];
+    }
+  });
   const dense = w.get('dense/kernel')!;
   const logits = Float64Array.from(w.get('dense/bias')!);
   h[layers - 1].forEach((v, k) => { for (let j = 0; j < V; j++) logits[j] += v * dense[k * V + j]; });
@@ -75,7 +87,7 @@ function referenceLogProbability(c: ModelConfig, w: WeightArrays, state: LstmSta
 }
 
 for (const cell of CELL_TYPES) {
-  test(`gradient x input matches central differences of a float64 ${cell.toUpperCase()} along (embedding - mean embedding), from a carried state`, () => {
+  test(`a character's contribution, its first-layer step against the mean embedding's carried to log p, matches central differences of a float64 ${cell.toUpperCase()} along that state difference, from a carried state`, () => {
     const config = configOf(cell);
     const weights = scaledWeights(config);
     const model = new InferenceModel(config, weights);
@@ -91,19 +103,30 @@ for (const cell of CELL_TYPES) {
     const embedding = (id: number) => Float64Array.from(table.subarray(id * E, (id + 1) * E));
     const mean = Float64Array.from({ length: E }, (_, e) => Array.from({ length: config.vocabSize }, (_, v) => table[v * E + e]).reduce((s, x) => s + x, 0) / config.vocabSize);
     const inputs = ids.map(embedding);
-    const exact = referenceLogProbability(config, weights, start, inputs, target);
+    // The first layer's state after each step, and what it would have been after a mean embedding there instead.
+    const read: Array<{ h: Float64Array; c: Float64Array }> = [];
+    const exact = referenceLogProbability(config, weights, start, inputs, target, (_, h, c) => read.push({ h: h.slice(), c: c.slice() }));
     assert.ok(Math.abs(logProbability - exact) < 1e-4, `log p ${logProbability} vs ${exact}`);
     assert.ok(Math.abs(Math.log(model.probabilities(feed(model, vocabulary, model.cloneState(start), window))[target]) - exact) < 1e-4);
 
     const eps = 1e-4;
     let largest = 0;
     ids.forEach((_, t) => {
-      const moved = (sign: number) => inputs.map((x, s) => (s === t ? x.map((v, e) => v + sign * eps * (v - mean[e])) : x));
-      const reference = (referenceLogProbability(config, weights, start, moved(1), target) - referenceLogProbability(config, weights, start, moved(-1), target)) / (2 * eps);
+      const h = Float64Array.from(t === 0 ? start.h[0] : read[t - 1].h);
+      const c = Float64Array.from(t === 0 ? start.c[0] : read[t - 1].c);
+      referenceStep(config, weights, 0, mean, h, c);
+      const [dh, dc] = [read[t].h.map((v, j) => v - h[j]), read[t].c.map((v, j) => v - c[j])];
+      const moved = (sign: number) =>
+        referenceLogProbability(config, weights, start, inputs, target, (s, h, c) => {
+          if (s !== t) return;
+          h.forEach((_, j) => (h[j] += sign * eps * dh[j]));
+          c.forEach((_, j) => (c[j] += sign * eps * dc[j]));
+        });
+      const reference = (moved(1) - moved(-1)) / (2 * eps);
       largest = Math.max(largest, Math.abs(reference));
       assert.ok(Math.abs(contributions[t] - reference) < 1e-3 + 1e-3 * Math.abs(reference), `position ${t} (${window[t]}): ${contributions[t]} vs ${reference}`);
     });
-    assert.ok(largest > 0.05, `the tiny model's contributions are not all near 0 (largest ${largest})`);
+    assert.ok(largest > 0.02, `the tiny model's contributions are not all near 0 (largest ${largest})`);
   });
 }
 
@@ -142,14 +165,14 @@ test('attribute: offsets in UTF-16 over astral characters, the window capped, th
 const quotedModel = useTrainedQuotedModel();
 
 /**
- * Gradient x input reads the opening quote as one of the few characters a
- * closing quote's probability depends on, though not always as the first:
- * the quote's effect is held by a saturated cell, where gradients are small,
- * and "(x, " and "= " announce a string as well (leaving the quote out moves
- * log p by less than half a nat on this model). A window's 60 characters
- * taken at random would put it in the top 3 one time in 20.
+ * What a closing quote's probability owes most to is its opening quote: the
+ * step that put the model in a string. Gradient times input ranked it first
+ * for 6 of these 26 (the step's gates saturate, and a linearised step misses
+ * what it did); taking the step both ways, 21 (on the 121 closing quotes of
+ * quotedCode(200, 78), 82 of 121, where occlusion, the rest of the window
+ * read both ways too, gives 80).
  */
-test("on the trained quoted-code model, a closing quote's probability depends on its opening quote among the strongest three", () => {
+test("on the trained quoted-code model, a closing quote's probability owes most to its opening quote", () => {
   const checkpoint = loadCheckpoint(quotedModel());
   const model = InferenceModel.of(checkpoint);
   const attributor = new Attributor(checkpoint.config, checkpoint.weights);
@@ -160,6 +183,6 @@ test("on the trained quoted-code model, a closing quote's probability depends on
     const why = attribute(attributor, model, checkpoint.vocabulary, text, at, (offset) => feed(model, checkpoint.vocabulary, model.zeroState(), text.slice(0, offset)), { window: 60 });
     return strongest(why.window, why.window.length).findIndex((c) => c.offset === text.lastIndexOf('"', at - 1)) + 1;
   });
-  const top3 = ranks.filter((r) => r >= 1 && r <= 3).length;
-  assert.ok(top3 >= closings.length / 2, `the opening quote is among the strongest 3 of 60 for ${top3} of ${closings.length} closing quotes (ranks ${ranks.join(' ')})`);
+  const first = ranks.filter((r) => r === 1).length;
+  assert.ok(first >= 0.7 * closings.length, `the opening quote is the strongest of 60 for ${first} of ${closings.length} closing quotes (ranks ${ranks.join(' ')})`);
 });

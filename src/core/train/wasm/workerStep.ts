@@ -72,14 +72,18 @@ export class WorkerStep {
    * stream in batch row 0 read for T steps from the state in `train`, then
    * the backward pass from the last step's loss alone (the other steps'
    * logit gradients zeroed), which leaves in dEmbedded the gradient of
-   * -log p(y_{T-1}) / T with respect to each step's embedding.
+   * -log p(y_{T-1}) / T with respect to each step's embedding, and in the
+   * first layer's rows of dH with respect to its h at each step.
+   * `afterFirstLayerStep(t)` is called once the first layer's step t is
+   * through, when an LSTM's dc holds the gradient with respect to its c at
+   * step t - 1 by way of the steps after it.
    */
-  lastStepGradient(T: number, pack: boolean): void {
+  lastStepGradient(T: number, pack: boolean, afterFirstLayerStep?: (t: number) => void): void {
     if (pack) this.packWeights();
     this.forward(1, T, [0, 1], this.layout.train, undefined, true);
     const { logits, dims } = this.layout;
     this.f32.fill(0, logits / 4, logits / 4 + (T - 1) * dims.Vp);
-    this.backward(T, [0, 1], this.layout.train, undefined);
+    this.backward(T, [0, 1], this.layout.train, undefined, afterFirstLayerStep);
   }
 
   private sync(): void {
@@ -172,7 +176,7 @@ export class WorkerStep {
     }
   }
 
-  private backward(T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined): void {
+  private backward(T: number, [b0, b1]: [number, number], state: StateBuffers, dropoutSeed: number | undefined, afterFirstLayerStep?: (t: number) => void): void {
     const { k, layout } = this;
     const { L, Vp, Ep, Hp, G, zLd, hLd, cell } = layout.dims;
     const rows = b1 - b0;
@@ -198,6 +202,7 @@ export class WorkerStep {
           const cPrev = first ? state.c[l] + b0 * Hp * 4 : layer.cs + (row - 1) * hLd * 4;
           k.lstmStepBackward(z, zStride, dh, layer.tanhC + row * hLd * 4, stride, cPrev, first ? Hp * 4 : stride, dc, whT, dhPrev, rows, Hp);
         }
+        if (l === 0) afterFirstLayerStep?.(t);
       }
       // dz Wx^T: the gradient of this layer's input (the layer below's output, or the embeddings)
       const [dInput, inWidth, inLd] = l === 0 ? [layout.dEmbedded, Ep, Ep] : [layout.dH, Hp, hLd];
