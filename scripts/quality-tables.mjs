@@ -74,7 +74,7 @@ function renderDecoders(result) {
   }
   const saved = result.savedThreshold;
   return [
-    `Decoders, online, at the same cursors (beam width ${result.beamWidth}; the suggestion cut for a precision of ${pct(result.precision)}, its cut, threshold + rightWorth, cross-fitted on the test text's halves):`,
+    `Decoders, online, at the same cursors (beam width ${result.beamWidth}; the suggestion cut for a precision of ${pct(result.precision)}, its scorer and cut, threshold + rightWorth, cross-fitted on the test text's halves):`,
     '',
     '| predictor | decoder | shown | right | mean shown chars | accepted chars per cursor | exact rest of line | ms per cursor |',
     '|---|---|---|---|---|---|---|---|',
