@@ -180,13 +180,13 @@ export function seamText(text: ArrayLike<number>, n: number, stretches: Stretche
   for (const [k, piece] of pieces.entries()) {
     if (k > 0) {
       ids[at++] = SEPARATOR;
-      index.skip();
+      index.passOver();
     }
     for (let x = piece.from; x < piece.to; x++, at++) {
       ids[at] = text[positionInText(stretches, x)];
       while (seam < seams.length && seams[seam] + reach <= x) seam++;
       if (seam < seams.length && seams[seam] <= x) index.add(ids, at);
-      else index.skip();
+      else index.passOver();
     }
   }
   return { ids, index };

@@ -41,7 +41,7 @@ export class RecentIndex {
   }
 
   /** Takes the next position without filing it: no match ends there (an index with such positions is never truncated). */
-  skip(): void {
+  passOver(): void {
     this.file(-1, this.start + this.count);
   }
 

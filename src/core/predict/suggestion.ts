@@ -95,14 +95,22 @@ export function cutsOf(result: BeamResult): Suggestion[] {
 
 /** The suggestion at `cut` (see the top of this file), or none. */
 export function bestCut(cuts: readonly Suggestion[], cut: SuggestionCut): Suggestion | undefined {
+  return bestByChance(cuts, chancesOf(cuts, cut.scorer), cut);
+}
+
+/** Each cut's chance of being right: the scorer's, or q without one. */
+function chancesOf(cuts: readonly Suggestion[], scorer: CutScorer | undefined): number[] {
+  return cuts.map((c) => (scorer ? scoreCut(scorer, c.features) : c.p));
+}
+
+function bestByChance(cuts: readonly Suggestion[], chances: readonly number[], cut: SuggestionCut): Suggestion | undefined {
   let best: Suggestion | undefined;
   let bestWorth = -1;
-  for (const c of cuts) {
-    const chance = cut.scorer ? scoreCut(cut.scorer, c.features) : c.p;
-    if (chance < cut.threshold) continue;
-    const worth = chance * (Array.from(c.text).length + cut.rightWorth);
+  cuts.forEach((c, i) => {
+    if (chances[i] < cut.threshold) return;
+    const worth = chances[i] * (Array.from(c.text).length + cut.rightWorth);
     if (worth > bestWorth) [best, bestWorth] = [c, worth];
-  }
+  });
   return best;
 }
 
@@ -131,7 +139,8 @@ export function suggest(branching: Branching, vocabulary: Vocabulary, o: Suggest
 
 /** The suggestion at each cut of CUT_GRID ('' where none), from a tree's cuts (searched with a floor at most SUGGESTION_FLOOR), scored by `scorer` if given. */
 export function suggestionsOnGrid(cuts: readonly Suggestion[], scorer?: CutScorer): string[] {
-  return CUT_GRID.map((cut) => bestCut(cuts, { ...cut, scorer })?.text ?? '');
+  const chances = chancesOf(cuts, scorer);
+  return CUT_GRID.map((cut) => bestByChance(cuts, chances, cut)?.text ?? '');
 }
 
 /** What the fit measured at one cut: over cursors, the share with a suggestion, the share of those right, the characters a user could accept per cursor. */
