@@ -54,7 +54,8 @@ function render(result) {
   ].join('\n');
 }
 
-const DECODERS = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion' };
+/** The bound: the longest right cut of the suggestion's tree at each cursor, which only the text after the cursor tells. */
+const DECODERS = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion', bound: 'longest right cut (bound)' };
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 /** A suggestion cut: threshold + rightWorth (a bare number: a threshold of the longest-cut rule, from a run before it). */
 const cutLabel = (cut) => (typeof cut === 'number' ? String(cut) : `${cut.threshold} + ${cut.rightWorth}`);
@@ -66,6 +67,8 @@ function renderDecoders(result) {
     const figures = p.online ?? p.static;
     for (const [key, label] of Object.entries(DECODERS)) {
       const d = figures.decoders[key];
+      // Figures saved before the bound was measured have none.
+      if (!d) continue;
       const threshold = key === 'suggestion' ? ` (cut ${figures.thresholds.map(cutLabel).join(' / ')})` : '';
       const cells = [pct(d.shown), pct(d.right), d.length.toFixed(1), d.accepted.toFixed(2), pct(d.exact), d.ms.toFixed(1)];
       const answering = p.name === 'mixer dyn' && key === 'suggestion';

@@ -41,10 +41,15 @@ const LABELS: Record<PredictorName, string> = {
   'mixer dyn': 'learned mixer, dynamic evaluation',
 };
 
-/** The ways a completion is decoded (see --json's decoders). */
-const DECODERS = ['greedy', 'beam', 'suggestion'] as const;
+/**
+ * The ways a completion is decoded (see --json's decoders), and the bound
+ * on every way of cutting the suggestion: at each cursor the longest cut of
+ * the editor's tree that is right, which only the text after the cursor
+ * tells (what a perfect cut rule would accept).
+ */
+const DECODERS = ['greedy', 'beam', 'suggestion', 'bound'] as const;
 type Decoder = (typeof DECODERS)[number];
-const DECODER_LABELS: Record<Decoder, string> = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion (confidence cut)' };
+const DECODER_LABELS: Record<Decoder, string> = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion (confidence cut)', bound: 'longest right cut (bound)' };
 
 /** One mode's figures per predictor: nats/char, and per decoder what its completions were worth. */
 interface ModeResult {
@@ -90,7 +95,10 @@ interface SuggestionAt {
  * other half of the test text, as the mixture is); per decoder: how often something is shown, how often what
  * is shown is right (a prefix of the rest of the line), its mean length,
  * the characters a user could accept per cursor, the exact rest-of-line
- * rate and the decoder's time per cursor. With the model's own cut
+ * rate and the decoder's time per cursor. A fourth row, the bound, is the
+ * longest right cut of the suggestion's tree (what a perfect cut rule
+ * would give), and a line per predictor gives the suggestion's accepted
+ * characters over the greedy line's and the bound's. With the model's own cut
  * (fitted on its validation split when saved) the answering predictor's
  * suggestion is given too. `--predictors` measures only those named (and
  * computes only what they need).
@@ -149,6 +157,13 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
         const threshold = decoder === 'suggestion' ? results[mode].thresholds[name]!.map(cutLabel).join(' / ') : '';
         log(`${mode.padEnd(8)}${name.padEnd(11)}${DECODER_LABELS[decoder].padEnd(29)}${decoderCells(t)}  ${threshold}`);
       }
+    }
+  }
+  for (const mode of ['static', 'online'] as const) {
+    for (const name of chosen) {
+      const t = results[mode].decoders[name];
+      const over = (a: AccuracyTally, b: AccuracyTally) => a.acceptedPerCursor / Math.max(1e-9, b.acceptedPerCursor);
+      if (t) log(`${mode} ${name}: the suggestion accepts ${over(t.suggestion, t.greedy).toFixed(2)}x the greedy line's characters, ${(100 * over(t.suggestion, t.bound)).toFixed(0)}% of the bound's (${over(t.bound, t.greedy).toFixed(2)}x).`);
     }
   }
   if (savedThresholdTally && saved) log(`With the model's own cut (${cutLabel(cutFor(saved, precision))}, fitted on its validation split): online mixer dyn suggestion ${decoderCells(savedThresholdTally)}`);
@@ -241,7 +256,7 @@ export async function measureAccuracy(r: AccuracyRequest) {
   for (const mode of ['static', 'online'] as const) {
     const w = (i: number) => weights[mode]()[fold(i)];
     const names = chosen.filter((name) => mode === 'online' || !ONLINE_ONLY.includes(name));
-    const decoders = Object.fromEntries(names.map((name) => [name, { greedy: new AccuracyTally(), beam: new AccuracyTally(), suggestion: new AccuracyTally() }])) as ModeResult['decoders'];
+    const decoders = Object.fromEntries(names.map((name) => [name, { greedy: new AccuracyTally(), beam: new AccuracyTally(), suggestion: new AccuracyTally(), bound: new AccuracyTally() }])) as ModeResult['decoders'];
     const suggestionsAt = Object.fromEntries(names.map((name) => [name, [] as SuggestionAt[]])) as Record<PredictorName, SuggestionAt[]>;
     for (const [k, at] of cursors.entries()) {
       if (mode === 'online') {
@@ -285,7 +300,10 @@ export async function measureAccuracy(r: AccuracyRequest) {
       // Each half is cut with the scorer and the cut fitted on the other.
       thresholds[name] = [fitted[1], fitted[0]];
       const shown = (s: SuggestionAt, cut: SuggestionCut) => Array.from(bestCut(s.cuts, cut)?.text ?? '');
-      for (const s of suggestionsAt[name]) decoders[name]!.suggestion.add(shown(s, thresholds[name]![fold(s.at)]), s.rest, s.ms);
+      for (const s of suggestionsAt[name]) {
+        decoders[name]!.suggestion.add(shown(s, thresholds[name]![fold(s.at)]), s.rest, s.ms);
+        decoders[name]!.bound.add(longestRightCut(s), s.rest);
+      }
       if (mode === 'online' && name === 'mixer dyn' && saved) {
         savedThresholdTally = new AccuracyTally();
         const cut = cutFor(saved, precision);
@@ -338,6 +356,15 @@ function chosenPredictors(list: string | undefined): PredictorName[] {
   const unknown = keys.filter((key) => !PREDICTORS.some((name) => KEYS[name] === key));
   if (unknown.length > 0 || keys.length === 0) throw new UsageError(`--predictors takes a comma-separated list of ${PREDICTORS.map((name) => KEYS[name]).join(', ')}; not ${unknown.join(', ') || 'nothing'}`);
   return PREDICTORS.filter((name) => keys.includes(KEYS[name]));
+}
+
+/** The longest of a tree's cuts that the rest of the line begins with (none where none does). */
+function longestRightCut({ cuts, rest }: SuggestionAt): string[] {
+  const line = rest.join('');
+  return cuts.reduce<string[]>((best, cut) => {
+    const text = Array.from(cut.text);
+    return text.length > best.length && line.startsWith(cut.text) ? text : best;
+  }, []);
 }
 
 /** A cut as the tables write it: its threshold, then rightWorth. */

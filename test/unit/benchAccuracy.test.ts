@@ -56,6 +56,10 @@ test('bench accuracy --predictors measures only those named, online only for dyn
   const [p] = result.predictors;
   assert.equal(p.static, null);
   assert.ok(p.online.nats > 0 && p.online.decoders.suggestion.shown >= 0, JSON.stringify(p));
+  // The bound is the longest right cut: always right, and no rule for choosing a cut accepts more.
+  const { suggestion, bound } = p.online.decoders;
+  assert.ok(bound.shown > 0 && bound.right === 1, JSON.stringify(bound));
+  assert.ok(bound.accepted >= suggestion.accepted && bound.length >= 1, JSON.stringify(p.online.decoders));
   assert.equal(result.fullNetworkNats, null);
   await assert.rejects(runBench(t, ['--predictors', 'mixer-dyn,lstm-dyn,gru']), /--predictors takes .*not gru/);
 });
