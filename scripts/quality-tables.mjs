@@ -70,14 +70,14 @@ function renderDecoders(result) {
       // Figures saved before the bound was measured have none.
       if (!d) continue;
       const threshold = key === 'suggestion' ? ` (cut ${figures.thresholds.map(cutLabel).join(' / ')})` : '';
-      const cells = [pct(d.shown), pct(d.right), d.length.toFixed(1), d.accepted.toFixed(2), pct(d.exact), d.ms.toFixed(1)];
+      const cells = [pct(d.shown), pct(d.right), d.length.toFixed(1), d.accepted.toFixed(2), pct(d.exact), key === 'bound' ? '-' : d.ms.toFixed(1)];
       const answering = p.name === 'mixer dyn' && key === 'suggestion';
       rows.push(`| ${p.label} | ${label}${threshold} | ${(answering ? cells.map((c) => `**${c}**`) : cells).join(' | ')} |`);
     }
   }
   const saved = result.savedThreshold;
   return [
-    `Decoders, online, at the same cursors (beam width ${result.beamWidth}; the suggestion cut for a precision of ${pct(result.precision)}, its scorer and cut, threshold + rightWorth, cross-fitted on the test text's halves):`,
+    `Decoders, online, at the same cursors (beam width ${result.beamWidth}; the suggestion cut for a precision of ${pct(result.precision)}, its scorer and cut, threshold + rightWorth, cross-fitted on the test text's halves; the bound: at each cursor the longest cut of the suggestion's tree that is right, which no rule for choosing a cut can beat):`,
     '',
     '| predictor | decoder | shown | right | mean shown chars | accepted chars per cursor | exact rest of line | ms per cursor |',
     '|---|---|---|---|---|---|---|---|',
