@@ -133,10 +133,11 @@ suite('Whether cells matter, and the model report', function () {
   test('turned on where no line in view is surprising, the surprise overlay says so instead of showing nothing', async () => {
     const { lens, charlens } = await api();
     // A view of blank lines: nothing to be surprised by.
-    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: '\n'.repeat(40) });
-    await vscode.window.showTextDocument(doc);
-    // An untitled document may take the name of one closed before it: what was marked there must not pass for this one.
-    lens.surprise.last = undefined;
+    // Named, not Untitled-N: opened with content right after the hash.c copy was reverted and closed, Untitled-1 came back with that copy's text.
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'untitled', path: `/blank-${Date.now()}.c` }));
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), '\n'.repeat(40)));
+    assert.equal(doc.getText(), '\n'.repeat(40));
     await vscode.commands.executeCommand('charlens.toggleSurpriseOverlay', true);
     await until(() => lens.surprise.last?.documentId === doc.uri.toString());
     assert.deepEqual(lens.surprise.last!.marked.flat(), [], 'nothing marked');
