@@ -54,7 +54,7 @@ function render(result) {
   ].join('\n');
 }
 
-/** The bound: the longest right cut of the suggestion's tree at each cursor, which only the text after the cursor tells. */
+/** The decoders' rows, then the bound: the longest right cut of the suggestion's tree at each cursor, which only the text after the cursor tells. */
 const DECODERS = { greedy: 'greedy line', beam: "beam's best line", suggestion: 'suggestion', bound: 'longest right cut (bound)' };
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 /** A suggestion cut: threshold + rightWorth (a bare number: a threshold of the longest-cut rule, from a run before it). */

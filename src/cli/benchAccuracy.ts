@@ -159,10 +159,10 @@ export async function benchAccuracy(args: CommandArgs): Promise<void> {
       }
     }
   }
+  const over = (a: AccuracyTally, b: AccuracyTally) => a.acceptedPerCursor / Math.max(1e-9, b.acceptedPerCursor);
   for (const mode of ['static', 'online'] as const) {
     for (const name of chosen) {
       const t = results[mode].decoders[name];
-      const over = (a: AccuracyTally, b: AccuracyTally) => a.acceptedPerCursor / Math.max(1e-9, b.acceptedPerCursor);
       if (t) log(`${mode} ${name}: the suggestion accepts ${over(t.suggestion, t.greedy).toFixed(2)}x the greedy line's characters, ${(100 * over(t.suggestion, t.bound)).toFixed(0)}% of the bound's (${over(t.bound, t.greedy).toFixed(2)}x).`);
     }
   }
