@@ -33,7 +33,7 @@ export async function whyCommand(args: CommandArgs): Promise<number> {
   const trace = new DocumentTrace(model, checkpoint.vocabulary);
   const guess = args.flag('guess') || at === text.length;
   const window = args.number('window') ?? DEFAULT_CLI_WHY_WINDOW;
-  const why = attribute(new Attributor(checkpoint.config, checkpoint.weights), model, checkpoint.vocabulary, text, at, (offset) => trace.stateBefore(text, offset), { guess, window });
+  const why = attribute(new Attributor(model, checkpoint.weights), model, checkpoint.vocabulary, text, at, (offset) => trace.stateBefore(text, offset), { guess, window });
   const what = guess ? `its top guess ${quoted(why.char)}` : quoted(why.char);
   process.stdout.write(`The model gives ${what} ${(why.probability * 100).toFixed(1)}% at offset ${at} (${lineColumn(text, at)}).\n`);
   process.stdout.write(`What each of the ${why.window.length} characters before it contributed to log p (against an average character, nats), strongest first:\n`);

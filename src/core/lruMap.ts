@@ -14,9 +14,9 @@ export class LruMap<K, V> {
     return value;
   }
 
-  /** The entries' values, least recently used first. */
-  values(): IterableIterator<V> {
-    return this.entries.values();
+  /** The entries, least recently used first (deleting one while iterating is safe). */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries[Symbol.iterator]();
   }
 
   delete(key: K): void {

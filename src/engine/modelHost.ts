@@ -213,7 +213,7 @@ export class ModelHost implements Answerer {
    * guess), read from the document's exact state before the window.
    */
   why(p: WhyParams): Omit<WhyResult, 'ms'> {
-    this.attributor ??= new Attributor(this.checkpoint.config, this.checkpoint.weights);
+    this.attributor ??= new Attributor(this.model, this.checkpoint.weights);
     const trace = this.traceOf(p.documentId);
     const result = attribute(this.attributor, this.model, this.vocabulary, p.text, p.offset, (offset) => trace.stateBefore(p.text, offset), { ...p, window: p.window ?? DEFAULT_WHY_WINDOW });
     return { ...result, model: this.source };

@@ -29,7 +29,7 @@ test('the engine answers Why with core attribution\'s figures for the document; 
   const checkpoint = loadCheckpoint(SHIPPED);
   const model = InferenceModel.of(checkpoint);
   const trace = new DocumentTrace(model, checkpoint.vocabulary);
-  const direct = attribute(new Attributor(checkpoint.config, checkpoint.weights), model, checkpoint.vocabulary, TEXT, at, (o) => trace.stateBefore(TEXT, o));
+  const direct = attribute(new Attributor(model, checkpoint.weights), model, checkpoint.vocabulary, TEXT, at, (o) => trace.stateBefore(TEXT, o));
   assert.ok(Math.abs(direct.probability - answer.probability) < 1e-6);
   direct.window.forEach((c, i) => assert.ok(Math.abs(c.nats - answer.window[i].nats) < 1e-6 && c.offset === answer.window[i].offset));
 

@@ -23,7 +23,7 @@
  */
 import { InferenceModel, LstmState, MEAN_INPUT } from '../model/inference';
 import { topGuesses } from '../predict/modelLens';
-import { ModelConfig, WeightArrays } from '../model/modelConfig';
+import { WeightArrays } from '../model/modelConfig';
 import { UserError } from '../userError';
 import { Vocabulary } from '../text/vocabulary';
 import { compileKernels, instantiateKernels } from '../train/wasm/kernelModules';
@@ -51,16 +51,16 @@ export class Attributor {
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
   private readonly step: WorkerStep;
-  /** The model as inference steps it: the first layer's step on the mean embedding. */
-  private readonly firstLayer: InferenceModel;
   /** An LSTM's gradient with respect to the first layer's c at each step, by way of the steps after it (MAX_WINDOW x H). */
   private readonly dcLater: Float32Array | undefined;
   private packed = false;
 
+  /** `model` is the same weights as inference steps them: it takes the first layer's step on the mean embedding. */
   constructor(
-    readonly config: ModelConfig,
+    private readonly model: InferenceModel,
     weights: WeightArrays,
   ) {
+    const { config } = model;
     // Inference has no dropout: no masks to lay out.
     this.layout = trainingLayout({ ...config, dropout: 0 }, 1, MAX_WINDOW, 0);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(this.layout.bytes / 65536), maximum: Math.ceil(this.layout.bytes / 65536), shared: true });
@@ -69,7 +69,6 @@ export class Attributor {
     packWeights(this.layout, weights, this.f32, this.layout.params);
     const modules = compileKernels();
     this.step = new WorkerStep(instantiateKernels(modules, memory), { memory, modules, layout: this.layout, optimizer: 'adam', gradClip: 0, dropout: 0, index: 0, count: 1 });
-    this.firstLayer = new InferenceModel(config, weights);
     if (this.layout.dims.cell === 'lstm') this.dcLater = new Float32Array(MAX_WINDOW * config.hiddenSize);
   }
 
@@ -86,7 +85,7 @@ export class Attributor {
     // Every step's target must be a valid id; only the last one's gradient is kept.
     this.i32.fill(target, layout.yIds / 4, layout.yIds / 4 + T);
     const carried = stateMatrix(layout.dims);
-    for (let l = 0; l < this.config.layers; l++) {
+    for (let l = 0; l < this.model.config.layers; l++) {
       packWeight(carried, state.h[l], f32, layout.train.h[l]);
       // An LSTM's c; a GRU's or RNN's stays zero.
       packWeight(carried, state.c[l], f32, layout.train.c[l]);
@@ -107,7 +106,7 @@ export class Attributor {
       const before = (t - 1) * hLd;
       average.h[0].set(t === 0 ? state.h[0] : f32.subarray(hs / 4 + before, hs / 4 + before + H));
       if (dcLater) average.c[0].set(t === 0 ? state.c[0] : f32.subarray(cs / 4 + before, cs / 4 + before + H));
-      this.firstLayer.advanceFirstLayer(average, MEAN_INPUT);
+      this.model.advanceFirstLayer(average, MEAN_INPUT);
       const [dh, h, c] = [layout.dH / 4 + t * hLd, hs / 4 + t * hLd, cs / 4 + t * hLd];
       let sum = 0;
       for (let j = 0; j < H; j++) sum += f32[dh + j] * (f32[h + j] - average.h[0][j]);

@@ -43,7 +43,7 @@ export class LeftOut {
   /** Memory the view holds beside the model's: its counts' overlay, the seam text, the candidates and the cached counts. */
   get bytes(): number {
     let cached = 0;
-    for (const { symbols, counts } of this.cache.values()) cached += symbols.byteLength + counts.byteLength;
+    for (const [, { symbols, counts }] of this.cache) cached += symbols.byteLength + counts.byteLength;
     return this.base.bytes + this.seams.ids.byteLength + this.seams.index.bytes + this.candidates.byteLength + cached;
   }
 

@@ -55,8 +55,8 @@ export function trainingFileStretches(model: SuffixNgram, ids: ArrayLike<number>
  * first once they hold more than `maxBytes` together.
  */
 export class LeftOutViews {
-  /** By place (see fileOf), least recently used first. */
-  private readonly views = new Map<string, LeftOut>();
+  /** By place (see fileOf); bounded by bytes, not by count. */
+  private readonly views = new LruMap<string, LeftOut>(Infinity);
   private readonly places = new LruMap<string, string | null>(MAX_PLACES);
   /** How many views have been made: each file's once while it is kept. */
   made = 0;
@@ -77,22 +77,23 @@ export class LeftOutViews {
 
   /** The view leaving out the file at `place` (from fileOf), made unless it is kept. */
   view(place: string): LeftOut {
-    const kept = this.views.get(place);
-    if (kept) {
-      this.views.delete(place);
-      this.views.set(place, kept);
-      return kept;
-    }
-    const view = this.model.leaveOut(JSON.parse(place) as Array<{ from: number; to: number }>);
-    this.made++;
-    this.views.set(place, view);
+    const made = this.made;
+    const view = this.views.obtain(place, () => {
+      this.made++;
+      return this.model.leaveOut(JSON.parse(place) as Array<{ from: number; to: number }>);
+    });
+    if (this.made > made) this.dropBeyondBytes(view);
+    return view;
+  }
+
+  /** Drops the least recently used views, never `kept`, until those left hold at most maxBytes. */
+  private dropBeyondBytes(kept: LeftOut): void {
     let bytes = 0;
-    for (const v of this.views.values()) bytes += v.bytes;
+    for (const [, v] of this.views) bytes += v.bytes;
     for (const [oldest, v] of this.views) {
-      if (bytes <= this.maxBytes || v === view) break;
+      if (bytes <= this.maxBytes || v === kept) break;
       this.views.delete(oldest);
       bytes -= v.bytes;
     }
-    return view;
   }
 }

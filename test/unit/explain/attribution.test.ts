@@ -95,7 +95,7 @@ for (const cell of CELL_TYPES) {
     const window = 'x = "abc de';
     const target = vocabulary.idOf('"');
     const ids = Array.from(window).map((ch) => vocabulary.idOf(ch));
-    const attributor = new Attributor(config, weights);
+    const attributor = new Attributor(model, weights);
     const { contributions, logProbability } = attributor.windowGradient(start, ids, target);
 
     const E = config.embeddingSize;
@@ -132,7 +132,7 @@ for (const cell of CELL_TYPES) {
 
 test('attribute: offsets in UTF-16 over astral characters, the window capped, the state asked for at its start; the strongest sorted by size', () => {
   const model = new InferenceModel(config, weights);
-  const attributor = new Attributor(config, weights);
+  const attributor = new Attributor(model, weights);
   const text = 'ab😀(c = "d");\n';
   const at = text.indexOf(')');
   const asked: number[] = [];
@@ -175,7 +175,7 @@ const quotedModel = useTrainedQuotedModel();
 test("on the trained quoted-code model, a closing quote's probability owes most to its opening quote", () => {
   const checkpoint = loadCheckpoint(quotedModel());
   const model = InferenceModel.of(checkpoint);
-  const attributor = new Attributor(checkpoint.config, checkpoint.weights);
+  const attributor = new Attributor(model, checkpoint.weights);
   const text = quotedCode(40, 77);
   const closings = [...text.matchAll(/"[a-k ]{6,}"/g)].map((m) => m.index! + m[0].length - 1);
   assert.ok(closings.length >= 20);
